@@ -1,0 +1,72 @@
+#include "core/validate.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace simdnorm {
+
+std::string to_string(const Shape& s) {
+  return "[" + std::to_string(s.n) + ", " +
+         (s.layout == Layout::ChannelsFirst
+              ? std::to_string(s.c) + ", " + std::to_string(s.s) + "] channels-first"
+              : std::to_string(s.s) + ", " + std::to_string(s.c) + "] channels-last");
+}
+
+namespace detail {
+namespace {
+
+[[noreturn]] void fail(std::string_view fn, std::string_view arg, const std::string& expected,
+                       const std::string& given) {
+  throw std::invalid_argument("simdnorm::" + std::string(fn) + ": " + std::string(arg) +
+                              ": expected " + expected + ", got " + given);
+}
+
+std::string str(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", double(v));
+  return buf;
+}
+
+}  // namespace
+
+void check_shape(std::string_view fn, const Shape& shape) {
+  if (shape.c == 0) fail(fn, "shape.c", "at least 1 channel", "0");
+  constexpr std::size_t max = std::numeric_limits<std::size_t>::max();
+  const bool overflow = (shape.n != 0 && shape.c > max / shape.n) ||
+                        (shape.s != 0 && shape.n * shape.c > max / shape.s);
+  if (overflow) fail(fn, "shape", "N·C·S to fit in size_t", to_string(shape));
+}
+
+void check_size(std::string_view fn, std::string_view arg, std::size_t given, std::size_t expected,
+                std::string_view what) {
+  if (given != expected)
+    fail(fn, arg, std::to_string(expected) + " floats (" + std::string(what) + ")",
+         std::to_string(given));
+}
+
+void check_optional_channels(std::string_view fn, std::string_view arg, std::size_t given,
+                             std::size_t channels) {
+  if (given != 0 && given != channels)
+    fail(fn, arg, std::to_string(channels) + " floats (one per channel) or none",
+         std::to_string(given));
+}
+
+void check_eps(std::string_view fn, float eps) {
+  if (!(eps > 0.f) || !std::isfinite(eps)) fail(fn, "eps", "a finite value > 0", str(eps));
+}
+
+void check_momentum(std::string_view fn, float momentum) {
+  if (!(momentum >= 0.f && momentum <= 1.f)) fail(fn, "momentum", "a value in [0, 1]", str(momentum));
+}
+
+void check_trainable(std::string_view fn, const Shape& shape) {
+  if (shape.per_channel() == 1)
+    fail(fn, "x", "more than 1 value per channel when training",
+         "input of shape " + to_string(shape));
+}
+
+}  // namespace detail
+}  // namespace simdnorm

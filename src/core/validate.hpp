@@ -1,0 +1,26 @@
+#pragma once
+// Argument checks for the public API. Each throws std::invalid_argument whose message names the
+// function, the argument, what was expected and what was given.
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "simdnorm/shape.hpp"
+
+namespace simdnorm::detail {
+
+// C ≥ 1 and N·C·S representable.
+void check_shape(std::string_view fn, const Shape& shape);
+// `arg` holds exactly `expected` floats (the message says what the count is made of).
+void check_size(std::string_view fn, std::string_view arg, std::size_t given, std::size_t expected,
+                std::string_view what);
+// Empty, or exactly C floats (weight/bias of a non-affine module may be empty).
+void check_optional_channels(std::string_view fn, std::string_view arg, std::size_t given,
+                             std::size_t channels);
+void check_eps(std::string_view fn, float eps);
+void check_momentum(std::string_view fn, float momentum);
+// PyTorch refuses to train on one value per channel: the variance would be 0/0.
+void check_trainable(std::string_view fn, const Shape& shape);
+
+}  // namespace simdnorm::detail

@@ -1,0 +1,21 @@
+#pragma once
+// Which instruction set the kernels run on. The best one the CPU supports is chosen once, on
+// first use; the environment variable SIMDNORM_ISA=avx512|avx2|sse2|neon|scalar forces a lower one
+// (an unknown or unsupported value is reported on stderr and ignored).
+
+#include <span>
+#include <string_view>
+
+namespace simdnorm {
+
+// "avx512" | "avx2" | "sse2" | "neon" | "wasm-simd128" | "scalar"
+std::string_view active_isa();
+
+// The ISAs this build contains and this CPU can run, best first; "scalar" (the reference) is last.
+std::span<const std::string_view> available_isas();
+
+// Switches every later call to `isa` (one of available_isas()); throws std::invalid_argument
+// otherwise. For tests and benchmarks; safe to call concurrently with kernels (atomic swap).
+void set_isa(std::string_view isa);
+
+}  // namespace simdnorm

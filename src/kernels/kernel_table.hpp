@@ -1,0 +1,47 @@
+#pragma once
+// The per-ISA kernel entry points. Kernels trust their arguments (validated in src/core) and only
+// assert them. No xsimd types here: this header is shared by files built with different flags.
+
+#include <cstddef>
+
+#include "simdnorm/shape.hpp"
+
+namespace simdnorm::kernels {
+
+// Per-channel normalization constants, C floats each. Exactly one of var/invstd is set: the
+// kernel derives invstd = 1/sqrt(var + eps) itself so no caller needs a scratch array.
+struct ChannelParams {
+  const float* mean = nullptr;
+  const float* var = nullptr;
+  const float* invstd = nullptr;
+  const float* weight = nullptr;  // nullptr: γ = 1
+  const float* bias = nullptr;    // nullptr: β = 0
+  float eps = 0.f;
+};
+
+struct KernelTable {
+  const char* isa;
+  // mean[c], var[c] (biased) over the N·S values of channel c.
+  void (*moments)(const float* x, const Shape& shape, float* mean, float* var);
+  // y = (x − mean)·invstd·γ + β, then max(·, 0) if relu.
+  void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu,
+                    float* y);
+  // sum_dy[c] = Σ dy', sum_dy_xmu[c] = Σ dy'·(x − mean); dy' masked by relu on the forward output.
+  void (*grad_sums)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
+                    bool relu, float* sum_dy, float* sum_dy_xmu);
+  // dx = γ·invstd·dy' when !batch_stats; with batch stats also minus the mean terms:
+  // γ·invstd·(dy' − sum_dy/M − (x − mean)·invstd²·sum_dy_xmu/M), M = N·S.
+  void (*grad_input)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
+                     bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
+                     float* dx);
+};
+
+// One per ISA file in src/arch; each exists only where that ISA can be compiled.
+KernelTable reference_table();  // scalar, double accumulation: the spec
+KernelTable sse2_table();
+KernelTable avx2_table();
+KernelTable avx512_table();
+KernelTable neon_table();
+KernelTable wasm_simd128_table();
+
+}  // namespace simdnorm::kernels

@@ -1,0 +1,32 @@
+#pragma once
+// Instantiates every kernel for one Arch. Included only by the files in src/arch.
+
+#include "kernels/grad_input.hpp"
+#include "kernels/grad_sums.hpp"
+#include "kernels/moments.hpp"
+#include "kernels/normalize.hpp"
+
+namespace simdnorm::kernels {
+
+template <class Arch>
+KernelTable make_table(const char* isa) {
+  return {
+      isa,
+      [](const float* x, const Shape& s, float* mean, float* var) {
+        moments{}(Arch{}, x, s, mean, var);
+      },
+      [](const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y) {
+        normalize{}(Arch{}, x, s, p, relu, y);
+      },
+      [](const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
+         float* sum_dy, float* sum_dy_xmu) {
+        grad_sums{}(Arch{}, dy, x, s, p, relu, sum_dy, sum_dy_xmu);
+      },
+      [](const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
+         bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
+        grad_input{}(Arch{}, dy, x, s, p, relu, batch_stats, sum_dy, sum_dy_xmu, dx);
+      },
+  };
+}
+
+}  // namespace simdnorm::kernels

@@ -1,0 +1,104 @@
+// The scalar reference: the definition of correct for every SIMD kernel. Plain loops, double
+// accumulation, textbook two-pass variance; no attempt at speed beyond -O3.
+
+#include <cmath>
+
+#include "kernels/kernel_table.hpp"
+
+namespace simdnorm::kernels {
+namespace {
+
+// Calls f(channel, pointer to the element) for every element, in memory order per channel.
+template <class F>
+void for_each_in_channel(const Shape& s, std::size_t c, F&& f) {
+  for (std::size_t n = 0; n < s.n; ++n) {
+    for (std::size_t i = 0; i < s.s; ++i) {
+      const std::size_t idx = s.layout == Layout::ChannelsFirst ? (n * s.c + c) * s.s + i
+                                                                 : (n * s.s + i) * s.c + c;
+      f(idx);
+    }
+  }
+}
+
+struct Coeffs {
+  double mean, invstd, gamma, beta;
+};
+
+Coeffs coeffs(const ChannelParams& p, std::size_t c) {
+  const double invstd = p.invstd ? double(p.invstd[c])
+                                 : 1.0 / std::sqrt(double(p.var[c]) + double(p.eps));
+  return {p.mean[c], invstd, p.weight ? p.weight[c] : 1.0, p.bias ? p.bias[c] : 0.0};
+}
+
+void moments(const float* x, const Shape& s, float* mean, float* var) {
+  const double m = double(s.per_channel());
+  for (std::size_t c = 0; c < s.c; ++c) {
+    double sum = 0;
+    for_each_in_channel(s, c, [&](std::size_t i) { sum += x[i]; });
+    const double mu = sum / m;
+    double sq = 0;
+    for_each_in_channel(s, c, [&](std::size_t i) { sq += (x[i] - mu) * (x[i] - mu); });
+    mean[c] = float(mu);
+    var[c] = float(sq / m);
+  }
+}
+
+double pre_activation(const Coeffs& k, float x) {
+  return (x - k.mean) * k.invstd * k.gamma + k.beta;
+}
+
+// ReLU that keeps NaN (PyTorch's relu(NaN) is NaN).
+double relu_keep_nan(double v) { return v < 0 ? 0.0 : v; }
+
+void normalize(const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y) {
+  for (std::size_t c = 0; c < s.c; ++c) {
+    const Coeffs k = coeffs(p, c);
+    for_each_in_channel(s, c, [&](std::size_t i) {
+      const double v = pre_activation(k, x[i]);
+      y[i] = float(relu ? relu_keep_nan(v) : v);
+    });
+  }
+}
+
+// dy masked by the ReLU's derivative: PyTorch passes the gradient where the output is > 0.
+double masked(const Coeffs& k, bool relu, float dy, float x) {
+  return (!relu || pre_activation(k, x) > 0) ? double(dy) : 0.0;
+}
+
+void grad_sums(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
+               float* sum_dy, float* sum_dy_xmu) {
+  for (std::size_t c = 0; c < s.c; ++c) {
+    const Coeffs k = coeffs(p, c);
+    double a = 0, b = 0;
+    for_each_in_channel(s, c, [&](std::size_t i) {
+      const double g = masked(k, relu, dy[i], x[i]);
+      a += g;
+      b += g * (x[i] - k.mean);
+    });
+    sum_dy[c] = float(a);
+    sum_dy_xmu[c] = float(b);
+  }
+}
+
+void grad_input(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
+                bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
+  const double m = double(s.per_channel());
+  for (std::size_t c = 0; c < s.c; ++c) {
+    const Coeffs k = coeffs(p, c);
+    const double scale = k.gamma * k.invstd;
+    const double mean_dy = batch_stats ? sum_dy[c] / m : 0.0;
+    const double proj = batch_stats ? k.invstd * k.invstd * sum_dy_xmu[c] / m : 0.0;
+    for_each_in_channel(s, c, [&](std::size_t i) {
+      const double g = masked(k, relu, dy[i], x[i]);  // read x, dy before writing dx (aliasing)
+      dx[i] = float(scale * (g - mean_dy - (x[i] - k.mean) * proj));
+    });
+  }
+}
+
+}  // namespace
+
+KernelTable reference_table() {
+  return {"scalar", moments, normalize, grad_sums, grad_input};
+}
+
+}  // namespace simdnorm::kernels
