@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
 bash scripts/install-npm.sh || exit 1
 
-stages=(${SIMDNORM_TEST_STAGES:-native isa-cpus sanitizers fuzz wasm js browser arm})
+stages=(${SIMDNORM_TEST_STAGES:-native bench-smoke isa-cpus sanitizers fuzz wasm js browser arm})
 passed=0 failed=0 failures=()
 for stage in "${stages[@]}"; do
   script=scripts/test-$stage.sh
