@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Stage "wasm": builds both WebAssembly modules (scripts/build-wasm.sh) and proves with wasm2wat
+# that the SIMD build's kernels run SIMD128 code in their loops and the scalar build has none.
+#
+# How: --emit-symbol-map names each function index; the four kernel entry points are the
+# make_table<xsimd::sse4_1> lambdas (moments, normalize, grad_sums, grad_input). Each must contain
+# a loop that loads v128 vectors and does f32x4 arithmetic on them. The scalar build must contain
+# no v128 opcode at all, or it would not even validate on engines without SIMD128.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/build-wasm.sh simd scalar
+command -v wasm2wat >/dev/null || { echo "test-wasm.sh: wasm2wat not found (Debian package wabt)" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# --enable-all: the modules use the exception-handling proposal (-fwasm-exceptions) and SIMD.
+wasm2wat --enable-all wasm/dist/simdnorm.wasm -o "$tmp/simd.wat"
+wasm2wat --enable-all wasm/dist/simdnorm-scalar.wasm -o "$tmp/scalar.wat"
+
+node - "$tmp/simd.wat" wasm/dist/simdnorm.js.symbols "$tmp/scalar.wat" <<'JS'
+const { readFileSync } = require('node:fs');
+const [simdWat, symbols, scalarWat] = process.argv.slice(2);
+
+// Function index -> its instructions (one per line, as wasm2wat prints them).
+function functions(wat) {
+  const out = new Map();
+  let current = null;
+  for (const line of readFileSync(wat, 'utf8').split('\n')) {
+    const head = line.match(/^  \(func \(;(\d+);\)/);
+    if (head) out.set(Number(head[1]), (current = []));
+    else if (/^  \(/.test(line)) current = null;
+    else if (current) current.push(line.trim());
+  }
+  return out;
+}
+
+// The instructions of every loop (nested ones included), by tracking block structure.
+function loops(body) {
+  const open = [];
+  const done = [];
+  for (const ins of body) {
+    const op = ins.split(/\s/)[0];
+    for (const frame of open) if (frame.loop) frame.ins.push(op);
+    if (['block', 'loop', 'if', 'try'].includes(op)) open.push({ loop: op === 'loop', ins: [] });
+    else if (op === 'end' || op === 'delegate') {
+      const frame = open.pop();
+      if (frame?.loop) done.push(frame.ins);
+    }
+  }
+  return done;
+}
+
+const names = new Map(readFileSync(symbols, 'utf8').trim().split('\n').map((l) => {
+  const i = l.indexOf(':');
+  return [Number(l.slice(0, i)), l.slice(i + 1).replace(/\\([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))];
+}));
+// The four KernelTable entries, told apart by their parameter count (kernel_table.hpp).
+const kernels = { 4: 'moments', 5: 'normalize', 7: 'grad_sums', 9: 'grad_input' };
+const entry = [...names].filter(([, n]) => n.includes('make_table<xsimd::sse4_1>') && n.includes('__invoke'));
+const simd = functions(simdWat);
+let failures = 0;
+if (entry.length !== 4) {
+  console.error(`expected 4 make_table<xsimd::sse4_1> kernel entry points in the symbol map, found ${entry.length}`);
+  failures++;
+}
+for (const [index, name] of entry) {
+  const kernel = kernels[name.match(/lambda'\(([^)]*)\)/)[1].split(',').length] ?? name;
+  const body = simd.get(index) ?? [];
+  const vectorLoops = loops(body).filter((ins) =>
+    ins.includes('v128.load') && ins.some((op) => /^f32x4\.(add|sub|mul|div|sqrt|max)$/.test(op)));
+  const count = (re) => body.filter((ins) => re.test(ins)).length;
+  const ok = vectorLoops.length > 0;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} func ${index} ${kernel}: ${vectorLoops.length} SIMD loops, ` +
+    `${count(/^f32x4\./)} f32x4 ops, ${count(/^v128\.(load|store)/)} v128 loads/stores`);
+  if (!ok) failures++;
+}
+const scalarVector = readFileSync(scalarWat, 'utf8').split('\n').filter((l) => /\b(v128|[fi](8x16|16x8|32x4|64x2))\./.test(l));
+console.log(`${scalarVector.length === 0 ? 'ok  ' : 'FAIL'} scalar build: ${scalarVector.length} SIMD instructions`);
+if (scalarVector.length) { console.error(scalarVector.slice(0, 5).join('\n')); failures++; }
+process.exit(failures ? 1 : 0);
+JS

@@ -1,0 +1,65 @@
+// The packed package in a browser, two ways a web developer uses it: (1) a tiny Vite project
+// built from the installed tarball, (2) a plain <script type="module"> page that imports the
+// installed files through an import map, no bundler. Both run in headless Chromium and must
+// report the right numbers on both builds, with no console errors.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { projectRoot, serve } from '../../scripts/serve.mjs';
+import { launchChromium, openPage } from './chromium.mjs';
+import { checkConsumerResults } from './package-check.mjs';
+import { consumerProject, consumerScript } from './package-project.mjs';
+
+const MAIN = `import { run } from './consumer.js';
+run().then((r) => { window.results = r; document.body.dataset.status = 'done'; },
+           (e) => { document.body.dataset.status = 'error: ' + (e?.stack ?? e); });
+`;
+
+let project, browser;
+before(async () => {
+  project = await consumerProject();
+  await writeFile(join(project.dir, 'consumer.js'), consumerScript);
+  await writeFile(join(project.dir, 'main.js'), MAIN);
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await project?.remove();
+});
+
+async function results(root, path) {
+  const server = await serve({ root, index: path });
+  try {
+    const { page, errors } = await openPage(browser.context, `${server.url}${path}`);
+    await page.waitForSelector('body[data-status]', { state: 'attached', timeout: 20_000 });
+    const status = await page.evaluate(() => document.body.dataset.status);
+    assert.equal(status, 'done');
+    const r = await page.evaluate(() => window.results);
+    assert.deepEqual(errors, [], 'console errors');
+    await page.close();
+    return r;
+  } finally {
+    server.close();
+  }
+}
+
+test('Vite: a page bundled from the installed package', async () => {
+  await writeFile(join(project.dir, 'index.html'),
+    '<!doctype html><title>vite consumer</title><link rel="icon" href="data:,"><script type="module" src="/main.js"></script>');
+  // Plain object config (no import of 'vite'): the consumer project has only simdnorm installed.
+  await writeFile(join(project.dir, 'vite.config.js'),
+    "export default { build: { target: 'es2022' }, optimizeDeps: { exclude: ['simdnorm'] }, logLevel: 'error' };\n");
+  execFileSync(join(projectRoot, 'node_modules/.bin/vite'), ['build'], { cwd: project.dir, stdio: 'pipe' });
+  const assets = await readdir(join(project.dir, 'dist/assets'));
+  assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 2, `both .wasm files emitted: ${assets}`);
+  checkConsumerResults(await results(join(project.dir, 'dist'), '/index.html'));
+});
+
+test('plain <script type="module"> page with an import map, no bundler', async () => {
+  await writeFile(join(project.dir, 'plain.html'), `<!doctype html><title>plain consumer</title><link rel="icon" href="data:,">
+<script type="importmap">{ "imports": { "simdnorm": "./node_modules/simdnorm/wasm/index.js" } }</script>
+<script type="module" src="./main.js"></script>`);
+  checkConsumerResults(await results(project.dir, '/plain.html'));
+});

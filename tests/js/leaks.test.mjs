@@ -1,0 +1,37 @@
+// 10 000 create → forward → backward → dispose cycles leave the wasm heap where it was
+// (bytes in use per mallinfo, through sn.heapInUse()). Also the functional API and Tensors.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import init from '../../wasm/index.js';
+
+for (const simd of [true, false]) {
+  test(`no leaks over 10 000 BatchNorm cycles (${simd ? 'simd' : 'scalar'})`, async () => {
+    const sn = await init({ simd });
+    const shape = [4, 8, 3, 3];
+    const x = Float32Array.from({ length: 288 }, (_, i) => Math.sin(i));
+    const dy = Float32Array.from({ length: 288 }, (_, i) => Math.cos(i));
+    const cycle = (i) => {
+      const bn = new sn.BatchNorm(8, { momentum: i % 2 ? null : 0.1, relu: i % 3 === 0 });
+      bn.forward(x, shape);
+      bn.backward(dy);
+      if (i % 5 === 0) bn.loadStateDict(bn.stateDict());
+      bn.dispose();
+    };
+    cycle(0); // first use may allocate lasting runtime state (the ISA registry)
+    const before = sn.heapInUse();
+    for (let i = 1; i <= 10_000; i++) cycle(i);
+    assert.equal(sn.heapInUse(), before, 'bytes in use after the cycles');
+
+    // Failed calls free their staging memory too.
+    const bn = new sn.BatchNorm(8);
+    for (let i = 0; i < 100; i++) {
+      assert.throws(() => bn.forward(x, [1, 8, 1, 1]));
+      assert.throws(() => sn.module.foldIntoLinear(0, 0, 0, 0, 0, 0, 0, 0, 1e-5, 0, 0));
+      const t = new sn.Tensor(x);
+      sn.batchNorm(t, shape, { training: true, out: t });
+      t.dispose();
+    }
+    bn.dispose();
+    assert.equal(sn.heapInUse(), before, 'bytes in use after errors, Tensors and batchNorm');
+  });
+}

@@ -1,0 +1,114 @@
+// sn.batchNorm (torch.nn.functional.batch_norm) and sn.foldIntoLinear: stateless functions over
+// the C++ module, with the same copy-in/copy-out rules as BatchNorm.
+
+import {
+  checkBoolean, checkEps, checkFloat32Array, checkLayout, checkMomentum, checkOptions, describe,
+  fail, parseShape,
+} from './check.js';
+
+const BATCH_NORM_OPTIONS = ['runningMean', 'runningVar', 'weight', 'bias', 'training', 'momentum',
+  'eps', 'relu', 'layout', 'out'];
+
+export function makeFunctional(module, heap, BatchNorm) {
+  // Batch statistics when training (and then runningMean/runningVar, if given, are updated in
+  // place with the unbiased variance, as PyTorch does); the running statistics otherwise.
+  function batchNorm(x, shape, options) {
+    const fn = 'batchNorm';
+    const o = checkOptions(fn, 'options', options, BATCH_NORM_OPTIONS);
+    const training = o.training ?? false;
+    const momentum = o.momentum ?? 0.1;
+    const eps = o.eps ?? 1e-5;
+    const relu = o.relu ?? false;
+    const layout = o.layout ?? 'channels-first';
+    checkBoolean(fn, 'options.training', training);
+    checkMomentum(fn, 'options.momentum', momentum, { nullable: false });
+    checkEps(fn, 'options.eps', eps);
+    checkBoolean(fn, 'options.relu', relu);
+    checkLayout(fn, 'options.layout', layout);
+    const s = parseShape(fn, shape, layout);
+    const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
+    if (hasStats[0] !== hasStats[1])
+      fail(fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
+        'both running statistics or neither', describe(hasStats[0] ? o.runningVar : o.runningMean));
+    if (!training && !hasStats[0])
+      fail(fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
+    if (training && s.n * s.s === 1)
+      fail(fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+
+    const call = new heap.Call(fn);
+    try {
+      const perChannel = `one per channel of shape ${s.text}`;
+      const mean = call.optional('options.runningMean', o.runningMean, s.c, perChannel);
+      const variance = call.optional('options.runningVar', o.runningVar, s.c, perChannel);
+      const weight = call.optional('options.weight', o.weight, s.c, perChannel);
+      const bias = call.optional('options.bias', o.bias, s.c, perChannel);
+      const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
+      const y = call.output('options.out', o.out, s.numel, `the product of shape ${s.text}`);
+      module.batchNorm(xa, s.n, s.c, s.s, s.channelsLast, mean, variance, weight, bias, training,
+        momentum, eps, relu, y.address);
+      if (training && mean) {
+        o.runningMean.set(heap.copyOut(mean, s.c));
+        o.runningVar.set(heap.copyOut(variance, s.c));
+      }
+      return y.result();
+    } finally {
+      call.release();
+    }
+  }
+
+  // W' = diag(s)·W, b' = s ⊙ (b − μ) + β with s = γ/sqrt(σ² + eps): the layer before an eval-mode
+  // BatchNorm absorbs it. W is row-major [outFeatures, fanIn] (a dense layer's [out, in], or a
+  // convolution's [outChannels, inChannels·kh·kw]); b may be null.
+  function foldIntoLinear(W, b, bn) {
+    const fn = 'foldIntoLinear';
+    const state = bnState(fn, bn);
+    const out = state.runningMean.length;
+    if (!(W instanceof Float32Array) || W.length % out !== 0 || W.length === 0)
+      fail(fn, 'W', `a non-empty Float32Array of outFeatures·fanIn floats (outFeatures = ${out}, one row per BN channel)`,
+        W instanceof Float32Array ? `${W.length} floats` : describe(W));
+    if (b !== null && b !== undefined) checkFloat32Array(fn, 'b', b, out, 'one per output feature');
+    const call = new heap.Call(fn);
+    try {
+      const perChannel = 'one per BN channel';
+      const wa = call.input('W', W, W.length, 'outFeatures·fanIn');
+      const ba = call.optional('b', b, out, 'one per output feature');
+      const gamma = call.optional('bn.weight', state.weight, out, perChannel);
+      const beta = call.optional('bn.bias', state.bias, out, perChannel);
+      const mean = call.optional('bn.runningMean', state.runningMean, out, perChannel);
+      const variance = call.optional('bn.runningVar', state.runningVar, out, perChannel);
+      const weight = call.output('weight', undefined, W.length, 'outFeatures·fanIn');
+      const bias = call.output('bias', undefined, out, 'outFeatures');
+      module.foldIntoLinear(wa, ba, out, W.length / out, gamma, beta, mean, variance, state.eps,
+        weight.address, bias.address);
+      return { weight: weight.result(), bias: bias.result() };
+    } finally {
+      call.release();
+    }
+  }
+
+  // The eval-mode state to fold: a BatchNorm, or { weight?, bias?, runningMean | running_mean,
+  // runningVar | running_var, eps? } (a stateDict() plus eps works).
+  function bnState(fn, bn) {
+    if (bn instanceof BatchNorm) {
+      if (!bn.options.trackRunningStats)
+        fail(fn, 'bn', 'a BatchNorm with running statistics (trackRunningStats: true)', 'one without');
+      return { weight: bn.weight, bias: bn.bias, runningMean: bn.runningMean,
+        runningVar: bn.runningVar, eps: bn.options.eps };
+    }
+    if (bn === null || typeof bn !== 'object') fail(fn, 'bn', 'a BatchNorm or its state', describe(bn));
+    const state = {
+      weight: bn.weight ?? null,
+      bias: bn.bias ?? null,
+      runningMean: bn.runningMean ?? bn.running_mean,
+      runningVar: bn.runningVar ?? bn.running_var,
+      eps: bn.eps ?? 1e-5,
+    };
+    checkFloat32Array(fn, 'bn.runningMean', state.runningMean);
+    if (state.runningMean.length === 0) fail(fn, 'bn.runningMean', 'at least 1 channel', '0 floats');
+    checkFloat32Array(fn, 'bn.runningVar', state.runningVar, state.runningMean.length, 'one per channel');
+    checkEps(fn, 'bn.eps', state.eps);
+    return state;
+  }
+
+  return { batchNorm, foldIntoLinear };
+}

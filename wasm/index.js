@@ -1,0 +1,83 @@
+// The `simdnorm` package: `const sn = await init()` loads the WebAssembly module (SIMD128 when
+// the engine has it, the scalar build otherwise) and returns the API built on it.
+// Works unchanged in Node ≥ 18, browsers, workers and bundlers.
+
+import { makeBatchNorm } from './batch_norm.js';
+import { checkBoolean, checkOptions, describe, fail } from './check.js';
+import { makeFunctional } from './functional.js';
+import { makeHeap } from './heap.js';
+
+// The two builds. Literal import() paths so bundlers find and emit both; each glue file locates
+// its .wasm with new URL('<name>.wasm', import.meta.url).
+const BUILDS = {
+  simd: { isa: 'wasm-simd128', wasm: 'simdnorm.wasm', glue: () => import('./dist/simdnorm.js') },
+  scalar: { isa: 'wasm-scalar', wasm: 'simdnorm-scalar.wasm', glue: () => import('./dist/simdnorm-scalar.js') },
+};
+
+// The smallest module using a SIMD128 instruction: (func (result v128) i32.const 0 i8x16.splat).
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //       type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0; i8x16.splat; end
+]);
+
+export function simdSupported() {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined' && typeof importScripts === 'undefined';
+
+// The glue is built for web and worker only (its Node branch would need __dirname, which ES
+// modules lack), so in Node the .wasm is read here and handed over as wasmBinary.
+async function readWasmInNode(build, locateFile) {
+  const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
+  const dist = new URL('./dist/', import.meta.url);
+  const where = locateFile ? locateFile(build.wasm, dist.href) : new URL(build.wasm, dist);
+  const path = typeof where === 'string' && where.startsWith('file:') ? new URL(where) : where;
+  return readFile(path);
+}
+
+/**
+ * Loads the module. options: { simd?: boolean (default: WebAssembly.validate of a SIMD module),
+ * locateFile?: (path, scriptDirectory) => string (where the .wasm is), wasmBinary?: ArrayBuffer |
+ * Uint8Array (the .wasm bytes of the chosen build) }. Every call creates an independent module.
+ */
+export default async function init(options) {
+  const o = checkOptions('init', 'options', options, ['simd', 'locateFile', 'wasmBinary']);
+  if (o.simd !== undefined) checkBoolean('init', 'options.simd', o.simd);
+  if (o.locateFile !== undefined && typeof o.locateFile !== 'function')
+    fail('init', 'options.locateFile', 'a function (path, scriptDirectory) => url', describe(o.locateFile));
+  if (o.wasmBinary !== undefined && !(o.wasmBinary instanceof ArrayBuffer || o.wasmBinary instanceof Uint8Array))
+    fail('init', 'options.wasmBinary', 'an ArrayBuffer or Uint8Array', describe(o.wasmBinary));
+  const simd = o.simd ?? simdSupported();
+  if (simd && !simdSupported())
+    fail('init', 'options.simd', 'false on an engine without WebAssembly SIMD128', 'true');
+  const build = simd ? BUILDS.simd : BUILDS.scalar;
+
+  const moduleArgs = {};
+  if (o.locateFile) moduleArgs.locateFile = o.locateFile;
+  if (o.wasmBinary) moduleArgs.wasmBinary = o.wasmBinary;
+  else if (isNode) moduleArgs.wasmBinary = await readWasmInNode(build, o.locateFile);
+  const { default: createModule } = await build.glue();
+  const module = await createModule(moduleArgs);
+
+  const heap = makeHeap(module);
+  const BatchNorm = makeBatchNorm(module, heap);
+  const { batchNorm, foldIntoLinear } = makeFunctional(module, heap, BatchNorm);
+  const sn = {
+    isa: module.activeIsa() === 'scalar' ? 'wasm-scalar' : module.activeIsa(),
+    simd,
+    version: module.version(),
+    BatchNorm,
+    batchNorm,
+    foldIntoLinear,
+    Tensor: heap.Tensor,
+    heapInUse: () => module.heapInUse(),
+    module,
+  };
+  // The toy-model trainer (wasm/trainer.js) shares this module when it was built in.
+  if (typeof bindTrainer === 'function') sn.Trainer = bindTrainer(sn);
+  return sn;
+}
