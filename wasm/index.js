@@ -6,6 +6,7 @@ import { makeBatchNorm } from './batch_norm.js';
 import { checkBoolean, checkOptions, describe, fail } from './check.js';
 import { makeFunctional } from './functional.js';
 import { makeHeap } from './heap.js';
+import { bindTrainer } from './trainer.js';
 
 // The two builds. Literal import() paths so bundlers find and emit both; each glue file locates
 // its .wasm with new URL('<name>.wasm', import.meta.url).
@@ -77,7 +78,7 @@ export default async function init(options) {
     heapInUse: () => module.heapInUse(),
     module,
   };
-  // The toy-model trainer (wasm/trainer.js) shares this module when it was built in.
-  if (typeof bindTrainer === 'function') sn.Trainer = bindTrainer(sn);
+  // The toy-model trainer (src/nn, wasm/trainer.js) lives in the same module and heap.
+  sn.Trainer = bindTrainer(sn);
   return sn;
 }

@@ -23,7 +23,8 @@ void check_params(std::string_view fn, const Shape& shape, const NormParams& p) 
 }
 
 void check_tensor(std::string_view fn, std::string_view arg, std::size_t given, const Shape& s) {
-  check_size(fn, arg, given, s.numel(), "N·C·S of shape " + to_string(s));
+  // The message is built only on failure: the header promises callers no allocation.
+  if (given != s.numel()) check_size(fn, arg, given, s.numel(), "N·C·S of shape " + to_string(s));
 }
 
 void check_channels(std::string_view fn, std::string_view arg, std::size_t given, const Shape& s) {

@@ -1,0 +1,68 @@
+// Plain loops: these run over n·width floats once per layer, far from the matmuls' cost, and
+// tanh/exp are libm calls the compiler cannot vectorize anyway.
+#include "nn/activation.hpp"
+
+#include <cassert>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace simdnorm::nn {
+
+Activation parse_activation(std::string_view name) {
+  if (name == "relu") return Activation::relu;
+  if (name == "tanh") return Activation::tanh;
+  if (name == "sigmoid") return Activation::sigmoid;
+  throw std::invalid_argument(
+      "simdnorm::nn: activation: expected one of relu, tanh, sigmoid, got \"" + std::string(name) +
+      "\"");
+}
+
+std::string_view to_string(Activation a) {
+  switch (a) {
+    case Activation::relu:
+      return "relu";
+    case Activation::tanh:
+      return "tanh";
+    case Activation::sigmoid:
+      return "sigmoid";
+  }
+  return "?";
+}
+
+void activation_forward(Activation a, std::span<const float> x, std::span<float> y) {
+  assert(x.size() == y.size());
+  const std::size_t n = x.size();
+  switch (a) {
+    case Activation::relu:
+      // x < 0 ? 0 : x keeps NaN (a diverged run must stay visibly diverged).
+      for (std::size_t i = 0; i < n; ++i) y[i] = x[i] < 0.f ? 0.f : x[i];
+      break;
+    case Activation::tanh:
+      for (std::size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+      break;
+    case Activation::sigmoid:
+      // 1/(1 + e^−x) overflows harmlessly to 0 for x ≪ 0 (e^−x = inf).
+      for (std::size_t i = 0; i < n; ++i) y[i] = 1.f / (1.f + std::exp(-x[i]));
+      break;
+  }
+}
+
+void activation_backward(Activation a, std::span<const float> y, std::span<const float> dy,
+                         std::span<float> dx) {
+  assert(y.size() == dy.size() && dy.size() == dx.size());
+  const std::size_t n = y.size();
+  switch (a) {
+    case Activation::relu:
+      for (std::size_t i = 0; i < n; ++i) dx[i] = y[i] > 0.f ? dy[i] : 0.f;
+      break;
+    case Activation::tanh:
+      for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * (1.f - y[i] * y[i]);
+      break;
+    case Activation::sigmoid:
+      for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (1.f - y[i]);
+      break;
+  }
+}
+
+}  // namespace simdnorm::nn

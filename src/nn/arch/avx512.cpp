@@ -1,0 +1,8 @@
+// Dense-layer kernels for AVX-512F, built with src/arch/avx512.cpp's flags (xsimd 8.1 needs DQ).
+#include "nn/kernels/dense.hpp"
+
+namespace simdnorm::nn::kernels {
+DenseKernels dense_avx512_table() {
+  return make_dense_table<xsimd::avx512f>("avx512");
+}
+}  // namespace simdnorm::nn::kernels

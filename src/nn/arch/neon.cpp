@@ -1,0 +1,8 @@
+// Dense-layer kernels for aarch64, where NEON is the baseline: no extra flags.
+#include "nn/kernels/dense.hpp"
+
+namespace simdnorm::nn::kernels {
+DenseKernels dense_neon_table() {
+  return make_dense_table<xsimd::neon64>("neon");
+}
+}  // namespace simdnorm::nn::kernels

@@ -1,0 +1,62 @@
+#include "nn/softmax_cross_entropy.hpp"
+
+#include <cassert>
+#include <cmath>
+
+namespace simdnorm::nn {
+namespace {
+
+// Index of the largest logit, or `classes` if the row holds a NaN (so it never counts correct).
+std::size_t argmax(const float* row, std::size_t classes) {
+  std::size_t best = 0;
+  for (std::size_t k = 0; k < classes; ++k) {
+    if (std::isnan(row[k])) return classes;
+    if (row[k] > row[best]) best = k;
+  }
+  return best;
+}
+
+}  // namespace
+
+LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
+                                 std::span<const std::uint8_t> labels, std::span<float> dlogits) {
+  assert(logits.size() >= n * classes && labels.size() >= n);
+  LossResult r;
+  double total = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* z = logits.data() + i * classes;
+    if (argmax(z, classes) == labels[i]) ++r.correct;
+    // log-sum-exp shifted by the max: no overflow, and the largest term is exactly e^0 = 1.
+    float m = z[0];
+    for (std::size_t k = 1; k < classes; ++k) m = z[k] > m ? z[k] : m;
+    double sum = 0;
+    for (std::size_t k = 0; k < classes; ++k) sum += std::exp(double(z[k]) - m);
+    const double log_sum = std::log(sum) + m;
+    total += log_sum - z[labels[i]];
+    if (!dlogits.empty()) {
+      float* d = dlogits.data() + i * classes;
+      for (std::size_t k = 0; k < classes; ++k) {
+        const double p = std::exp(double(z[k]) - log_sum);
+        d[k] = float((p - (k == labels[i] ? 1.0 : 0.0)) / double(n));
+      }
+    }
+  }
+  r.loss = total / double(n);
+  return r;
+}
+
+void softmax(std::span<const float> logits, std::size_t n, std::size_t classes,
+             std::span<float> probs) {
+  assert(logits.size() >= n * classes && probs.size() >= n * classes);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* z = logits.data() + i * classes;
+    float* p = probs.data() + i * classes;
+    float m = z[0];
+    for (std::size_t k = 1; k < classes; ++k) m = z[k] > m ? z[k] : m;
+    double sum = 0;
+    for (std::size_t k = 0; k < classes; ++k) sum += std::exp(double(z[k]) - m);
+    for (std::size_t k = 0; k < classes; ++k) p[k] = float(std::exp(double(z[k]) - m) / sum);
+  }
+}
+
+}  // namespace simdnorm::nn
