@@ -1,0 +1,174 @@
+// The page in Debian's Chromium, driven like a person would: play, watch both twins learn the
+// spiral, run a (small) sweep, switch the BN twin's inference mode, and reproduce a run from its
+// link. Saves screenshots into tests/artifacts/ (git-ignored) for a human to look at.
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { serve, projectRoot } from '../../scripts/serve.mjs';
+import { launchChromium, openPage } from './chromium.mjs';
+
+const artifacts = `${projectRoot}/tests/artifacts`;
+// A 3×3 sweep of 200 steps keeps the sweep to a few seconds; the page's default is 7×7.
+const QUERY = '?dataset=spiral&sweep=3&sweepSteps=200';
+
+let server, browser;
+before(async () => {
+  server = await serve();
+  browser = await launchChromium();
+  await mkdir(artifacts, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+const text = (page, id) => page.locator(`[data-testid=${id}]`).textContent();
+const number = async (page, id) => Number(await text(page, id));
+
+async function open(query, viewport = { width: 1366, height: 768 }) {
+  const { page, errors } = await openPage(browser.context, `${server.url}/web/index.html${query}`);
+  await page.setViewportSize(viewport);
+  // The trainer is ready when play is enabled (wasm loaded, twins built, step 0 reported).
+  await page.waitForSelector('[data-testid=play]:not([disabled])', { timeout: 30_000 });
+  return { page, errors };
+}
+
+test('the page trains both twins, sweeps, switches inference mode and reproduces a run', async (t) => {
+  const { page, errors } = await open(QUERY);
+
+  await t.test('shows the ISA and starts at step 0', async () => {
+    assert.match(await text(page, 'isa'), /^wasm-(simd128|scalar)$/);
+    assert.equal(await number(page, 'step'), 0);
+  });
+
+  const start = { bn: await number(page, 'acc-bn'), plain: await number(page, 'acc-plain') };
+  await t.test('play: both accuracies rise and the BN twin reaches 0.9 on the spiral', async () => {
+    // Accuracy at init: about chance for 3 classes; anything ≥ 0.6 would mean a broken start.
+    for (const v of Object.values(start)) assert.ok(v >= 0 && v < 0.6, `initial accuracy ${v}`);
+    await page.click('[data-testid=play]');
+    await page.waitForFunction(
+      ([b, p]) => {
+        const read = (id) => Number(document.querySelector(`[data-testid=${id}]`).textContent);
+        return read('acc-bn') >= 0.9 && read('acc-plain') > p + 0.1;
+      },
+      [start.bn, start.plain],
+      { timeout: 90_000, polling: 200 },
+    );
+    const acc = { bn: await number(page, 'acc-bn'), plain: await number(page, 'acc-plain') };
+    assert.ok(acc.bn >= 0.9 && acc.bn <= 1, `acc-bn ${acc.bn}`);
+    assert.ok(acc.plain > start.plain && acc.plain <= 1, `acc-plain ${acc.plain}`);
+    for (const id of ['loss-bn', 'loss-plain']) {
+      const loss = await number(page, id);
+      assert.ok(Number.isFinite(loss) && loss > 0, `${id} = ${loss}`);
+    }
+    assert.ok(await number(page, 'step') > 0);
+  });
+
+  await t.test('pause stops the step counter', async () => {
+    await page.click('[data-testid=play]');
+    await page.waitForTimeout(300); // the worker finishes its current chunk and reports
+    const paused = await text(page, 'step');
+    await page.waitForTimeout(500);
+    assert.equal(await text(page, 'step'), paused);
+  });
+
+  await t.test('the sweep runs to done and fills every cell', async () => {
+    await page.click('#sweep-run');
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid=sweep-status]').textContent === 'done',
+      null,
+      { timeout: 60_000 },
+    );
+    // 3×3 cells: the sentence counts cells out of 9 for each variant.
+    assert.match(await page.locator('#explain-sweep').textContent(), /of 9 .* of 9/);
+  });
+
+  await t.test('eval mode toggles between running and batch statistics', async () => {
+    await page.click('[data-testid=eval-batch]');
+    await page.waitForFunction(() => document.getElementById('acc-bn-mode').textContent === 'batch stats');
+    // The single point predicted alone in batch mode normalizes to β: a valid class, not NaN.
+    assert.match(await page.locator('#inf-one-batch').textContent(), /^class \d+, p [\d.e-]+$/);
+    const accBatch = await number(page, 'acc-bn');
+    assert.ok(accBatch >= 0 && accBatch <= 1);
+    await page.click('input[name=eval-mode][value=running]');
+    await page.waitForFunction(() => document.getElementById('acc-bn-mode').textContent === 'running stats');
+  });
+
+  await t.test('folding BN into the dense layers leaves the predictions unchanged', async () => {
+    await page.click('#fold');
+    await page.waitForFunction(() => document.getElementById('fold-result').textContent !== '');
+    const result = await page.locator('#fold-result').textContent();
+    assert.match(result, /argmax agreement 100\.0 %/);
+  });
+
+  await t.test('both wasm builds are measured', async () => {
+    await page.click('#bench-run');
+    await page.waitForFunction(() => document.getElementById('bench-status').textContent === 'done',
+      null, { timeout: 30_000 });
+    for (const cell of ['simd-plain', 'simd-bn', 'scalar-plain', 'scalar-bn']) {
+      const rate = Number((await page.locator(`#bench-${cell}`).textContent()).replace(/,/g, ''));
+      assert.ok(rate > 0, `${cell}: ${rate} steps/s`);
+    }
+    assert.match(await page.locator('#explain-efficiency').textContent(), /SIMD128 is [\d.]+× faster/);
+  });
+
+  await t.test('screenshots', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: `${artifacts}/page-1366x768.png` });
+    await page.screenshot({ path: `${artifacts}/page-full.png`, fullPage: true });
+  });
+
+  await t.test('the kernels switch between the SIMD128 and the scalar build', async () => {
+    await page.selectOption('#isa-select', 'scalar');
+    await page.waitForFunction(() => document.querySelector('[data-testid=isa]').textContent === 'wasm-scalar');
+    assert.equal(new URL(page.url()).searchParams.get('kernels'), 'scalar');
+    await page.selectOption('#isa-select', 'simd');
+    await page.waitForFunction(() => document.querySelector('[data-testid=isa]').textContent === 'wasm-simd128');
+    // Switching rebuilds the twins from the same settings: a fresh run at step 0.
+    await page.waitForFunction(() => document.querySelector('[data-testid=step]').textContent === '0');
+  });
+
+  await t.test('the URL holds the settings and a link reproduces the run', async () => {
+    await page.selectOption('select[name=dataset]', 'moons');
+    await page.selectOption('select[name=depth]', '2');
+    await page.fill('input[name=seed]', '42');
+    await page.locator('input[name=seed]').dispatchEvent('change');
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('dataset'), 'moons');
+    assert.equal(url.searchParams.get('depth'), '2');
+    assert.equal(url.searchParams.get('seed'), '42');
+    assert.equal(url.searchParams.get('sweep'), '3');
+
+    const second = await open(url.search);
+    assert.equal(await second.page.inputValue('select[name=dataset]'), 'moons');
+    assert.equal(await second.page.inputValue('select[name=depth]'), '2');
+    assert.equal(await second.page.inputValue('input[name=seed]'), '42');
+    assert.equal(second.page.url(), page.url());
+
+    // Same settings ⇒ same run: 5 single steps on each page give the same losses.
+    await page.waitForFunction(() => document.querySelector('[data-testid=step]').textContent === '0');
+    for (const p of [page, second.page]) {
+      for (let i = 1; i <= 5; i++) {
+        await p.click('#step-once');
+        await p.waitForFunction((n) => document.querySelector('[data-testid=step]').textContent === String(n), i);
+      }
+    }
+    for (const id of ['loss-bn', 'loss-plain', 'acc-bn', 'acc-plain']) {
+      assert.equal(await text(second.page, id), await text(page, id), id);
+    }
+    assert.deepEqual(second.errors, []);
+    await second.page.close();
+  });
+
+  await t.test('a wide screen screenshot', async () => {
+    const wide = await open(QUERY, { width: 1920, height: 1080 });
+    await wide.page.click('[data-testid=play]');
+    await wide.page.waitForFunction(() => Number(document.querySelector('[data-testid=step]').textContent) > 300);
+    await wide.page.click('[data-testid=play]');
+    await wide.page.screenshot({ path: `${artifacts}/page-1920x1080.png` });
+    assert.deepEqual(wide.errors, []);
+    await wide.page.close();
+  });
+
+  assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+});

@@ -1,0 +1,77 @@
+// uPlot charts used by the experiments: line charts over steps, and percentile-band charts.
+// Each chart follows its container's width (ResizeObserver) and takes columnar data arrays.
+import uPlot from '/node_modules/uplot/dist/uPlot.esm.js';
+
+export const twinColors = { bn: '#2563eb', plain: '#dc2626' };
+
+function fitWidth(el, plot, height) {
+  const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
+  observer.observe(el);
+}
+
+// series: [{ label, stroke, dash?, points?, scale? }]; data: [xs, ...ys]. Series with
+// scale: 'y2' use a second y axis on the right, labelled y2Label.
+export function lineChart(el, {
+  series, height = 180, y, x = {}, yLabel, xLabel = 'step', legend = true, y2Label,
+}) {
+  const axisFont = { font: '11px system-ui', labelFont: '11px system-ui', labelSize: 16 };
+  const opts = {
+    width: el.clientWidth || 400,
+    height,
+    legend: { show: legend, live: false },
+    cursor: { drag: { x: false, y: false } },
+    scales: { x: { time: false, ...x }, y: { ...(y ?? {}) }, ...(y2Label ? { y2: {} } : {}) },
+    axes: [
+      { label: xLabel, size: 32, ...axisFont },
+      { label: yLabel, size: 52, ...axisFont },
+      ...(y2Label
+        ? [{ scale: 'y2', side: 1, label: y2Label, size: 52, grid: { show: false }, ...axisFont }]
+        : []),
+    ],
+    series: [
+      {},
+      ...series.map((s) => ({
+        label: s.label,
+        scale: s.scale ?? 'y',
+        stroke: s.stroke,
+        width: s.width ?? 1.5,
+        dash: s.dash,
+        points: { show: s.points ?? false, size: 5, fill: s.stroke },
+        spanGaps: true,
+      })),
+    ],
+  };
+  const plot = new uPlot(opts, [[], ...series.map(() => [])], el);
+  fitWidth(el, plot, height);
+  return { setData: (data) => plot.setData(data), plot };
+}
+
+// Percentile bands of one quantity over steps: data = [steps, p10, p25, p50, p75, p90].
+export function bandChart(el, { color, height = 120, title }) {
+  const fill = (a) => color.replace('rgb(', 'rgba(').replace(')', `,${a})`);
+  const opts = {
+    width: el.clientWidth || 300,
+    height,
+    title,
+    legend: { show: false },
+    cursor: { show: false },
+    scales: { x: { time: false } },
+    axes: [
+      { size: 24, font: '10px system-ui' },
+      { size: 40, font: '10px system-ui' },
+    ],
+    series: [
+      {},
+      ...[fill(0.35), fill(0.6), color, fill(0.6), fill(0.35)].map((stroke, i) => ({
+        stroke, width: i === 2 ? 1.6 : 1, points: { show: false },
+      })),
+    ],
+    bands: [
+      { series: [5, 1], fill: fill(0.12) },
+      { series: [4, 2], fill: fill(0.25) },
+    ],
+  };
+  const plot = new uPlot(opts, [[], [], [], [], [], []], el);
+  fitWidth(el, plot, height);
+  return { setData: (data) => plot.setData(data), plot };
+}
