@@ -46,8 +46,11 @@ export interface StateDict {
   num_batches_tracked?: number | bigint | ArrayLike<number | bigint>;
 }
 
-/** nn.BatchNorm1d/2d/3d. Owns wasm memory: call dispose() (or `using`) when done. */
-export declare class BatchNorm {
+/**
+ * nn.BatchNorm1d/2d/3d. Owns wasm memory: call dispose() (or `using`) when done.
+ * Only a type here: the class is reached as `sn.BatchNorm` (the package exports no such value).
+ */
+declare class BatchNorm {
   constructor(numFeatures: number, options?: BatchNormOptions);
   readonly numFeatures: number;
   readonly options: Readonly<Required<BatchNormOptions>>;
@@ -92,8 +95,10 @@ export declare class BatchNorm {
  * Caveat: `view` is a Float32Array over wasm memory. Any call into the module may grow the memory,
  * which detaches every earlier view (its length becomes 0). Re-read `t.view` after each call;
  * never keep it across one.
+ *
+ * Only a type here: the class is reached as `sn.Tensor` (the package exports no such value).
  */
-export declare class Tensor {
+declare class Tensor {
   constructor(lengthOrData: number | Float32Array);
   readonly length: number;
   /** Byte address in the wasm heap (a float* for other bindings of the same module). */
@@ -138,6 +143,245 @@ export interface FoldState {
   eps?: number;
 }
 
+// ---- Trainer (wasm/trainer.js) ----------------------------------------------------------------
+
+export type TrainerDataset = 'spiral' | 'circles' | 'moons' | 'xor' | 'blobs';
+export type TrainerActivation = 'relu' | 'tanh' | 'sigmoid';
+/** 'auto': He for relu, Xavier for tanh and sigmoid. */
+export type TrainerInit = 'auto' | 'he' | 'xavier';
+/** 'momentum': β = 0.9. 'adam': β1 = 0.9, β2 = 0.999, ε = 1e-8. */
+export type TrainerOptimizer = 'sgd' | 'momentum' | 'adam';
+/**
+ * What BN uses in predict() and decisionGrid(): 'running' = running statistics (deployment);
+ * 'batch' = statistics of the batch being predicted (for predict() a batch of one point, whose
+ * variance is 0: every point gets the same prediction, which is the demonstration, not an error).
+ */
+export type TrainerBnInference = 'running' | 'batch';
+
+/**
+ * new Trainer(config): every field optional, defaults in Trainer.defaults. Unknown keys and
+ * out-of-range values throw an Error naming the field, e.g.
+ * "simdnorm.Trainer: config.lr: expected a finite number > 0 (float32), got -1".
+ */
+export interface TrainerConfig {
+  /** Default 'spiral'. */
+  dataset?: TrainerDataset;
+  /** Total points, train + test: integer in [8, 100000]. Default 600. */
+  points?: number;
+  /** Integer in [2, 8]; used by spiral and blobs (circles, moons and xor have 2). Default 3. */
+  classes?: number;
+  /** Fraction in [0, 1) of points whose label is replaced by a different random class. Default 0. */
+  labelNoise?: number;
+  /** Fraction in [0, 0.9] held out as a seeded random test set. Default 0.25. */
+  testFraction?: number;
+  /** uint32: the same dataSeed gives the same points, labels and split. Default 1. */
+  dataSeed?: number;
+  /** Hidden layer widths: 1 to 8 layers, each an integer in [1, 512]. Default [32, 32]. */
+  hidden?: readonly number[];
+  /** Default 'relu'. */
+  activation?: TrainerActivation;
+  /** Default 'auto'. */
+  init?: TrainerInit;
+  /** Finite multiplier > 0 on the init's standard deviation. Default 1. */
+  initScale?: number;
+  /** BN after every hidden dense layer (dense → BN → activation). Default true. */
+  batchNorm?: boolean;
+  /** BN running-statistics momentum in [0, 1] (PyTorch meaning). Default 0.1. */
+  bnMomentum?: number;
+  /** Finite, > 0 as float32. Default 1e-5. */
+  bnEps?: number;
+  /** Default 'sgd'. */
+  optimizer?: TrainerOptimizer;
+  /** Learning rate: finite, > 0 as float32. Default 0.1. */
+  lr?: number;
+  /** Integer in [2, number of train points]. Default 32. */
+  batchSize?: number;
+  /** uint32 model seed: dense init and mini-batch order (separate streams, so twins match). Default 1. */
+  seed?: number;
+}
+
+/** A config with every field filled in (frozen). Pass it to a new Trainer to reproduce a run. */
+export type TrainerSettings = Readonly<Required<TrainerConfig>>;
+
+/** What trainSteps(k) returns. */
+export interface TrainStepMetrics {
+  /** Total optimizer steps after this call. */
+  step: number;
+  /** Mean mini-batch cross-entropy over these k steps (training mode). */
+  loss: number;
+  /** Mean mini-batch accuracy over these k steps, in [0, 1]. */
+  accuracy: number;
+  /** Loss of the last step. */
+  lossLast: number;
+  /**
+   * True once a loss or parameter became non-finite. Sticky: later trainSteps calls are no-ops
+   * that return the same numbers (loss NaN).
+   */
+  diverged: boolean;
+}
+
+export interface TrainerEvaluateOptions {
+  /** Default 'test'. 'test' throws when config.testFraction is 0. */
+  split?: 'train' | 'test';
+  /**
+   * 'eval' (default): BN uses its running statistics. 'batch': BN normalizes with the statistics
+   * of the whole split as one batch; running statistics are not updated.
+   */
+  mode?: 'eval' | 'batch';
+}
+
+/** loss is NaN for a diverged network; NaN predictions count as wrong in accuracy. */
+export interface TrainerEvaluation {
+  loss: number;
+  /** In [0, 1]. */
+  accuracy: number;
+}
+
+/** A rectangle of the input plane. decisionGrid requires finite values, xMin < xMax, yMin < yMax. */
+export interface PlaneBounds {
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/** One split of the dataset (copies). */
+export interface TrainerDataSplit {
+  /** Interleaved coordinates x0, y0, x1, y1, …: 2 floats per point. */
+  x: Float32Array;
+  /** Class per point (after label noise). */
+  labels: Uint8Array;
+}
+
+/** What dataset() returns. Points lie roughly in [-1, 1]². */
+export interface TrainerData {
+  train: TrainerDataSplit;
+  /** Empty arrays when config.testFraction is 0. */
+  test: TrainerDataSplit;
+  classes: number;
+  /** Square and symmetric: the data extent plus a 10 % margin. */
+  bounds: PlaneBounds;
+}
+
+/** Distribution summary: population std, nearest-rank percentiles. */
+export interface ValueSummary {
+  mean: number;
+  std: number;
+  p5: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p95: number;
+}
+
+/**
+ * One hidden layer's (or unit's) values over a fixed probe batch (the first min(256, nTrain)
+ * training points), computed in training mode without touching the running statistics.
+ */
+export interface TrainerLayerStats {
+  /** The dense output z = W·a + b. */
+  dense: ValueSummary;
+  /** The activation's input: BN(z) with BN, z without. */
+  act: ValueSummary;
+}
+
+/** One BN layer's running statistics next to the true ones (all copies, one float per unit). */
+export interface TrainerRunningStats {
+  /** running_mean. */
+  mean: Float32Array;
+  /** running_var (unbiased). */
+  var: Float32Array;
+  /** Mean of z over the whole train set with the current weights. */
+  trueMean: Float32Array;
+  /** Variance of z over the whole train set with the current weights. */
+  trueVar: Float32Array;
+  /** num_batches_tracked. */
+  batches: number;
+}
+
+/** What fold() returns: BN (eval mode) vs the BN-folded network on the test (else train) set. */
+export interface TrainerFoldCheck {
+  /** false (and all diffs 0) when batchNorm is off. */
+  folded: boolean;
+  /** Max |p_bn − p_folded| over all points and classes (probabilities). */
+  maxAbsDiff: number;
+  /** The same for the logits. */
+  maxLogitDiff: number;
+  /** Fraction of points with the same argmax, in [0, 1]. */
+  agreement: number;
+  /** Number of points compared. */
+  points: number;
+}
+
+/**
+ * The toy-model trainer: `new sn.Trainer(config)`. Everything is synchronous and runs in wasm
+ * (use a Web Worker for a smooth UI). Every array returned is a fresh copy, never a view of wasm
+ * memory: safe to keep, to postMessage and to use after dispose(). Bad arguments throw an Error
+ * "simdnorm.Trainer.<method>: <argument>: expected <what>, got <given>".
+ *
+ * Owns wasm memory: call dispose() (or `using`). After dispose() every property and method except
+ * dispose() throws ("… used after dispose()").
+ *
+ * Only a type here: the class is reached as `sn.Trainer` (the package exports no `Trainer` value).
+ */
+declare class Trainer {
+  /** Throws on an unknown key or an out-of-range value (see TrainerConfig). */
+  constructor(config?: TrainerConfig);
+  /** The default config (frozen). */
+  static readonly defaults: TrainerSettings;
+  /** The config with defaults filled in (frozen; the same object on every read). */
+  readonly config: TrainerSettings;
+  /** Number of classes: config.classes for spiral and blobs, 2 for the others. */
+  readonly classes: number;
+  /** Number of hidden layers. */
+  readonly layers: number;
+  /** Hidden layers with BN: 0 or `layers`. */
+  readonly bnLayers: number;
+  /** Optimizer steps done so far. */
+  readonly step: number;
+  /** Same as the last trainSteps' flag. */
+  readonly diverged: boolean;
+  /** Set by setBnInference; default 'running'. */
+  readonly bnInference: TrainerBnInference;
+  /**
+   * Runs k optimizer steps (training-mode forward, loss, backward, update; running statistics
+   * updated). k: integer in [1, 1e6], default 1.
+   */
+  trainSteps(k?: number): TrainStepMetrics;
+  /** Loss and accuracy of a split. Throws for split 'test' when there is no test set. */
+  evaluate(options?: TrainerEvaluateOptions): TrainerEvaluation;
+  /** Selects what predict() and decisionGrid() use. */
+  setBnInference(mode: TrainerBnInference): void;
+  /** Changes the learning rate mid-run (finite, > 0 as float32); optimizer state is kept. */
+  setLearningRate(lr: number): void;
+  /** One point as a batch of 1 (finite x, y): class probabilities (copy) and their argmax. */
+  predict(x: number, y: number): { probs: Float32Array; label: number };
+  /**
+   * Class probabilities on a w × h grid (integers in [1, 512]) as one new Float32Array of
+   * w·h·classes: class k of cell (i, j) is at (j·w + i)·classes + k; cell centres
+   * x = xMin + (i + 0.5)·(xMax − xMin)/w, y = yMax − (j + 0.5)·(yMax − yMin)/h (row 0 on top).
+   * bounds defaults to dataset().bounds. Uses the bnInference mode ('batch': the grid is one batch).
+   */
+  decisionGrid(w: number, h: number, bounds?: PlaneBounds | null): Float32Array;
+  /** The train and test points (copies). */
+  dataset(): TrainerData;
+  /** One entry per hidden layer, all its units pooled. */
+  layerStats(): TrainerLayerStats[];
+  /** One unit of one hidden layer; throws when layer or unit is out of range. unit default 0. */
+  unitStats(layer: number, unit?: number): TrainerLayerStats;
+  /** One entry per BN layer; [] without BN. */
+  runningStats(): TrainerRunningStats[];
+  /** Folds each BN into the dense layer before it on a copy (this trainer is unchanged) and compares. */
+  fold(): TrainerFoldCheck;
+  /** Frees the wasm memory. Idempotent. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+// The classes are values only as properties of what init() resolves to (sn.BatchNorm, sn.Tensor,
+// sn.Trainer); exported as types so that `import { Trainer }` cannot pass for a constructor.
+export type { BatchNorm, Tensor, Trainer };
+
 export interface Simdnorm {
   /** The kernels in use. */
   readonly isa: 'wasm-simd128' | 'wasm-scalar';
@@ -160,8 +404,8 @@ export interface Simdnorm {
   heapInUse(): number;
   /** The raw Emscripten module (Embind classes, _malloc/_free, HEAPF32). Advanced use. */
   readonly module: unknown;
-  /** The toy-model trainer, when the package was built with it. */
-  readonly Trainer?: unknown;
+  /** The toy-model trainer (src/nn): an MLP with optional BN on 2-D toy datasets, run in wasm. */
+  readonly Trainer: typeof Trainer;
 }
 
 /** Whether this engine validates WebAssembly SIMD128 (what init() uses to pick a build). */

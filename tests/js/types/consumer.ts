@@ -1,0 +1,122 @@
+// A TypeScript consumer of the package: every public API used the way the README shows. It must
+// type-check with no error under --strict (tests/js/types.test.mjs); it is never run.
+import init, { simdSupported } from 'simdnorm';
+import type {
+  BatchNorm,
+  PlaneBounds,
+  Shape,
+  Simdnorm,
+  StateDict,
+  Tensor,
+  Trainer,
+  TrainerConfig,
+  TrainerSettings,
+  TrainStepMetrics,
+} from 'simdnorm';
+
+const probe: boolean = simdSupported();
+const sn: Simdnorm = await init({ simd: probe, locateFile: (path, dir) => dir + path });
+const isa: 'wasm-simd128' | 'wasm-scalar' = sn.isa;
+const version: string = sn.version;
+const inUse: number = sn.heapInUse();
+
+// BatchNorm: copies in and out, or the caller's Float32Array / Tensor as `out`.
+const shape: Shape = [8, 4, 3, 3];
+const x = new Float32Array(8 * 4 * 9);
+const bn: BatchNorm = new sn.BatchNorm(4, { momentum: null, layout: 'channels-first', relu: true });
+const y: Float32Array = bn.forward(x, shape);
+const yInto: Float32Array = bn.forward(x, shape, new Float32Array(x.length));
+const dx: Float32Array = bn.backward(y);
+const wGrad: Float32Array | null = bn.weightGrad;
+bn.eval().train(false);
+const training: boolean = bn.training;
+bn.weight = new Float32Array(4);
+const state: StateDict = bn.stateDict();
+bn.loadStateDict(state);
+const eps: number = bn.options.eps;
+const momentum: number | null = bn.options.momentum;
+
+// Tensor: the zero-copy path; `out` keeps its type.
+{
+  using t: Tensor = new sn.Tensor(x);
+  const tOut: Tensor = bn.forward(t, shape, new sn.Tensor(x.length));
+  const view: Float32Array = t.view;
+  const copy: Float32Array = tOut.toFloat32Array();
+  const address: number = t.address;
+  t.set(copy);
+  tOut.dispose();
+}
+
+// Functional forms.
+const fy: Float32Array = sn.batchNorm(x, [8, 4, 9], {
+  runningMean: new Float32Array(4),
+  runningVar: new Float32Array(4).fill(1),
+  training: true,
+  momentum: 0.1,
+});
+const fInto: Tensor = sn.batchNorm(x, [8, 36], { training: true, out: new sn.Tensor(x.length) });
+const folded: { weight: Float32Array; bias: Float32Array } = sn.foldIntoLinear(new Float32Array(4 * 6), null, bn);
+const foldedFromState = sn.foldIntoLinear(new Float32Array(4 * 6), new Float32Array(4), {
+  running_mean: new Float32Array(4),
+  running_var: new Float32Array(4),
+  eps: 1e-3,
+});
+bn[Symbol.dispose]();
+
+// Trainer: config, training, evaluation, data and internals.
+const config: TrainerConfig = {
+  dataset: 'moons',
+  points: 400,
+  classes: 2,
+  labelNoise: 0.05,
+  testFraction: 0.2,
+  dataSeed: 3,
+  hidden: [16, 16, 16],
+  activation: 'tanh',
+  init: 'xavier',
+  initScale: 0.5,
+  batchNorm: true,
+  bnMomentum: 0.1,
+  bnEps: 1e-5,
+  optimizer: 'adam',
+  lr: 0.01,
+  batchSize: 64,
+  seed: 7,
+};
+const defaults: TrainerSettings = sn.Trainer.defaults;
+const defaultWidths: readonly number[] = defaults.hidden;
+{
+  using trainer: Trainer = new sn.Trainer(config);
+  const twin = new sn.Trainer({ ...trainer.config, batchNorm: false });  // a full config is a config
+  const empty = new sn.Trainer();
+  const m: TrainStepMetrics = trainer.trainSteps(100);
+  const stepped: number = trainer.trainSteps().step;
+  const stalled: boolean = m.diverged || trainer.diverged;
+  const steps: number = trainer.step;
+  const { loss, accuracy } = trainer.evaluate({ split: 'train', mode: 'batch' });
+  trainer.evaluate();
+  trainer.setLearningRate(0.5);
+  trainer.setBnInference('batch');
+  const inference: 'running' | 'batch' = trainer.bnInference;
+  const { probs, label } = trainer.predict(0.1, -0.2);
+  const p0: number = probs[label];
+  const data = trainer.dataset();
+  const bounds: PlaneBounds = data.bounds;
+  const labels: Uint8Array = data.test.labels;
+  const points: Float32Array = data.train.x;
+  const grid: Float32Array = trainer.decisionGrid(64, 48, { ...bounds, xMin: -2 });
+  trainer.decisionGrid(8, 8);
+  const layerP95: number = trainer.layerStats()[0].act.p95;
+  const unitMean: number = trainer.unitStats(1).dense.mean;
+  trainer.unitStats(0, 3);
+  for (const s of trainer.runningStats()) {
+    const gap: number = s.mean[0] - s.trueMean[0] + s.var[0] - s.trueVar[0];
+    const batches: number = s.batches;
+  }
+  const fold = trainer.fold();
+  const foldOk: boolean = fold.folded && fold.agreement === 1 && fold.maxAbsDiff < 1e-5;
+  const counts: number = trainer.classes + trainer.layers + trainer.bnLayers + fold.points + fold.maxLogitDiff;
+  const activation: 'relu' | 'tanh' | 'sigmoid' = trainer.config.activation;
+  twin.dispose();
+  empty.dispose();
+}
