@@ -3,15 +3,17 @@
 // alias either). Training mode: A = γ·invstd, B = −A·invstd²·Σdy'(x − mean)/M, C = −A·Σdy'/M;
 // eval mode (statistics are constants): B = C = 0.
 
+#include <algorithm>
+
 #include "kernels/lanes.hpp"
 
 namespace simdnorm::kernels {
 
 struct grad_input {
   template <class Arch>
-  void operator()(Arch, const float* dy, const float* x, const Shape& shape,
-                  const ChannelParams& p, bool relu, bool batch_stats, const float* sum_dy,
-                  const float* sum_dy_xmu, float* dx) const;
+  void operator()(Arch, const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
+                  bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
+                  float* dx) const;
 };
 
 namespace grad_input_detail {
@@ -62,56 +64,82 @@ Coefficients<Arch> broadcast(const Coefficients<Arch>& k, std::size_t lane) {
           B(v[5][lane])};
 }
 
-template <bool Relu, class Arch>
-void channels_first(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
-                    bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
+// One run of dx; with Stream, whole vectors go out as aligned streaming stores (lanes.hpp).
+template <bool Relu, bool Stream, class Arch>
+void run(const float* dy, const float* x, std::size_t len, const Coefficients<Arch>& k, float* dx) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
-  const float count_inv = 1.f / float(s.per_channel());
-  for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-    const Coefficients<Arch> group =
-        coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0, count);
-    for (std::size_t j = 0; j < count; ++j) {
-      const Coefficients<Arch> k = broadcast<Arch>(group, j);
-      for (std::size_t n = 0; n < s.n; ++n) {
-        const std::size_t offset = (n * s.c + c0 + j) * s.s;
-        const float *g = dy + offset, *v = x + offset;
-        float* out = dx + offset;
-        std::size_t i = 0;
-        for (; i + L <= s.s; i += L)
-          apply<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), k)
-              .store_unaligned(out + i);
-        if (i < s.s)
-          store_partial<Arch>(apply<Relu, Arch>(load_partial<Arch>(g + i, s.s - i, 0.f),
-                                                load_partial<Arch>(v + i, s.s - i, 0.f), k),
-                              out + i, s.s - i);
-      }
-    }
-  });
+  std::size_t i = 0;
+  if constexpr (Stream) {
+    const std::size_t head = std::min(floats_to_alignment<Arch>(dx), len);
+    if (head)
+      store_partial<Arch>(
+          apply<Relu, Arch>(load_partial<Arch>(dy, head, 0.f), load_partial<Arch>(x, head, 0.f), k),
+          dx, head);
+    for (i = head; i + L <= len; i += L)
+      store_stream<Arch>(apply<Relu, Arch>(B::load_unaligned(dy + i), B::load_unaligned(x + i), k),
+                         dx + i);
+  } else {
+    for (; i + L <= len; i += L)
+      apply<Relu, Arch>(B::load_unaligned(dy + i), B::load_unaligned(x + i), k)
+          .store_unaligned(dx + i);
+  }
+  if (i < len)
+    store_partial<Arch>(apply<Relu, Arch>(load_partial<Arch>(dy + i, len - i, 0.f),
+                                          load_partial<Arch>(x + i, len - i, 0.f), k),
+                        dx + i, len - i);
 }
 
-template <bool Relu, class Arch>
+template <bool Relu, bool Stream, class Arch>
+void channels_first(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
+                    bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
+  const float count_inv = 1.f / float(s.per_channel());
+  // Memory order (lanes.hpp); the coefficients are recomputed per sample and group of channels.
+  for (std::size_t n = 0; n < s.n; ++n) {
+    for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+      const Coefficients<Arch> group =
+          coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0, count);
+      for (std::size_t j = 0; j < count; ++j) {
+        const std::size_t offset = (n * s.c + c0 + j) * s.s;
+        run<Relu, Stream, Arch>(dy + offset, x + offset, s.s, broadcast<Arch>(group, j),
+                                dx + offset);
+      }
+    });
+  }
+}
+
+template <bool Relu, bool Stream, class Arch>
 void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool batch_stats,
           const float* sum_dy, const float* sum_dy_xmu, float* dx) {
   constexpr std::size_t L = batch<Arch>::size;
   const float count_inv = 1.f / float(s.per_channel());
   const std::size_t row_count = s.n * s.s, stride = s.c;
-  for_channel_blocks<Arch>(s.c, [&]<std::size_t K, bool Partial>(std::size_t c0, std::size_t count) {
-    Coefficients<Arch> k[K];
-    for (std::size_t i = 0; i < K; ++i)
-      k[i] = coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0 + i * L,
-                                Partial ? count : L);
-    for (std::size_t r = 0; r < row_count; ++r) {
-      const std::size_t offset = r * stride + c0;
-      for (std::size_t i = 0; i < K; ++i) {
-        const std::size_t o = offset + i * L;
-        store_lanes<Partial, Arch>(
-            apply<Relu, Arch>(load_lanes<Partial, Arch>(dy + o, count, 0.f),
-                              load_lanes<Partial, Arch>(x + o, count, 0.f), k[i]),
-            dx + o, count);
-      }
-    }
-  });
+  const std::size_t tile = row_tile<Arch>(s.c);  // tiles of rows, as in normalize
+  for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {
+    const std::size_t rows_here = row_count - r0 < tile ? row_count - r0 : tile;
+    for_channel_blocks<Arch>(
+        s.c, [&]<std::size_t K, bool Partial>(std::size_t c0, std::size_t count) {
+          Coefficients<Arch> k[K];
+          for (std::size_t i = 0; i < K; ++i)
+            k[i] = coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0 + i * L,
+                                      Partial ? count : L);
+          const std::size_t start = r0 * stride + c0;
+          const float *g = dy + start, *v = x + start;
+          float* out = dx + start;
+          for (std::size_t r = 0; r < rows_here; ++r, g += stride, v += stride, out += stride) {
+            for (std::size_t i = 0; i < K; ++i) {
+              const batch<Arch> d =
+                  apply<Relu, Arch>(load_lanes<Partial, Arch>(g + i * L, count, 0.f),
+                                    load_lanes<Partial, Arch>(v + i * L, count, 0.f), k[i]);
+              if constexpr (Stream && !Partial) {
+                store_stream<Arch>(d, out + i * L);
+              } else {
+                store_lanes<Partial, Arch>(d, out + i * L, count);
+              }
+            }
+          }
+        });
+  }
 }
 
 }  // namespace grad_input_detail
@@ -121,13 +149,20 @@ void grad_input::operator()(Arch, const float* dy, const float* x, const Shape& 
                             const ChannelParams& p, bool relu, bool batch_stats,
                             const float* sum_dy, const float* sum_dy_xmu, float* dx) const {
   using namespace grad_input_detail;
-  const bool by_rows = rows_of_channels<Arch>(shape);
-  if (relu) {
-    by_rows ? rows<true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
-            : channels_first<true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, dx)) {
+    relu ? rows<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
+         : rows<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+    streaming_done<Arch>();
+  } else if (rows_of_channels<Arch>(shape)) {
+    relu ? rows<true, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
+         : rows<false, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+  } else if (streaming_output<Arch>(shape)) {
+    relu ? channels_first<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
+         : channels_first<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+    streaming_done<Arch>();
   } else {
-    by_rows ? rows<false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
-            : channels_first<false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+    relu ? channels_first<true, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
+         : channels_first<false, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
   }
 }
 

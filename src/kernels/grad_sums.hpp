@@ -21,27 +21,33 @@ void accumulate(const batch<Arch>& dy, const batch<Arch>& x, const ChannelAffine
                 batch<Arch>& s_dy, batch<Arch>& s_dy_xmu) {
   const batch<Arch> xmu = x - a.mean;
   batch<Arch> g = dy;
-  if constexpr (Relu) g = xsimd::select(xsimd::fma(xmu, a.scale, a.beta) > batch<Arch>(0.f), dy,
-                                        batch<Arch>(0.f));
+  if constexpr (Relu)
+    g = xsimd::select(xsimd::fma(xmu, a.scale, a.beta) > batch<Arch>(0.f), dy, batch<Arch>(0.f));
   s_dy += g;
   s_dy_xmu = xsimd::fma(g, xmu, s_dy_xmu);
 }
 
+// Memory order (n outer, channel inner), per-channel constants and totals of a chunk of
+// channels on the stack.
 template <bool Relu, class Arch>
 void channels_first(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                     float* sum_dy, float* sum_dy_xmu) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
-  for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-    const ChannelAffine<Arch> group = channel_affine<Arch>(p, c0, count);
-    alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
-    group.mean.store_aligned(mean);
-    group.scale.store_aligned(scale);
-    group.beta.store_aligned(beta);
-    for (std::size_t j = 0; j < count; ++j) {
-      const ChannelAffine<Arch> a{B(mean[j]), B(scale[j]), B(beta[j]), B(0.f)};
-      double total_dy = 0, total_dy_xmu = 0;
-      for (std::size_t n = 0; n < s.n; ++n) {
+  for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
+    const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
+    alignas(Arch::alignment()) float mean[kChannelChunk + L], scale[kChannelChunk + L],
+        beta[kChannelChunk + L];
+    for_channel_groups<Arch>(chunk, [&](std::size_t g0, std::size_t count) {
+      const ChannelAffine<Arch> group = channel_affine<Arch>(p, c0 + g0, count);
+      group.mean.store_aligned(mean + g0);
+      group.scale.store_aligned(scale + g0);
+      group.beta.store_aligned(beta + g0);
+    });
+    double total_dy[kChannelChunk] = {}, total_dy_xmu[kChannelChunk] = {};
+    for (std::size_t n = 0; n < s.n; ++n) {
+      for (std::size_t j = 0; j < chunk; ++j) {
+        const ChannelAffine<Arch> a{B(mean[j]), B(scale[j]), B(beta[j]), B(0.f)};
         const std::size_t offset = (n * s.c + c0 + j) * s.s;
         const float *g = dy + offset, *v = x + offset;
         for (std::size_t i0 = 0; i0 < s.s; i0 += kBlockFloats) {
@@ -58,14 +64,16 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
           if (i < end)  // dy' = 0 in the filled lanes
             accumulate<Relu, Arch>(load_partial<Arch>(g + i, end - i, 0.f),
                                    load_partial<Arch>(v + i, end - i, mean[j]), a, s1, t1);
-          total_dy += xsimd::hadd(s0 + s1);
-          total_dy_xmu += xsimd::hadd(t0 + t1);
+          total_dy[j] += xsimd::hadd(s0 + s1);
+          total_dy_xmu[j] += xsimd::hadd(t0 + t1);
         }
       }
-      sum_dy[c0 + j] = float(total_dy);
-      sum_dy_xmu[c0 + j] = float(total_dy_xmu);
     }
-  });
+    for (std::size_t j = 0; j < chunk; ++j) {
+      sum_dy[c0 + j] = float(total_dy[j]);
+      sum_dy_xmu[c0 + j] = float(total_dy_xmu[j]);
+    }
+  }
 }
 
 template <bool Relu, class Arch>
@@ -74,38 +82,39 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   const std::size_t row_count = s.n * s.s, stride = s.c;
-  for_channel_blocks<Arch>(s.c, [&]<std::size_t K, bool Partial>(std::size_t c0, std::size_t count) {
-    ChannelAffine<Arch> a[K];
-    for (std::size_t k = 0; k < K; ++k)
-      a[k] = channel_affine<Arch>(p, c0 + k * L, Partial ? count : L);
-    double total_dy[K * L] = {}, total_dy_xmu[K * L] = {};
-    const std::size_t rows_per_block = kBlockFloats / (K * L);
-    for (std::size_t r0 = 0; r0 < row_count; r0 += rows_per_block) {
-      const std::size_t r1 = row_count - r0 < rows_per_block ? row_count : r0 + rows_per_block;
-      B sd[K], sx[K];
-      for (std::size_t k = 0; k < K; ++k) sd[k] = sx[k] = B(0.f);
-      for (std::size_t r = r0; r < r1; ++r) {
-        const std::size_t offset = r * stride + c0;
+  for_channel_blocks<Arch>(
+      s.c, [&]<std::size_t K, bool Partial>(std::size_t c0, std::size_t count) {
+        ChannelAffine<Arch> a[K];
         for (std::size_t k = 0; k < K; ++k)
-          accumulate<Relu, Arch>(load_lanes<Partial, Arch>(dy + offset + k * L, count, 0.f),
-                                 load_lanes<Partial, Arch>(x + offset + k * L, count, 0.f), a[k],
-                                 sd[k], sx[k]);
-      }
-      alignas(Arch::alignment()) float bd[K * L], bx[K * L];
-      for (std::size_t k = 0; k < K; ++k) {
-        sd[k].store_aligned(bd + k * L);
-        sx[k].store_aligned(bx + k * L);
-      }
-      for (std::size_t j = 0; j < count; ++j) {
-        total_dy[j] += bd[j];
-        total_dy_xmu[j] += bx[j];
-      }
-    }
-    for (std::size_t j = 0; j < count; ++j) {
-      sum_dy[c0 + j] = float(total_dy[j]);
-      sum_dy_xmu[c0 + j] = float(total_dy_xmu[j]);
-    }
-  });
+          a[k] = channel_affine<Arch>(p, c0 + k * L, Partial ? count : L);
+        double total_dy[K * L] = {}, total_dy_xmu[K * L] = {};
+        const std::size_t rows_per_block = kBlockFloats / (K * L);
+        for (std::size_t r0 = 0; r0 < row_count; r0 += rows_per_block) {
+          const std::size_t r1 = row_count - r0 < rows_per_block ? row_count : r0 + rows_per_block;
+          B sd[K], sx[K];
+          for (std::size_t k = 0; k < K; ++k) sd[k] = sx[k] = B(0.f);
+          const float *g = dy + r0 * stride + c0, *v = x + r0 * stride + c0;
+          for (std::size_t r = r0; r < r1; ++r, g += stride, v += stride) {
+            for (std::size_t k = 0; k < K; ++k)
+              accumulate<Relu, Arch>(load_lanes<Partial, Arch>(g + k * L, count, 0.f),
+                                     load_lanes<Partial, Arch>(v + k * L, count, 0.f), a[k], sd[k],
+                                     sx[k]);
+          }
+          alignas(Arch::alignment()) float bd[K * L], bx[K * L];
+          for (std::size_t k = 0; k < K; ++k) {
+            sd[k].store_aligned(bd + k * L);
+            sx[k].store_aligned(bx + k * L);
+          }
+          for (std::size_t j = 0; j < count; ++j) {
+            total_dy[j] += bd[j];
+            total_dy_xmu[j] += bx[j];
+          }
+        }
+        for (std::size_t j = 0; j < count; ++j) {
+          sum_dy[c0 + j] = float(total_dy[j]);
+          sum_dy_xmu[c0 + j] = float(total_dy_xmu[j]);
+        }
+      });
 }
 
 }  // namespace grad_sums_detail

@@ -1,6 +1,8 @@
 #pragma once
 // y = (x − mean)·invstd·γ + β [then ReLU]: one read of x, one write of y; y may alias x.
 
+#include <algorithm>
+
 #include "kernels/lanes.hpp"
 
 namespace simdnorm::kernels {
@@ -24,62 +26,85 @@ batch<Arch> apply(const batch<Arch>& x, const batch<Arch>& mean, const batch<Arc
   }
 }
 
-template <bool Relu, class Arch>
+template <bool Relu, bool Stream, class Arch>
 void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<Arch>& scale,
          const batch<Arch>& beta, float* y) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   std::size_t i = 0;
-  for (; i + 2 * L <= len; i += 2 * L) {
-    const B v0 = B::load_unaligned(x + i), v1 = B::load_unaligned(x + i + L);
-    apply<Relu, Arch>(v0, mean, scale, beta).store_unaligned(y + i);
-    apply<Relu, Arch>(v1, mean, scale, beta).store_unaligned(y + i + L);
+  if constexpr (Stream) {
+    // Streaming stores need aligned addresses: a partial head, then whole aligned vectors.
+    const std::size_t head = std::min(floats_to_alignment<Arch>(y), len);
+    if (head)
+      store_partial<Arch>(apply<Relu, Arch>(load_partial<Arch>(x, head, 0.f), mean, scale, beta), y,
+                          head);
+    for (i = head; i + L <= len; i += L)
+      store_stream<Arch>(apply<Relu, Arch>(B::load_unaligned(x + i), mean, scale, beta), y + i);
+  } else {
+    for (; i + 2 * L <= len; i += 2 * L) {
+      const B v0 = B::load_unaligned(x + i), v1 = B::load_unaligned(x + i + L);
+      apply<Relu, Arch>(v0, mean, scale, beta).store_unaligned(y + i);
+      apply<Relu, Arch>(v1, mean, scale, beta).store_unaligned(y + i + L);
+    }
+    for (; i + L <= len; i += L)
+      apply<Relu, Arch>(B::load_unaligned(x + i), mean, scale, beta).store_unaligned(y + i);
   }
-  for (; i + L <= len; i += L)
-    apply<Relu, Arch>(B::load_unaligned(x + i), mean, scale, beta).store_unaligned(y + i);
   if (i < len)
     store_partial<Arch>(
         apply<Relu, Arch>(load_partial<Arch>(x + i, len - i, 0.f), mean, scale, beta), y + i,
         len - i);
 }
 
-template <bool Relu, class Arch>
+// Memory order: per-channel constants are recomputed for every sample (one vector sqrt and
+// divide per group of `lanes` channels), which is cheaper than a channel-major walk (lanes.hpp).
+template <bool Relu, bool Stream, class Arch>
 void channels_first(const float* x, const Shape& s, const ChannelParams& p, float* y) {
   constexpr std::size_t L = batch<Arch>::size;
-  for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-    const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0, count);
-    alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
-    a.mean.store_aligned(mean);
-    a.scale.store_aligned(scale);
-    a.beta.store_aligned(beta);
-    for (std::size_t j = 0; j < count; ++j) {
-      const batch<Arch> m(mean[j]), k(scale[j]), b(beta[j]);
-      for (std::size_t n = 0; n < s.n; ++n) {
+  for (std::size_t n = 0; n < s.n; ++n) {
+    for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0, count);
+      alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
+      a.mean.store_aligned(mean);
+      a.scale.store_aligned(scale);
+      a.beta.store_aligned(beta);
+      for (std::size_t j = 0; j < count; ++j) {
         const std::size_t offset = (n * s.c + c0 + j) * s.s;
-        run<Relu, Arch>(x + offset, s.s, m, k, b, y + offset);
+        run<Relu, Stream, Arch>(x + offset, s.s, batch<Arch>(mean[j]), batch<Arch>(scale[j]),
+                                batch<Arch>(beta[j]), y + offset);
       }
-    }
-  });
+    });
+  }
 }
 
-template <bool Relu, class Arch>
+template <bool Relu, bool Stream, class Arch>
 void rows(const float* x, const Shape& s, const ChannelParams& p, float* y) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   const std::size_t row_count = s.n * s.s, stride = s.c;
-  for_channel_blocks<Arch>(s.c, [&]<std::size_t K, bool Partial>(std::size_t c0, std::size_t count) {
-    ChannelAffine<Arch> a[K];
-    for (std::size_t k = 0; k < K; ++k)
-      a[k] = channel_affine<Arch>(p, c0 + k * L, Partial ? count : L);
-    for (std::size_t r = 0; r < row_count; ++r) {
-      const std::size_t offset = r * stride + c0;
-      for (std::size_t k = 0; k < K; ++k) {
-        const B v = load_lanes<Partial, Arch>(x + offset + k * L, count, 0.f);
-        store_lanes<Partial, Arch>(apply<Relu, Arch>(v, a[k].mean, a[k].scale, a[k].beta),
-                                   y + offset + k * L, count);
-      }
-    }
-  });
+  const std::size_t tile = row_tile<Arch>(s.c);
+  for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {
+    const std::size_t rows_here = row_count - r0 < tile ? row_count - r0 : tile;
+    for_channel_blocks<Arch>(
+        s.c, [&]<std::size_t K, bool Partial>(std::size_t c0, std::size_t count) {
+          ChannelAffine<Arch> a[K];
+          for (std::size_t k = 0; k < K; ++k)
+            a[k] = channel_affine<Arch>(p, c0 + k * L, Partial ? count : L);
+          // Locals, not the lambda's captures: stores through float* would force reloading those.
+          const float* in = x + r0 * stride + c0;
+          float* out = y + r0 * stride + c0;
+          for (std::size_t r = 0; r < rows_here; ++r, in += stride, out += stride) {
+            for (std::size_t k = 0; k < K; ++k) {
+              const B v = apply<Relu, Arch>(load_lanes<Partial, Arch>(in + k * L, count, 0.f),
+                                            a[k].mean, a[k].scale, a[k].beta);
+              if constexpr (Stream && !Partial) {
+                store_stream<Arch>(v, out + k * L);
+              } else {
+                store_lanes<Partial, Arch>(v, out + k * L, count);
+              }
+            }
+          }
+        });
+  }
 }
 
 }  // namespace normalize_detail
@@ -88,11 +113,18 @@ template <class Arch>
 void normalize::operator()(Arch, const float* x, const Shape& shape, const ChannelParams& p,
                            bool relu, float* y) const {
   using namespace normalize_detail;
-  const bool by_rows = rows_of_channels<Arch>(shape);
-  if (relu) {
-    by_rows ? rows<true, Arch>(x, shape, p, y) : channels_first<true, Arch>(x, shape, p, y);
+  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, y)) {
+    relu ? rows<true, true, Arch>(x, shape, p, y) : rows<false, true, Arch>(x, shape, p, y);
+    streaming_done<Arch>();
+  } else if (rows_of_channels<Arch>(shape)) {
+    relu ? rows<true, false, Arch>(x, shape, p, y) : rows<false, false, Arch>(x, shape, p, y);
+  } else if (streaming_output<Arch>(shape)) {
+    relu ? channels_first<true, true, Arch>(x, shape, p, y)
+         : channels_first<false, true, Arch>(x, shape, p, y);
+    streaming_done<Arch>();
   } else {
-    by_rows ? rows<false, Arch>(x, shape, p, y) : channels_first<false, Arch>(x, shape, p, y);
+    relu ? channels_first<true, false, Arch>(x, shape, p, y)
+         : channels_first<false, false, Arch>(x, shape, p, y);
   }
 }
 

@@ -1,0 +1,70 @@
+#pragma once
+// What every native benchmark shares: the five shapes of issue 5, the minimum memory traffic of
+// each op, the input tensors (fixed seed, 64-byte aligned, made once per shape) and the
+// size-matched copy time behind the "pct_of_copy" counter.
+
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "simdnorm/shape.hpp"
+
+namespace simdnorm::bench {
+
+struct BenchShape {
+  const char* id;      // "S1"
+  const char* layout;  // "nchw" | "nc" | "nhwc": how simdnorm receives it
+  std::size_t n, c, h, w;
+  Shape shape() const;
+  std::size_t bytes() const { return n * c * h * w * sizeof(float); }
+};
+
+// S1 NCHW 32×64×32×32 (8 MiB), S2 NC 256×1024 (1 MiB), S3 NCHW 8×32×8×8 (64 KiB),
+// S4 NHWC 16×56×56×64 (12.25 MiB), S5 NCHW 64×64×64×64 (64 MiB, past the L3 cache).
+std::span<const BenchShape> bench_shapes();
+
+enum class Op { infer, train_fwd, bwd, train_fwd_relu, fwd_bwd };
+inline constexpr Op kOps[] = {Op::infer, Op::train_fwd, Op::bwd, Op::train_fwd_relu, Op::fwd_bwd};
+const char* op_name(Op op);
+// Tensor-sized streams the op must move at least: read x + write y for inference; training
+// forward reads x once more for the statistics; backward reads dy and x twice and writes dx.
+int op_streams(Op op);
+
+// Fixed-seed inputs of one shape plus output buffers; created on first use and kept.
+struct AlignedFloats {
+  std::unique_ptr<float, void (*)(void*)> ptr{nullptr, nullptr};
+  std::size_t size = 0;
+  float* data() const { return ptr.get(); }
+  std::span<float> span() const { return {ptr.get(), size}; }
+};
+
+struct Tensors {
+  AlignedFloats x, dy, y, dx, copy_dst;                        // N·C·S floats each
+  std::vector<float> weight, bias, running_mean, running_var;  // C floats each
+  std::vector<float> save_mean, save_invstd, batch_var, dweight, dbias;
+};
+Tensors& tensors_for(const BenchShape& s);
+AlignedFloats aligned_floats(std::size_t count);
+
+// Mean seconds of one memcpy of the shape's tensor (x → copy_dst) over ~10 ms. Benchmarks take
+// it right before and right after their own loop and keep the faster, so the op is compared
+// with copy under the same machine load, and a load spike never flatters the op.
+double copy_seconds(const BenchShape& s);
+
+// Sets bytes_per_second from the op's minimum traffic, and pct_of_copy: that bandwidth as a
+// percentage of memcpy's (2 streams) at the same size, measured in the same benchmark run.
+void set_traffic_counters(benchmark::State& state, const BenchShape& s, Op op, double copy_s);
+
+std::string bench_name(Op op, const std::string& impl, const std::string& layout,
+                       const BenchShape& s);
+
+// Registration, one per implementation; main() calls them shape by shape.
+void register_copy_baseline(const BenchShape& s);
+void register_simdnorm_ops(const BenchShape& s);
+void register_onednn_ops(const BenchShape& s);
+
+}  // namespace simdnorm::bench

@@ -1,0 +1,102 @@
+// simdnorm's ops through the stateless free functions (functional.hpp: no allocation, no copies),
+// once per ISA. ISAs this build or CPU lacks are registered too and skip with the reason.
+
+#include <algorithm>
+#include <string_view>
+
+#include "bench_tensors.hpp"
+#include "simdnorm/functional.hpp"
+#include "simdnorm/isa.hpp"
+
+namespace simdnorm::bench {
+namespace {
+
+constexpr float kMomentum = 0.1f;
+
+#if defined(__x86_64__) || defined(_M_X64)
+constexpr std::string_view kIsas[] = {"avx512", "avx2", "sse2", "scalar"};
+#elif defined(__aarch64__)
+constexpr std::string_view kIsas[] = {"neon", "scalar"};
+#else
+constexpr std::string_view kIsas[] = {"scalar"};
+#endif
+
+bool isa_available(std::string_view isa) {
+  const auto have = available_isas();
+  return std::find(have.begin(), have.end(), isa) != have.end();
+}
+
+std::string available_list() {
+  std::string out;
+  for (std::string_view isa : available_isas()) (out += out.empty() ? "" : ", ") += isa;
+  return out;
+}
+
+// Training forward as a training step runs it: statistics, normalize, running-stat update.
+void train_forward(Tensors& t, const Shape& shape, bool relu) {
+  const NormParams p{t.weight, t.bias, 1e-5f, relu};
+  forward_training({t.x.data(), t.x.size}, shape, p, t.y.span(), t.save_mean, t.save_invstd,
+                   t.batch_var);
+  update_running_stats(t.save_mean, t.batch_var, shape.per_channel(), kMomentum, t.running_mean,
+                       t.running_var);
+}
+
+void backward(Tensors& t, const Shape& shape) {
+  const NormParams p{t.weight, t.bias, 1e-5f, false};
+  backward_training({t.dy.data(), t.dy.size}, {t.x.data(), t.x.size}, shape, p, t.save_mean,
+                    t.save_invstd, {t.dx.span(), t.dweight, t.dbias});
+}
+
+void run_op(Op op, Tensors& t, const Shape& shape) {
+  switch (op) {
+    case Op::infer:
+      forward_inference({t.x.data(), t.x.size}, shape, {t.weight, t.bias, 1e-5f, false},
+                        t.running_mean, t.running_var, t.y.span());
+      break;
+    case Op::train_fwd:
+      train_forward(t, shape, false);
+      break;
+    case Op::train_fwd_relu:
+      train_forward(t, shape, true);
+      break;
+    case Op::bwd:
+      backward(t, shape);
+      break;
+    case Op::fwd_bwd:
+      train_forward(t, shape, false);
+      backward(t, shape);
+      break;
+  }
+  benchmark::DoNotOptimize(t.y.data());
+  benchmark::DoNotOptimize(t.dx.data());
+  benchmark::ClobberMemory();
+}
+
+}  // namespace
+
+void register_simdnorm_ops(const BenchShape& s) {
+  for (Op op : kOps) {
+    for (std::string_view isa : kIsas) {
+      const std::string name = bench_name(op, std::string(isa), s.layout, s);
+      benchmark::RegisterBenchmark(name.c_str(), [s, op, isa](benchmark::State& state) {
+        if (!isa_available(isa)) {
+          state.SkipWithError(
+              (std::string(isa) + " not available (build/CPU has " + available_list() + ")")
+                  .c_str());
+          return;
+        }
+        set_isa(isa);
+        Tensors& t = tensors_for(s);
+        const Shape shape = s.shape();
+        train_forward(t, shape, false);  // valid save_mean/save_invstd for a lone backward
+        run_op(op, t, shape);
+        const double copy_before = copy_seconds(s);
+        for (auto _ : state) run_op(op, t, shape);
+        set_traffic_counters(state, s, op, std::min(copy_before, copy_seconds(s)));
+        state.SetLabel(std::string(active_isa()));
+      });
+    }
+  }
+}
+
+}  // namespace simdnorm::bench

@@ -1,0 +1,121 @@
+// Turns simdnorm_bench's Google Benchmark JSON (all repetitions) into the markdown table and SVG
+// chart of the README: medians with min–max spread, % of size-matched copy, × oneDNN's best layout.
+//
+// node bench/report/native.mjs results/native.json  → writes native.md and native.svg beside it.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { barChartSvg } from './svg-chart.mjs';
+import { markdownTable } from './markdown.mjs';
+import { fmt, formatWithSpread, summarize } from './stats.mjs';
+
+const OPS = ['infer', 'train_fwd', 'train_fwd_relu', 'bwd', 'fwd_bwd'];
+const OP_LABEL = { infer: 'infer', train_fwd: 'train fwd', train_fwd_relu: 'train fwd+ReLU', bwd: 'bwd', fwd_bwd: 'fwd+bwd' };
+// Issue 5's goals: % of copy bandwidth (from each op's minimum traffic) and ≤ 1.0× oneDNN best.
+const PCT_TARGET = { infer: 90, train_fwd: 80, train_fwd_relu: 80, bwd: 70 };
+const SIMD_ISAS = ['avx512', 'avx2', 'sse2', 'neon'];
+const ONEDNN_FORMATS = ['nchw', 'nhwc', 'nChw16c'];
+
+export function loadRuns(json) {
+  const runs = new Map(); // name → { times: [], pct: [], gbps: [], label, error }
+  for (const b of json.benchmarks) {
+    if (b.run_type !== 'iteration') continue;
+    const name = b.run_name ?? b.name;
+    const r = runs.get(name) ?? { times: [], pct: [], gbps: [], label: b.label ?? '', error: null };
+    if (b.error_occurred) r.error = b.error_message;
+    else {
+      const unit = { ns: 1e-3, us: 1, ms: 1e3, s: 1e6 }[b.time_unit ?? 'ns'];
+      r.times.push(b.real_time * unit); // µs per call
+      if (b.pct_of_copy !== undefined) r.pct.push(b.pct_of_copy);
+      if (b.bytes_per_second !== undefined) r.gbps.push(b.bytes_per_second / 1e9);
+    }
+    runs.set(name, r);
+  }
+  return runs;
+}
+
+function stat(runs, name, field = 'times') {
+  const r = runs.get(name);
+  return r && !r.error && r[field].length ? summarize(r[field]) : null;
+}
+
+export function nativeReport(json, { command = '' } = {}) {
+  const runs = loadRuns(json);
+  const shapes = [...new Set([...runs.keys()].map((n) => n.split('/')[3]))].sort();
+  const layoutOf = (shape) => [...runs.keys()].find((n) => n.startsWith('copy/') && n.endsWith(`/${shape}`))?.split('/')[2];
+  const bestIsa = SIMD_ISAS.find((isa) => [...runs.keys()].some((n) => n.split('/')[1] === isa && stat(runs, n)));
+  const rows = [], groups = [], misses = [];
+  for (const shape of shapes) {
+    const layout = layoutOf(shape);
+    const copy = stat(runs, `copy/memcpy/${layout}/${shape}`);
+    const copyGbps = stat(runs, `copy/memcpy/${layout}/${shape}`, 'gbps');
+    rows.push([`**${shape}** ${layout}`, 'copy', copy ? formatWithSpread(copy) : '—', copyGbps ? `${fmt(copyGbps.median)} GB/s` : '', '', '', '', '']);
+    for (const op of OPS) {
+      const ours = stat(runs, `${op}/${bestIsa}/${layout}/${shape}`);
+      if (!ours) continue;
+      const pct = stat(runs, `${op}/${bestIsa}/${layout}/${shape}`, 'pct');
+      const onednn = ONEDNN_FORMATS.map((f) => ({ f, s: stat(runs, `${op}/onednn/${f}/${shape}`) })).filter((o) => o.s);
+      const best = onednn.reduce((a, b) => (!a || b.s.median < a.s.median ? b : a), null);
+      const plain = onednn.find((o) => o.f === (layout === 'nhwc' ? 'nhwc' : 'nchw'));
+      const ratio = best ? ours.median / best.s.median : NaN;
+      const target = PCT_TARGET[op];
+      const pctOk = target === undefined ? '' : pct && pct.median >= target ? ' ✓' : ' ✗';
+      const ratioOk = best ? (ratio <= 1 ? ' ✓' : ' ✗') : '';
+      if (pctOk === ' ✗') misses.push(`${op} ${shape}: ${fmt(pct.median)} % of copy (target ${target} %)`);
+      if (ratioOk === ' ✗') misses.push(`${op} ${shape}: ${fmt(ratio)}× oneDNN ${best.f}`);
+      const others = ['avx2', 'sse2', 'scalar']
+        .filter((isa) => isa !== bestIsa)
+        .map((isa) => `${isa} ${fmt(stat(runs, `${op}/${isa}/${layout}/${shape}`)?.median ?? NaN)}`)
+        .join(', ');
+      rows.push([
+        '',
+        OP_LABEL[op],
+        formatWithSpread(ours),
+        pct ? `${fmt(pct.median)} %${target ? ` (≥ ${target})` : ''}${pctOk}` : '—',
+        best ? `${formatWithSpread(best.s)} ${best.f}` : '—',
+        best ? `${fmt(ratio)}×${ratioOk}` : '—',
+        plain ? fmt(plain.s.median) : '—',
+        others,
+      ]);
+      const gb = (name) => stat(runs, name, 'gbps')?.median ?? null;
+      groups.push({
+        label: `${shape} ${OP_LABEL[op]}`,
+        values: [
+          gb(`${op}/${bestIsa}/${layout}/${shape}`),
+          gb(`${op}/scalar/${layout}/${shape}`),
+          best ? gb(`${op}/onednn/${best.f}/${shape}`) : null,
+          plain ? gb(`${op}/onednn/${plain.f}/${shape}`) : null,
+          copyGbps?.median ?? null,
+        ],
+      });
+    }
+  }
+  const header = ['shape', 'op', `simdnorm ${bestIsa} µs`, '% of copy', 'oneDNN best µs (layout)', '× oneDNN best', 'oneDNN plain µs', 'other ISAs µs'];
+  const ctx = json.context ?? {};
+  const caches = (ctx.caches ?? []).map((c) => `L${c.level}${c.type === 'Data' ? 'd' : ''} ${c.size >> 10} KiB`).join(', ');
+  const md = [
+    `Machine: ${ctx.host_name ?? ''} ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz (${caches}); load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
+    `Date: ${ctx.date ?? ''}. Command: \`${command}\`.`,
+    `Times are µs per call, median of ${runs.values().next().value?.times.length ?? '?'} repetitions (min–max in parentheses), single thread, in random interleaved order. ` +
+      '"% of copy" = the op\'s minimum traffic (infer 2, train fwd 3, bwd 5, fwd+bwd 8 tensor streams) per second, relative to memcpy of the same tensor measured inside the same benchmark. ' +
+      'oneDNN "best" is its fastest of nchw / nhwc / nChw16c with data already in that format; "plain" is the layout simdnorm gets.',
+    '',
+    markdownTable(header, rows),
+    misses.length ? `Targets missed in this run: ${misses.join('; ')}.\n` : 'All targets met in this run.\n',
+  ].join('\n');
+  const svg = barChartSvg({
+    title: `simdnorm native (${bestIsa}) vs oneDNN and memcpy — effective GB/s`,
+    unit: 'GB/s from minimum traffic',
+    series: [`simdnorm ${bestIsa}`, 'simdnorm scalar reference', 'oneDNN best layout', 'oneDNN plain layout', 'memcpy (same size)'],
+    groups,
+  });
+  return { md, svg, misses };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const file = process.argv[2];
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  const { md, svg } = nativeReport(json, { command: process.argv[3] ?? 'npm run bench' });
+  writeFileSync(file.replace(/\.json$/, '.md'), md);
+  writeFileSync(file.replace(/\.json$/, '.svg'), svg);
+  process.stdout.write(md);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm run bench`: the native Google Benchmark suite (simdnorm per ISA, memcpy, oneDNN) and the
+# Node suite (simdnorm wasm vs TF.js, onnxruntime-web, plain JS). Writes bench/results/
+# {native,js}.{json,md,svg}. About 2 + 4 minutes on a 2-core machine.
+# SIMDNORM_BENCH_SUITES="native" (or "js") runs one suite; extra arguments go to simdnorm_bench.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+suites=${SIMDNORM_BENCH_SUITES:-native js}
+results=bench/results
+mkdir -p "$results"
+# Its own Release build directory: benchmarks must never run a Debug or sanitizer build.
+build=${SIMDNORM_BENCH_BUILD_DIR:-build-bench}
+
+if [[ " $suites " == *" native "* ]]; then
+  [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
+    -DSIMDNORM_BUILD_BENCH=ON -DSIMDNORM_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" -j2 --target simdnorm_bench
+  # Single thread everywhere (oneDNN uses OpenMP); 5 repetitions in random interleaved order, so
+  # slow drifts of the machine's load hit every entry alike.
+  args=(--benchmark_min_time=0.03 --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
+        --benchmark_out="$results/native.json" --benchmark_out_format=json "$@")
+  echo "bench.sh: native suite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  OMP_NUM_THREADS=1 "$build/bench/simdnorm_bench" "${args[@]}" >/dev/null
+  node bench/report/native.mjs "$results/native.json" \
+    "OMP_NUM_THREADS=1 $build/bench/simdnorm_bench ${args[*]}"
+fi
+
+if [[ " $suites " == *" js "* ]]; then
+  [ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] || bash scripts/build-wasm.sh
+  echo "bench.sh: Node suite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+  node bench/js/run.mjs --out "$results/js.json"
+fi

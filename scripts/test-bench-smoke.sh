@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# CI stage: the benchmarks still build and run, in seconds (timings are not checked here).
+# Native: the 64 KiB shape (S3) once per op, ISA and peer; fails on any error other than an ISA
+# this CPU lacks. Node: the quick configuration of bench/js/run.mjs. Both report generators run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build-native.sh
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+bin=${SIMDNORM_BUILD_DIR:-build}/bench/simdnorm_bench
+[ -x "$bin" ] || { echo "bench-smoke: $bin was not built" >&2; exit 1; }
+OMP_NUM_THREADS=1 "$bin" --benchmark_filter='/S3$' --benchmark_min_time=0.001 \
+  --benchmark_out="$tmp/native.json" --benchmark_out_format=json >/dev/null
+node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  const runs = JSON.parse(readFileSync(process.argv[1], "utf8")).benchmarks;
+  const bad = runs.filter((b) => b.error_occurred && !/not available/.test(b.error_message));
+  const ran = runs.filter((b) => !b.error_occurred);
+  const ops = new Set(ran.map((b) => b.name.split("/")[0]));
+  for (const op of ["copy", "infer", "train_fwd", "train_fwd_relu", "bwd", "fwd_bwd"])
+    if (!ops.has(op)) bad.push({ name: op, error_message: "did not run" });
+  if (!ran.some((b) => b.name.includes("/scalar/"))) bad.push({ name: "scalar", error_message: "reference did not run" });
+  for (const b of bad) console.error(`bench-smoke: ${b.name}: ${b.error_message}`);
+  console.log(`bench-smoke: native ${ran.length} benchmarks ran, ${runs.length - ran.length} skipped (ISA not available)`);
+  process.exit(bad.length ? 1 : 0);
+' "$tmp/native.json"
+node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
+
+[ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] || bash scripts/build-wasm.sh
+node bench/js/run.mjs --quick --out "$tmp/js.json" >/dev/null 2>"$tmp/js.err" || { cat "$tmp/js.err" >&2; exit 1; }
+if grep -q "differs from plain JS" "$tmp/js.err"; then cat "$tmp/js.err" >&2; exit 1; fi
+echo "bench-smoke: Node suite ran ($(grep -c '"peer"' "$tmp/js.json") entries)"
