@@ -1,5 +1,6 @@
 // sn.BatchNorm: nn.BatchNorm1d/2d/3d for JavaScript over the C++ module (wasm/bindings.cpp).
-// Parameters and statistics are copied in and out; tensors are copied unless they are Tensors.
+// Parameters and statistics are copied in and out; tensors are copied unless they are Tensors,
+// once each way, through heap memory the object keeps between calls.
 
 import {
   checkBoolean, checkCount, checkEps, checkFloat32Array, checkLayout, checkMomentum,
@@ -15,6 +16,10 @@ export function makeBatchNorm(module, heap) {
     #numFeatures;
     #options;
     #lastNumel = null;  // element count of the last forward: backward's dy and dx
+    // Kept across calls: the copy of a Float32Array x, which the C++ module borrows until the next
+    // forward (backward reads it), and the staging memory of y, dy and dx. Freed by dispose().
+    #input = new heap.Scratch('BatchNorm.forward');
+    #staging = new heap.Scratch('BatchNorm');
 
     constructor(numFeatures, options) {
       const fn = 'BatchNorm';
@@ -67,16 +72,19 @@ export function makeBatchNorm(module, heap) {
       const batchStats = raw.training() || !this.#options.trackRunningStats;
       if (batchStats && s.n * s.s === 1)
         fail(fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
-      const call = new heap.Call(fn);
-      try {
-        const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
-        const y = call.output('out', out, s.numel, `the product of shape ${s.text}`);
-        raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y.address);
-        this.#lastNumel = s.numel;
-        return y.result();
-      } finally {
-        call.release();
-      }
+      const what = `the product of shape ${s.text}`;
+      heap.checkTensorArg(fn, 'x', x, s.numel, what);
+      if (out !== undefined) heap.checkTensorArg(fn, 'out', out, s.numel, what);
+      // x is copied once into memory this object owns, which the C++ module borrows until the
+      // next forward (backward reads it): a Tensor too, as the caller may change or free it.
+      this.#lastNumel = null;  // the previous forward's x is overwritten from here on
+      const xa = this.#input.reserve('x', s.numel);
+      if (x instanceof heap.Tensor) heap.copyWithin(xa, x.address, s.numel);
+      else heap.copyIn(xa, x);
+      const y = out instanceof heap.Tensor ? out.address : this.#staging.reserve('out', s.numel);
+      raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
+      this.#lastNumel = s.numel;
+      return out instanceof heap.Tensor ? out : heap.deliver(y, s.numel, out);
     }
 
     // dx for dy of the last forward's shape; also sets weightGrad and biasGrad (overwritten).
@@ -84,16 +92,24 @@ export function makeBatchNorm(module, heap) {
       const fn = 'BatchNorm.backward';
       const raw = this.#live('backward');
       if (this.#lastNumel === null) fail(fn, 'dy', 'a forward() before backward()', 'none');
-      const call = new heap.Call(fn);
-      try {
-        const n = this.#lastNumel;
-        const dya = call.input('dy', dy, n, "the last forward's shape");
-        const dx = call.output('out', out, n, "the last forward's shape");
-        raw.backward(dya, dx.address, n);
-        return dx.result();
-      } finally {
-        call.release();
+      const n = this.#lastNumel;
+      const what = "the last forward's shape";
+      heap.checkTensorArg(fn, 'dy', dy, n, what);
+      if (out !== undefined) heap.checkTensorArg(fn, 'out', out, n, what);
+      // A Float32Array dy is copied into the staging memory and dx written over it (the kernels
+      // allow dx = dy): one copy in, one copy out.
+      let dya;
+      if (dy instanceof heap.Tensor) {
+        dya = dy.address;
+      } else {
+        dya = this.#staging.reserve('dy', n);
+        heap.copyIn(dya, dy);
       }
+      let dx = dya;
+      if (out instanceof heap.Tensor) dx = out.address;
+      else if (dy instanceof heap.Tensor) dx = this.#staging.reserve('out', n);
+      raw.backward(dya, dx, n);
+      return out instanceof heap.Tensor ? out : heap.deliver(dx, n, out);
     }
 
     train(mode = true) {
@@ -206,6 +222,8 @@ export function makeBatchNorm(module, heap) {
     dispose() {
       if (this.#raw !== null) this.#raw.delete();
       this.#raw = null;
+      this.#input.free();
+      this.#staging.free();
     }
 
     [dispose]() {

@@ -69,6 +69,14 @@ void bn_forward(BatchNorm& bn, Address x, std::size_t n, std::size_t c, std::siz
   bn.forward(floats(x, shape.numel()), shape, floats(y, shape.numel()));
 }
 
+// The wrapper's path for Float32Array inputs: x is the wrapper's own heap copy, kept unchanged
+// until the next forward, so the module need not copy it again for backward.
+void bn_forward_borrowed(BatchNorm& bn, Address x, std::size_t n, std::size_t c, std::size_t s,
+                         bool channels_last, Address y) {
+  const Shape shape = shape_of(n, c, s, channels_last);
+  bn.forward_borrowed(floats(x, shape.numel()), shape, floats(y, shape.numel()));
+}
+
 void bn_backward(BatchNorm& bn, Address dy, Address dx, std::size_t numel) {
   bn.backward(floats(dy, numel), floats(dx, numel));
 }
@@ -168,6 +176,7 @@ EMSCRIPTEN_BINDINGS(simdnorm) {
   em::class_<BatchNorm>("BatchNorm")
       .constructor(&Guarded<&make_batch_norm>::call, em::allow_raw_pointers())
       .function("forward", &Guarded<&bn_forward>::call)
+      .function("forwardBorrowed", &Guarded<&bn_forward_borrowed>::call)
       .function("backward", &Guarded<&bn_backward>::call)
       .function("setTraining", &bn_set_training)
       .function("training", &bn_training)

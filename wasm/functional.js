@@ -43,12 +43,14 @@ export function makeFunctional(module, heap, BatchNorm) {
       const weight = call.optional('options.weight', o.weight, s.c, perChannel);
       const bias = call.optional('options.bias', o.bias, s.c, perChannel);
       const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
-      const y = call.output('options.out', o.out, s.numel, `the product of shape ${s.text}`);
+      // y is written over the call's copy of a Float32Array x (the kernels allow y = x).
+      const y = call.output('options.out', o.out, s.numel, `the product of shape ${s.text}`,
+        x instanceof heap.Tensor ? 0 : xa);
       module.batchNorm(xa, s.n, s.c, s.s, s.channelsLast, mean, variance, weight, bias, training,
         momentum, eps, relu, y.address);
       if (training && mean) {
-        o.runningMean.set(heap.copyOut(mean, s.c));
-        o.runningVar.set(heap.copyOut(variance, s.c));
+        heap.deliver(mean, s.c, o.runningMean);
+        heap.deliver(variance, s.c, o.runningVar);
       }
       return y.result();
     } finally {

@@ -1,5 +1,5 @@
-// The wasm heap as the JavaScript API sees it: the Tensor class (the zero-copy path) and the
-// per-call staging that copies Float32Arrays in and out for the plain, always-safe API.
+// The wasm heap as the JavaScript API sees it: the Tensor class (the zero-copy path), the per-call
+// staging and per-object scratch that copy Float32Arrays in and out for the plain, safe API.
 //
 // Memory growth replaces the heap's ArrayBuffer and detaches every view of the old one (their
 // length becomes 0). So nothing here keeps a view across a call into wasm: module.HEAPF32 is
@@ -24,6 +24,11 @@ export function makeHeap(module) {
 
   function copyIn(address, data) {
     f32().set(data, address >>> 2);
+  }
+
+  // count floats from heap address `from` to `to` (a memmove inside the engine).
+  function copyWithin(to, from, count) {
+    f32().copyWithin(to >>> 2, from >>> 2, (from >>> 2) + count);
   }
 
   // A float32 tensor that lives in the wasm heap: pass it to forward/backward/batchNorm (as input
@@ -89,6 +94,55 @@ export function makeHeap(module) {
     }
   }
 
+  // A Float32Array or Tensor of `length` floats from this init() instance, or a clear error.
+  function checkTensorArg(fn, arg, v, length, what) {
+    if (v instanceof Tensor) {
+      if (v.length !== length) fail(fn, arg, `a Tensor of ${length} floats (${what})`, `${v.length} floats`);
+      return;
+    }
+    if (v instanceof Float32Array && v.length === length) return;
+    if (v?.constructor?.name === 'Tensor' && typeof v.address === 'number')
+      fail(fn, arg, 'a Tensor of this init() instance', 'a Tensor of another one');
+    fail(fn, arg, `a Float32Array or Tensor of ${length} floats (${what})`,
+      v instanceof Float32Array ? `${v.length} floats` : describe(v));
+  }
+
+  // Heap memory an object keeps across calls (BatchNorm's copy of x and its staging buffer), so
+  // the copying API does not malloc and free on every call. Reallocated when a call needs more,
+  // or less than a quarter (a long-lived module does not hold on to one huge batch's memory);
+  // the old address is invalid after reserve(). free() on dispose.
+  class Scratch {
+    #fn;
+    #address = 0;
+    #capacity = 0;
+
+    constructor(fn) {
+      this.#fn = fn;
+    }
+
+    reserve(arg, count) {
+      if (this.#address !== 0 && count <= this.#capacity && count >= this.#capacity >>> 2) return this.#address;
+      this.free();
+      this.#address = alloc(this.#fn, arg, count);
+      this.#capacity = Math.max(count, 1);
+      return this.#address;
+    }
+
+    free() {
+      if (this.#address !== 0) module._free(this.#address);
+      this.#address = 0;
+      this.#capacity = 0;
+    }
+  }
+
+  // Where an output at `address` (count floats) goes for the caller: a new Float32Array when `out`
+  // is undefined, else copied into the Float32Array `out`. One copy, straight from the heap.
+  function deliver(address, count, out) {
+    if (out === undefined) return copyOut(address, count);
+    out.set(f32().subarray(address >>> 2, (address >>> 2) + count));
+    return out;
+  }
+
   // The heap memory of one call: inputs copied in, outputs copied out, all freed by release().
   class Call {
     #fn;
@@ -105,15 +159,7 @@ export function makeHeap(module) {
     }
 
     #check(arg, v, length, what) {
-      if (v instanceof Tensor) {
-        if (v.length !== length) fail(this.#fn, arg, `a Tensor of ${length} floats (${what})`, `${v.length} floats`);
-        return;
-      }
-      if (v instanceof Float32Array && v.length === length) return;
-      if (v?.constructor?.name === 'Tensor' && typeof v.address === 'number')
-        fail(this.#fn, arg, 'a Tensor of this init() instance', 'a Tensor of another one');
-      fail(this.#fn, arg, `a Float32Array or Tensor of ${length} floats (${what})`,
-        v instanceof Float32Array ? `${v.length} floats` : describe(v));
+      checkTensorArg(this.#fn, arg, v, length, what);
     }
 
     // Address of an input tensor: a Tensor's own memory, or a copy of a Float32Array.
@@ -137,19 +183,14 @@ export function makeHeap(module) {
     }
 
     // Where an output goes: `out` itself if it is a Tensor, otherwise heap memory that result()
-    // copies into `out` (or into a new Float32Array when out is undefined).
-    output(arg, out, length, what) {
+    // copies into `out` (or into a new Float32Array when out is undefined). `into`: heap memory of
+    // this call to write the output over instead of allocating (an input's private copy, for
+    // kernels that may write y over x).
+    output(arg, out, length, what, into = 0) {
       if (out !== undefined) this.#check(arg, out, length, what);
       if (out instanceof Tensor) return { address: out.address, result: () => out };
-      const address = this.#alloc(arg, length);
-      return {
-        address,
-        result: () => {
-          if (out === undefined) return copyOut(address, length);
-          out.set(f32().subarray(address >>> 2, (address >>> 2) + length));
-          return out;
-        },
-      };
+      const address = into || this.#alloc(arg, length);
+      return { address, result: () => deliver(address, length, out) };
     }
 
     release() {
@@ -158,5 +199,5 @@ export function makeHeap(module) {
     }
   }
 
-  return { Tensor, Call, copyIn, copyOut };
+  return { Tensor, Call, Scratch, checkTensorArg, deliver, copyIn, copyOut, copyWithin };
 }

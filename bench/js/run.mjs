@@ -2,8 +2,9 @@
 // onnxruntime-web (wasm, 1 thread) and plain JavaScript, per shape × op × mode (e2e: Float32Array
 // in → out; resident: data already in the library's memory). Writes results JSON (+ .md, .svg).
 //
-//   node bench/js/run.mjs [--quick] [--shapes S1,S3] [--out bench/results/js.json]
-// --quick: the CI smoke configuration (S3 only, short timings, no result files unless --out).
+//   node bench/js/run.mjs [--quick] [--shapes S1,S3] [--no-training] [--out bench/results/js.json]
+// --quick: the CI smoke configuration (S3 only, short timings, a few training steps, no result
+// files unless --out). --shapes none: only the training throughput (bench/js/training.mjs).
 
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,6 +15,7 @@ import { simdnormPeer } from './peers/simdnorm.mjs';
 import { plainJsPeer } from './peers/plain-js.mjs';
 import { tfjsPeer } from './peers/tfjs.mjs';
 import { onnxRuntimePeer } from './peers/onnxruntime.mjs';
+import { runTraining } from './training.mjs';
 import { jsReport } from '../report/js.mjs';
 
 const args = process.argv.slice(2);
@@ -68,6 +70,9 @@ for (const shape of SHAPES.filter((s) => shapeIds.includes(s.id))) {
   }
 }
 
+// Training throughput of the page's MLP with BN: sn.Trainer vs TF.js layers.
+const training = flag('--no-training') ? [] : await runTraining({ quick });
+
 const json = {
   context: {
     date: new Date().toISOString(),
@@ -79,6 +84,7 @@ const json = {
     command: process.argv.slice(1).join(' '),
   },
   results,
+  training,
 };
 if (out) {
   mkdirSync(dirname(out), { recursive: true });

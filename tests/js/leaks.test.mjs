@@ -35,3 +35,29 @@ for (const simd of [true, false]) {
     assert.equal(sn.heapInUse(), before, 'bytes in use after errors, Tensors and batchNorm');
   });
 }
+
+// The copying API keeps x and its staging memory in the BatchNorm between calls (one copy each
+// way, no malloc per call): the heap stays flat over repeated calls, follows a shape change
+// (grown for a larger batch, shrunk for one under a quarter of it) and is all freed by dispose().
+test('BatchNorm staging memory is reused across calls and freed by dispose', async () => {
+  const sn = await init();
+  const before = sn.heapInUse();
+  const bn = new sn.BatchNorm(8);
+  const run = (n) => {
+    const x = Float32Array.from({ length: n * 8 * 16 }, (_, i) => Math.sin(i));
+    bn.forward(x, [n, 8, 4, 4]);
+    bn.backward(x);
+  };
+  run(4);
+  const small = sn.heapInUse();
+  for (let i = 0; i < 100; i++) run(4);
+  assert.equal(sn.heapInUse(), small, 'bytes in use after 100 calls of one shape');
+  run(64);
+  const large = sn.heapInUse();
+  // x and the staging buffer: 2 · 60 batches · 128 floats · 4 bytes more than for 4 samples.
+  assert.ok(large - small >= 2 * 60 * 128 * 4, `grown by ${large - small} bytes`);
+  run(4);
+  assert.ok(sn.heapInUse() < large, 'shrunk again for a batch under a quarter of the largest');
+  bn.dispose();
+  assert.equal(sn.heapInUse(), before, 'bytes in use after dispose');
+});

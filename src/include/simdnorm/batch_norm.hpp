@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "simdnorm/functional.hpp"
@@ -31,6 +32,11 @@ class BatchNorm {
   // updates the running statistics. Keeps a copy of x (one extra stream) for backward; callers
   // who keep x themselves can use the functions in functional.hpp instead.
   void forward(std::span<const float> x, const Shape& shape, std::span<float> y);
+
+  // forward() without the copy of x, for callers that own a buffer backward() may read (the wasm
+  // bindings): x must stay valid and unchanged until the next successful forward or the module's
+  // destruction, and y must not overlap x (throws std::invalid_argument if it does).
+  void forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // Gradients of the last forward: writes dx (may be dy) and *overwrites* weight_grad() and
   // bias_grad() (they are not accumulated across calls). Throws if no forward came before.
@@ -67,6 +73,14 @@ class BatchNorm {
 
  private:
   NormParams params() const;
+  bool check_forward(std::string_view fn, std::span<const float> x, const Shape& shape,
+                     std::span<const float> y) const;
+  void run_forward(std::span<const float> x, const Shape& shape, std::span<float> y,
+                   bool batch_stats);
+  // x of the last forward. A flag, not a span into input_: a copied module must read its own copy.
+  std::span<const float> saved_input() const {
+    return input_borrowed_ ? borrowed_input_ : std::span<const float>(input_);
+  }
 
   std::size_t num_features_;
   Options options_;
@@ -77,6 +91,8 @@ class BatchNorm {
 
   // What backward needs from the last forward.
   std::vector<float> input_, save_mean_, save_invstd_, batch_var_;
+  std::span<const float> borrowed_input_;  // the caller's x after forward_borrowed()
+  bool input_borrowed_ = false;
   std::optional<Shape> last_shape_;
   bool last_used_batch_stats_ = false;
 };
