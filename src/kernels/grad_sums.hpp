@@ -1,8 +1,8 @@
 #pragma once
 // Backward reductions: Σ dy' and Σ dy'·(x − mean) per channel, one read of dy and x.
 // dy' is dy masked by the fused ReLU (recomputed from x, so the forward output is not needed).
-// Partial sums are float within a block of at most kBlockFloats values, then added in double:
-// error grows with the block length, not with N·S.
+// Partial sums are float within a block (at most kBlockFloats values of a channel, or a tile of
+// at most 256 rows), then added in double: error grows with the block length, not with N·S.
 
 #include "kernels/lanes.hpp"
 
@@ -76,45 +76,68 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
   }
 }
 
+// Rows of channels: chunks of channels, tiles of rows (lanes.hpp: reduction_rows); every channel
+// block of the chunk sums the cache-resident tile in float, then adds it to double totals in a
+// plain loop over a whole number of vectors, which the compiler vectorizes.
 template <bool Relu, class Arch>
 void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p, float* sum_dy,
           float* sum_dy_xmu) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   const std::size_t row_count = s.n * s.s, stride = s.c;
-  for_channel_blocks<Arch>(
-      s.c, [&]<std::size_t K, bool Partial>(std::size_t c0, std::size_t count) {
-        ChannelAffine<Arch> a[K];
-        for (std::size_t k = 0; k < K; ++k)
-          a[k] = channel_affine<Arch>(p, c0 + k * L, Partial ? count : L);
-        double total_dy[K * L] = {}, total_dy_xmu[K * L] = {};
-        const std::size_t rows_per_block = kBlockFloats / (K * L);
-        for (std::size_t r0 = 0; r0 < row_count; r0 += rows_per_block) {
-          const std::size_t r1 = row_count - r0 < rows_per_block ? row_count : r0 + rows_per_block;
-          B sd[K], sx[K];
-          for (std::size_t k = 0; k < K; ++k) sd[k] = sx[k] = B(0.f);
-          const float *g = dy + r0 * stride + c0, *v = x + r0 * stride + c0;
-          for (std::size_t r = r0; r < r1; ++r, g += stride, v += stride) {
-            for (std::size_t k = 0; k < K; ++k)
-              accumulate<Relu, Arch>(load_lanes<Partial, Arch>(g + k * L, count, 0.f),
-                                     load_lanes<Partial, Arch>(v + k * L, count, 0.f), a[k], sd[k],
-                                     sx[k]);
-          }
-          alignas(Arch::alignment()) float bd[K * L], bx[K * L];
-          for (std::size_t k = 0; k < K; ++k) {
-            sd[k].store_aligned(bd + k * L);
-            sx[k].store_aligned(bx + k * L);
-          }
-          for (std::size_t j = 0; j < count; ++j) {
-            total_dy[j] += bd[j];
-            total_dy_xmu[j] += bx[j];
-          }
-        }
-        for (std::size_t j = 0; j < count; ++j) {
-          sum_dy[c0 + j] = float(total_dy[j]);
-          sum_dy_xmu[c0 + j] = float(total_dy_xmu[j]);
-        }
-      });
+  for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
+    const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
+    const std::size_t tile = reduction_rows<Arch>(chunk);
+    alignas(Arch::alignment()) float mean[kChannelChunk + L], scale[kChannelChunk + L],
+        beta[kChannelChunk + L];
+    for_channel_groups<Arch>(chunk, [&](std::size_t g0, std::size_t count) {
+      const ChannelAffine<Arch> group_affine = channel_affine<Arch>(p, c0 + g0, count);
+      group_affine.mean.store_aligned(mean + g0);
+      group_affine.scale.store_aligned(scale + g0);
+      group_affine.beta.store_aligned(beta + g0);
+    });
+    // + L: the partial block's filled lanes (dy' = 0) are added too, and ignored.
+    alignas(Arch::alignment()) double total_dy[kChannelChunk + L] = {};
+    alignas(Arch::alignment()) double total_dy_xmu[kChannelChunk + L] = {};
+    for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {
+      const std::size_t rows_here = row_count - r0 < tile ? row_count - r0 : tile;
+      for_channel_blocks<Arch>(
+          chunk, [&]<std::size_t K, bool Partial>(std::size_t b0, std::size_t count) {
+            ChannelAffine<Arch> a[K];
+            for (std::size_t k = 0; k < K; ++k) {
+              const std::size_t c = b0 + k * L;
+              a[k] = {B::load_aligned(mean + c), B::load_aligned(scale + c),
+                      B::load_aligned(beta + c), B(0.f)};
+            }
+            B sd[K], sx[K];
+            for (std::size_t k = 0; k < K; ++k) sd[k] = sx[k] = B(0.f);
+            // Locals, not the lambda's captures, in the loop (see normalize.hpp).
+            const std::size_t start = r0 * stride + c0 + b0, row_stride = stride, n = rows_here;
+            const float *g = dy + start, *v = x + start;
+            for (std::size_t r = 0; r < n; ++r, g += row_stride, v += row_stride) {
+              for (std::size_t k = 0; k < K; ++k)
+                accumulate<Relu, Arch>(load_lanes<Partial, Arch>(g + k * L, count, 0.f),
+                                       load_lanes<Partial, Arch>(v + k * L, count, 0.f), a[k],
+                                       sd[k], sx[k]);
+            }
+            alignas(Arch::alignment()) float bd[K * L], bx[K * L];
+            for (std::size_t k = 0; k < K; ++k) {
+              sd[k].store_aligned(bd + k * L);
+              sx[k].store_aligned(bx + k * L);
+            }
+            double* const td = total_dy + b0;
+            double* const tx = total_dy_xmu + b0;
+            for (std::size_t j = 0; j < K * L; ++j) {
+              td[j] += bd[j];
+              tx[j] += bx[j];
+            }
+          });
+    }
+    for (std::size_t j = 0; j < chunk; ++j) {
+      sum_dy[c0 + j] = float(total_dy[j]);
+      sum_dy_xmu[c0 + j] = float(total_dy_xmu[j]);
+    }
+  }
 }
 
 }  // namespace grad_sums_detail

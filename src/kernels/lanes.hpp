@@ -1,6 +1,6 @@
 #pragma once
 // Arch-templated building blocks shared by the kernels: partial loads for channel and run tails,
-// per-channel coefficients, the channel traversal of both layouts, and Chan's moment merge.
+// per-channel coefficients, the channel traversal of both layouts and the reductions' block sizes.
 // Everything here is a template on Arch on purpose: a plain inline function would be emitted by
 // every ISA file with that file's flags, and the linker could keep the AVX-512 copy for all.
 
@@ -185,23 +185,15 @@ void for_channel_blocks(std::size_t channels, F&& f) {
   if (c0 < channels) f.template operator()<1, true>(c0, channels - c0);
 }
 
-// Running (count, mean, M2) in double, merged block by block with Chan et al.'s pairwise update:
-// each block's own mean and M2 come from a float two-pass over cache-resident data, so nothing
-// ever subtracts two large sums (no E[x²] − E[x]² cancellation), and the merge costs one divide
-// per block, not per element.
+// Reductions over rows of channels keep float partial sums over a tile of this many rows and
+// then add them into per-channel doubles (at most 256 terms per float lane: the error bound of
+// the reductions, tests/native/tolerance.hpp). A tile of about 8192 floats (32 KiB) of the
+// channel chunk stays in L1/L2 while every channel block of the chunk reads it, so the tensor is
+// read from memory once whatever the number of channel blocks (AVX2 has 2 for C = 64).
 template <class Arch>
-struct MomentsAccumulator {
-  double count = 0, mean = 0, m2 = 0;
-
-  void merge(double block_count, double block_mean, double block_m2) {
-    const double total = count + block_count;
-    const double delta = block_mean - mean;
-    // Weighted form, not mean += delta·w: with mean = ±Inf and a finite block, delta = ∓Inf and
-    // Inf − Inf = NaN, where PyTorch keeps the mean infinite.
-    mean = (count * mean + block_count * block_mean) / total;
-    m2 += block_m2 + delta * delta * (count * block_count / total);
-    count = total;
-  }
-};
+std::size_t reduction_rows(std::size_t channels) {
+  const std::size_t rows = 8192 / (channels ? channels : 1);
+  return rows < 16 ? 16 : rows > 256 ? 256 : rows;
+}
 
 }  // namespace simdnorm::kernels

@@ -358,7 +358,9 @@ TEST_P(KernelsVsReference, EveryEntryPoint) {
 
 // Sizes around 4, 8 and 16 lanes (SSE2/NEON/wasm, AVX2, AVX-512), 4·lanes channel blocks (64),
 // odd sizes, NC with S = 1 (channels across lanes), block splits of kBlockFloats = 2048 floats
-// per run or per row block, and more channels than kChannelChunk = 256.
+// per run, blocks of up to 16 short runs with a remainder (N = 37, 20, 18), several row tiles
+// (lanes.hpp: reduction_rows; 600×3, 70×260, 3·100×64), and more channels than
+// kChannelChunk = 256.
 std::vector<Shape> kernel_shapes() {
   std::vector<Shape> v;
   // NC: channels across the vector lanes, rows = N.
@@ -379,7 +381,8 @@ std::vector<Shape> kernel_shapes() {
                                                                       {2, 65},
                                                                       {5, 67},
                                                                       {4, 129},
-                                                                      {600, 3}})
+                                                                      {600, 3},
+                                                                      {70, 260}})
     v.push_back(Shape::nc(n, c));
   // Channels-first with S > 1: runs of S floats.
   for (auto [n, c, s] : std::vector<std::array<std::size_t, 3>>{{2, 1, 3},
@@ -396,6 +399,9 @@ std::vector<Shape> kernel_shapes() {
                                                                 {3, 2, 69},
                                                                 {2, 17, 7},
                                                                 {2, 260, 3},
+                                                                {37, 3, 5},
+                                                                {20, 5, 130},
+                                                                {18, 260, 3},
                                                                 {2, 2, 2053},
                                                                 {1, 1, 4099}})
     v.push_back(Shape::ncl(n, c, s));
@@ -417,6 +423,7 @@ std::vector<Shape> kernel_shapes() {
                                                                 {2, 3, 129},
                                                                 {4, 300, 3},
                                                                 {2, 40, 64},
+                                                                {3, 100, 64},
                                                                 {2, 3, 260}})
     v.push_back(Shape::nlc(n, s, c));
   return v;
