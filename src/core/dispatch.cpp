@@ -62,7 +62,9 @@ constexpr std::array candidates{
     Candidate{"avx2", kernels::avx2_table, [] { return cpu().fma3_avx2 && os_saves_avx(); }},
 #endif
 #if defined(SIMDNORM_HAVE_SSE2)
-    Candidate{"sse2", kernels::sse2_table, [] { return bool(cpu().sse2); }},
+    // SSE2 is part of x86-64 itself. Not xsimd's flag: 8.1 reads CPUID.1 ECX bit 26 (XSAVE) for
+    // it, so CPUs without XSAVE (Nehalem, Westmere; VMs that hide it) would fall back to scalar.
+    Candidate{"sse2", kernels::sse2_table, always},
 #endif
 #if defined(SIMDNORM_HAVE_NEON)
     Candidate{"neon", kernels::neon_table, always},

@@ -36,7 +36,8 @@ for (const simd of [true, false]) {
 
     test('at lr 1.5 the plain twins stall while the BN twins converge (seeds 1–4)', () => {
       // Same setting and bounds as the native test (src/nn/tests/trainer_test.cpp): single runs
-      // at this lr are chaotic, so the mean over four seeds and a per-seed gap are tested.
+      // at this lr are chaotic, so the means over four seeds are tested, and per seed only that
+      // BN is clearly ahead.
       let sumBn = 0;
       let sumPlain = 0;
       for (let seed = 1; seed <= 4; seed++) {
@@ -46,12 +47,13 @@ for (const simd of [true, false]) {
         const p = plain.trainSteps(2000);
         const accBn = bn.evaluate({ split: 'train' }).accuracy;
         const accPlain = p.diverged ? 0 : plain.evaluate({ split: 'train' }).accuracy;
-        assert.ok(accBn - accPlain >= 0.25, `seed ${seed}: BN ${accBn}, plain ${accPlain}`);
+        assert.ok(accBn - accPlain >= 0.1, `seed ${seed}: BN ${accBn}, plain ${accPlain}`);
         sumBn += accBn;
         sumPlain += accPlain;
       }
       assert.ok(sumBn / 4 >= 0.9, `BN mean ${sumBn / 4}`);
       assert.ok(sumPlain / 4 <= 0.6, `plain mean ${sumPlain / 4}`);
+      assert.ok((sumBn - sumPlain) / 4 >= 0.35, `BN − plain mean ${(sumBn - sumPlain) / 4}`);
     });
 
     test('same config ⇒ same run; twins share the dense init', () => {

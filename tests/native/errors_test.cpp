@@ -62,12 +62,12 @@ TEST(Errors, ConstructorArguments) {
                                                                     {kNaN, "got nan"},
                                                                     {kInf, "got inf"},
                                                                     {-kInf, "got -inf"}}) {
-    expect_invalid([eps] { BatchNorm bn(3, {.eps = eps}); },
+    expect_invalid([e = eps] { BatchNorm bn(3, {.eps = e}); },
                    {"BatchNorm", "eps", "expected a finite value > 0", got});
   }
   for (auto [momentum, got] : std::vector<std::pair<float, std::string>>{
            {-0.1f, "got -0.1"}, {1.5f, "got 1.5"}, {kNaN, "got nan"}, {kInf, "got inf"}}) {
-    expect_invalid([momentum] { BatchNorm bn(3, {.momentum = momentum}); },
+    expect_invalid([m = momentum] { BatchNorm bn(3, {.momentum = m}); },
                    {"BatchNorm", "momentum", "expected a value in [0, 1]", got});
   }
   // The boundaries and nullopt are valid.

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The native GoogleTest suite built with clang-14 under AddressSanitizer + UndefinedBehaviorSanitizer,
+# run once per SIMDNORM_ISA value (ctest). Any report aborts the test (-fno-sanitize-recover=all),
+# so a passing stage means no report at all. Builds in build-asan/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${SIMDNORM_ASAN_DIR:-build-asan}
+jobs=${SIMDNORM_JOBS:-2}
+
+sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+if [ ! -f "$dir/CMakeCache.txt" ]; then
+  # -O1: the sanitizers' own advice (fast enough, exact stacks); -g for file:line in reports.
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DCMAKE_CXX_FLAGS="$sanitize" -DCMAKE_EXE_LINKER_FLAGS="$sanitize" \
+    -DSIMDNORM_BUILD_BENCH=OFF -DSIMDNORM_BUILD_EXAMPLES=OFF >/dev/null
+fi
+cmake --build "$dir" -j"$jobs"
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir "$dir" --output-on-failure -j"$jobs"
