@@ -31,7 +31,9 @@ void check_channels(std::string_view fn, std::string_view arg, std::size_t given
   check_size(fn, arg, given, s.c, "one per channel");
 }
 
-const float* data_or_null(std::span<const float> s) { return s.empty() ? nullptr : s.data(); }
+const float* data_or_null(std::span<const float> s) {
+  return s.empty() ? nullptr : s.data();
+}
 
 kernels::ChannelParams channel_params(const NormParams& p, const float* mean, const float* var,
                                       const float* invstd) {
@@ -51,6 +53,12 @@ void check_grads(std::string_view fn, const Shape& s, const Gradients& g) {
   check_optional_channels(fn, "grads.dweight", g.dweight.size(), s.c);
   check_optional_channels(fn, "grads.dbias", g.dbias.size(), s.c);
   if (!g.dx.empty()) check_tensor(fn, "grads.dx", g.dx.size(), s);
+}
+
+void check_dx_alias(std::string_view fn, const Gradients& g, std::span<const float> dy,
+                    std::span<const float> x) {
+  detail::check_alias(fn, "grads.dx", g.dx, "dy", dy);
+  detail::check_alias(fn, "grads.dx", g.dx, "x", x);
 }
 
 // Σdy' and Σdy'(x − mean) land in the caller's dweight/dbias when given, else in a small
@@ -86,6 +94,7 @@ void forward_training(std::span<const float> x, const Shape& shape, const NormPa
   detail::check_shape(fn, shape);
   check_tensor(fn, "x", x.size(), shape);
   check_tensor(fn, "y", y.size(), shape);
+  detail::check_alias(fn, "y", y, "x", x);
   check_params(fn, shape, params);
   check_channels(fn, "save_mean", save_mean.size(), shape);
   check_channels(fn, "save_invstd", save_invstd.size(), shape);
@@ -110,6 +119,7 @@ void forward_inference(std::span<const float> x, const Shape& shape, const NormP
   detail::check_shape(fn, shape);
   check_tensor(fn, "x", x.size(), shape);
   check_tensor(fn, "y", y.size(), shape);
+  detail::check_alias(fn, "y", y, "x", x);
   check_params(fn, shape, params);
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
@@ -151,6 +161,7 @@ void backward_training(std::span<const float> dy, std::span<const float> x, cons
   check_channels(fn, "save_mean", save_mean.size(), shape);
   check_channels(fn, "save_invstd", save_invstd.size(), shape);
   check_grads(fn, shape, grads);
+  check_dx_alias(fn, grads, dy, x);
   if (shape.per_channel() == 0) {
     for (float& v : grads.dweight) v = 0.f;
     for (float& v : grads.dbias) v = 0.f;
@@ -177,6 +188,7 @@ void backward_inference(std::span<const float> dy, std::span<const float> x, con
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
   check_grads(fn, shape, grads);
+  check_dx_alias(fn, grads, dy, x);
   if (shape.per_channel() == 0) {
     for (float& v : grads.dweight) v = 0.f;
     for (float& v : grads.dbias) v = 0.f;

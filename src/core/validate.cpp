@@ -1,6 +1,7 @@
 #include "core/validate.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <stdexcept>
@@ -59,7 +60,21 @@ void check_eps(std::string_view fn, float eps) {
 }
 
 void check_momentum(std::string_view fn, float momentum) {
-  if (!(momentum >= 0.f && momentum <= 1.f)) fail(fn, "momentum", "a value in [0, 1]", str(momentum));
+  if (!(momentum >= 0.f && momentum <= 1.f))
+    fail(fn, "momentum", "a value in [0, 1]", str(momentum));
+}
+
+void check_alias(std::string_view fn, std::string_view out_arg, std::span<const float> out,
+                 std::string_view in_arg, std::span<const float> in) {
+  if (out.empty() || in.empty() || out.data() == in.data()) return;
+  // Compared as integers: relational operators on pointers into different arrays are unspecified.
+  const auto begin = [](std::span<const float> s) {
+    return reinterpret_cast<std::uintptr_t>(s.data());
+  };
+  const auto end = [&](std::span<const float> s) { return begin(s) + s.size_bytes(); };
+  if (begin(out) < end(in) && begin(in) < end(out))
+    fail(fn, out_arg, "the same span as " + std::string(in_arg) + " or memory apart from it",
+         "a partial overlap");
 }
 
 void check_trainable(std::string_view fn, const Shape& shape) {

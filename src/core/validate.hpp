@@ -20,6 +20,10 @@ void check_optional_channels(std::string_view fn, std::string_view arg, std::siz
                              std::size_t channels);
 void check_eps(std::string_view fn, float eps);
 void check_momentum(std::string_view fn, float momentum);
+// An output tensor may be exactly an input (in place) or apart from it. A partial overlap would
+// make the kernels read values they have already overwritten, so it is refused.
+void check_alias(std::string_view fn, std::string_view out_arg, std::span<const float> out,
+                 std::string_view in_arg, std::span<const float> in);
 // PyTorch refuses to train on one value per channel: the variance would be 0/0.
 void check_trainable(std::string_view fn, const Shape& shape);
 

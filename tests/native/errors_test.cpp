@@ -283,6 +283,36 @@ TEST(Errors, FunctionalBackwardArguments) {
   EXPECT_EQ(dw, floats(3));  // untouched by the failed calls
 }
 
+// In place (output == input) is allowed; an output that overlaps an input only in part is not:
+// the kernels would read values they already overwrote.
+TEST(Errors, PartialOverlapOfOutputAndInput) {
+  const Shape s = Shape::ncl(2, 3, 4);  // 24 floats
+  std::vector<float> buf = floats(25), m = floats(3), v = floats(3), is = floats(3);
+  const std::span<float> x = std::span<float>(buf).first(24),
+                         shifted = std::span<float>(buf).last(24);
+  expect_invalid([&] { simdnorm::forward_training(x, s, {}, shifted, m, is); },
+                 {"forward_training", "y:", "the same span as x or memory apart from it",
+                  "got a partial overlap"});
+  expect_invalid([&] { simdnorm::forward_inference(x, s, {}, m, v, shifted); },
+                 {"forward_inference", "y:", "partial overlap"});
+  std::vector<float> dy = floats(24), dw = floats(3);
+  expect_invalid(
+      [&] {
+        simdnorm::backward_training(dy, x, s, {}, m, is, {shifted, dw, {}});
+      },
+      {"backward_training", "grads.dx:", "the same span as x", "partial overlap"});
+  expect_invalid(
+      [&] {
+        simdnorm::backward_inference(x, dy, s, {}, m, v, {shifted, dw, {}});
+      },
+      {"backward_inference", "grads.dx:", "the same span as dy", "partial overlap"});
+  EXPECT_EQ(buf, floats(25));  // nothing written
+  EXPECT_EQ(dw, floats(3));
+  // Exactly in place is fine.
+  EXPECT_NO_THROW(simdnorm::forward_training(x, s, {}, x, m, is));
+  EXPECT_NO_THROW(simdnorm::backward_training(dy, x, s, {}, m, is, {x, dw, {}}));
+}
+
 TEST(Errors, FoldArguments) {
   const std::vector<float> w = floats(12), b = floats(3), c3 = floats(3);
   std::vector<float> wo = floats(12), bo = floats(3);
