@@ -33,14 +33,15 @@ TEST(Trainer, BatchNormMlpLearnsTheSpiral) {
 }
 
 TEST(Trainer, AtAHighLearningRateThePlainTwinStallsWhileBatchNormConverges) {
-  // lr = 1.5, plain SGD, model seeds 1–4 (twins: same init and batches per seed). Without BN the
-  // network gets stuck (ReLUs die; measured 0.33–0.58 train accuracy, chance is 1/3) while the BN
-  // twin learns (0.85–0.99). Single runs at this lr are chaotic — the last bits of the ISA's
-  // rounding decide between plateaus (seed 2 gives plain 0.34 on avx512, 0.58 in wasm; neon
-  // under qemu gives a gap of 0.21) — so the claim is tested on the means over four seeds, and
-  // per seed only that BN is clearly ahead (margins measured on avx512, scalar, neon, wasm).
+  // lr = 1.5, plain SGD, model seeds 1–8 (twins: same init and batches per seed). Without BN the
+  // network gets stuck (ReLUs die; measured 0.33–0.79 train accuracy, chance is 1/3) while the BN
+  // twin learns (0.82–1.00). Single runs at this lr are chaotic — the last bits of the ISA's
+  // rounding decide between plateaus (seed 2 gives plain 0.34 on avx512, 0.79 on neon) — so the
+  // claim is tested on the means over eight seeds (avx512: BN 0.96, plain 0.45; neon: 0.94, 0.56),
+  // and per seed only that BN is clearly ahead.
+  constexpr int kSeeds = 8;
   double sum_bn = 0, sum_plain = 0;
-  for (std::uint32_t seed = 1; seed <= 4; ++seed) {
+  for (std::uint32_t seed = 1; seed <= kSeeds; ++seed) {
     TrainerConfig c = spiral(true, 1.5f);
     c.seed = seed;
     Trainer bn(c);
@@ -51,14 +52,14 @@ TEST(Trainer, AtAHighLearningRateThePlainTwinStallsWhileBatchNormConverges) {
     const double acc_bn = bn.evaluate(SplitKind::train, NormMode::running).accuracy;
     const double acc_plain =
         p.diverged ? 0 : plain.evaluate(SplitKind::train, NormMode::running).accuracy;
-    EXPECT_GE(acc_bn - acc_plain, 0.1)
-        << "seed " << seed << ", isa " << active_isa() << ": BN " << acc_bn << ", plain " << acc_plain;
+    EXPECT_GE(acc_bn - acc_plain, 0.1) << "seed " << seed << ", isa " << active_isa() << ": BN "
+                                       << acc_bn << ", plain " << acc_plain;
     sum_bn += acc_bn;
     sum_plain += acc_plain;
   }
-  EXPECT_GE(sum_bn / 4, 0.9) << "isa " << active_isa();
-  EXPECT_LE(sum_plain / 4, 0.6) << "isa " << active_isa();
-  EXPECT_GE((sum_bn - sum_plain) / 4, 0.35) << "isa " << active_isa();
+  EXPECT_GE(sum_bn / kSeeds, 0.9) << "isa " << active_isa();
+  EXPECT_LE(sum_plain / kSeeds, 0.65) << "isa " << active_isa();
+  EXPECT_GE((sum_bn - sum_plain) / kSeeds, 0.3) << "isa " << active_isa();
 }
 
 TEST(Trainer, SameConfigSameRunBitForBit) {
