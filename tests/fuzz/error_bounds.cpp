@@ -43,8 +43,9 @@ bool relu_mask_ambiguous(double pre_activation, double scale_xmu_abs, double bet
 }
 
 double sum_bound(std::size_t m, double sum_abs_terms, double sum, double ambiguous_abs_terms) {
-  return (summation_chain(m) + 2) * u * sum_abs_terms + u * std::fabs(sum) + double(m) * tau +
-         ambiguous_abs_terms;
+  // An ambiguous term the kernel kept is itself rounded like the others.
+  return (summation_chain(m) + 2) * u * (sum_abs_terms + ambiguous_abs_terms) + u * std::fabs(sum) +
+         double(m) * tau + ambiguous_abs_terms;
 }
 
 double grad_input_training_bound(double a_abs, double inv, std::size_t m, double sum_dy_bound,
@@ -53,8 +54,8 @@ double grad_input_training_bound(double a_abs, double inv, std::size_t m, double
                                  double ambiguous_a_dy_abs) {
   const double count = double(m);
   return a_abs * sum_dy_bound / count + a_abs * inv * inv * xmu_abs * sum_dyx_bound / count +
-         8 * u * (a_dy_abs + c_abs + b_xmu_abs) + u * dx_abs + ambiguous_a_dy_abs +
-         4 * tau * (1 + xmu_abs);
+         8 * u * (a_dy_abs + c_abs + b_xmu_abs + ambiguous_a_dy_abs) + u * dx_abs +
+         ambiguous_a_dy_abs + 4 * tau * (1 + xmu_abs);
 }
 
 }  // namespace simdnorm::fuzz::bounds

@@ -71,14 +71,15 @@ double normalize_bound(double scale_abs, double mean_bound, double inv_rel, doub
 bool relu_mask_ambiguous(double pre_activation, double scale_xmu_abs, double beta_abs);
 
 // Backward sums Σdy' and Σdy'·(x − μ) (grad_sums: float per block, double across blocks):
-//   |ΔΣ| ≤ (K + 2)·u·Σ|term| + u·|Σ| + M·τ + (Σ over ambiguous ReLU masks of |term|)
-// The + 2 covers x − μ rounded to float and the fma.
+//   |ΔΣ| ≤ (K + 2)·u·(Σ|term| + A) + u·|Σ| + M·τ + A,  A = Σ over ambiguous ReLU masks of |term|
+// The + 2 covers x − μ rounded to float and the fma; an ambiguous term the kernel keeps is
+// rounded like the others (found by the fuzzer: a kept term of 2.2e12 exceeded A by 2⁻²³).
 double sum_bound(std::size_t m, double sum_abs_terms, double sum, double ambiguous_abs_terms);
 
 // dx from grad_input, training mode: a = γ·inv, C = −a·Σdy'/M, B = −a·inv²·Σdy'(x − μ)/M, all
 // formed in float (≤ 6 roundings each), then dx = fma(x − μ, B, fma(dy', a, C)):
 //   |Δdx| ≤ |a|·ΔΣdy/M + |a|·inv²·|x − μ|·ΔΣdyx/M + 8u·(|a·dy'| + |C| + |B·(x − μ)|) + u·|dx|
-//           + (|a·dy| if this element's mask is ambiguous) + 4τ·(1 + |x − μ|)
+//           + (1 + 8u)·(|a·dy| if this element's mask is ambiguous) + 4τ·(1 + |x − μ|)
 double grad_input_training_bound(double a_abs, double inv, std::size_t m, double sum_dy_bound,
                                  double sum_dyx_bound, double xmu_abs, double a_dy_abs,
                                  double c_abs, double b_xmu_abs, double dx_abs,

@@ -348,7 +348,9 @@ Tolerances backward_tolerances(const FuzzCase& fc, const Stats& st, const Result
     };
     if (t_db) (*t_db)[c] = tol_for(sums, e_dy);
     if (t_dw)
-      (*t_dw)[c] = tol_for(sums, e_dyx * std::fabs(inv) * (1 + inv_rel) +
+      // The product Σ·inv is rounded once more, also when the sum is only ambiguous terms
+      // (the reference's dweight is then 0 and 2u·|dweight| would cover nothing).
+      (*t_dw)[c] = tol_for(sums, e_dyx * std::fabs(inv) * (1 + inv_rel + 2 * b::u) +
                                      2 * b::u * std::fabs(double(dw->values[c])) + b::tau);
     if (!t_dx) continue;
 
