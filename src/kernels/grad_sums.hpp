@@ -27,6 +27,24 @@ void accumulate(const batch<Arch>& dy, const batch<Arch>& x, const ChannelAffine
   s_dy_xmu = xsimd::fma(g, xmu, s_dy_xmu);
 }
 
+// mean, scale and β of a chunk of channels, expanded once per chunk into arrays the loops
+// broadcast one channel from (channels-first) or load a vector of channels from (rows).
+template <class Arch>
+struct ChunkAffine {
+  static constexpr std::size_t L = batch<Arch>::size;
+  alignas(Arch::alignment()) float mean[kChannelChunk + L], scale[kChannelChunk + L],
+      beta[kChannelChunk + L];
+
+  ChunkAffine(const ChannelParams& p, std::size_t c0, std::size_t chunk) {
+    for_channel_groups<Arch>(chunk, [&](std::size_t g0, std::size_t count) {
+      const ChannelAffine<Arch> group = channel_affine<Arch>(p, c0 + g0, count);
+      group.mean.store_aligned(mean + g0);
+      group.scale.store_aligned(scale + g0);
+      group.beta.store_aligned(beta + g0);
+    });
+  }
+};
+
 // Memory order (n outer, channel inner), per-channel constants and totals of a chunk of
 // channels on the stack.
 template <bool Relu, class Arch>
@@ -36,18 +54,11 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
   constexpr std::size_t L = B::size;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
-    alignas(Arch::alignment()) float mean[kChannelChunk + L], scale[kChannelChunk + L],
-        beta[kChannelChunk + L];
-    for_channel_groups<Arch>(chunk, [&](std::size_t g0, std::size_t count) {
-      const ChannelAffine<Arch> group = channel_affine<Arch>(p, c0 + g0, count);
-      group.mean.store_aligned(mean + g0);
-      group.scale.store_aligned(scale + g0);
-      group.beta.store_aligned(beta + g0);
-    });
+    const ChunkAffine<Arch> t(p, c0, chunk);
     double total_dy[kChannelChunk] = {}, total_dy_xmu[kChannelChunk] = {};
     for (std::size_t n = 0; n < s.n; ++n) {
       for (std::size_t j = 0; j < chunk; ++j) {
-        const ChannelAffine<Arch> a{B(mean[j]), B(scale[j]), B(beta[j]), B(0.f)};
+        const ChannelAffine<Arch> a{B(t.mean[j]), B(t.scale[j]), B(t.beta[j]), B(0.f)};
         const std::size_t offset = (n * s.c + c0 + j) * s.s;
         const float *g = dy + offset, *v = x + offset;
         for (std::size_t i0 = 0; i0 < s.s; i0 += kBlockFloats) {
@@ -63,7 +74,7 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
             accumulate<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), a, s0, t0);
           if (i < end)  // dy' = 0 in the filled lanes
             accumulate<Relu, Arch>(load_partial<Arch>(g + i, end - i, 0.f),
-                                   load_partial<Arch>(v + i, end - i, mean[j]), a, s1, t1);
+                                   load_partial<Arch>(v + i, end - i, t.mean[j]), a, s1, t1);
           total_dy[j] += xsimd::hadd(s0 + s1);
           total_dy_xmu[j] += xsimd::hadd(t0 + t1);
         }
@@ -88,14 +99,7 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
     const std::size_t tile = reduction_rows<Arch>(chunk);
-    alignas(Arch::alignment()) float mean[kChannelChunk + L], scale[kChannelChunk + L],
-        beta[kChannelChunk + L];
-    for_channel_groups<Arch>(chunk, [&](std::size_t g0, std::size_t count) {
-      const ChannelAffine<Arch> group_affine = channel_affine<Arch>(p, c0 + g0, count);
-      group_affine.mean.store_aligned(mean + g0);
-      group_affine.scale.store_aligned(scale + g0);
-      group_affine.beta.store_aligned(beta + g0);
-    });
+    const ChunkAffine<Arch> t(p, c0, chunk);
     // + L: the partial block's filled lanes (dy' = 0) are added too, and ignored.
     alignas(Arch::alignment()) double total_dy[kChannelChunk + L] = {};
     alignas(Arch::alignment()) double total_dy_xmu[kChannelChunk + L] = {};
@@ -106,8 +110,8 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
             ChannelAffine<Arch> a[K];
             for (std::size_t k = 0; k < K; ++k) {
               const std::size_t c = b0 + k * L;
-              a[k] = {B::load_aligned(mean + c), B::load_aligned(scale + c),
-                      B::load_aligned(beta + c), B(0.f)};
+              a[k] = {B::load_aligned(t.mean + c), B::load_aligned(t.scale + c),
+                      B::load_aligned(t.beta + c), B(0.f)};
             }
             B sd[K], sx[K];
             for (std::size_t k = 0; k < K; ++k) sd[k] = sx[k] = B(0.f);
