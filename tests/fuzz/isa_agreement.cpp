@@ -167,6 +167,13 @@ Domain coefficient(double v) {
   return std::isfinite(v) && !b::coefficient_in_domain(v) ? Domain::Skip : Domain::Values;
 }
 
+// |reference output| for the u·|result| terms of a bound. A finite computation whose result
+// overflowed float is counted as FLT_MAX, not ∞: an infinite bound would be read as "compare
+// classes only", although the other terms of the bound decide whether float determines it.
+double magnitude(float ref) {
+  return std::isinf(ref) ? double(std::numeric_limits<float>::max()) : std::fabs(double(ref));
+}
+
 float param_or(const std::vector<float>& p, std::size_t c, float absent) {
   return p.empty() ? absent : p[c];
 }
@@ -255,7 +262,7 @@ Tolerances training_tolerances(const FuzzCase& fc, const Result& ref) {
         return;
       }
       (*t_y)[i] = b::normalize_bound(scale, mb.mean, inv_rel, std::fabs(fc.x[i] - mu),
-                                     std::fabs(double(beta)), std::fabs(double(y->values[i])));
+                                     std::fabs(double(beta)), magnitude(y->values[i]));
     });
   }
   return t;
@@ -284,7 +291,7 @@ Tolerances inference_tolerances(const FuzzCase& fc, const Stats& st, const Resul
         return;
       }
       t_y[i] = b::normalize_bound(scale, 0, inv_rel, std::fabs(double(fc.x[i]) - rm),
-                                  std::fabs(double(beta)), std::fabs(double(y.values[i])));
+                                  std::fabs(double(beta)), magnitude(y.values[i]));
     });
   }
   return t;
@@ -351,7 +358,7 @@ Tolerances backward_tolerances(const FuzzCase& fc, const Stats& st, const Result
       // The product Σ·inv is rounded once more, also when the sum is only ambiguous terms
       // (the reference's dweight is then 0 and 2u·|dweight| would cover nothing).
       (*t_dw)[c] = tol_for(sums, e_dyx * std::fabs(inv) * (1 + inv_rel + 2 * b::u) +
-                                     2 * b::u * std::fabs(double(dw->values[c])) + b::tau);
+                                     2 * b::u * magnitude(dw->values[c]) + b::tau);
     if (!t_dx) continue;
 
     for_each_in_channel(s, c, [&](std::size_t i) {
@@ -370,7 +377,7 @@ Tolerances backward_tolerances(const FuzzCase& fc, const Stats& st, const Result
       }
       const double a_dy = std::fabs(a * (pass ? fc.dy[i] : 0.0));
       const double amb_term = amb ? std::fabs(a * fc.dy[i]) : 0.0;
-      const double ref = std::fabs(double(dx->values[i]));
+      const double ref = magnitude(dx->values[i]);
       (*t_dx)[i] = training ? b::grad_input_training_bound(std::fabs(a), inv, m, e_dy, e_dyx,
                                                            std::fabs(xmu), a_dy, std::fabs(c_coef),
                                                            std::fabs(b_coef * xmu), ref, amb_term)
