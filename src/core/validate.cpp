@@ -10,10 +10,12 @@
 namespace simdnorm {
 
 std::string to_string(const Shape& s) {
-  return "[" + std::to_string(s.n) + ", " +
-         (s.layout == Layout::ChannelsFirst
-              ? std::to_string(s.c) + ", " + std::to_string(s.s) + "] channels-first"
-              : std::to_string(s.s) + ", " + std::to_string(s.c) + "] channels-last");
+  const bool first = s.layout == Layout::ChannelsFirst;
+  std::string text = "[";
+  for (std::size_t d : {s.n, first ? s.c : s.s, first ? s.s : s.c})
+    (text += std::to_string(d)) += ", ";
+  text.resize(text.size() - 2);
+  return text + (first ? "] channels-first" : "] channels-last");
 }
 
 namespace detail {
