@@ -64,7 +64,8 @@ class BatchNorm {
 
   std::span<const float> weight_grad() const { return weight_grad_; }
   std::span<const float> bias_grad() const { return bias_grad_; }
-  // Statistics the last training-mode forward normalized with (C floats; empty before one).
+  // Statistics the last training-mode forward normalized with: empty before the first forward,
+  // then C floats (zeros until a training-mode forward with data; eval or empty batches keep them).
   std::span<const float> saved_mean() const { return save_mean_; }
   std::span<const float> saved_invstd() const { return save_invstd_; }
 
