@@ -30,7 +30,7 @@ void fold_into_linear(std::span<const float> weight, std::span<const float> bias
   detail::check_optional_channels(fn, "bn.bias", bn.bias.size(), out_features);
   detail::check_size(fn, "bn.running_mean", bn.running_mean.size(), out_features, "out_features");
   detail::check_size(fn, "bn.running_var", bn.running_var.size(), out_features, "out_features");
-  detail::check_eps(fn, bn.eps);
+  detail::check_eps(fn, bn.eps, "bn.eps");
 
   for (std::size_t o = 0; o < out_features; ++o) {
     // Double here: folding runs once, and W' should be as close to exact as float allows.

@@ -57,8 +57,8 @@ void check_optional_channels(std::string_view fn, std::string_view arg, std::siz
          std::to_string(given));
 }
 
-void check_eps(std::string_view fn, float eps) {
-  if (!(eps > 0.f) || !std::isfinite(eps)) fail(fn, "eps", "a finite value > 0", str(eps));
+void check_eps(std::string_view fn, float eps, std::string_view arg) {
+  if (!(eps > 0.f) || !std::isfinite(eps)) fail(fn, arg, "a finite value > 0", str(eps));
 }
 
 void check_momentum(std::string_view fn, float momentum) {

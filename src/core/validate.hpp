@@ -18,7 +18,7 @@ void check_size(std::string_view fn, std::string_view arg, std::size_t given, st
 // Empty, or exactly C floats (weight/bias of a non-affine module may be empty).
 void check_optional_channels(std::string_view fn, std::string_view arg, std::size_t given,
                              std::size_t channels);
-void check_eps(std::string_view fn, float eps);
+void check_eps(std::string_view fn, float eps, std::string_view arg = "eps");
 void check_momentum(std::string_view fn, float momentum);
 // An output tensor may be exactly an input (in place) or apart from it. A partial overlap would
 // make the kernels read values they have already overwritten, so it is refused.

@@ -355,7 +355,7 @@ TEST(Errors, FoldArguments) {
       [&] {
         fold_into_linear(w, b, 3, 4, {c3, c3, c3, c3, kNaN}, wo, bo);
       },
-      {"fold_into_linear", "eps", "got nan"});
+      {"fold_into_linear", "bn.eps:", "got nan"});
   EXPECT_EQ(wo, floats(12));  // untouched by the failed calls
 }
 
