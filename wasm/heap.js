@@ -32,7 +32,8 @@ export function makeHeap(module) {
   }
 
   // A float32 tensor that lives in the wasm heap: pass it to forward/backward/batchNorm (as input
-  // or `out`) and no copy is made. Read and write it through `view`, re-read after every call.
+  // or `out`) and nothing is copied between JS and wasm (BatchNorm.forward keeps its own copy of
+  // x inside the heap, for backward). Read and write it through `view`, re-read after every call.
   class Tensor {
     #address;
     #length;

@@ -90,7 +90,8 @@ declare class BatchNorm {
 
 /**
  * A float32 tensor living in wasm memory: the zero-copy path for hot loops. Pass it as input or
- * `out` to forward/backward/batchNorm and nothing is copied.
+ * `out` to forward/backward/batchNorm and nothing is copied between JS and wasm memory
+ * (BatchNorm.forward keeps its own copy of x inside wasm memory, for backward).
  *
  * Caveat: `view` is a Float32Array over wasm memory. Any call into the module may grow the memory,
  * which detaches every earlier view (its length becomes 0). Re-read `t.view` after each call;
