@@ -21,7 +21,18 @@ struct Args {
   std::size_t steps = 2000;
   std::size_t every = 200;
   bool trace = false;
+  bool help = false;
 };
+
+constexpr const char* kUsage = R"(usage: simdnorm_train [flags]   (the flags of `npm run train`)
+  --dataset spiral|circles|moons|xor|blobs   --points N  --classes N  --noise P
+  --test-fraction F  --data-seed N
+  --hidden W1,W2,...  --activation relu|tanh|sigmoid  --init auto|he|xavier  --init-scale S
+  --bn | --no-bn  --bn-momentum M
+  --optimizer sgd|momentum|adam  --lr LR  --batch B  --seed N
+  --steps N  --every N (progress interval)  --trace (per-step losses as JSON)
+SIMDNORM_ISA=avx512|avx2|sse2|neon|scalar forces the kernels.
+)";
 
 double number(std::string_view flag, const char* v) {
   char* end = nullptr;
@@ -58,6 +69,10 @@ Args parse(int argc, char** argv) {
     }
     if (f == "--trace") {
       a.trace = true;
+      continue;
+    }
+    if (f == "--help" || f == "-h") {
+      a.help = true;
       continue;
     }
     if (i + 1 >= argc)
@@ -105,6 +120,10 @@ Args parse(int argc, char** argv) {
 }
 
 int run(const Args& a) {
+  if (a.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
   Trainer t(a.config);
   if (a.trace) {
     std::printf("{\"isa\":\"%s\",\"losses\":[", std::string(simdnorm::active_isa()).c_str());
