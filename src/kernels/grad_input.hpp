@@ -149,14 +149,14 @@ void grad_input::operator()(Arch, const float* dy, const float* x, const Shape& 
                             const ChannelParams& p, bool relu, bool batch_stats,
                             const float* sum_dy, const float* sum_dy_xmu, float* dx) const {
   using namespace grad_input_detail;
-  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, dx)) {
+  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, 3, dx)) {
     relu ? rows<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
          : rows<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
     streaming_done<Arch>();
   } else if (rows_of_channels<Arch>(shape)) {
     relu ? rows<true, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
          : rows<false, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
-  } else if (streaming_output<Arch>(shape)) {
+  } else if (streaming_output<Arch>(shape, 3)) {
     relu ? channels_first<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
          : channels_first<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
     streaming_done<Arch>();

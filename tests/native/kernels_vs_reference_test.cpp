@@ -434,7 +434,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, KernelsVsReference, ::testing::ValuesIn(kernel_
                            return describe_shape(info.param);
                          });
 
-// Outputs of ≥ 16 MiB take the streaming-store paths (lanes.hpp: kStreamingBytes) of the two
+// 16 MiB tensors take the streaming-store paths (lanes.hpp: kStreamingBytes) of the two
 // kernels that write tensors (normalize, grad_input): channels-first runs align the output with a
 // partial head first; channels-last streams only aligned rows whose C is a multiple of the lanes.
 // Lean on purpose (ReLU + affine, the three calls that stream, float64 truth one entry point at a
