@@ -25,9 +25,12 @@ inline constexpr std::size_t kBlockFloats = 2048;
 // run, which cost 30–50 % of the bandwidth on 8 MiB tensors.
 inline constexpr std::size_t kChannelChunk = 256;
 
-// Loads `count` ≤ lanes floats; the missing lanes are `fill`.
+// Loads `count` ≤ lanes floats; the missing lanes are `fill`. A full count is a plain load: the
+// per-channel coefficients of every full channel group come through here, and the buffer's
+// scalar stores followed by a vector load cost a store-forwarding stall each time.
 template <class Arch>
 batch<Arch> load_partial(const float* p, std::size_t count, float fill) {
+  if (count >= batch<Arch>::size) return batch<Arch>::load_unaligned(p);
   alignas(Arch::alignment()) float buf[batch<Arch>::size];
   for (std::size_t i = 0; i < batch<Arch>::size; ++i) buf[i] = i < count ? p[i] : fill;
   return batch<Arch>::load_aligned(buf);
