@@ -3,5 +3,7 @@
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable avx2_table() { return make_table<xsimd::fma3<xsimd::avx2>>("avx2"); }
+KernelTable avx2_table() {
+  return make_table<xsimd::fma3<xsimd::avx2>>("avx2");
+}
 }  // namespace simdnorm::kernels

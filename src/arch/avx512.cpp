@@ -3,5 +3,7 @@
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable avx512_table() { return make_table<xsimd::avx512f>("avx512"); }
+KernelTable avx512_table() {
+  return make_table<xsimd::avx512f>("avx512");
+}
 }  // namespace simdnorm::kernels

@@ -2,5 +2,7 @@
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable neon_table() { return make_table<xsimd::neon64>("neon"); }
+KernelTable neon_table() {
+  return make_table<xsimd::neon64>("neon");
+}
 }  // namespace simdnorm::kernels

@@ -2,5 +2,7 @@
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable sse2_table() { return make_table<xsimd::sse2>("sse2"); }
+KernelTable sse2_table() {
+  return make_table<xsimd::sse2>("sse2");
+}
 }  // namespace simdnorm::kernels

@@ -3,5 +3,7 @@
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable wasm_simd128_table() { return make_table<xsimd::sse4_1>("wasm-simd128"); }
+KernelTable wasm_simd128_table() {
+  return make_table<xsimd::sse4_1>("wasm-simd128");
+}
 }  // namespace simdnorm::kernels

@@ -22,7 +22,8 @@ int main() {
 
   std::printf("simdnorm %s, ISA %s (available:", simdnorm::version,
               std::string(simdnorm::active_isa()).c_str());
-  for (std::string_view isa : simdnorm::available_isas()) std::printf(" %.*s", int(isa.size()), isa.data());
+  for (std::string_view isa : simdnorm::available_isas())
+    std::printf(" %.*s", int(isa.size()), isa.data());
   std::printf(")\n");
 
   simdnorm::BatchNorm bn(shape.c);

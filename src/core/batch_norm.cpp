@@ -15,8 +15,7 @@ BatchNorm::BatchNorm(std::size_t num_features, Options options)
     : num_features_(num_features), options_(options) {
   constexpr std::string_view fn = "BatchNorm";
   if (num_features == 0)
-    throw std::invalid_argument(
-        "simdnorm::BatchNorm: num_features: expected at least 1, got 0");
+    throw std::invalid_argument("simdnorm::BatchNorm: num_features: expected at least 1, got 0");
   detail::check_eps(fn, options.eps);
   if (options.momentum) detail::check_momentum(fn, *options.momentum);
   if (options.affine) {
@@ -115,8 +114,10 @@ void BatchNorm::backward(std::span<const float> dy, std::span<float> dx) {
     throw std::invalid_argument(
         "simdnorm::BatchNorm::backward: dy: expected a forward() before backward(), got none");
   const Shape& shape = *last_shape_;
-  detail::check_size(fn, "dy", dy.size(), shape.numel(), "the last forward's shape " + to_string(shape));
-  detail::check_size(fn, "dx", dx.size(), shape.numel(), "the last forward's shape " + to_string(shape));
+  detail::check_size(fn, "dy", dy.size(), shape.numel(),
+                     "the last forward's shape " + to_string(shape));
+  detail::check_size(fn, "dx", dx.size(), shape.numel(),
+                     "the last forward's shape " + to_string(shape));
   const Gradients grads{dx, weight_grad_, bias_grad_};
   if (last_used_batch_stats_) {
     backward_training(dy, saved_input(), shape, params(), save_mean_, save_invstd_, grads);

@@ -28,7 +28,9 @@ struct Candidate {
   bool (*runs_here)();
 };
 
-bool always() { return true; }
+bool always() {
+  return true;
+}
 
 #if defined(SIMDNORM_HAVE_SSE2)
 const xsimd::detail::supported_arch& cpu() {
@@ -46,33 +48,35 @@ std::uint64_t os_saved_state() {
   __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
   return (std::uint64_t(hi) << 32) | lo;
 }
-bool os_saves_avx() { return (os_saved_state() & 0x6) == 0x6; }
-bool os_saves_avx512() { return (os_saved_state() & 0xe6) == 0xe6; }
+bool os_saves_avx() {
+  return (os_saved_state() & 0x6) == 0x6;
+}
+bool os_saves_avx512() {
+  return (os_saved_state() & 0xe6) == 0xe6;
+}
 #endif
 
 // Best first. Which entries exist is decided by CMake (SIMDNORM_HAVE_*), which ones run by the CPU.
-constexpr std::array candidates{
+constexpr std::array candidates {
 #if defined(SIMDNORM_HAVE_AVX512)
-    Candidate{"avx512", kernels::avx512_table,
-              [] {
-                return cpu().avx512f && cpu().avx512dq && cpu().fma3_avx2 && os_saves_avx512();
-              }},
+  Candidate{"avx512", kernels::avx512_table,
+            [] { return cpu().avx512f && cpu().avx512dq && cpu().fma3_avx2 && os_saves_avx512(); }},
 #endif
 #if defined(SIMDNORM_HAVE_AVX2)
-    Candidate{"avx2", kernels::avx2_table, [] { return cpu().fma3_avx2 && os_saves_avx(); }},
+      Candidate{"avx2", kernels::avx2_table, [] { return cpu().fma3_avx2 && os_saves_avx(); }},
 #endif
 #if defined(SIMDNORM_HAVE_SSE2)
-    // SSE2 is part of x86-64 itself. Not xsimd's flag: 8.1 reads CPUID.1 ECX bit 26 (XSAVE) for
-    // it, so CPUs without XSAVE (Nehalem, Westmere; VMs that hide it) would fall back to scalar.
-    Candidate{"sse2", kernels::sse2_table, always},
+      // SSE2 is part of x86-64 itself. Not xsimd's flag: 8.1 reads CPUID.1 ECX bit 26 (XSAVE) for
+      // it, so CPUs without XSAVE (Nehalem, Westmere; VMs that hide it) would fall back to scalar.
+      Candidate{"sse2", kernels::sse2_table, always},
 #endif
 #if defined(SIMDNORM_HAVE_NEON)
-    Candidate{"neon", kernels::neon_table, always},
+      Candidate{"neon", kernels::neon_table, always},
 #endif
 #if defined(SIMDNORM_HAVE_WASM_SIMD128)
-    Candidate{"wasm-simd128", kernels::wasm_simd128_table, always},
+      Candidate{"wasm-simd128", kernels::wasm_simd128_table, always},
 #endif
-    Candidate{"scalar", kernels::reference_table, always},
+      Candidate{"scalar", kernels::reference_table, always},
 };
 
 struct Registry {
@@ -91,8 +95,8 @@ struct Registry {
       if (const kernels::KernelTable* t = find(forced)) {
         active = t;
       } else {
-        std::fprintf(stderr, "simdnorm: SIMDNORM_ISA=%s is not available here; using %s\n",
-                     forced, active.load()->isa);
+        std::fprintf(stderr, "simdnorm: SIMDNORM_ISA=%s is not available here; using %s\n", forced,
+                     active.load()->isa);
       }
     }
   }
@@ -111,15 +115,23 @@ Registry& registry() {
 
 }  // namespace
 
-const kernels::KernelTable& active_kernels() { return *registry().active.load(); }
+const kernels::KernelTable& active_kernels() {
+  return *registry().active.load();
+}
 
-const kernels::KernelTable* kernels_for(std::string_view isa) { return registry().find(isa); }
+const kernels::KernelTable* kernels_for(std::string_view isa) {
+  return registry().find(isa);
+}
 
 }  // namespace detail
 
-std::string_view active_isa() { return detail::active_kernels().isa; }
+std::string_view active_isa() {
+  return detail::active_kernels().isa;
+}
 
-std::span<const std::string_view> available_isas() { return detail::registry().names; }
+std::span<const std::string_view> available_isas() {
+  return detail::registry().names;
+}
 
 void set_isa(std::string_view isa) {
   detail::Registry& r = detail::registry();

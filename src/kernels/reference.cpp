@@ -13,8 +13,8 @@ template <class F>
 void for_each_in_channel(const Shape& s, std::size_t c, F&& f) {
   for (std::size_t n = 0; n < s.n; ++n) {
     for (std::size_t i = 0; i < s.s; ++i) {
-      const std::size_t idx = s.layout == Layout::ChannelsFirst ? (n * s.c + c) * s.s + i
-                                                                 : (n * s.s + i) * s.c + c;
+      const std::size_t idx =
+          s.layout == Layout::ChannelsFirst ? (n * s.c + c) * s.s + i : (n * s.s + i) * s.c + c;
       f(idx);
     }
   }
@@ -25,8 +25,8 @@ struct Coeffs {
 };
 
 Coeffs coeffs(const ChannelParams& p, std::size_t c) {
-  const double invstd = p.invstd ? double(p.invstd[c])
-                                 : 1.0 / std::sqrt(double(p.var[c]) + double(p.eps));
+  const double invstd =
+      p.invstd ? double(p.invstd[c]) : 1.0 / std::sqrt(double(p.var[c]) + double(p.eps));
   return {p.mean[c], invstd, p.weight ? p.weight[c] : 1.0, p.bias ? p.bias[c] : 0.0};
 }
 
@@ -48,7 +48,9 @@ double pre_activation(const Coeffs& k, float x) {
 }
 
 // ReLU that keeps NaN (PyTorch's relu(NaN) is NaN).
-double relu_keep_nan(double v) { return v < 0 ? 0.0 : v; }
+double relu_keep_nan(double v) {
+  return v < 0 ? 0.0 : v;
+}
 
 void normalize(const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y) {
   for (std::size_t c = 0; c < s.c; ++c) {

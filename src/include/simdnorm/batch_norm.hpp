@@ -15,11 +15,11 @@
 namespace simdnorm {
 
 struct Options {
-  float eps = 1e-5f;                    // > 0 and finite
+  float eps = 1e-5f;                     // > 0 and finite
   std::optional<float> momentum = 0.1f;  // in [0, 1]; nullopt: cumulative moving average
-  bool affine = true;                   // learnable γ (init 1) and β (init 0)
-  bool track_running_stats = true;      // false: batch statistics in eval mode too
-  bool relu = false;                    // fused ReLU after the normalization
+  bool affine = true;                    // learnable γ (init 1) and β (init 0)
+  bool track_running_stats = true;       // false: batch statistics in eval mode too
+  bool relu = false;                     // fused ReLU after the normalization
 };
 
 class BatchNorm {

@@ -4,7 +4,8 @@
 // std::invalid_argument naming the argument, the expected and the given value. N·S = 0 is a no-op.
 //
 // Aliasing: y may be the same span as x; dx may be the same span as dy or x. A partial overlap
-// throws std::invalid_argument. Per-channel spans hold C floats. NaN/Inf in the data propagate as in PyTorch.
+// throws std::invalid_argument. Per-channel spans hold C floats. NaN/Inf in the data propagate as
+// in PyTorch.
 //
 // Memory traffic per call (what the benchmarks count as "streams" of the tensor):
 //   forward_training  3 (read x for the moments, read x + write y to normalize)
