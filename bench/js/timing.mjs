@@ -3,12 +3,19 @@
 
 import { performance } from 'node:perf_hooks';
 
-export function timeCalls(fn, { repetitions = 5, minMs = 40, maxMs = 4000 } = {}) {
+// How many calls per repetition fill `minMs`, and how many repetitions fit in `maxMs` (at least
+// 3), from the time of the first, warm-up call.
+function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000 }) {
+  const calls = Math.max(1, Math.min(Math.ceil(minMs / Math.max(single, 1e-4)), 1e6));
+  const perRep = Math.max(single, 1e-4) * calls;
+  const reps = perRep * repetitions > maxMs ? Math.max(3, Math.floor(maxMs / perRep)) : repetitions;
+  return { calls, reps };
+}
+
+export function timeCalls(fn, options = {}) {
   const t0 = performance.now();
   fn(); // warm-up (JIT, first touch of buffers, wasm memory growth), also the time estimate
-  const single = Math.max(performance.now() - t0, 1e-4);
-  const calls = Math.max(1, Math.min(Math.ceil(minMs / single), 1e6));
-  const reps = single * calls * repetitions > maxMs ? Math.max(3, Math.floor(maxMs / (single * calls))) : repetitions;
+  const { calls, reps } = plan(performance.now() - t0, options);
   const perCall = [];
   for (let r = 0; r < reps; ++r) {
     const start = performance.now();
@@ -18,13 +25,12 @@ export function timeCalls(fn, { repetitions = 5, minMs = 40, maxMs = 4000 } = {}
   return perCall;
 }
 
-// The same for functions returning promises (onnxruntime-web's session.run).
-export async function timeCallsAsync(fn, { repetitions = 5, minMs = 40, maxMs = 4000 } = {}) {
+// The same for functions returning promises (onnxruntime-web's session.run): awaiting each call
+// would add a microtask to every call of the synchronous peers, so this is a separate loop.
+export async function timeCallsAsync(fn, options = {}) {
   const t0 = performance.now();
   await fn();
-  const single = Math.max(performance.now() - t0, 1e-4);
-  const calls = Math.max(1, Math.min(Math.ceil(minMs / single), 1e6));
-  const reps = single * calls * repetitions > maxMs ? Math.max(3, Math.floor(maxMs / (single * calls))) : repetitions;
+  const { calls, reps } = plan(performance.now() - t0, options);
   const perCall = [];
   for (let r = 0; r < reps; ++r) {
     const start = performance.now();

@@ -28,4 +28,14 @@ inline std::vector<std::string> all_isas() {
   return names;
 }
 
+// A GoogleTest parameter name for an ISA ("wasm-simd128" → "wasm_simd128": names allow no '-').
+// For INSTANTIATE_TEST_SUITE_P(…, ValuesIn(all_isas()), isa_test_name).
+template <class ParamInfo>
+std::string isa_test_name(const ParamInfo& info) {
+  std::string name = info.param;
+  for (char& ch : name)
+    if (ch == '-') ch = '_';
+  return name;
+}
+
 }  // namespace simdnorm_test

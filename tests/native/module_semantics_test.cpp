@@ -272,12 +272,7 @@ TEST_P(ModuleSemantics, ResetRestoresDefaults) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Isa, ModuleSemantics, ::testing::ValuesIn(all_isas()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& ch : name)
-                             if (ch == '-') ch = '_';
-                           return name;
-                         });
+                         isa_test_name<::testing::TestParamInfo<std::string>>);
 
 }  // namespace
 }  // namespace simdnorm_test

@@ -221,12 +221,7 @@ TEST_P(Numerics, HugeAndTinyMagnitudes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Isa, Numerics, ::testing::ValuesIn(all_isas()),
-                         [](const ::testing::TestParamInfo<std::string>& info) {
-                           std::string name = info.param;
-                           for (char& ch : name)
-                             if (ch == '-') ch = '_';
-                           return name;
-                         });
+                         isa_test_name<::testing::TestParamInfo<std::string>>);
 
 }  // namespace
 }  // namespace simdnorm_test
