@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI stage: the benchmarks still build and run, in seconds (timings are not checked here).
 # Native: the 64 KiB shape (S3) once per op, ISA and peer; fails on any error other than an ISA
-# this CPU lacks. Node: the quick configuration of bench/js/run.mjs. Both report generators run.
+# this CPU lacks. Node: the quick configuration of bench/js/run.mjs. Both report generators run,
+# and their headers must state the CPU model, date and command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-native.sh
@@ -31,3 +32,9 @@ node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
 node bench/js/run.mjs --quick --out "$tmp/js.json" >/dev/null 2>"$tmp/js.err" || { cat "$tmp/js.err" >&2; exit 1; }
 if grep -q "differs from plain JS" "$tmp/js.err"; then cat "$tmp/js.err" >&2; exit 1; fi
 echo "bench-smoke: Node suite ran ($(grep -c '"peer"' "$tmp/js.json") entries)"
+# The result pages must say where, when and how they were measured.
+for md in "$tmp/native.md" "$tmp/js.md"; do
+  grep -q '^Machine: ' "$md" && ! grep -q 'CPU model not recorded' "$md" &&
+    grep -Eq '^Date: [0-9]{4}-[0-9]{2}-[0-9]{2}T.*Command: `[^`]+`' "$md" ||
+    { echo "bench-smoke: $md lacks the CPU model, date or command:" >&2; head -2 "$md" >&2; exit 1; }
+done

@@ -1,4 +1,4 @@
-// Node benchmarks of issue 5: simdnorm (wasm-simd128, wasm-scalar) against TF.js (wasm, cpu),
+// Node benchmarks: simdnorm (wasm-simd128, wasm-scalar) against TF.js (wasm, cpu),
 // onnxruntime-web (wasm, 1 thread) and plain JavaScript, per shape × op × mode (e2e: Float32Array
 // in → out; resident: data already in the library's memory). Writes results JSON (+ .md, .svg).
 //
@@ -7,8 +7,9 @@
 // files unless --out). --shapes none: only the training throughput (bench/js/training.mjs).
 
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, relative } from 'node:path';
 import os from 'node:os';
+import { cpuModel } from './cpu-model.mjs';
 import { SHAPES, makeInputs, numelOf } from './shapes.mjs';
 import { timeCalls, timeCallsAsync } from './timing.mjs';
 import { simdnormPeer } from './peers/simdnorm.mjs';
@@ -77,11 +78,13 @@ const json = {
   context: {
     date: new Date().toISOString(),
     node: process.version,
-    cpu: os.cpus()[0]?.model,
+    cpu: cpuModel(),
     cpus: os.cpus().length,
     loadavg_start: loadStart,
     loadavg_end: os.loadavg(),
-    command: process.argv.slice(1).join(' '),
+    // Relative to the working directory (the repository root under npm run bench), so the command
+    // printed in the results runs on any checkout.
+    command: [relative(process.cwd(), process.argv[1]), ...args].join(' '),
   },
   results,
   training,

@@ -1,4 +1,5 @@
-// The shapes of issue 5, as each JS peer receives them, and fixed-seed inputs.
+// The shapes of docs/benchmarks.md (the same as bench/native), as each JS peer receives them,
+// and fixed-seed inputs.
 
 export const SHAPES = [
   { id: 'S1', layout: 'nchw', dims: [32, 64, 32, 32] },

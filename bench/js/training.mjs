@@ -1,4 +1,4 @@
-// Training throughput (issue 5): optimizer steps per second of the page's MLP with BatchNorm on the
+// Training throughput: optimizer steps per second of the page's MLP with BatchNorm on the
 // spiral set, simdnorm's sn.Trainer (the whole step in wasm) against the same model trained with
 // TF.js layers in Node, on TF.js's wasm backend (1 thread) and its cpu backend.
 //

@@ -1,6 +1,6 @@
 #pragma once
-// What every native benchmark shares: the five shapes of issue 5, the minimum memory traffic of
-// each op, the input tensors (fixed seed, 64-byte aligned, made once per shape) and the
+// What every native benchmark shares: the five shapes of docs/benchmarks.md, the minimum memory
+// traffic of each op, the input tensors (fixed seed, 64-byte aligned, made once per shape) and the
 // size-matched copy time behind the "pct_of_copy" counter.
 
 #include <benchmark/benchmark.h>

@@ -3,6 +3,7 @@
 // together in time. All Google Benchmark flags apply (--benchmark_filter=..., --benchmark_out=...).
 
 #include "bench_tensors.hpp"
+#include "cpu_model.hpp"
 
 int main(int argc, char** argv) {
   using namespace simdnorm::bench;
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
 #endif
   }
   benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("cpu_model", cpu_model());
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -11,8 +11,8 @@ const OPS = ['infer', 'train_fwd', 'bwd', 'fwd_bwd'];
 const OP_LABEL = { infer: 'infer', train_fwd: 'train fwd', bwd: 'bwd', fwd_bwd: 'fwd+bwd' };
 const OURS = 'simdnorm wasm-simd128', SCALAR = 'simdnorm wasm-scalar';
 const PEERS = ['TF.js wasm', 'TF.js cpu', 'onnxruntime-web wasm', 'plain JS'];
-const TARGET = 4; // issue 5: ≥ 4× the best peer on every op × shape
-const TRAINING_TARGET = 20; // issue 5: training steps/s ≥ 20× TF.js layers
+const TARGET = 4; // docs/benchmarks.md: ≥ 4× the best peer on every op × shape
+const TRAINING_TARGET = 20; // docs/benchmarks.md: training steps/s ≥ 20× TF.js layers
 
 // Steps per second of bench/js/training.mjs: simdnorm's trainers and TF.js layers, the speed-up
 // of wasm-simd128 over the faster TF.js backend.
@@ -80,10 +80,11 @@ export function jsReport(json) {
   const c = json.context;
   const header = ['shape', 'op', 'simdnorm simd128 e2e', 'simd128 resident', 'simdnorm scalar e2e', ...PEERS.map((p) => `${p} e2e`), 'speed-up vs best peer (≥ 4×)'];
   const md = [
-    `Machine: ${c.cpu} (${c.cpus} CPUs), Node ${c.node}; load average ${c.loadavg_start.map((l) => l.toFixed(2)).join(', ')} at start, ${c.loadavg_end.map((l) => l.toFixed(2)).join(', ')} at end.`,
+    `Machine: ${c.cpu ?? 'CPU model not recorded'}, ${c.cpus} CPUs, Node ${c.node}; load average ${c.loadavg_start.map((l) => l.toFixed(2)).join(', ')} at start, ${c.loadavg_end.map((l) => l.toFixed(2)).join(', ')} at end.`,
     `Date: ${c.date}. Command: \`node ${c.command}\` (part of \`npm run bench\`).`,
     'Milliseconds per call, median of the repetitions (min–max for simdnorm). e2e: Float32Array in → Float32Array out (TF.js: upload, op, download, dispose); resident: tensors already in the library\'s memory. ' +
-      'All single-threaded. TF.js has no separate backward (autodiff only: fwd+bwd); onnxruntime-web has no BN backward and no NHWC BN; TF.js cpu runs only on S2 and S3 (seconds per call above). "—": not measured or the peer lacks the op.',
+      'All single-threaded. TF.js has no separate backward (autodiff only: fwd+bwd); onnxruntime-web has no BN backward and no NHWC BN; TF.js cpu runs only on S2 and S3 (seconds per call above). "—": not measured or the peer lacks the op. ' +
+      '✓/✗: met/missed the targets (≥ 4× the best peer; training ≥ 20× TF.js layers), explained in [docs/benchmarks.md](../../docs/benchmarks.md#targets).',
     '',
     ...(rows.length ? [markdownTable(header, rows),
       misses.length ? `Below the 4× target in this run: ${misses.join('; ')}.\n` : 'The 4× target is met on every op × shape in this run.\n'] : []),

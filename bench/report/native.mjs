@@ -10,7 +10,8 @@ import { fmt, formatWithSpread, summarize } from './stats.mjs';
 
 const OPS = ['infer', 'train_fwd', 'train_fwd_relu', 'bwd', 'fwd_bwd'];
 const OP_LABEL = { infer: 'infer', train_fwd: 'train fwd', train_fwd_relu: 'train fwd+ReLU', bwd: 'bwd', fwd_bwd: 'fwd+bwd' };
-// Issue 5's goals: % of copy bandwidth (from each op's minimum traffic) and ≤ 1.0× oneDNN best.
+// The targets of docs/benchmarks.md: % of copy bandwidth (from each op's minimum traffic) and
+// ≤ 1.0× oneDNN's best layout.
 const PCT_TARGET = { infer: 90, train_fwd: 80, train_fwd_relu: 80, bwd: 70 };
 const SIMD_ISAS = ['avx512', 'avx2', 'sse2', 'neon'];
 const ONEDNN_FORMATS = ['nchw', 'nhwc', 'nChw16c'];
@@ -93,11 +94,12 @@ export function nativeReport(json, { command = '' } = {}) {
   const ctx = json.context ?? {};
   const caches = (ctx.caches ?? []).map((c) => `L${c.level}${c.type === 'Data' ? 'd' : ''} ${c.size >> 10} KiB`).join(', ');
   const md = [
-    `Machine: ${ctx.host_name ?? ''} ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz (${caches}); load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
+    `Machine: ${ctx.cpu_model ?? 'CPU model not recorded'}, ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz (${caches}), host ${ctx.host_name ?? '?'}; load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
     `Date: ${ctx.date ?? ''}. Command: \`${command}\`.`,
     `Times are µs per call, median of ${runs.values().next().value?.times.length ?? '?'} repetitions (min–max in parentheses), single thread, in random interleaved order. ` +
       '"% of copy" = the op\'s minimum traffic (infer 2, train fwd 3, bwd 5, fwd+bwd 8 tensor streams) per second, relative to memcpy of the same tensor measured inside the same benchmark. ' +
-      'oneDNN "best" is its fastest of nchw / nhwc / nChw16c with data already in that format; "plain" is the layout simdnorm gets.',
+      'oneDNN "best" is its fastest of nchw / nhwc / nChw16c with data already in that format; "plain" is the layout simdnorm gets. ' +
+      '✓/✗: met/missed the targets in parentheses (≥ % of copy) and ≤ 1.0× oneDNN best, explained in [docs/benchmarks.md](../../docs/benchmarks.md#targets).',
     '',
     markdownTable(header, rows),
     misses.length ? `Targets missed in this run: ${misses.join('; ')}.\n` : 'All targets met in this run.\n',
