@@ -94,7 +94,7 @@ export function nativeReport(json, { command = '' } = {}) {
   const ctx = json.context ?? {};
   const caches = (ctx.caches ?? []).map((c) => `L${c.level}${c.type === 'Data' ? 'd' : ''} ${c.size >> 10} KiB`).join(', ');
   const md = [
-    `Machine: ${ctx.cpu_model ?? 'CPU model not recorded'}, ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz (${caches}), host ${ctx.host_name ?? '?'}; load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
+    `Machine: ${ctx.cpu_model ?? 'CPU model not recorded'}, ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz${caches ? ` (${caches})` : ''}, host ${ctx.host_name ?? '?'}; load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
     `Date: ${ctx.date ?? ''}. Command: \`${command}\`.`,
     `Times are µs per call, median of ${runs.values().next().value?.times.length ?? '?'} repetitions (min–max in parentheses), single thread, in random interleaved order. ` +
       '"% of copy" = the op\'s minimum traffic (infer 2, train fwd 3, bwd 5, fwd+bwd 8 tensor streams) per second, relative to memcpy of the same tensor measured inside the same benchmark. ' +
