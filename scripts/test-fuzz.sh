@@ -5,7 +5,7 @@
 # build-fuzz/corpus (the repository's seeds are never modified). A failing input is written to
 # build-fuzz/crash-* and makes the stage fail; rerun it with build-fuzz/tests/fuzz/simdnorm_fuzz <file>.
 # SIMDNORM_FUZZ_SECONDS (default 45) sets the time; extra arguments go to libFuzzer.
-# The long run quoted in the README uses no sanitizers (about 5× faster; the bounds checks abort on
+# The long run quoted in docs/numerics.md uses no sanitizers (about 5× faster; the bounds checks abort on
 # their own) in its own folder:
 #   SIMDNORM_FUZZ_SANITIZERS= SIMDNORM_FUZZ_DIR=build-fuzz-fast SIMDNORM_FUZZ_SECONDS=100000 \
 #     bash scripts/test-fuzz.sh -runs=10000000

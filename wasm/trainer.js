@@ -1,7 +1,7 @@
 // sn.Trainer: the toy-model trainer (src/nn, bound in wasm/nn_bindings.cpp) for JavaScript.
 // The whole training step runs in wasm; this file fills in defaults, checks every argument (Embind
 // without ASSERTIONS would turn a bad number into 0 or a huge unsigned) and owns the lifetime.
-// Contract: /tmp/trainer-api.md → README "Trainer".
+// Contract: TrainerConfig in wasm/index.d.ts; docs/trainer.md.
 
 import { checkBoolean, checkOptions, describe, fail } from './check.js';
 

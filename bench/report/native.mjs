@@ -1,5 +1,6 @@
 // Turns simdnorm_bench's Google Benchmark JSON (all repetitions) into the markdown table and SVG
-// chart of the README: medians with min–max spread, % of size-matched copy, × oneDNN's best layout.
+// chart of bench/results/: medians with min–max spread, % of size-matched copy, × oneDNN's best
+// layout.
 //
 // node bench/report/native.mjs results/native.json  → writes native.md and native.svg beside it.
 

@@ -1,4 +1,4 @@
-// A TypeScript consumer of the package: every public API used the way the README shows. It must
+// A TypeScript consumer of the package: every public API used the way docs/js-api.md shows. It must
 // type-check with no error under --strict (tests/js/types.test.mjs); it is never run.
 import init, { simdSupported } from 'simdnorm';
 import type {
