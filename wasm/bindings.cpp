@@ -3,45 +3,29 @@
 // Tensors cross the boundary as byte addresses in the wasm heap (the wrapper copies
 // Float32Arrays in and out, or hands over a Tensor that already lives there), shapes as
 // (n, c, s, channelsLast) and absent optional arrays as address 0. The wrapper validates every
-// argument first: without ASSERTIONS Embind silently turns a bad number into 0. Whatever C++ still
-// throws is rethrown as a JS Error carrying e.what(), never an opaque WebAssembly.Exception.
+// argument first: without ASSERTIONS Embind silently turns a bad number into 0. Every binding goes
+// through guard<> (wasm/guard.hpp): whatever C++ still throws reaches JS as a typed error.
 
 #include <emscripten/bind.h>
-#include <emscripten/val.h>
 #include <malloc.h>
 
 #include <cmath>
 #include <cstdint>
-#include <exception>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "guard.hpp"
 #include "simdnorm/simdnorm.hpp"
 
 namespace {
 
-using emscripten::val;
 using simdnorm::BatchNorm;
 using simdnorm::Layout;
 using simdnorm::Shape;
+using simdnorm::wasm::guard;
 using Address = std::uintptr_t;
-
-template <auto Fn>
-struct Guarded;
-
-// Fn with every C++ exception turned into a thrown JS Error.
-template <class R, class... Args, R (*Fn)(Args...)>
-struct Guarded<Fn> {
-  static R call(Args... args) {
-    try {
-      return Fn(args...);
-    } catch (const std::exception& e) {
-      val::global("Error").new_(std::string(e.what())).throw_();
-    }
-  }
-};
 
 std::span<float> floats(Address at, std::size_t count) {
   return at ? std::span<float>(reinterpret_cast<float*>(at), count) : std::span<float>();
@@ -167,27 +151,27 @@ std::size_t heap_in_use() {
 
 EMSCRIPTEN_BINDINGS(simdnorm) {
   namespace em = emscripten;
-  em::function("version", &version);
-  em::function("activeIsa", &active_isa);
-  em::function("heapInUse", &heap_in_use);
-  em::function("batchNorm", &Guarded<&batch_norm>::call);
-  em::function("foldIntoLinear", &Guarded<&fold_into_linear>::call);
+  em::function("version", guard<&version>);
+  em::function("activeIsa", guard<&active_isa>);
+  em::function("heapInUse", guard<&heap_in_use>);
+  em::function("batchNorm", guard<&batch_norm>);
+  em::function("foldIntoLinear", guard<&fold_into_linear>);
 
   em::class_<BatchNorm>("BatchNorm")
-      .constructor(&Guarded<&make_batch_norm>::call, em::allow_raw_pointers())
-      .function("forward", &Guarded<&bn_forward>::call)
-      .function("forwardBorrowed", &Guarded<&bn_forward_borrowed>::call)
-      .function("backward", &Guarded<&bn_backward>::call)
-      .function("setTraining", &bn_set_training)
-      .function("training", &bn_training)
-      .function("weight", &bn_weight)
-      .function("bias", &bn_bias)
-      .function("runningMean", &bn_running_mean)
-      .function("runningVar", &bn_running_var)
-      .function("weightGrad", &bn_weight_grad)
-      .function("biasGrad", &bn_bias_grad)
-      .function("numBatchesTracked", &bn_num_batches_tracked)
-      .function("setNumBatchesTracked", &bn_set_num_batches_tracked)
-      .function("resetRunningStats", &BatchNorm::reset_running_stats)
-      .function("resetParameters", &BatchNorm::reset_parameters);
+      .constructor(guard<&make_batch_norm>, em::allow_raw_pointers())
+      .function("forward", guard<&bn_forward>)
+      .function("forwardBorrowed", guard<&bn_forward_borrowed>)
+      .function("backward", guard<&bn_backward>)
+      .function("setTraining", guard<&bn_set_training>)
+      .function("training", guard<&bn_training>)
+      .function("weight", guard<&bn_weight>)
+      .function("bias", guard<&bn_bias>)
+      .function("runningMean", guard<&bn_running_mean>)
+      .function("runningVar", guard<&bn_running_var>)
+      .function("weightGrad", guard<&bn_weight_grad>)
+      .function("biasGrad", guard<&bn_bias_grad>)
+      .function("numBatchesTracked", guard<&bn_num_batches_tracked>)
+      .function("setNumBatchesTracked", guard<&bn_set_num_batches_tracked>)
+      .function("resetRunningStats", guard<&BatchNorm::reset_running_stats>)
+      .function("resetParameters", guard<&BatchNorm::reset_parameters>);
 }

@@ -1,27 +1,25 @@
 // Embind bindings of the toy-model trainer (src/nn) for wasm/trainer.js. The wrapper fills in
 // defaults and checks every type first (Embind without ASSERTIONS turns a bad number into 0);
-// the C++ Trainer validates ranges, and whatever it throws is rethrown as a JS Error carrying
-// e.what(). Results cross as plain JS objects and Float32Array copies.
+// the C++ Trainer validates ranges. Every binding goes through guard<> (wasm/guard.hpp), so what
+// C++ throws reaches JS as a typed error. Results cross as plain JS objects and Float32Array
+// copies.
 
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
-#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/validate.hpp"
+#include "guard.hpp"
 #include "nn/trainer.hpp"
 
 namespace {
 
 using emscripten::val;
+using simdnorm::wasm::guard;
 using namespace simdnorm::nn;
-
-[[noreturn]] void rethrow_as_js(const std::exception& e) {
-  val::global("Error").new_(std::string(e.what())).throw_();
-  __builtin_unreachable();
-}
 
 val floats(const std::vector<float>& v) {
   // new Float32Array(view) copies, so the result survives memory growth and dispose().
@@ -58,7 +56,8 @@ val split(const Split& s) {
 NormMode norm_mode(const std::string& name) {
   if (name == "running" || name == "eval") return NormMode::running;
   if (name == "batch") return NormMode::batch;
-  throw std::invalid_argument("mode: expected 'eval' | 'running' | 'batch', got \"" + name + "\"");
+  simdnorm::detail::fail(simdnorm::ErrorCode::range, "nn::Trainer", "mode",
+                         "'eval', 'running' or 'batch'", "\"" + name + "\"");
 }
 
 // The config object as wasm/trainer.js normalized it (every field present, types checked).
@@ -89,40 +88,26 @@ TrainerConfig config_of(const val& c) {
 // Owns the Trainer (which must not move: its optimizer points into its model).
 class NnTrainer {
  public:
-  explicit NnTrainer(val config) {
-    try {
-      t_ = std::make_unique<Trainer>(config_of(config));
-    } catch (const std::exception& e) {
-      rethrow_as_js(e);
-    }
-  }
+  explicit NnTrainer(const val& config) : t_(std::make_unique<Trainer>(config_of(config))) {}
 
   val train_steps(unsigned k) {
-    try {
-      const StepMetrics m = t_->train_steps(k);
-      val o = val::object();
-      o.set("step", double(m.step));
-      o.set("loss", m.loss);
-      o.set("accuracy", m.accuracy);
-      o.set("lossLast", m.loss_last);
-      o.set("diverged", m.diverged);
-      return o;
-    } catch (const std::exception& e) {
-      rethrow_as_js(e);
-    }
+    const StepMetrics m = t_->train_steps(k);
+    val o = val::object();
+    o.set("step", double(m.step));
+    o.set("loss", m.loss);
+    o.set("accuracy", m.accuracy);
+    o.set("lossLast", m.loss_last);
+    o.set("diverged", m.diverged);
+    return o;
   }
 
   val evaluate(const std::string& which, const std::string& mode) {
-    try {
-      const Evaluation e =
-          t_->evaluate(which == "train" ? SplitKind::train : SplitKind::test, norm_mode(mode));
-      val o = val::object();
-      o.set("loss", e.loss);
-      o.set("accuracy", e.accuracy);
-      return o;
-    } catch (const std::exception& e) {
-      rethrow_as_js(e);
-    }
+    const Evaluation e =
+        t_->evaluate(which == "train" ? SplitKind::train : SplitKind::test, norm_mode(mode));
+    val o = val::object();
+    o.set("loss", e.loss);
+    o.set("accuracy", e.accuracy);
+    return o;
   }
 
   val layer_stats() {
@@ -131,13 +116,7 @@ class NnTrainer {
     return out;
   }
 
-  val unit_stats(unsigned l, unsigned unit) {
-    try {
-      return layer(t_->unit_stats(l, unit));
-    } catch (const std::exception& e) {
-      rethrow_as_js(e);
-    }
-  }
+  val unit_stats(unsigned l, unsigned unit) { return layer(t_->unit_stats(l, unit)); }
 
   val running_stats() {
     val out = val::array();
@@ -165,30 +144,14 @@ class NnTrainer {
   }
 
   val decision_grid(unsigned w, unsigned h, float x_min, float x_max, float y_min, float y_max) {
-    try {
-      return floats(t_->decision_grid(w, h, Bounds{x_min, x_max, y_min, y_max}));
-    } catch (const std::exception& e) {
-      rethrow_as_js(e);
-    }
+    return floats(t_->decision_grid(w, h, Bounds{x_min, x_max, y_min, y_max}));
   }
 
   val predict(float x, float y) { return floats(t_->predict(x, y)); }
 
-  void set_bn_inference(const std::string& mode) {
-    try {
-      t_->set_bn_inference(norm_mode(mode));
-    } catch (const std::exception& e) {
-      rethrow_as_js(e);
-    }
-  }
+  void set_bn_inference(const std::string& mode) { t_->set_bn_inference(norm_mode(mode)); }
 
-  void set_learning_rate(float lr) {
-    try {
-      t_->set_learning_rate(lr);
-    } catch (const std::exception& e) {
-      rethrow_as_js(e);
-    }
-  }
+  void set_learning_rate(float lr) { t_->set_learning_rate(lr); }
 
   val dataset() const {
     const Dataset& d = t_->dataset();
@@ -213,23 +176,27 @@ class NnTrainer {
   std::unique_ptr<Trainer> t_;
 };
 
+NnTrainer* make_trainer(val config) {
+  return new NnTrainer(config);
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(simdnorm_nn) {
   emscripten::class_<NnTrainer>("NnTrainer")
-      .constructor<val>()
-      .function("trainSteps", &NnTrainer::train_steps)
-      .function("evaluate", &NnTrainer::evaluate)
-      .function("layerStats", &NnTrainer::layer_stats)
-      .function("unitStats", &NnTrainer::unit_stats)
-      .function("runningStats", &NnTrainer::running_stats)
-      .function("fold", &NnTrainer::fold)
-      .function("decisionGrid", &NnTrainer::decision_grid)
-      .function("predict", &NnTrainer::predict)
-      .function("setBnInference", &NnTrainer::set_bn_inference)
-      .function("setLearningRate", &NnTrainer::set_learning_rate)
-      .function("dataset", &NnTrainer::dataset)
-      .function("step", &NnTrainer::step)
-      .function("diverged", &NnTrainer::diverged)
-      .function("classes", &NnTrainer::classes);
+      .constructor(guard<&make_trainer>, emscripten::allow_raw_pointers())
+      .function("trainSteps", guard<&NnTrainer::train_steps>)
+      .function("evaluate", guard<&NnTrainer::evaluate>)
+      .function("layerStats", guard<&NnTrainer::layer_stats>)
+      .function("unitStats", guard<&NnTrainer::unit_stats>)
+      .function("runningStats", guard<&NnTrainer::running_stats>)
+      .function("fold", guard<&NnTrainer::fold>)
+      .function("decisionGrid", guard<&NnTrainer::decision_grid>)
+      .function("predict", guard<&NnTrainer::predict>)
+      .function("setBnInference", guard<&NnTrainer::set_bn_inference>)
+      .function("setLearningRate", guard<&NnTrainer::set_learning_rate>)
+      .function("dataset", guard<&NnTrainer::dataset>)
+      .function("step", guard<&NnTrainer::step>)
+      .function("diverged", guard<&NnTrainer::diverged>)
+      .function("classes", guard<&NnTrainer::classes>);
 }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 
 #include "core/validate.hpp"
@@ -14,8 +13,7 @@ namespace simdnorm {
 BatchNorm::BatchNorm(std::size_t num_features, Options options)
     : num_features_(num_features), options_(options) {
   constexpr std::string_view fn = "BatchNorm";
-  if (num_features == 0)
-    throw std::invalid_argument("simdnorm::BatchNorm: num_features: expected at least 1, got 0");
+  if (num_features == 0) detail::fail(ErrorCode::range, fn, "num_features", "at least 1", "0");
   detail::check_eps(fn, options.eps);
   if (options.momentum) detail::check_momentum(fn, *options.momentum);
   if (options.affine) {
@@ -51,9 +49,8 @@ bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, con
                               std::span<const float> y) const {
   detail::check_shape(fn, shape);
   if (shape.c != num_features_)
-    throw std::invalid_argument("simdnorm::" + std::string(fn) + ": shape.c: expected " +
-                                std::to_string(num_features_) + " (num_features), got " +
-                                std::to_string(shape.c));
+    detail::fail(ErrorCode::shape, fn, "shape.c", std::to_string(num_features_) + " (num_features)",
+                 std::to_string(shape.c));
   detail::check_size(fn, "x", x.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
   detail::check_size(fn, "y", y.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
   const bool batch_stats = training_ || !options_.track_running_stats;
@@ -75,9 +72,8 @@ void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, s
   const auto x_begin = reinterpret_cast<std::uintptr_t>(x.data());
   const auto y_begin = reinterpret_cast<std::uintptr_t>(y.data());
   if (!x.empty() && x_begin < y_begin + y.size_bytes() && y_begin < x_begin + x.size_bytes())
-    throw std::invalid_argument(
-        "simdnorm::BatchNorm::forward_borrowed: y: expected memory apart from x (backward reads "
-        "x), got an overlapping span");
+    detail::fail(ErrorCode::range, fn, "y", "memory apart from x (backward reads x)",
+                 "an overlapping span");
   input_ = {};  // the copy of an earlier forward() is no longer needed
   borrowed_input_ = x;
   input_borrowed_ = true;
@@ -111,8 +107,7 @@ void BatchNorm::run_forward(std::span<const float> x, const Shape& shape, std::s
 void BatchNorm::backward(std::span<const float> dy, std::span<float> dx) {
   constexpr std::string_view fn = "BatchNorm::backward";
   if (!last_shape_)
-    throw std::invalid_argument(
-        "simdnorm::BatchNorm::backward: dy: expected a forward() before backward(), got none");
+    detail::fail(ErrorCode::state, fn, "dy", "a forward() before backward()", "none");
   const Shape& shape = *last_shape_;
   detail::check_size(fn, "dy", dy.size(), shape.numel(),
                      "the last forward's shape " + to_string(shape));

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -16,6 +15,7 @@
 #include <xsimd/config/xsimd_cpuid.hpp>
 #endif
 
+#include "core/validate.hpp"
 #include "simdnorm/isa.hpp"
 
 namespace simdnorm {
@@ -139,8 +139,8 @@ void set_isa(std::string_view isa) {
   if (!t) {
     std::string have;
     for (std::string_view n : r.names) (have += have.empty() ? "" : ", ") += n;
-    throw std::invalid_argument("simdnorm::set_isa: isa: expected one of " + have + ", got \"" +
-                                std::string(isa) + "\"");
+    detail::fail(ErrorCode::range, "set_isa", "isa", "one of " + have,
+                 "\"" + std::string(isa) + "\"");
   }
   r.active = t;
 }

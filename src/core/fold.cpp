@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 #include <string>
 
 #include "core/validate.hpp"
@@ -16,14 +15,10 @@ void fold_into_linear(std::span<const float> weight, std::span<const float> bias
                       std::size_t out_features, std::size_t fan_in, const FoldSource& bn,
                       std::span<float> weight_out, std::span<float> bias_out) {
   constexpr std::string_view fn = "fold_into_linear";
-  if (out_features == 0)
-    throw std::invalid_argument(
-        "simdnorm::fold_into_linear: out_features: expected at least 1, got 0");
+  if (out_features == 0) detail::fail(ErrorCode::shape, fn, "out_features", "at least 1", "0");
   if (fan_in != 0 && out_features > std::numeric_limits<std::size_t>::max() / fan_in)
-    throw std::invalid_argument(
-        "simdnorm::fold_into_linear: fan_in: expected out_features·fan_in "
-        "to fit in size_t, got " +
-        std::to_string(fan_in));
+    detail::fail(ErrorCode::shape, fn, "fan_in", "out_features·fan_in to fit in size_t",
+                 std::to_string(fan_in));
   const std::size_t n = out_features * fan_in;
   detail::check_size(fn, "weight", weight.size(), n, "out_features·fan_in");
   detail::check_size(fn, "weight_out", weight_out.size(), n, "out_features·fan_in");

@@ -3,7 +3,6 @@
 #include "simdnorm/functional.hpp"
 
 #include <cmath>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -138,9 +137,7 @@ void update_running_stats(std::span<const float> batch_mean, std::span<const flo
   check_size(fn, "running_mean", running_mean.size(), c, "as many as batch_mean");
   check_size(fn, "running_var", running_var.size(), c, "as many as batch_mean");
   detail::check_momentum(fn, momentum);
-  if (count < 2)
-    throw std::invalid_argument("simdnorm::update_running_stats: count: expected at least 2, got " +
-                                std::to_string(count));
+  if (count < 2) detail::fail(ErrorCode::shape, fn, "count", "at least 2", std::to_string(count));
   // Bessel's correction in double: count can exceed float's exact integers.
   const double unbias = double(count) / double(count - 1);
   for (std::size_t i = 0; i < c; ++i) {

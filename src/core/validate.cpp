@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
-#include <stdexcept>
 #include <string>
 
 namespace simdnorm {
@@ -19,13 +18,18 @@ std::string to_string(const Shape& s) {
 }
 
 namespace detail {
-namespace {
 
-[[noreturn]] void fail(std::string_view fn, std::string_view arg, const std::string& expected,
-                       const std::string& given) {
-  throw std::invalid_argument("simdnorm::" + std::string(fn) + ": " + std::string(arg) +
-                              ": expected " + expected + ", got " + given);
+void fail(ErrorCode code, std::string_view fn, std::string_view arg, std::string_view expected,
+          std::string_view given) {
+  std::string what = "simdnorm: ";
+  (what += fn) += ": ";
+  (what += arg) += ": expected ";
+  (what += expected) += ", got ";
+  what += given;
+  throw Error(code, what);
 }
+
+namespace {
 
 std::string str(float v) {
   char buf[32];
@@ -36,34 +40,35 @@ std::string str(float v) {
 }  // namespace
 
 void check_shape(std::string_view fn, const Shape& shape) {
-  if (shape.c == 0) fail(fn, "shape.c", "at least 1 channel", "0");
+  if (shape.c == 0) fail(ErrorCode::shape, fn, "shape.c", "at least 1 channel", "0");
   constexpr std::size_t max = std::numeric_limits<std::size_t>::max();
   const bool overflow = (shape.n != 0 && shape.c > max / shape.n) ||
                         (shape.s != 0 && shape.n * shape.c > max / shape.s);
-  if (overflow) fail(fn, "shape", "N·C·S to fit in size_t", to_string(shape));
+  if (overflow) fail(ErrorCode::shape, fn, "shape", "N·C·S to fit in size_t", to_string(shape));
 }
 
 void check_size(std::string_view fn, std::string_view arg, std::size_t given, std::size_t expected,
                 std::string_view what) {
   if (given != expected)
-    fail(fn, arg, std::to_string(expected) + " floats (" + std::string(what) + ")",
-         std::to_string(given));
+    fail(ErrorCode::shape, fn, arg,
+         std::to_string(expected) + " floats (" + std::string(what) + ")", std::to_string(given));
 }
 
 void check_optional_channels(std::string_view fn, std::string_view arg, std::size_t given,
                              std::size_t channels) {
   if (given != 0 && given != channels)
-    fail(fn, arg, std::to_string(channels) + " floats (one per channel) or none",
+    fail(ErrorCode::shape, fn, arg, std::to_string(channels) + " floats (one per channel) or none",
          std::to_string(given));
 }
 
 void check_eps(std::string_view fn, float eps, std::string_view arg) {
-  if (!(eps > 0.f) || !std::isfinite(eps)) fail(fn, arg, "a finite value > 0", str(eps));
+  if (!(eps > 0.f) || !std::isfinite(eps))
+    fail(ErrorCode::range, fn, arg, "a finite value > 0", str(eps));
 }
 
 void check_momentum(std::string_view fn, float momentum) {
   if (!(momentum >= 0.f && momentum <= 1.f))
-    fail(fn, "momentum", "a value in [0, 1]", str(momentum));
+    fail(ErrorCode::range, fn, "momentum", "a value in [0, 1]", str(momentum));
 }
 
 void check_alias(std::string_view fn, std::string_view out_arg, std::span<const float> out,
@@ -75,13 +80,14 @@ void check_alias(std::string_view fn, std::string_view out_arg, std::span<const 
   };
   const auto end = [&](std::span<const float> s) { return begin(s) + s.size_bytes(); };
   if (begin(out) < end(in) && begin(in) < end(out))
-    fail(fn, out_arg, "the same span as " + std::string(in_arg) + " or memory apart from it",
+    fail(ErrorCode::range, fn, out_arg,
+         "the same span as " + std::string(in_arg) + " or memory apart from it",
          "a partial overlap");
 }
 
 void check_trainable(std::string_view fn, const Shape& shape) {
   if (shape.per_channel() == 1)
-    fail(fn, "x", "more than 1 value per channel when training",
+    fail(ErrorCode::shape, fn, "x", "more than 1 value per channel when training",
          "input of shape " + to_string(shape));
 }
 

@@ -1,14 +1,20 @@
 #pragma once
-// Argument checks for the public API. Each throws std::invalid_argument whose message names the
-// function, the argument, what was expected and what was given.
+// Argument checks for the public API (core and nn). Each throws simdnorm::Error whose message
+// names the function, the argument, what was expected and what was given.
 
 #include <cstddef>
 #include <span>
 #include <string_view>
 
+#include "simdnorm/error.hpp"
 #include "simdnorm/shape.hpp"
 
 namespace simdnorm::detail {
+
+// The one builder of error messages: throws Error(code,
+// "simdnorm: <fn>: <arg>: expected <expected>, got <given>").
+[[noreturn]] void fail(ErrorCode code, std::string_view fn, std::string_view arg,
+                       std::string_view expected, std::string_view given);
 
 // C ≥ 1 and N·C·S representable.
 void check_shape(std::string_view fn, const Shape& shape);

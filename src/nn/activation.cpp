@@ -4,8 +4,9 @@
 
 #include <cassert>
 #include <cmath>
-#include <stdexcept>
 #include <string>
+
+#include "core/validate.hpp"
 
 namespace simdnorm::nn {
 
@@ -13,9 +14,8 @@ Activation parse_activation(std::string_view name) {
   if (name == "relu") return Activation::relu;
   if (name == "tanh") return Activation::tanh;
   if (name == "sigmoid") return Activation::sigmoid;
-  throw std::invalid_argument(
-      "simdnorm::nn: activation: expected one of relu, tanh, sigmoid, got \"" + std::string(name) +
-      "\"");
+  detail::fail(ErrorCode::range, "nn::parse_activation", "activation", "one of relu, tanh, sigmoid",
+               "\"" + std::string(name) + "\"");
 }
 
 std::string_view to_string(Activation a) {

@@ -1,17 +1,18 @@
 #include "nn/batch_sampler.hpp"
 
-#include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "core/validate.hpp"
 
 namespace simdnorm::nn {
 
 BatchSampler::BatchSampler(std::size_t count, std::size_t batch, std::uint32_t seed)
     : rng_(make_rng(seed, Stream::sampler)), order_(count), batch_(batch), pos_(count) {
   if (batch < 2 || batch > count)
-    throw std::invalid_argument("simdnorm::nn::BatchSampler: batch: expected an integer in [2, " +
-                                std::to_string(count) + "] (training points), got " +
-                                std::to_string(batch));
+    detail::fail(ErrorCode::range, "nn::BatchSampler", "batch",
+                 "an integer in [2, " + std::to_string(count) + "] (training points)",
+                 std::to_string(batch));
   for (std::size_t i = 0; i < count; ++i) order_[i] = i;
 }
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <stdexcept>
 #include <string>
 
+#include "core/validate.hpp"
 #include "nn/random.hpp"
 
 namespace simdnorm::nn {
@@ -15,8 +15,7 @@ constexpr double kPi = std::numbers::pi;
 
 [[noreturn]] void bad(const std::string& field, const std::string& expected,
                       const std::string& given) {
-  throw std::invalid_argument("simdnorm::nn::make_dataset: " + field + ": expected " + expected +
-                              ", got " + given);
+  detail::fail(ErrorCode::range, "nn::make_dataset", field, expected, given);
 }
 
 struct Point {
@@ -67,9 +66,8 @@ DatasetKind parse_dataset_kind(std::string_view name) {
   if (name == "moons") return DatasetKind::moons;
   if (name == "xor") return DatasetKind::xor_quadrants;
   if (name == "blobs") return DatasetKind::blobs;
-  throw std::invalid_argument(
-      "simdnorm::nn: dataset: expected one of spiral, circles, moons, xor, blobs, got \"" +
-      std::string(name) + "\"");
+  detail::fail(ErrorCode::range, "nn::parse_dataset_kind", "dataset",
+               "one of spiral, circles, moons, xor, blobs", "\"" + std::string(name) + "\"");
 }
 
 std::string_view to_string(DatasetKind kind) {

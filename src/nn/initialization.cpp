@@ -1,8 +1,9 @@
 #include "nn/initialization.hpp"
 
 #include <cmath>
-#include <stdexcept>
 #include <string>
+
+#include "core/validate.hpp"
 
 namespace simdnorm::nn {
 
@@ -10,8 +11,8 @@ InitRule parse_init_rule(std::string_view name, Activation activation) {
   if (name == "he") return InitRule::he;
   if (name == "xavier") return InitRule::xavier;
   if (name == "auto") return activation == Activation::relu ? InitRule::he : InitRule::xavier;
-  throw std::invalid_argument("simdnorm::nn: init: expected one of he, xavier, auto, got \"" +
-                              std::string(name) + "\"");
+  detail::fail(ErrorCode::range, "nn::parse_init_rule", "init", "one of he, xavier, auto",
+               "\"" + std::string(name) + "\"");
 }
 
 std::string_view to_string(InitRule r) {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 #include <string>
 
+#include "core/validate.hpp"
 #include "nn/optimizer.hpp"
 #include "simdnorm/functional.hpp"
 
@@ -36,19 +36,18 @@ bool finite(std::span<const float> v) {
 }  // namespace
 
 Mlp::Mlp(const ModelSpec& spec) : spec_(spec), output_(1, 1) {
-  if (spec.inputs == 0)
-    throw std::invalid_argument("simdnorm::nn::Mlp: inputs: expected at least 1, got 0");
+  constexpr std::string_view fn = "nn::Mlp";
+  if (spec.inputs == 0) detail::fail(ErrorCode::range, fn, "inputs", "at least 1", "0");
   if (spec.classes < 2)
-    throw std::invalid_argument("simdnorm::nn::Mlp: classes: expected at least 2, got " +
-                                std::to_string(spec.classes));
+    detail::fail(ErrorCode::range, fn, "classes", "at least 2", std::to_string(spec.classes));
   if (spec.hidden.empty())
-    throw std::invalid_argument("simdnorm::nn::Mlp: hidden: expected at least one width, got none");
+    detail::fail(ErrorCode::range, fn, "hidden", "at least one width", "none");
   std::size_t in = spec.inputs;
   for (std::size_t l = 0; l < spec.hidden.size(); ++l) {
     const std::size_t w = spec.hidden[l];
     if (w == 0)
-      throw std::invalid_argument("simdnorm::nn::Mlp: hidden[" + std::to_string(l) +
-                                  "]: expected a width of at least 1, got 0");
+      detail::fail(ErrorCode::range, fn, "hidden[" + std::to_string(l) + "]",
+                   "a width of at least 1", "0");
     HiddenLayer h{Dense(in, w), spec.batch_norm, {}};
     if (spec.batch_norm) h.norm = make_norm(w);
     hidden_.push_back(std::move(h));

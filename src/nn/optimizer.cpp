@@ -2,8 +2,9 @@
 
 #include <cassert>
 #include <cmath>
-#include <stdexcept>
 #include <string>
+
+#include "core/validate.hpp"
 
 namespace simdnorm::nn {
 
@@ -11,9 +12,8 @@ OptimizerKind parse_optimizer(std::string_view name) {
   if (name == "sgd") return OptimizerKind::sgd;
   if (name == "momentum") return OptimizerKind::momentum;
   if (name == "adam") return OptimizerKind::adam;
-  throw std::invalid_argument(
-      "simdnorm::nn: optimizer: expected one of sgd, momentum, adam, got \"" + std::string(name) +
-      "\"");
+  detail::fail(ErrorCode::range, "nn::parse_optimizer", "optimizer", "one of sgd, momentum, adam",
+               "\"" + std::string(name) + "\"");
 }
 
 std::string_view to_string(OptimizerKind k) {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 
+#include "core/validate.hpp"
 #include "nn/softmax_cross_entropy.hpp"
 #include "simdnorm/functional.hpp"
 
@@ -13,8 +13,7 @@ namespace {
 
 [[noreturn]] void bad(const std::string& field, const std::string& expected,
                       const std::string& given) {
-  throw std::invalid_argument("simdnorm::nn::Trainer: " + field + ": expected " + expected +
-                              ", got " + given);
+  detail::fail(ErrorCode::range, "nn::Trainer", field, expected, given);
 }
 
 std::string num(double v) {

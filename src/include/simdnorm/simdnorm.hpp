@@ -2,6 +2,7 @@
 // simdnorm: batch normalization on float32 tensors, SIMD-dispatched at run time.
 
 #include "simdnorm/batch_norm.hpp"  // IWYU pragma: export
+#include "simdnorm/error.hpp"       // IWYU pragma: export
 #include "simdnorm/functional.hpp"  // IWYU pragma: export
 #include "simdnorm/isa.hpp"         // IWYU pragma: export
 #include "simdnorm/shape.hpp"       // IWYU pragma: export
