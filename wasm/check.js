@@ -1,14 +1,15 @@
 // Argument validation for the JavaScript API. Embind (without ASSERTIONS) would silently turn a
 // bad number into 0 and a wrong array type into garbage, so everything is checked here first and
-// reported as Error("simdnorm.<fn>: <argument>: expected <what>, got <given>").
+// reported through fail() (wasm/errors.js): TypeError for a wrong type, RangeError for a value
+// out of range or a wrong length, each with its `code`.
+
+import { errorCodes, fail } from './errors.js';
+
+const { TYPE, RANGE, SHAPE } = errorCodes;
 
 // The heap tops out at 2 GiB (Emscripten's default maximum with memory growth): no tensor can
 // hold more floats, and every product of dims below this is an exact integer.
 export const MAX_FLOATS = 2 ** 29;
-
-export function fail(fn, arg, expected, given) {
-  throw new Error(`simdnorm.${fn}: ${arg}: expected ${expected}, got ${given}`);
-}
 
 // How a value reads in an error message.
 export function describe(v) {
@@ -25,46 +26,55 @@ export function describe(v) {
 }
 
 export function checkFloat32Array(fn, arg, v, length, what) {
-  if (!(v instanceof Float32Array)) fail(fn, arg, 'a Float32Array', describe(v));
+  if (!(v instanceof Float32Array)) fail(TYPE, fn, arg, 'a Float32Array', describe(v));
   if (length !== undefined && v.length !== length)
-    fail(fn, arg, `a Float32Array of ${length} floats (${what})`, `${v.length} floats`);
+    fail(SHAPE, fn, arg, `a Float32Array of ${length} floats (${what})`, `${v.length} floats`);
+}
+
+// A number of the wrong value is out of range; anything else is of the wrong type.
+export function kind(v) {
+  return typeof v === 'number' ? RANGE : TYPE;
+}
+
+// One of a few strings: another string is out of range (as String.prototype.normalize('X') is).
+export function checkChoice(fn, arg, v, choices) {
+  if (!choices.includes(v))
+    fail(typeof v === 'string' ? RANGE : TYPE, fn, arg, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, describe(v));
 }
 
 export function checkBoolean(fn, arg, v) {
-  if (typeof v !== 'boolean') fail(fn, arg, 'true or false', describe(v));
+  if (typeof v !== 'boolean') fail(TYPE, fn, arg, 'true or false', describe(v));
 }
 
 export function checkEps(fn, arg, v) {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
-    fail(fn, arg, 'a finite number > 0', describe(v));
+  if (!(v > 0) || !Number.isFinite(v)) fail(kind(v), fn, arg, 'a finite number > 0', describe(v));
   // Stored as float32: a positive double below float32's range would become 0.
-  if (!(Math.fround(v) > 0)) fail(fn, arg, 'a value ≥ 1.4e-45 (representable as float32)', describe(v));
+  if (!(Math.fround(v) > 0)) fail(RANGE, fn, arg, 'a value ≥ 1.4e-45 (representable as float32)', describe(v));
 }
 
 export function checkMomentum(fn, arg, v, { nullable }) {
   if (v === null && nullable) return;
   if (typeof v !== 'number' || !(v >= 0 && v <= 1))
-    fail(fn, arg, nullable ? 'null or a number in [0, 1]' : 'a number in [0, 1]', describe(v));
+    fail(kind(v), fn, arg, nullable ? 'null or a number in [0, 1]' : 'a number in [0, 1]', describe(v));
 }
 
 export function checkCount(fn, arg, v) {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_FLOATS)
-    fail(fn, arg, `an integer in [1, ${MAX_FLOATS}]`, describe(v));
+  if (!Number.isInteger(v) || v < 1 || v > MAX_FLOATS) fail(kind(v), fn, arg, `an integer in [1, ${MAX_FLOATS}]`, describe(v));
 }
 
 export const LAYOUTS = ['channels-first', 'channels-last'];
 
 export function checkLayout(fn, arg, v) {
-  if (!LAYOUTS.includes(v)) fail(fn, arg, `'channels-first' or 'channels-last'`, describe(v));
+  checkChoice(fn, arg, v, LAYOUTS);
 }
 
 // Options objects: unknown keys are mistakes (a misspelt "momemtum" would otherwise be ignored).
 export function checkOptions(fn, arg, options, known) {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options))
-    fail(fn, arg, 'an options object', describe(options));
+    fail(TYPE, fn, arg, 'an options object', describe(options));
   for (const key of Object.keys(options))
-    if (!known.includes(key)) fail(fn, `${arg}.${key}`, `one of ${known.join(', ')}`, 'an unknown option');
+    if (!known.includes(key)) fail(TYPE, fn, `${arg}.${key}`, `one of ${known.join(', ')}`, 'an unknown option');
   return options;
 }
 
@@ -72,18 +82,19 @@ export function checkOptions(fn, arg, options, known) {
 // NLC, NHWC, NDHWC; S is the product of the spatial dims.
 export function parseShape(fn, shape, layout) {
   if (!Array.isArray(shape) || shape.length < 2 || shape.length > 5)
-    fail(fn, 'shape', 'an array of 2 to 5 dims (NC, NCL, NCHW, NCDHW or channels-last)',
+    fail(Array.isArray(shape) ? SHAPE : TYPE, fn, 'shape',
+      'an array of 2 to 5 dims (NC, NCL, NCHW, NCDHW or channels-last)',
       Array.isArray(shape) ? `${shape.length} dims` : describe(shape));
   shape.forEach((d, i) => {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || d > MAX_FLOATS)
-      fail(fn, `shape[${i}]`, `a non-negative integer ≤ ${MAX_FLOATS}`, describe(d));
+    if (!Number.isInteger(d) || d < 0 || d > MAX_FLOATS)
+      fail(typeof d === 'number' ? SHAPE : TYPE, fn, `shape[${i}]`, `a non-negative integer ≤ ${MAX_FLOATS}`, describe(d));
   });
   const channelsLast = layout === 'channels-last' && shape.length > 2;
   const c = channelsLast ? shape[shape.length - 1] : shape[1];
   const spatial = channelsLast ? shape.slice(1, -1) : shape.slice(2);
   const s = spatial.reduce((a, b) => a * b, 1);
   const numel = shape[0] * c * s;
-  if (numel > MAX_FLOATS || s > MAX_FLOATS) fail(fn, 'shape', `at most ${MAX_FLOATS} elements`, `[${shape.join(', ')}]`);
-  if (c === 0) fail(fn, 'shape', 'at least 1 channel', `[${shape.join(', ')}]`);
+  if (numel > MAX_FLOATS || s > MAX_FLOATS) fail(SHAPE, fn, 'shape', `at most ${MAX_FLOATS} elements`, `[${shape.join(', ')}]`);
+  if (c === 0) fail(SHAPE, fn, 'shape', 'at least 1 channel', `[${shape.join(', ')}]`);
   return { n: shape[0], c, s, channelsLast, numel, text: `[${shape.join(', ')}] ${layout}` };
 }

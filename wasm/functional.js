@@ -1,15 +1,21 @@
 // sn.batchNorm (torch.nn.functional.batch_norm) and sn.foldIntoLinear: stateless functions over
 // the C++ module, with the same copy-in/copy-out rules as BatchNorm.
 
+import { BatchNorm } from './batch_norm.js';
 import {
   checkBoolean, checkEps, checkFloat32Array, checkLayout, checkMomentum, checkOptions, describe,
-  fail, parseShape,
+  parseShape,
 } from './check.js';
+import { errorCodes, fail } from './errors.js';
+import { Tensor } from './heap.js';
+
+const { TYPE, SHAPE, STATE } = errorCodes;
 
 const BATCH_NORM_OPTIONS = ['runningMean', 'runningVar', 'weight', 'bias', 'training', 'momentum',
   'eps', 'relu', 'layout', 'out'];
 
-export function makeFunctional(module, heap, BatchNorm) {
+export function makeFunctional(heap) {
+  const { module } = heap;
   // Batch statistics when training (and then runningMean/runningVar, if given, are updated in
   // place with the unbiased variance, as PyTorch does); the running statistics otherwise.
   function batchNorm(x, shape, options) {
@@ -28,12 +34,12 @@ export function makeFunctional(module, heap, BatchNorm) {
     const s = parseShape(fn, shape, layout);
     const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
     if (hasStats[0] !== hasStats[1])
-      fail(fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
+      fail(TYPE, fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
         'both running statistics or neither', describe(hasStats[0] ? o.runningVar : o.runningMean));
     if (!training && !hasStats[0])
-      fail(fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
+      fail(TYPE, fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
     if (training && s.n * s.s === 1)
-      fail(fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+      fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
 
     const call = new heap.Call(fn);
     try {
@@ -45,7 +51,7 @@ export function makeFunctional(module, heap, BatchNorm) {
       const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
       // y is written over the call's copy of a Float32Array x (the kernels allow y = x).
       const y = call.output('options.out', o.out, s.numel, `the product of shape ${s.text}`,
-        x instanceof heap.Tensor ? 0 : xa);
+        x instanceof Tensor ? 0 : xa);
       module.batchNorm(xa, s.n, s.c, s.s, s.channelsLast, mean, variance, weight, bias, training,
         momentum, eps, relu, y.address);
       if (training && mean) {
@@ -66,7 +72,7 @@ export function makeFunctional(module, heap, BatchNorm) {
     const state = bnState(fn, bn);
     const out = state.runningMean.length;
     if (!(W instanceof Float32Array) || W.length % out !== 0 || W.length === 0)
-      fail(fn, 'W', `a non-empty Float32Array of outFeatures·fanIn floats (outFeatures = ${out}, one row per BN channel)`,
+      fail(W instanceof Float32Array ? SHAPE : TYPE, fn, 'W', `a non-empty Float32Array of outFeatures·fanIn floats (outFeatures = ${out}, one row per BN channel)`,
         W instanceof Float32Array ? `${W.length} floats` : describe(W));
     if (b !== null && b !== undefined) checkFloat32Array(fn, 'b', b, out, 'one per output feature');
     const call = new heap.Call(fn);
@@ -93,11 +99,11 @@ export function makeFunctional(module, heap, BatchNorm) {
   function bnState(fn, bn) {
     if (bn instanceof BatchNorm) {
       if (!bn.options.trackRunningStats)
-        fail(fn, 'bn', 'a BatchNorm with running statistics (trackRunningStats: true)', 'one without');
+        fail(STATE, fn, 'bn', 'a BatchNorm with running statistics (trackRunningStats: true)', 'one without');
       return { weight: bn.weight, bias: bn.bias, runningMean: bn.runningMean,
         runningVar: bn.runningVar, eps: bn.options.eps };
     }
-    if (bn === null || typeof bn !== 'object') fail(fn, 'bn', 'a BatchNorm or its state', describe(bn));
+    if (bn === null || typeof bn !== 'object') fail(TYPE, fn, 'bn', 'a BatchNorm or its state', describe(bn));
     const state = {
       weight: bn.weight ?? null,
       bias: bn.bias ?? null,
@@ -106,7 +112,7 @@ export function makeFunctional(module, heap, BatchNorm) {
       eps: bn.eps ?? 1e-5,
     };
     checkFloat32Array(fn, 'bn.runningMean', state.runningMean);
-    if (state.runningMean.length === 0) fail(fn, 'bn.runningMean', 'at least 1 channel', '0 floats');
+    if (state.runningMean.length === 0) fail(SHAPE, fn, 'bn.runningMean', 'at least 1 channel', '0 floats');
     checkFloat32Array(fn, 'bn.runningVar', state.runningVar, state.runningMean.length, 'one per channel');
     checkEps(fn, 'bn.eps', state.eps);
     return state;

@@ -5,16 +5,100 @@
 // length becomes 0). So nothing here keeps a view across a call into wasm: module.HEAPF32 is
 // re-read each time (Emscripten swaps it on growth), and Tensor.view is re-derived when stale.
 
-import { MAX_FLOATS, describe, fail } from './check.js';
+import { MAX_FLOATS, describe } from './check.js';
+import { errorCodes, fail } from './errors.js';
+import { heapFor } from './instance.js';
+import { track, untrack } from './lifetime.js';
 
+const { TYPE, RANGE, SHAPE, DISPOSED, MEMORY } = errorCodes;
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+let heapOf;  // Tensor → the heap it lives in (its private field, for checkTensorArg)
+
+// A float32 tensor that lives in the wasm heap: pass it to forward/backward/batchNorm (as input
+// or `out`) and nothing is copied between JS and wasm (BatchNorm.forward keeps its own copy of
+// x inside the heap, for backward). Read and write it through `view`, re-read after every call.
+export class Tensor {
+  #heap;
+  #address;
+  #length;
+  #view = null;
+
+  static {
+    heapOf = (t) => t.#heap;
+  }
+
+  constructor(lengthOrData) {
+    const heap = heapFor(new.target, 'Tensor');
+    const data = lengthOrData instanceof Float32Array ? lengthOrData : null;
+    const length = data ? data.length : lengthOrData;
+    if (!data && !(Number.isInteger(length) && length >= 0 && length <= MAX_FLOATS))
+      fail(typeof length === 'number' ? RANGE : TYPE, 'Tensor', 'lengthOrData',
+        `a Float32Array or an integer in [0, ${MAX_FLOATS}]`, describe(lengthOrData));
+    const address = heap.alloc('Tensor', 'lengthOrData', length);
+    this.#heap = heap;
+    this.#address = address;
+    this.#length = length;
+    if (data) heap.copyIn(address, data);
+    else heap.f32().fill(0, address >>> 2, (address >>> 2) + length);
+    track(this, 'Tensor', () => heap.module._free(address));
+  }
+
+  #live(fn) {
+    if (this.#address === 0) fail(DISPOSED, `Tensor.${fn}`, 'this', 'a Tensor that is not disposed', 'a disposed one');
+    return this.#address;
+  }
+
+  get length() {
+    this.#live('length');
+    return this.#length;
+  }
+
+  // Byte address in the heap: a float* for other bindings of the same module.
+  get address() {
+    return this.#live('address');
+  }
+
+  // A Float32Array over the tensor's memory. Valid until the next call that may grow the heap.
+  get view() {
+    const address = this.#live('view');
+    const buffer = this.#heap.f32().buffer;
+    if (this.#view === null || this.#view.buffer !== buffer) this.#view = new Float32Array(buffer, address, this.#length);
+    return this.#view;
+  }
+
+  set(data) {
+    const address = this.#live('set');
+    if (!(data instanceof Float32Array)) fail(TYPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
+    if (data.length !== this.#length)
+      fail(SHAPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
+    this.#heap.copyIn(address, data);
+  }
+
+  toFloat32Array() {
+    return this.#heap.copyOut(this.#live('toFloat32Array'), this.#length);
+  }
+
+  dispose() {
+    if (this.#address !== 0) {
+      untrack(this);
+      this.#heap.module._free(this.#address);
+    }
+    this.#address = 0;
+    this.#view = null;
+  }
+
+  [dispose]() {
+    this.dispose();
+  }
+}
 
 export function makeHeap(module) {
   const f32 = () => module.HEAPF32;
 
   function alloc(fn, arg, count) {
     const address = module._malloc(Math.max(count, 1) * 4);
-    if (!address) fail(fn, arg, `room for ${count} floats in the wasm heap (2 GiB at most)`, 'an allocation failure');
+    if (!address) fail(MEMORY, fn, arg, `room for ${count} floats in the wasm heap (2 GiB at most)`, 'an allocation failure');
     return address;
   }
 
@@ -31,80 +115,20 @@ export function makeHeap(module) {
     f32().copyWithin(to >>> 2, from >>> 2, (from >>> 2) + count);
   }
 
-  // A float32 tensor that lives in the wasm heap: pass it to forward/backward/batchNorm (as input
-  // or `out`) and nothing is copied between JS and wasm (BatchNorm.forward keeps its own copy of
-  // x inside the heap, for backward). Read and write it through `view`, re-read after every call.
-  class Tensor {
-    #address;
-    #length;
-    #view = null;
-
-    constructor(lengthOrData) {
-      const data = lengthOrData instanceof Float32Array ? lengthOrData : null;
-      const length = data ? data.length : lengthOrData;
-      if (!data && (typeof length !== 'number' || !Number.isInteger(length) || length < 0 || length > MAX_FLOATS))
-        fail('Tensor', 'lengthOrData', `a Float32Array or an integer in [0, ${MAX_FLOATS}]`, describe(lengthOrData));
-      this.#address = alloc('Tensor', 'lengthOrData', length);
-      this.#length = length;
-      if (data) copyIn(this.#address, data);
-      else f32().fill(0, this.#address >>> 2, (this.#address >>> 2) + length);
-    }
-
-    #live(fn) {
-      if (this.#address === 0) fail(`Tensor.${fn}`, 'this', 'a Tensor that is not disposed', 'a disposed one');
-      return this.#address;
-    }
-
-    get length() {
-      this.#live('length');
-      return this.#length;
-    }
-
-    // Byte address in the heap: a float* for other bindings of the same module.
-    get address() {
-      return this.#live('address');
-    }
-
-    // A Float32Array over the tensor's memory. Valid until the next call that may grow the heap.
-    get view() {
-      const address = this.#live('view');
-      if (this.#view === null || this.#view.buffer !== f32().buffer)
-        this.#view = new Float32Array(f32().buffer, address, this.#length);
-      return this.#view;
-    }
-
-    set(data) {
-      const address = this.#live('set');
-      if (!(data instanceof Float32Array) || data.length !== this.#length)
-        fail('Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
-      copyIn(address, data);
-    }
-
-    toFloat32Array() {
-      return copyOut(this.#live('toFloat32Array'), this.#length);
-    }
-
-    dispose() {
-      if (this.#address !== 0) module._free(this.#address);
-      this.#address = 0;
-      this.#view = null;
-    }
-
-    [dispose]() {
-      this.dispose();
-    }
+  // count floats at `address` into the Float32Array `into` (which keeps its identity).
+  function copyInto(into, address, count) {
+    into.set(f32().subarray(address >>> 2, (address >>> 2) + count));
   }
 
   // A Float32Array or Tensor of `length` floats from this init() instance, or a clear error.
   function checkTensorArg(fn, arg, v, length, what) {
     if (v instanceof Tensor) {
-      if (v.length !== length) fail(fn, arg, `a Tensor of ${length} floats (${what})`, `${v.length} floats`);
+      if (heapOf(v) !== heap) fail(TYPE, fn, arg, 'a Tensor of this init() instance', 'a Tensor of another one');
+      if (v.length !== length) fail(SHAPE, fn, arg, `a Tensor of ${length} floats (${what})`, `${v.length} floats`);
       return;
     }
     if (v instanceof Float32Array && v.length === length) return;
-    if (v?.constructor?.name === 'Tensor' && typeof v.address === 'number')
-      fail(fn, arg, 'a Tensor of this init() instance', 'a Tensor of another one');
-    fail(fn, arg, `a Float32Array or Tensor of ${length} floats (${what})`,
+    fail(v instanceof Float32Array ? SHAPE : TYPE, fn, arg, `a Float32Array or Tensor of ${length} floats (${what})`,
       v instanceof Float32Array ? `${v.length} floats` : describe(v));
   }
 
@@ -140,7 +164,7 @@ export function makeHeap(module) {
   // is undefined, else copied into the Float32Array `out`. One copy, straight from the heap.
   function deliver(address, count, out) {
     if (out === undefined) return copyOut(address, count);
-    out.set(f32().subarray(address >>> 2, (address >>> 2) + count));
+    copyInto(out, address, count);
     return out;
   }
 
@@ -176,7 +200,7 @@ export function makeHeap(module) {
     optional(arg, v, length, what) {
       if (v === null || v === undefined) return 0;
       if (!(v instanceof Float32Array) || v.length !== length)
-        fail(this.#fn, arg, `null or a Float32Array of ${length} floats (${what})`,
+        fail(v instanceof Float32Array ? SHAPE : TYPE, this.#fn, arg, `null or a Float32Array of ${length} floats (${what})`,
           v instanceof Float32Array ? `${v.length} floats` : describe(v));
       const address = this.#alloc(arg, length);
       copyIn(address, v);
@@ -200,5 +224,6 @@ export function makeHeap(module) {
     }
   }
 
-  return { Tensor, Call, Scratch, checkTensorArg, deliver, copyIn, copyOut, copyWithin };
+  const heap = { module, f32, alloc, Call, Scratch, checkTensorArg, deliver, copyIn, copyOut, copyInto, copyWithin };
+  return heap;
 }

@@ -47,10 +47,14 @@ export interface StateDict {
 }
 
 /**
- * nn.BatchNorm1d/2d/3d. Owns wasm memory: call dispose() (or `using`) when done.
- * Only a type here: the class is reached as `sn.BatchNorm` (the package exports no such value).
+ * nn.BatchNorm1d/2d/3d. Owns wasm memory: call dispose() (or `using`) when done; one that is
+ * garbage-collected undisposed is freed then, with a one-time console.warn in development.
+ *
+ * `new sn.BatchNorm()` lives in the module of `sn`; `new BatchNorm()` (the named export) in the
+ * first module init() loaded, and throws SIMDNORM_STATE before that. `x instanceof BatchNorm`
+ * holds for objects of every init() instance.
  */
-declare class BatchNorm {
+export declare class BatchNorm {
   constructor(numFeatures: number, options?: BatchNormOptions);
   readonly numFeatures: number;
   readonly options: Readonly<Required<BatchNormOptions>>;
@@ -67,15 +71,27 @@ declare class BatchNorm {
   train(mode?: boolean): this;
   eval(): this;
   readonly training: boolean;
-  /** Copies out; setters copy in (numFeatures floats). null when the module has no such array. */
-  weight: Float32Array | null;
-  bias: Float32Array | null;
-  runningMean: Float32Array | null;
-  runningVar: Float32Array | null;
+  /**
+   * The module's own Float32Arrays (numFeatures floats, in JS memory, the same array on every
+   * read); null when the module has no such array (affine: false, trackRunningStats: false).
+   * Writes land: `bn.weight[0] = 2` and `bn.weight.set(w)` are used by the next forward/backward,
+   * and forward updates runningMean/runningVar in place (take `.slice()` for a snapshot).
+   * Assigning (`bn.weight = w`) copies w in; it throws when the array is absent or w's length is
+   * not numFeatures.
+   */
+  get weight(): Float32Array | null;
+  set weight(value: Float32Array);
+  get bias(): Float32Array | null;
+  set bias(value: Float32Array);
+  get runningMean(): Float32Array | null;
+  set runningMean(value: Float32Array);
+  get runningVar(): Float32Array | null;
+  set runningVar(value: Float32Array);
   numBatchesTracked: number;
-  /** Gradients of the last backward (copies); null when affine = false. */
+  /** Gradients of the last backward, updated in place by each backward; null when affine = false. */
   readonly weightGrad: Float32Array | null;
   readonly biasGrad: Float32Array | null;
+  /** Copies (a snapshot that later training does not change). */
   stateDict(): StateDict;
   /** Strict: exactly the keys stateDict() returns. */
   loadStateDict(stateDict: StateDict): void;
@@ -83,7 +99,7 @@ declare class BatchNorm {
   resetRunningStats(): void;
   /** resetRunningStats() and weight 1, bias 0. */
   resetParameters(): void;
-  /** Frees the wasm memory. Idempotent; any other use afterwards throws. */
+  /** Frees the wasm memory. Idempotent; any other use afterwards throws SIMDNORM_DISPOSED. */
   dispose(): void;
   [Symbol.dispose](): void;
 }
@@ -97,9 +113,10 @@ declare class BatchNorm {
  * which detaches every earlier view (its length becomes 0). Re-read `t.view` after each call;
  * never keep it across one.
  *
- * Only a type here: the class is reached as `sn.Tensor` (the package exports no such value).
+ * Owns wasm memory: dispose() it (or `using`); the safety net of BatchNorm applies too. A Tensor
+ * works only with objects of the init() instance it was made in (`new sn.Tensor()`).
  */
-declare class Tensor {
+export declare class Tensor {
   constructor(lengthOrData: number | Float32Array);
   readonly length: number;
   /** Byte address in the wasm heap (a float* for other bindings of the same module). */
@@ -161,8 +178,8 @@ export type TrainerBnInference = 'running' | 'batch';
 
 /**
  * new Trainer(config): every field optional, defaults in Trainer.defaults. Unknown keys and
- * out-of-range values throw an Error naming the field, e.g.
- * "simdnorm.Trainer: config.lr: expected a finite number > 0 (float32), got -1".
+ * wrong types throw a TypeError, out-of-range values a RangeError naming the field, e.g.
+ * "simdnorm: Trainer: config.lr: expected a finite number > 0 (float32), got -1".
  */
 export interface TrainerConfig {
   /** Default 'spiral'. */
@@ -317,15 +334,14 @@ export interface TrainerFoldCheck {
 /**
  * The toy-model trainer: `new sn.Trainer(config)`. Everything is synchronous and runs in wasm
  * (use a Web Worker for a smooth UI). Every array returned is a fresh copy, never a view of wasm
- * memory: safe to keep, to postMessage and to use after dispose(). Bad arguments throw an Error
- * "simdnorm.Trainer.<method>: <argument>: expected <what>, got <given>".
+ * memory: safe to keep, to postMessage and to use after dispose(). Bad arguments throw
+ * "simdnorm: Trainer.<method>: <argument>: expected <what>, got <given>" (see SimdnormError).
  *
  * Owns wasm memory: call dispose() (or `using`). After dispose() every property and method except
- * dispose() throws ("… used after dispose()").
- *
- * Only a type here: the class is reached as `sn.Trainer` (the package exports no `Trainer` value).
+ * dispose() throws SIMDNORM_DISPOSED. `new Trainer()` (the named export) uses the first module
+ * init() loaded, `new sn.Trainer()` the module of `sn`.
  */
-declare class Trainer {
+export declare class Trainer {
   /** Throws on an unknown key or an out-of-range value (see TrainerConfig). */
   constructor(config?: TrainerConfig);
   /** The default config (frozen). */
@@ -379,9 +395,46 @@ declare class Trainer {
   [Symbol.dispose](): void;
 }
 
-// The classes are values only as properties of what init() resolves to (sn.BatchNorm, sn.Tensor,
-// sn.Trainer); exported as types so that `import { Trainer }` cannot pass for a constructor.
-export type { BatchNorm, Tensor, Trainer };
+/** The `code` of every error the package throws (values of `errorCodes`). */
+export type SimdnormErrorCode =
+  | 'SIMDNORM_TYPE'
+  | 'SIMDNORM_RANGE'
+  | 'SIMDNORM_SHAPE'
+  | 'SIMDNORM_STATE'
+  | 'SIMDNORM_DISPOSED'
+  | 'SIMDNORM_MEMORY'
+  | 'SIMDNORM_UNSUPPORTED'
+  | 'SIMDNORM_INTERNAL';
+
+/**
+ * What the package throws: a built-in TypeError (code SIMDNORM_TYPE), RangeError (SIMDNORM_RANGE,
+ * SIMDNORM_SHAPE, SIMDNORM_MEMORY) or Error (the others), whose message reads
+ * "simdnorm: <function>: <argument>: expected <what>, got <given>" — from the JS wrapper and from
+ * the C++ core alike. Never an opaque WebAssembly.Exception.
+ */
+export interface SimdnormError extends Error {
+  readonly code: SimdnormErrorCode;
+}
+
+/** The error codes by name, e.g. `e.code === errorCodes.SHAPE`. */
+export declare const errorCodes: Readonly<{
+  /** TypeError: an argument of the wrong JS type, an unknown or missing option key. */
+  TYPE: 'SIMDNORM_TYPE';
+  /** RangeError: a value outside what the argument accepts (eps ≤ 0, an unknown name). */
+  RANGE: 'SIMDNORM_RANGE';
+  /** RangeError: a length, shape or channel count that does not fit the others. */
+  SHAPE: 'SIMDNORM_SHAPE';
+  /** Error: a call the object's state does not allow (backward() before forward()). */
+  STATE: 'SIMDNORM_STATE';
+  /** Error: an object used after dispose(). */
+  DISPOSED: 'SIMDNORM_DISPOSED';
+  /** RangeError: the wasm heap cannot grow enough (2 GiB at most). */
+  MEMORY: 'SIMDNORM_MEMORY';
+  /** Error: the engine lacks a WebAssembly feature the module needs (init()). */
+  UNSUPPORTED: 'SIMDNORM_UNSUPPORTED';
+  /** Error: a bug in simdnorm (please report it with the message). */
+  INTERNAL: 'SIMDNORM_INTERNAL';
+}>;
 
 export interface Simdnorm {
   /** The kernels in use. */
@@ -401,6 +454,8 @@ export interface Simdnorm {
     weight: Float32Array;
     bias: Float32Array;
   };
+  /** The same object as the `errorCodes` export. */
+  readonly errorCodes: typeof errorCodes;
   /** Bytes allocated in the wasm heap and not yet freed (a leak probe). */
   heapInUse(): number;
   /** The raw Emscripten module (Embind classes, _malloc/_free, HEAPF32). Advanced use. */
@@ -412,5 +467,15 @@ export interface Simdnorm {
 /** Whether this engine validates WebAssembly SIMD128 (what init() uses to pick a build). */
 export declare function simdSupported(): boolean;
 
-/** Loads the module; every call creates an independent instance with its own heap. */
+/**
+ * Whether this engine validates WebAssembly exception handling, which both builds need;
+ * without it init() rejects with SIMDNORM_UNSUPPORTED instead of a bare CompileError.
+ */
+export declare function exceptionsSupported(): boolean;
+
+/**
+ * Loads the module; every call creates an independent instance with its own heap (a frozen
+ * object). Rejects with SIMDNORM_UNSUPPORTED when the engine lacks exception handling, or SIMD128
+ * with `simd: true`.
+ */
 export default function init(options?: InitOptions): Promise<Simdnorm>;

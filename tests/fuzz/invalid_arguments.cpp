@@ -69,18 +69,18 @@ template <class F>
 void expect_invalid(const std::string& call, F&& f, std::initializer_list<const Buffer*> outputs) {
   try {
     f();
-  } catch (const std::invalid_argument& e) {
+  } catch (const simdnorm::Error& e) {
     const std::string m = e.what();
-    if (m.rfind("simdnorm::", 0) != 0 || m.find(": expected ") == std::string::npos ||
+    if (m.rfind("simdnorm: ", 0) != 0 || m.find(": expected ") == std::string::npos ||
         m.find(", got ") == std::string::npos)
-      fail(call, "message not in the form \"simdnorm::fn: arg: expected …, got …\": " + m);
+      fail(call, "message not in the form \"simdnorm: fn: arg: expected …, got …\": " + m);
     for (const Buffer* b : outputs)
       if (!b->untouched()) fail(call, "wrote an output before throwing \"" + m + "\"");
     return;
   } catch (const std::exception& e) {
     fail(call, std::string("threw another exception type: ") + e.what());
   }
-  fail(call, "did not throw std::invalid_argument");
+  fail(call, "did not throw simdnorm::Error");
 }
 
 // The stateless functions, called with every argument right except the ones `corrupt` changes.
