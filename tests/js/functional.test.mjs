@@ -99,10 +99,12 @@ for (const simd of [true, false]) {
         assert.deepEqual(Object.keys(sd), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
         b.loadStateDict({ ...sd, num_batches_tracked: 1n });
         assert.deepEqual(b.stateDict(), sd);
-        // Getters copy: changing the copy does not change the module.
+        // The arrays are the module's own: a write lands, stateDict() copies.
         const w = b.weight;
         w[0] = 1234;
-        assert.notEqual(b.weight[0], 1234);
+        assert.equal(b.weight[0], 1234);
+        assert.equal(b.stateDict().weight[0], 1234);
+        assert.notEqual(sd.weight[0], 1234);
       } finally {
         a.dispose();
         b.dispose();

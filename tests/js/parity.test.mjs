@@ -111,7 +111,8 @@ for (const [buildName, sn] of Object.entries(builds)) {
             // The reference takes the module's float32 running statistics, as PyTorch would.
             bn.eval();
             assert.equal(bn.training, false);
-            const [meanBefore, varBefore] = [bn.runningMean, bn.runningVar];
+            // Snapshots: bn.runningMean is the module's own array, updated in place.
+            const [meanBefore, varBefore] = [bn.runningMean?.slice() ?? null, bn.runningVar?.slice() ?? null];
             const f = forward({ x, g, weight, bias, eps, training: false, runningMean: meanBefore, runningVar: varBefore, relu });
             assertClose(assert, bn.forward(x, shape), f.y, FORWARD_TOL, 'eval y');
             assert.deepEqual(bn.runningMean, meanBefore, 'eval leaves runningMean');

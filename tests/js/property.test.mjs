@@ -3,12 +3,12 @@
 //    statistics) and an eval forward agree with a plain float64 JavaScript reference written here
 //    (independent of the package and of tests/js/reference.mjs), within bounds derived from the
 //    float32 arithmetic of the kernels (see tolerance functions below and tests/fuzz/error_bounds.hpp);
-//  - random invalid calls throw an Error whose message reads "simdnorm.<fn>: <arg>: expected …,
-//    got …", and the module keeps working afterwards;
+//  - random invalid calls throw a TypeError/RangeError/Error with a code from errorCodes, whose
+//    message reads "simdnorm: <fn>: <arg>: expected …, got …", and the module keeps working;
 //  - none of it leaves bytes allocated on the wasm heap.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import init from '../../wasm/index.js';
+import init, { errorCodes } from '../../wasm/index.js';
 
 const VALID_CASES = 120;
 const INVALID_CASES = 300;
@@ -256,7 +256,9 @@ function checkValidCase(sn, seed) {
 
 // ---- invalid calls -----------------------------------------------------------------------------
 
-const MESSAGE = /^simdnorm\.[\w.]+: [\w.[\]]+: expected .+, got .+/s;
+const MESSAGE = /^simdnorm: [\w.:]+: [\w.[\]]+: expected .+, got .+/s;
+// The class each code comes with (wasm/errors.js).
+const CLASS = { SIMDNORM_TYPE: TypeError, SIMDNORM_RANGE: RangeError, SIMDNORM_SHAPE: RangeError, SIMDNORM_STATE: Error };
 
 // Each returns [what, a call that must throw]. `bn` is a live BatchNorm(4) used by some.
 function randomInvalidCall(sn, r, bn) {
@@ -315,6 +317,8 @@ for (const simd of [true, false]) {
       const [what, call] = randomInvalidCall(sn, r, bn);
       assert.throws(call, (e) => {
         assert.ok(e instanceof Error, `${what}: threw ${e}`);
+        assert.ok(Object.values(errorCodes).includes(e.code) && e.code in CLASS, `${what}: code ${e.code}`);
+        assert.equal(e.constructor, CLASS[e.code], `${what}: ${e.constructor.name} for ${e.code}`);
         assert.match(e.message, MESSAGE, `${what}: message`);
         return true;
       }, what);

@@ -1,20 +1,19 @@
 // A TypeScript consumer of the package: every public API used the way docs/js-api.md shows. It must
 // type-check with no error under --strict (tests/js/types.test.mjs); it is never run.
-import init, { simdSupported } from 'simdnorm';
+import init, { BatchNorm, Tensor, Trainer, errorCodes, exceptionsSupported, simdSupported } from 'simdnorm';
 import type {
-  BatchNorm,
   PlaneBounds,
   Shape,
   Simdnorm,
+  SimdnormError,
+  SimdnormErrorCode,
   StateDict,
-  Tensor,
-  Trainer,
   TrainerConfig,
   TrainerSettings,
   TrainStepMetrics,
 } from 'simdnorm';
 
-const probe: boolean = simdSupported();
+const probe: boolean = simdSupported() && exceptionsSupported();
 const sn: Simdnorm = await init({ simd: probe, locateFile: (path, dir) => dir + path });
 const isa: 'wasm-simd128' | 'wasm-scalar' = sn.isa;
 const version: string = sn.version;
@@ -31,6 +30,9 @@ const wGrad: Float32Array | null = bn.weightGrad;
 bn.eval().train(false);
 const training: boolean = bn.training;
 bn.weight = new Float32Array(4);
+const weight: Float32Array | null = bn.weight;
+if (bn.weight) bn.weight[0] = 2;  // lands: the module's own array
+bn.runningMean?.fill(0);
 const state: StateDict = bn.stateDict();
 bn.loadStateDict(state);
 const eps: number = bn.options.eps;
@@ -62,6 +64,25 @@ const foldedFromState = sn.foldIntoLinear(new Float32Array(4 * 6), new Float32Ar
   eps: 1e-3,
 });
 bn[Symbol.dispose]();
+
+// The classes as named exports: instanceof, and construction on the first module.
+const named: BatchNorm = new BatchNorm(4);
+const isBatchNorm: boolean = named instanceof BatchNorm && named instanceof sn.BatchNorm;
+const namedTensor: Tensor = new Tensor(4);
+const namedDefaults: TrainerSettings = Trainer.defaults;
+named.dispose();
+namedTensor.dispose();
+
+// Errors: a stable code per kind.
+try {
+  new sn.BatchNorm(0);
+} catch (e) {
+  const err = e as SimdnormError;
+  const code: SimdnormErrorCode = err.code;
+  const isShape: boolean = code === errorCodes.SHAPE || code === sn.errorCodes.RANGE;
+  const message: string = err.message;
+  const isRange: boolean = e instanceof RangeError && err.code === 'SIMDNORM_RANGE' && message !== '';
+}
 
 // Trainer: config, training, evaluation, data and internals.
 const config: TrainerConfig = {

@@ -2,8 +2,8 @@
 // line marked `// error TSxxxx`, exactly that error on that line, and no error on any other line:
 // a declaration that loosened (an `any`, a widened union, a dropped `readonly`) fails the test.
 // Never run.
-import init, { BatchNorm as BatchNormClass, Trainer as TrainerClass } from 'simdnorm';
-import type { Trainer, TrainerConfig } from 'simdnorm';
+import init, { BatchNorm as BatchNormClass, Trainer as TrainerClass, errorCodes } from 'simdnorm';
+import type { SimdnormErrorCode, Trainer, TrainerConfig } from 'simdnorm';
 
 const sn = await init();
 const x = new Float32Array(16);
@@ -19,10 +19,21 @@ sn.batchNorm(x, [16], { training: true }); // error TS2769
 new sn.BatchNorm(4, { momemtum: 0.1 }); // error TS2561
 new sn.BatchNorm(4, { layout: 'NHWC' }); // error TS2322
 
-// The classes exist only on the module object, not as package exports.
-new BatchNormClass(4); // error TS1362
-new TrainerClass(); // error TS1362
+// The named classes take the same arguments; the module object is read-only.
+new BatchNormClass('4'); // error TS2345
+new TrainerClass({ lr: '0.1' }); // error TS2322
 sn.Trainer = sn.Trainer; // error TS2540
+sn.errorCodes = errorCodes; // error TS2540
+
+// Parameters: assignment takes a Float32Array; gradients are read-only.
+const bnp = new sn.BatchNorm(4);
+bnp.weight = null; // error TS2322
+bnp.bias = [1, 2, 3, 4]; // error TS2740
+bnp.weightGrad = new Float32Array(4); // error TS2540
+
+// Error codes: a closed set, read-only.
+errorCodes.SHAPE = 'SIMDNORM_SHAPE'; // error TS2540
+const unknownCode: SimdnormErrorCode = 'SIMDNORM_OOPS'; // error TS2322
 
 // Trainer config: unknown keys, wrong names and wrong types.
 new sn.Trainer({ momemtum: 0.1 }); // error TS2353
