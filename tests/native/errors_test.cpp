@@ -380,7 +380,7 @@ TEST(Errors, FoldArguments) {
                    fold_into_linear(w, b, 3, 4, {c3, c3, c3, floats(1)}, wo, bo);
                  },
                  {"fold_into_linear", "bn.running_var", "expected 3", "got 1"});
-  expect_invalid(ErrorCode::shape,
+  expect_invalid(ErrorCode::range,
                  [&] {
                    fold_into_linear(w, b, 3, 4, {c3, c3, c3, c3, kNaN}, wo, bo);
                  },
