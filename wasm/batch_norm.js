@@ -10,8 +10,16 @@
 // view is silently dropped.
 
 import {
-  checkBoolean, checkCount, checkEps, checkFloat32Array, checkLayout, checkMomentum,
-  checkOptions, describe, kind, parseShape,
+  checkBoolean,
+  checkCount,
+  checkEps,
+  checkFloat32Array,
+  checkLayout,
+  checkMomentum,
+  checkOptions,
+  describe,
+  kind,
+  parseShape,
 } from './check.js';
 import { errorCodes, fail } from './errors.js';
 import { Tensor } from './heap.js';
@@ -22,17 +30,26 @@ const { TYPE, SHAPE, STATE, DISPOSED } = errorCodes;
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 const OPTIONS = ['eps', 'momentum', 'affine', 'trackRunningStats', 'layout', 'relu'];
 // Per-channel arrays: the property, the binding that gives its heap address, why it may be absent.
-const PARAMETERS = [['weight', 'affine is false'], ['bias', 'affine is false']];
-const STATISTICS = [['runningMean', 'trackRunningStats is false'], ['runningVar', 'trackRunningStats is false']];
-const GRADIENTS = [['weightGrad', 'affine is false'], ['biasGrad', 'affine is false']];
+const PARAMETERS = [
+  ['weight', 'affine is false'],
+  ['bias', 'affine is false'],
+];
+const STATISTICS = [
+  ['runningMean', 'trackRunningStats is false'],
+  ['runningVar', 'trackRunningStats is false'],
+];
+const GRADIENTS = [
+  ['weightGrad', 'affine is false'],
+  ['biasGrad', 'affine is false'],
+];
 
 export class BatchNorm {
   #heap;
   #raw;
   #numFeatures;
   #options;
-  #arrays;  // { weight, bias, runningMean, runningVar, weightGrad, biasGrad }: Float32Array | null
-  #lastNumel = null;  // element count of the last forward: backward's dy and dx
+  #arrays; // { weight, bias, runningMean, runningVar, weightGrad, biasGrad }: Float32Array | null
+  #lastNumel = null; // element count of the last forward: backward's dy and dx
   // Kept across calls: the copy of a Float32Array x, which the C++ module borrows until the next
   // forward (backward reads it), and the staging memory of y, dy and dx. Freed by dispose().
   #input;
@@ -58,8 +75,14 @@ export class BatchNorm {
     checkLayout(fn, 'options.layout', opts.layout);
     checkBoolean(fn, 'options.relu', opts.relu);
     // NaN carries null (cumulative average) across the binding.
-    const raw = new heap.module.BatchNorm(numFeatures, opts.eps, opts.momentum ?? NaN, opts.affine,
-      opts.trackRunningStats, opts.relu);
+    const raw = new heap.module.BatchNorm(
+      numFeatures,
+      opts.eps,
+      opts.momentum ?? NaN,
+      opts.affine,
+      opts.trackRunningStats,
+      opts.relu,
+    );
     const input = new heap.Scratch('BatchNorm.forward');
     const staging = new heap.Scratch('BatchNorm');
     this.#heap = heap;
@@ -80,7 +103,8 @@ export class BatchNorm {
   }
 
   #live(fn) {
-    if (this.#raw === null) fail(DISPOSED, `BatchNorm.${fn}`, 'this', 'a BatchNorm that is not disposed', 'a disposed one');
+    if (this.#raw === null)
+      fail(DISPOSED, `BatchNorm.${fn}`, 'this', 'a BatchNorm that is not disposed', 'a disposed one');
     return this.#raw;
   }
 
@@ -127,7 +151,7 @@ export class BatchNorm {
     if (out !== undefined) heap.checkTensorArg(fn, 'out', out, s.numel, what);
     // x is copied once into memory this object owns, which the C++ module borrows until the
     // next forward (backward reads it): a Tensor too, as the caller may change or free it.
-    this.#lastNumel = null;  // the previous forward's x is overwritten from here on
+    this.#lastNumel = null; // the previous forward's x is overwritten from here on
     const xa = this.#input.reserve('x', s.numel);
     if (x instanceof Tensor) heap.copyWithin(xa, x.address, s.numel);
     else heap.copyIn(xa, x);
@@ -196,16 +220,36 @@ export class BatchNorm {
     array.set(value);
   }
 
-  get weight() { return this.#array('weight'); }
-  set weight(v) { this.#assign('weight', v, 'affine is false'); }
-  get bias() { return this.#array('bias'); }
-  set bias(v) { this.#assign('bias', v, 'affine is false'); }
-  get runningMean() { return this.#array('runningMean'); }
-  set runningMean(v) { this.#assign('runningMean', v, 'trackRunningStats is false'); }
-  get runningVar() { return this.#array('runningVar'); }
-  set runningVar(v) { this.#assign('runningVar', v, 'trackRunningStats is false'); }
-  get weightGrad() { return this.#array('weightGrad'); }
-  get biasGrad() { return this.#array('biasGrad'); }
+  get weight() {
+    return this.#array('weight');
+  }
+  set weight(v) {
+    this.#assign('weight', v, 'affine is false');
+  }
+  get bias() {
+    return this.#array('bias');
+  }
+  set bias(v) {
+    this.#assign('bias', v, 'affine is false');
+  }
+  get runningMean() {
+    return this.#array('runningMean');
+  }
+  set runningMean(v) {
+    this.#assign('runningMean', v, 'trackRunningStats is false');
+  }
+  get runningVar() {
+    return this.#array('runningVar');
+  }
+  set runningVar(v) {
+    this.#assign('runningVar', v, 'trackRunningStats is false');
+  }
+  get weightGrad() {
+    return this.#array('weightGrad');
+  }
+  get biasGrad() {
+    return this.#array('biasGrad');
+  }
 
   get numBatchesTracked() {
     return this.#live('numBatchesTracked').numBatchesTracked();
@@ -215,8 +259,13 @@ export class BatchNorm {
     const raw = this.#live('numBatchesTracked');
     const n = typeof v === 'bigint' && v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
     if (!Number.isSafeInteger(n) || n < 0)
-      fail(typeof v === 'bigint' ? errorCodes.RANGE : kind(v), 'BatchNorm.numBatchesTracked', 'numBatchesTracked',
-        'a non-negative safe integer', describe(v));
+      fail(
+        typeof v === 'bigint' ? errorCodes.RANGE : kind(v),
+        'BatchNorm.numBatchesTracked',
+        'numBatchesTracked',
+        'a non-negative safe integer',
+        describe(v),
+      );
     raw.setNumBatchesTracked(n);
   }
 
@@ -247,7 +296,8 @@ export class BatchNorm {
       ...(this.#options.trackRunningStats ? ['running_mean', 'running_var', 'num_batches_tracked'] : []),
     ];
     for (const key of Object.keys(sd))
-      if (!keys.includes(key)) fail(TYPE, fn, `stateDict.${key}`, `only the keys ${keys.join(', ')}`, 'an unexpected key');
+      if (!keys.includes(key))
+        fail(TYPE, fn, `stateDict.${key}`, `only the keys ${keys.join(', ')}`, 'an unexpected key');
     for (const key of keys) if (!(key in sd)) fail(TYPE, fn, `stateDict.${key}`, 'a value', 'a missing key');
     for (const key of keys.filter((k) => k !== 'num_batches_tracked'))
       checkFloat32Array(fn, `stateDict.${key}`, sd[key], this.#numFeatures, 'numFeatures');
@@ -255,7 +305,13 @@ export class BatchNorm {
     if (ArrayBuffer.isView(count) && count.length === 1) count = count[0];
     if (typeof count === 'bigint') count = Number(count);
     if (this.#options.trackRunningStats && !(Number.isSafeInteger(count) && count >= 0))
-      fail(kind(count), fn, 'stateDict.num_batches_tracked', 'a non-negative integer', describe(sd.num_batches_tracked));
+      fail(
+        kind(count),
+        fn,
+        'stateDict.num_batches_tracked',
+        'a non-negative integer',
+        describe(sd.num_batches_tracked),
+      );
     if (this.#options.affine) {
       this.weight = sd.weight;
       this.bias = sd.bias;

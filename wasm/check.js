@@ -39,7 +39,13 @@ export function kind(v) {
 // One of a few strings: another string is out of range (as String.prototype.normalize('X') is).
 export function checkChoice(fn, arg, v, choices) {
   if (!choices.includes(v))
-    fail(typeof v === 'string' ? RANGE : TYPE, fn, arg, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, describe(v));
+    fail(
+      typeof v === 'string' ? RANGE : TYPE,
+      fn,
+      arg,
+      `one of ${choices.map((c) => `'${c}'`).join(', ')}`,
+      describe(v),
+    );
 }
 
 export function checkBoolean(fn, arg, v) {
@@ -59,7 +65,8 @@ export function checkMomentum(fn, arg, v, { nullable }) {
 }
 
 export function checkCount(fn, arg, v) {
-  if (!Number.isInteger(v) || v < 1 || v > MAX_FLOATS) fail(kind(v), fn, arg, `an integer in [1, ${MAX_FLOATS}]`, describe(v));
+  if (!Number.isInteger(v) || v < 1 || v > MAX_FLOATS)
+    fail(kind(v), fn, arg, `an integer in [1, ${MAX_FLOATS}]`, describe(v));
 }
 
 export const LAYOUTS = ['channels-first', 'channels-last'];
@@ -82,19 +89,30 @@ export function checkOptions(fn, arg, options, known) {
 // NLC, NHWC, NDHWC; S is the product of the spatial dims.
 export function parseShape(fn, shape, layout) {
   if (!Array.isArray(shape) || shape.length < 2 || shape.length > 5)
-    fail(Array.isArray(shape) ? SHAPE : TYPE, fn, 'shape',
+    fail(
+      Array.isArray(shape) ? SHAPE : TYPE,
+      fn,
+      'shape',
       'an array of 2 to 5 dims (NC, NCL, NCHW, NCDHW or channels-last)',
-      Array.isArray(shape) ? `${shape.length} dims` : describe(shape));
+      Array.isArray(shape) ? `${shape.length} dims` : describe(shape),
+    );
   shape.forEach((d, i) => {
     if (!Number.isInteger(d) || d < 0 || d > MAX_FLOATS)
-      fail(typeof d === 'number' ? SHAPE : TYPE, fn, `shape[${i}]`, `a non-negative integer ≤ ${MAX_FLOATS}`, describe(d));
+      fail(
+        typeof d === 'number' ? SHAPE : TYPE,
+        fn,
+        `shape[${i}]`,
+        `a non-negative integer ≤ ${MAX_FLOATS}`,
+        describe(d),
+      );
   });
   const channelsLast = layout === 'channels-last' && shape.length > 2;
   const c = channelsLast ? shape[shape.length - 1] : shape[1];
   const spatial = channelsLast ? shape.slice(1, -1) : shape.slice(2);
   const s = spatial.reduce((a, b) => a * b, 1);
   const numel = shape[0] * c * s;
-  if (numel > MAX_FLOATS || s > MAX_FLOATS) fail(SHAPE, fn, 'shape', `at most ${MAX_FLOATS} elements`, `[${shape.join(', ')}]`);
+  if (numel > MAX_FLOATS || s > MAX_FLOATS)
+    fail(SHAPE, fn, 'shape', `at most ${MAX_FLOATS} elements`, `[${shape.join(', ')}]`);
   if (c === 0) fail(SHAPE, fn, 'shape', 'at least 1 channel', `[${shape.join(', ')}]`);
   return { n: shape[0], c, s, channelsLast, numel, text: `[${shape.join(', ')}] ${layout}` };
 }

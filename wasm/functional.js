@@ -3,7 +3,13 @@
 
 import { BatchNorm } from './batch_norm.js';
 import {
-  checkBoolean, checkEps, checkFloat32Array, checkLayout, checkMomentum, checkOptions, describe,
+  checkBoolean,
+  checkEps,
+  checkFloat32Array,
+  checkLayout,
+  checkMomentum,
+  checkOptions,
+  describe,
   parseShape,
 } from './check.js';
 import { errorCodes, fail } from './errors.js';
@@ -11,8 +17,18 @@ import { Tensor } from './heap.js';
 
 const { TYPE, SHAPE, STATE } = errorCodes;
 
-const BATCH_NORM_OPTIONS = ['runningMean', 'runningVar', 'weight', 'bias', 'training', 'momentum',
-  'eps', 'relu', 'layout', 'out'];
+const BATCH_NORM_OPTIONS = [
+  'runningMean',
+  'runningVar',
+  'weight',
+  'bias',
+  'training',
+  'momentum',
+  'eps',
+  'relu',
+  'layout',
+  'out',
+];
 
 export function makeFunctional(heap) {
   const { module } = heap;
@@ -34,10 +50,21 @@ export function makeFunctional(heap) {
     const s = parseShape(fn, shape, layout);
     const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
     if (hasStats[0] !== hasStats[1])
-      fail(TYPE, fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
-        'both running statistics or neither', describe(hasStats[0] ? o.runningVar : o.runningMean));
+      fail(
+        TYPE,
+        fn,
+        hasStats[0] ? 'options.runningVar' : 'options.runningMean',
+        'both running statistics or neither',
+        describe(hasStats[0] ? o.runningVar : o.runningMean),
+      );
     if (!training && !hasStats[0])
-      fail(TYPE, fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
+      fail(
+        TYPE,
+        fn,
+        'options.runningMean',
+        'a Float32Array when training is false (eval mode)',
+        describe(o.runningMean),
+      );
     if (training && s.n * s.s === 1)
       fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
 
@@ -50,10 +77,29 @@ export function makeFunctional(heap) {
       const bias = call.optional('options.bias', o.bias, s.c, perChannel);
       const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
       // y is written over the call's copy of a Float32Array x (the kernels allow y = x).
-      const y = call.output('options.out', o.out, s.numel, `the product of shape ${s.text}`,
-        x instanceof Tensor ? 0 : xa);
-      module.batchNorm(xa, s.n, s.c, s.s, s.channelsLast, mean, variance, weight, bias, training,
-        momentum, eps, relu, y.address);
+      const y = call.output(
+        'options.out',
+        o.out,
+        s.numel,
+        `the product of shape ${s.text}`,
+        x instanceof Tensor ? 0 : xa,
+      );
+      module.batchNorm(
+        xa,
+        s.n,
+        s.c,
+        s.s,
+        s.channelsLast,
+        mean,
+        variance,
+        weight,
+        bias,
+        training,
+        momentum,
+        eps,
+        relu,
+        y.address,
+      );
       if (training && mean) {
         heap.deliver(mean, s.c, o.runningMean);
         heap.deliver(variance, s.c, o.runningVar);
@@ -72,8 +118,13 @@ export function makeFunctional(heap) {
     const state = bnState(fn, bn);
     const out = state.runningMean.length;
     if (!(W instanceof Float32Array) || W.length % out !== 0 || W.length === 0)
-      fail(W instanceof Float32Array ? SHAPE : TYPE, fn, 'W', `a non-empty Float32Array of outFeatures·fanIn floats (outFeatures = ${out}, one row per BN channel)`,
-        W instanceof Float32Array ? `${W.length} floats` : describe(W));
+      fail(
+        W instanceof Float32Array ? SHAPE : TYPE,
+        fn,
+        'W',
+        `a non-empty Float32Array of outFeatures·fanIn floats (outFeatures = ${out}, one row per BN channel)`,
+        W instanceof Float32Array ? `${W.length} floats` : describe(W),
+      );
     if (b !== null && b !== undefined) checkFloat32Array(fn, 'b', b, out, 'one per output feature');
     const call = new heap.Call(fn);
     try {
@@ -86,8 +137,19 @@ export function makeFunctional(heap) {
       const variance = call.optional('bn.runningVar', state.runningVar, out, perChannel);
       const weight = call.output('weight', undefined, W.length, 'outFeatures·fanIn');
       const bias = call.output('bias', undefined, out, 'outFeatures');
-      module.foldIntoLinear(wa, ba, out, W.length / out, gamma, beta, mean, variance, state.eps,
-        weight.address, bias.address);
+      module.foldIntoLinear(
+        wa,
+        ba,
+        out,
+        W.length / out,
+        gamma,
+        beta,
+        mean,
+        variance,
+        state.eps,
+        weight.address,
+        bias.address,
+      );
       return { weight: weight.result(), bias: bias.result() };
     } finally {
       call.release();
@@ -100,8 +162,13 @@ export function makeFunctional(heap) {
     if (bn instanceof BatchNorm) {
       if (!bn.options.trackRunningStats)
         fail(STATE, fn, 'bn', 'a BatchNorm with running statistics (trackRunningStats: true)', 'one without');
-      return { weight: bn.weight, bias: bn.bias, runningMean: bn.runningMean,
-        runningVar: bn.runningVar, eps: bn.options.eps };
+      return {
+        weight: bn.weight,
+        bias: bn.bias,
+        runningMean: bn.runningMean,
+        runningVar: bn.runningVar,
+        eps: bn.options.eps,
+      };
     }
     if (bn === null || typeof bn !== 'object') fail(TYPE, fn, 'bn', 'a BatchNorm or its state', describe(bn));
     const state = {

@@ -13,7 +13,7 @@ import { track, untrack } from './lifetime.js';
 const { TYPE, RANGE, SHAPE, DISPOSED, MEMORY } = errorCodes;
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
-let heapOf;  // Tensor → the heap it lives in (its private field, for checkTensorArg)
+let heapOf; // Tensor → the heap it lives in (its private field, for checkTensorArg)
 
 // A float32 tensor that lives in the wasm heap: pass it to forward/backward/batchNorm (as input
 // or `out`) and nothing is copied between JS and wasm (BatchNorm.forward keeps its own copy of
@@ -33,8 +33,13 @@ export class Tensor {
     const data = lengthOrData instanceof Float32Array ? lengthOrData : null;
     const length = data ? data.length : lengthOrData;
     if (!data && !(Number.isInteger(length) && length >= 0 && length <= MAX_FLOATS))
-      fail(typeof length === 'number' ? RANGE : TYPE, 'Tensor', 'lengthOrData',
-        `a Float32Array or an integer in [0, ${MAX_FLOATS}]`, describe(lengthOrData));
+      fail(
+        typeof length === 'number' ? RANGE : TYPE,
+        'Tensor',
+        'lengthOrData',
+        `a Float32Array or an integer in [0, ${MAX_FLOATS}]`,
+        describe(lengthOrData),
+      );
     const address = heap.alloc('Tensor', 'lengthOrData', length);
     this.#heap = heap;
     this.#address = address;
@@ -63,13 +68,15 @@ export class Tensor {
   get view() {
     const address = this.#live('view');
     const buffer = this.#heap.f32().buffer;
-    if (this.#view === null || this.#view.buffer !== buffer) this.#view = new Float32Array(buffer, address, this.#length);
+    if (this.#view === null || this.#view.buffer !== buffer)
+      this.#view = new Float32Array(buffer, address, this.#length);
     return this.#view;
   }
 
   set(data) {
     const address = this.#live('set');
-    if (!(data instanceof Float32Array)) fail(TYPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
+    if (!(data instanceof Float32Array))
+      fail(TYPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
     if (data.length !== this.#length)
       fail(SHAPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
     this.#heap.copyIn(address, data);
@@ -98,7 +105,8 @@ export function makeHeap(module) {
 
   function alloc(fn, arg, count) {
     const address = module._malloc(Math.max(count, 1) * 4);
-    if (!address) fail(MEMORY, fn, arg, `room for ${count} floats in the wasm heap (2 GiB at most)`, 'an allocation failure');
+    if (!address)
+      fail(MEMORY, fn, arg, `room for ${count} floats in the wasm heap (2 GiB at most)`, 'an allocation failure');
     return address;
   }
 
@@ -128,8 +136,13 @@ export function makeHeap(module) {
       return;
     }
     if (v instanceof Float32Array && v.length === length) return;
-    fail(v instanceof Float32Array ? SHAPE : TYPE, fn, arg, `a Float32Array or Tensor of ${length} floats (${what})`,
-      v instanceof Float32Array ? `${v.length} floats` : describe(v));
+    fail(
+      v instanceof Float32Array ? SHAPE : TYPE,
+      fn,
+      arg,
+      `a Float32Array or Tensor of ${length} floats (${what})`,
+      v instanceof Float32Array ? `${v.length} floats` : describe(v),
+    );
   }
 
   // Heap memory an object keeps across calls (BatchNorm's copy of x and its staging buffer), so
@@ -200,8 +213,13 @@ export function makeHeap(module) {
     optional(arg, v, length, what) {
       if (v === null || v === undefined) return 0;
       if (!(v instanceof Float32Array) || v.length !== length)
-        fail(v instanceof Float32Array ? SHAPE : TYPE, this.#fn, arg, `null or a Float32Array of ${length} floats (${what})`,
-          v instanceof Float32Array ? `${v.length} floats` : describe(v));
+        fail(
+          v instanceof Float32Array ? SHAPE : TYPE,
+          this.#fn,
+          arg,
+          `null or a Float32Array of ${length} floats (${what})`,
+          v instanceof Float32Array ? `${v.length} floats` : describe(v),
+        );
       const address = this.#alloc(arg, length);
       copyIn(address, v);
       return address;

@@ -450,7 +450,11 @@ export interface Simdnorm {
    * Folds an eval-mode BatchNorm into the layer before it: W row-major [outFeatures, fanIn]
    * (dense [out, in] or conv [outChannels, inChannels·kh·kw]), b per output or null.
    */
-  foldIntoLinear(W: Float32Array, b: Float32Array | null, bn: BatchNorm | FoldState): {
+  foldIntoLinear(
+    W: Float32Array,
+    b: Float32Array | null,
+    bn: BatchNorm | FoldState,
+  ): {
     weight: Float32Array;
     bias: Float32Array;
   };

@@ -26,21 +26,77 @@ const BUILDS = {
 
 // The smallest module using a SIMD128 instruction: (func (result v128) i32.const 0 i8x16.splat).
 const SIMD_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, //       type section: () -> v128
-  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
-  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0; i8x16.splat; end
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version
+  0x01,
+  0x05,
+  0x01,
+  0x60,
+  0x00,
+  0x01,
+  0x7b, //       type section: () -> v128
+  0x03,
+  0x02,
+  0x01,
+  0x00, //                         function section: one function of type 0
+  0x0a,
+  0x08,
+  0x01,
+  0x06,
+  0x00,
+  0x41,
+  0x00,
+  0xfd,
+  0x0f,
+  0x0b, // code: i32.const 0; i8x16.splat; end
 ]);
 
 // The smallest module using wasm exception handling, which both builds are compiled with
 // (-fwasm-exceptions: C++ exceptions become typed JS errors): a tag, and a function that throws
 // it inside try … catch.
 const EXCEPTIONS_PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, //             type section: () -> ()
-  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
-  0x0d, 0x03, 0x01, 0x00, 0x00, //                   tag section: one tag of type 0
-  0x0a, 0x0b, 0x01, 0x09, 0x00, 0x06, 0x40, 0x08, 0x00, 0x07, 0x00, 0x0b, 0x0b, // try; throw 0; catch 0; end
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00, // magic, version
+  0x01,
+  0x04,
+  0x01,
+  0x60,
+  0x00,
+  0x00, //             type section: () -> ()
+  0x03,
+  0x02,
+  0x01,
+  0x00, //                         function section: one function of type 0
+  0x0d,
+  0x03,
+  0x01,
+  0x00,
+  0x00, //                   tag section: one tag of type 0
+  0x0a,
+  0x0b,
+  0x01,
+  0x09,
+  0x00,
+  0x06,
+  0x40,
+  0x08,
+  0x00,
+  0x07,
+  0x00,
+  0x0b,
+  0x0b, // try; throw 0; catch 0; end
 ]);
 
 export function simdSupported() {
@@ -51,8 +107,11 @@ export function exceptionsSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(EXCEPTIONS_PROBE);
 }
 
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined' && typeof importScripts === 'undefined';
+const isNode =
+  typeof process === 'object' &&
+  typeof process.versions?.node === 'string' &&
+  typeof window === 'undefined' &&
+  typeof importScripts === 'undefined';
 
 // The glue is built for web and worker only (its Node branch would need __dirname, which ES
 // modules lack), so in Node the .wasm is read here and handed over as wasmBinary.
@@ -77,9 +136,13 @@ export default async function init(options) {
   if (o.wasmBinary !== undefined && !(o.wasmBinary instanceof ArrayBuffer || o.wasmBinary instanceof Uint8Array))
     fail(TYPE, 'init', 'options.wasmBinary', 'an ArrayBuffer or Uint8Array', describe(o.wasmBinary));
   if (!exceptionsSupported())
-    fail(UNSUPPORTED, 'init', 'engine',
+    fail(
+      UNSUPPORTED,
+      'init',
+      'engine',
       'WebAssembly exception handling (Chrome/Edge 95+, Firefox 100+, Safari 15.2+, Node 17+), which both builds need',
-      typeof WebAssembly === 'object' ? 'an engine that does not validate it' : 'no WebAssembly at all');
+      typeof WebAssembly === 'object' ? 'an engine that does not validate it' : 'no WebAssembly at all',
+    );
   const simd = o.simd ?? simdSupported();
   if (simd && !simdSupported())
     fail(UNSUPPORTED, 'init', 'options.simd', 'false on an engine without WebAssembly SIMD128', 'true');

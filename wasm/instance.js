@@ -5,7 +5,7 @@
 
 import { errorCodes, fail } from './errors.js';
 
-const bound = new WeakMap();  // bound subclass → the instance's heap (wasm/heap.js)
+const bound = new WeakMap(); // bound subclass → the instance's heap (wasm/heap.js)
 let first = null;
 
 export function bindClass(Base, heap) {

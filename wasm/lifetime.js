@@ -19,9 +19,11 @@ function collected({ what, free }) {
   free();
   if (warned || production()) return;
   warned = true;
-  console.warn(`simdnorm: a ${what} was garbage-collected without dispose(); its wasm memory was ` +
-    'freed now. Call dispose() (or declare it with `using`) to free memory when you are done. ' +
-    'This warning is shown once; NODE_ENV=production silences it.');
+  console.warn(
+    `simdnorm: a ${what} was garbage-collected without dispose(); its wasm memory was ` +
+      'freed now. Call dispose() (or declare it with `using`) to free memory when you are done. ' +
+      'This warning is shown once; NODE_ENV=production silences it.',
+  );
 }
 
 const registry = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(collected) : null;

@@ -57,7 +57,13 @@ function normalize(config) {
   checkNumber(FN, 'config.testFraction', c.testFraction, (v) => v >= 0 && v <= 0.9, 'a fraction in [0, 0.9]');
   checkInteger(FN, 'config.dataSeed', c.dataSeed, 0, 2 ** 32 - 1);
   if (!Array.isArray(c.hidden) || c.hidden.length < 1 || c.hidden.length > 8)
-    fail(Array.isArray(c.hidden) ? RANGE : TYPE, FN, 'config.hidden', 'an array of 1 to 8 layer widths', describe(c.hidden));
+    fail(
+      Array.isArray(c.hidden) ? RANGE : TYPE,
+      FN,
+      'config.hidden',
+      'an array of 1 to 8 layer widths',
+      describe(c.hidden),
+    );
   c.hidden.forEach((w, i) => checkInteger(FN, `config.hidden[${i}]`, w, 1, 512));
   checkChoice(FN, 'config.activation', c.activation, ACTIVATIONS);
   checkChoice(FN, 'config.init', c.init, INITS);
@@ -66,8 +72,13 @@ function normalize(config) {
   checkNumber(FN, 'config.bnMomentum', c.bnMomentum, (v) => v >= 0 && v <= 1, 'a number in [0, 1]');
   checkNumber(FN, 'config.bnEps', c.bnEps, (v) => Math.fround(v) > 0, 'a finite number > 0 (float32)');
   checkChoice(FN, 'config.optimizer', c.optimizer, OPTIMIZERS);
-  checkNumber(FN, 'config.lr', c.lr, (v) => Math.fround(v) > 0 && Number.isFinite(Math.fround(v)),
-    'a finite number > 0 (float32)');
+  checkNumber(
+    FN,
+    'config.lr',
+    c.lr,
+    (v) => Math.fround(v) > 0 && Number.isFinite(Math.fround(v)),
+    'a finite number > 0 (float32)',
+  );
   checkInteger(FN, 'config.seed', c.seed, 0, 2 ** 32 - 1);
   const nTrain = c.points - Math.round(c.testFraction * c.points);
   checkInteger(FN, 'config.batchSize', c.batchSize, 2, Math.max(2, nTrain));
@@ -76,9 +87,9 @@ function normalize(config) {
 }
 
 function checkBounds(fn, b) {
-  if (b === null || typeof b !== 'object') fail(TYPE, fn, 'bounds', 'an object { xMin, xMax, yMin, yMax }', describe(b));
-  for (const k of ['xMin', 'xMax', 'yMin', 'yMax'])
-    checkNumber(fn, `bounds.${k}`, b[k], () => true, 'a finite number');
+  if (b === null || typeof b !== 'object')
+    fail(TYPE, fn, 'bounds', 'an object { xMin, xMax, yMin, yMax }', describe(b));
+  for (const k of ['xMin', 'xMax', 'yMin', 'yMax']) checkNumber(fn, `bounds.${k}`, b[k], () => true, 'a finite number');
   if (!(b.xMin < b.xMax) || !(b.yMin < b.yMax))
     fail(RANGE, fn, 'bounds', 'xMin < xMax and yMin < yMax', `x ${b.xMin}..${b.xMax}, y ${b.yMin}..${b.yMax}`);
 }
@@ -104,17 +115,43 @@ export class Trainer {
   }
 
   #live(fn) {
-    if (this.#raw === null) fail(DISPOSED, `Trainer.${fn}`, 'this', 'a Trainer that is not disposed', 'a disposed one (used after dispose())');
+    if (this.#raw === null)
+      fail(
+        DISPOSED,
+        `Trainer.${fn}`,
+        'this',
+        'a Trainer that is not disposed',
+        'a disposed one (used after dispose())',
+      );
     return this.#raw;
   }
 
-  get config() { this.#live('config'); return this.#config; }
-  get classes() { this.#live('classes'); return this.#classes; }
-  get layers() { this.#live('layers'); return this.#layers; }
-  get bnLayers() { this.#live('bnLayers'); return this.#config.batchNorm ? this.#layers : 0; }
-  get step() { return this.#live('step').step(); }
-  get diverged() { return this.#live('diverged').diverged(); }
-  get bnInference() { this.#live('bnInference'); return this.#bnInference; }
+  get config() {
+    this.#live('config');
+    return this.#config;
+  }
+  get classes() {
+    this.#live('classes');
+    return this.#classes;
+  }
+  get layers() {
+    this.#live('layers');
+    return this.#layers;
+  }
+  get bnLayers() {
+    this.#live('bnLayers');
+    return this.#config.batchNorm ? this.#layers : 0;
+  }
+  get step() {
+    return this.#live('step').step();
+  }
+  get diverged() {
+    return this.#live('diverged').diverged();
+  }
+  get bnInference() {
+    this.#live('bnInference');
+    return this.#bnInference;
+  }
 
   // k optimizer steps → { step, loss, accuracy, lossLast, diverged } (training-mode batches).
   trainSteps(k = 1) {
@@ -147,8 +184,13 @@ export class Trainer {
 
   setLearningRate(lr) {
     const raw = this.#live('setLearningRate');
-    checkNumber('Trainer.setLearningRate', 'lr', lr, (v) => Math.fround(v) > 0 && Number.isFinite(Math.fround(v)),
-      'a finite number > 0 (float32)');
+    checkNumber(
+      'Trainer.setLearningRate',
+      'lr',
+      lr,
+      (v) => Math.fround(v) > 0 && Number.isFinite(Math.fround(v)),
+      'a finite number > 0 (float32)',
+    );
     raw.setLearningRate(lr);
   }
 
@@ -174,8 +216,12 @@ export class Trainer {
     return raw.decisionGrid(w, h, b.xMin, b.xMax, b.yMin, b.yMax);
   }
 
-  dataset() { return this.#live('dataset').dataset(); }
-  layerStats() { return this.#live('layerStats').layerStats(); }
+  dataset() {
+    return this.#live('dataset').dataset();
+  }
+  layerStats() {
+    return this.#live('layerStats').layerStats();
+  }
 
   unitStats(layer, unit = 0) {
     const raw = this.#live('unitStats');
@@ -184,8 +230,12 @@ export class Trainer {
     return raw.unitStats(layer, unit);
   }
 
-  runningStats() { return this.#live('runningStats').runningStats(); }
-  fold() { return this.#live('fold').fold(); }
+  runningStats() {
+    return this.#live('runningStats').runningStats();
+  }
+  fold() {
+    return this.#live('fold').fold();
+  }
 
   dispose() {
     if (this.#raw === null) return;
@@ -194,7 +244,9 @@ export class Trainer {
     this.#raw = null;
   }
 
-  [dispose]() { this.dispose(); }
+  [dispose]() {
+    this.dispose();
+  }
 }
 
 // The default config, read-only: `Trainer.defaults` and `sn.Trainer.defaults`.

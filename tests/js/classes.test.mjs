@@ -31,7 +31,10 @@ test('instanceof across instances; named constructors use the first module', asy
   assert.ok(objects[0] instanceof a.BatchNorm && !(objects[0] instanceof b.BatchNorm));
   assert.ok(objects[1] instanceof b.BatchNorm && !(objects[1] instanceof a.BatchNorm));
   assert.equal(a.BatchNorm.name, 'BatchNorm');
-  for (const [Class, Named] of [[a.Tensor, Tensor], [a.Trainer, Trainer]]) {
+  for (const [Class, Named] of [
+    [a.Tensor, Tensor],
+    [a.Trainer, Trainer],
+  ]) {
     assert.equal(Object.getPrototypeOf(Class), Named);
     assert.equal(Class.name, Named.name);
   }

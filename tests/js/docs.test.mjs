@@ -12,15 +12,24 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const pages = [
   'README.md',
   'HACKING.md',
-  ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
-  ...readdirSync(join(root, 'bench/results')).filter((f) => f.endsWith('.md')).map((f) => `bench/results/${f}`),
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+  ...readdirSync(join(root, 'bench/results'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `bench/results/${f}`),
 ];
 const read = (page) => readFileSync(join(root, page), 'utf8');
 // Code blocks hold commands and examples, not links.
 const prose = (text) => text.replace(/^```[\s\S]*?^```/gm, '');
 
 // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
-const slug = (heading) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+const slug = (heading) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 const anchors = (text) => new Set([...prose(text).matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1])));
 
 test('relative links resolve, anchors included', () => {
@@ -51,8 +60,13 @@ test('repository paths in backticks exist', () => {
 });
 
 test('docs/testing.md lists exactly the stages scripts/test.sh runs, in order', () => {
-  const script = read('scripts/test.sh').match(/SIMDNORM_TEST_STAGES:-([^}]+)\}/)[1].trim().split(/\s+/);
-  const documented = [...read('docs/testing.md').matchAll(/^\| `([a-z-]+)` \| `scripts\/test-\1\.sh` \|/gm)].map((m) => m[1]);
+  const script = read('scripts/test.sh')
+    .match(/SIMDNORM_TEST_STAGES:-([^}]+)\}/)[1]
+    .trim()
+    .split(/\s+/);
+  const documented = [...read('docs/testing.md').matchAll(/^\| `([a-z-]+)` \| `scripts\/test-\1\.sh` \|/gm)].map(
+    (m) => m[1],
+  );
   assert.deepEqual(documented, script);
 });
 

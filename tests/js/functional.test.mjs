@@ -20,11 +20,32 @@ for (const simd of [true, false]) {
       test(`${layout}: training updates running stats in place, eval uses them`, () => {
         const r = rng(7);
         const x = activations(g, r);
-        const weight = floats(g.c, r, 0.5, 1.5), bias = floats(g.c, r);
-        const runningMean = floats(g.c, r), runningVar = floats(g.c, r, 0.5, 2);
+        const weight = floats(g.c, r, 0.5, 1.5),
+          bias = floats(g.c, r);
+        const runningMean = floats(g.c, r),
+          runningVar = floats(g.c, r, 0.5, 2);
         const [m0, v0] = [Float64Array.from(runningMean), Float64Array.from(runningVar)];
-        const f = forward({ x, g, weight, bias, eps: 1e-3, training: true, runningMean: m0, runningVar: v0, momentum: 0.3 });
-        const y = sn.batchNorm(x, shape, { runningMean, runningVar, weight, bias, training: true, momentum: 0.3, eps: 1e-3, layout });
+        const f = forward({
+          x,
+          g,
+          weight,
+          bias,
+          eps: 1e-3,
+          training: true,
+          runningMean: m0,
+          runningVar: v0,
+          momentum: 0.3,
+        });
+        const y = sn.batchNorm(x, shape, {
+          runningMean,
+          runningVar,
+          weight,
+          bias,
+          training: true,
+          momentum: 0.3,
+          eps: 1e-3,
+          layout,
+        });
         assertClose(assert, y, f.y, FORWARD_TOL, 'train y');
         assertClose(assert, runningMean, f.runningMean, FORWARD_TOL, 'runningMean updated in place');
         assertClose(assert, runningVar, f.runningVar, FORWARD_TOL, 'runningVar updated in place (unbiased)');
@@ -54,7 +75,8 @@ for (const simd of [true, false]) {
     test('a folded dense layer equals dense → eval BatchNorm', () => {
       const r = rng(9);
       const [out, fanIn, batch] = [5, 7, 6];
-      const W = floats(out * fanIn, r), b = floats(out, r);
+      const W = floats(out * fanIn, r),
+        b = floats(out, r);
       const bn = new sn.BatchNorm(out, { eps: 1e-3 });
       try {
         bn.weight = floats(out, r, 0.5, 1.5);
@@ -63,15 +85,24 @@ for (const simd of [true, false]) {
         bn.runningVar = floats(out, r, 0.5, 2);
         bn.eval();
         const input = floats(batch * fanIn, r);
-        const dense = (Wm, bm) => Float64Array.from({ length: batch * out }, (_, k) => {
-          const [n, o] = [Math.floor(k / out), k % out];
-          let acc = bm ? bm[o] : 0;
-          for (let i = 0; i < fanIn; i++) acc += Wm[o * fanIn + i] * input[n * fanIn + i];
-          return acc;
-        });
+        const dense = (Wm, bm) =>
+          Float64Array.from({ length: batch * out }, (_, k) => {
+            const [n, o] = [Math.floor(k / out), k % out];
+            let acc = bm ? bm[o] : 0;
+            for (let i = 0; i < fanIn; i++) acc += Wm[o * fanIn + i] * input[n * fanIn + i];
+            return acc;
+          });
         const g = geometry([batch, out]);
-        const expected = forward({ x: dense(W, b), g, weight: bn.weight, bias: bn.bias, eps: 1e-3,
-          training: false, runningMean: bn.runningMean, runningVar: bn.runningVar }).y;
+        const expected = forward({
+          x: dense(W, b),
+          g,
+          weight: bn.weight,
+          bias: bn.bias,
+          eps: 1e-3,
+          training: false,
+          runningMean: bn.runningMean,
+          runningVar: bn.runningVar,
+        }).y;
         for (const state of [bn, { ...bn.stateDict(), eps: 1e-3 }]) {
           const folded = sn.foldIntoLinear(W, b, state);
           assert.ok(folded.weight instanceof Float32Array && folded.weight.length === W.length);
@@ -79,8 +110,16 @@ for (const simd of [true, false]) {
           assertClose(assert, dense(folded.weight, folded.bias), expected, 1e-5, 'folded layer');
         }
         const noBias = sn.foldIntoLinear(W, null, bn);
-        const expectedNoBias = forward({ x: dense(W, null), g, weight: bn.weight, bias: bn.bias, eps: 1e-3,
-          training: false, runningMean: bn.runningMean, runningVar: bn.runningVar }).y;
+        const expectedNoBias = forward({
+          x: dense(W, null),
+          g,
+          weight: bn.weight,
+          bias: bn.bias,
+          eps: 1e-3,
+          training: false,
+          runningMean: bn.runningMean,
+          runningVar: bn.runningVar,
+        }).y;
         assertClose(assert, dense(noBias.weight, noBias.bias), expectedNoBias, 1e-5, 'folded layer without bias');
       } finally {
         bn.dispose();
@@ -90,7 +129,8 @@ for (const simd of [true, false]) {
 
   describe(`state (${sn.isa})`, () => {
     test('stateDict has PyTorch keys and round-trips through loadStateDict', () => {
-      const a = new sn.BatchNorm(4), b = new sn.BatchNorm(4);
+      const a = new sn.BatchNorm(4),
+        b = new sn.BatchNorm(4);
       try {
         const r = rng(10);
         a.forward(activations(geometry([8, 4]), r), [8, 4]);
@@ -134,12 +174,24 @@ for (const simd of [true, false]) {
       const shape = [16, 8, 4, 4];
       const g = geometry(shape);
       const r = rng(11);
-      const x = activations(g, r), dy = floats(g.numel, r);
-      const f = forward({ x, g, eps: 1e-5, training: true, runningMean: new Float64Array(8), runningVar: new Float64Array(8).fill(1), momentum: 0.1 });
+      const x = activations(g, r),
+        dy = floats(g.numel, r);
+      const f = forward({
+        x,
+        g,
+        eps: 1e-5,
+        training: true,
+        runningMean: new Float64Array(8),
+        runningVar: new Float64Array(8).fill(1),
+        momentum: 0.1,
+      });
       const b = backward({ dy, x, g, f, batchStats: true });
 
       const bn = new sn.BatchNorm(8);
-      const tx = new sn.Tensor(x), ty = new sn.Tensor(g.numel), tdy = new sn.Tensor(dy), tdx = new sn.Tensor(g.numel);
+      const tx = new sn.Tensor(x),
+        ty = new sn.Tensor(g.numel),
+        tdy = new sn.Tensor(dy),
+        tdx = new sn.Tensor(g.numel);
       try {
         const stale = ty.view;
         // Grow the heap by 64 MiB: every view taken before is detached.
@@ -170,7 +222,10 @@ for (const simd of [true, false]) {
       const other = await init({ simd });
       const t = new other.Tensor(4);
       const bn = new sn.BatchNorm(2);
-      assert.throws(() => bn.forward(t, [2, 2]), /x: expected a Tensor of this init\(\) instance, got a Tensor of another one/);
+      assert.throws(
+        () => bn.forward(t, [2, 2]),
+        /x: expected a Tensor of this init\(\) instance, got a Tensor of another one/,
+      );
       bn.dispose();
       t.dispose();
     });

@@ -37,8 +37,11 @@ const script = `
 `;
 
 function run(env) {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script],
-    { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -48,7 +51,10 @@ test('forgotten objects are freed, with one warning in development', () => {
   assert.ok(during > before, `15 rounds left undisposed hold memory (${during} vs ${before} bytes)`);
   assert.equal(after, before, 'bytes in use once the forgotten objects were collected');
   assert.equal(warnings.length, 1, warnings.join('\n'));
-  assert.match(warnings[0], /^simdnorm: a (BatchNorm|Tensor|Trainer) was garbage-collected without dispose\(\); its wasm memory was freed now\. Call dispose\(\)/);
+  assert.match(
+    warnings[0],
+    /^simdnorm: a (BatchNorm|Tensor|Trainer) was garbage-collected without dispose\(\); its wasm memory was freed now\. Call dispose\(\)/,
+  );
 });
 
 test('no warning in production, memory freed all the same', () => {

@@ -10,11 +10,21 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 test('npm pack file list', () => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
-  const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
-  const required = ['package.json', 'wasm/index.js', 'wasm/index.d.ts', 'wasm/dist/simdnorm.js',
-    'wasm/dist/simdnorm.wasm', 'wasm/dist/simdnorm-scalar.js', 'wasm/dist/simdnorm-scalar.wasm'];
+  const files = JSON.parse(out)[0]
+    .files.map((f) => f.path)
+    .sort();
+  const required = [
+    'package.json',
+    'wasm/index.js',
+    'wasm/index.d.ts',
+    'wasm/dist/simdnorm.js',
+    'wasm/dist/simdnorm.wasm',
+    'wasm/dist/simdnorm-scalar.js',
+    'wasm/dist/simdnorm-scalar.wasm',
+  ];
   for (const f of required) assert.ok(files.includes(f), `${f} missing from the package: ${files.join(', ')}`);
-  const allowed = /^(package\.json|README\.md|LICENSE(\.md)?|wasm\/[a-z_]+\.js|wasm\/index\.d\.ts|wasm\/dist\/simdnorm(-scalar)?\.(js|wasm))$/;
+  const allowed =
+    /^(package\.json|README\.md|LICENSE(\.md)?|wasm\/[a-z_]+\.js|wasm\/index\.d\.ts|wasm\/dist\/simdnorm(-scalar)?\.(js|wasm))$/;
   const extra = files.filter((f) => !allowed.test(f));
   assert.deepEqual(extra, [], 'files a consumer does not need');
 });

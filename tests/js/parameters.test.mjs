@@ -11,20 +11,26 @@ const sn = await init();
 function reference(x, n, c, weight, bias, eps = 1e-5) {
   const y = new Float64Array(n * c);
   for (let j = 0; j < c; j++) {
-    let mean = 0, variance = 0;
+    let mean = 0,
+      variance = 0;
     for (let i = 0; i < n; i++) mean += x[i * c + j] / n;
     for (let i = 0; i < n; i++) variance += (x[i * c + j] - mean) ** 2 / n;
-    for (let i = 0; i < n; i++) y[i * c + j] = ((x[i * c + j] - mean) / Math.sqrt(variance + eps)) * weight[j] + bias[j];
+    for (let i = 0; i < n; i++)
+      y[i * c + j] = ((x[i * c + j] - mean) / Math.sqrt(variance + eps)) * weight[j] + bias[j];
   }
   return y;
 }
 
 function assertClose(actual, expected, what) {
   for (let i = 0; i < expected.length; i++)
-    assert.ok(Math.abs(actual[i] - expected[i]) <= 1e-5 * (1 + Math.abs(expected[i])), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= 1e-5 * (1 + Math.abs(expected[i])),
+      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
+    );
 }
 
-const n = 6, c = 3;
+const n = 6,
+  c = 3;
 const x = Float32Array.from({ length: n * c }, (_, i) => Math.sin(i * 1.7) * 3 + (i % c));
 
 test('a write into bn.weight / bn.bias lands in the next forward', () => {
@@ -48,24 +54,42 @@ test('assignment copies in (the array keeps its identity) or throws', () => {
   given[0] = 99;
   assert.equal(bn.weight[0], 0.5, 'later changes to the assigned array do not leak in');
   assertClose(bn.forward(x, [n, c]), reference(x, n, c, [0.5, 1.5, 2.5], [0, 0, 0]), 'y after assignment');
-  assert.throws(() => { bn.weight = new Float32Array(2); }, (e) => e instanceof RangeError && e.code === errorCodes.SHAPE);
-  assert.throws(() => { bn.bias = [1, 2, 3]; }, (e) => e instanceof TypeError && e.code === errorCodes.TYPE);
+  assert.throws(
+    () => {
+      bn.weight = new Float32Array(2);
+    },
+    (e) => e instanceof RangeError && e.code === errorCodes.SHAPE,
+  );
+  assert.throws(
+    () => {
+      bn.bias = [1, 2, 3];
+    },
+    (e) => e instanceof TypeError && e.code === errorCodes.TYPE,
+  );
   assert.deepEqual([...bn.weight], [0.5, 1.5, 2.5], 'a refused assignment changes nothing');
   bn.dispose();
   const bare = new sn.BatchNorm(c, { affine: false, trackRunningStats: false });
   assert.equal(bare.weight, null);
   assert.equal(bare.runningMean, null);
-  assert.throws(() => { bare.weight = new Float32Array(c); }, (e) => !(e instanceof RangeError) && e.code === errorCodes.STATE);
+  assert.throws(
+    () => {
+      bare.weight = new Float32Array(c);
+    },
+    (e) => !(e instanceof RangeError) && e.code === errorCodes.STATE,
+  );
   bare.dispose();
 });
 
 test('running statistics and gradients are updated in place; stateDict is a snapshot', () => {
   const bn = new sn.BatchNorm(c, { momentum: 0.5 });
-  const mean = bn.runningMean, variance = bn.runningVar, grad = bn.weightGrad;
+  const mean = bn.runningMean,
+    variance = bn.runningVar,
+    grad = bn.weightGrad;
   const sd = bn.stateDict();
   bn.forward(x, [n, c]);
   for (let j = 0; j < c; j++) {
-    let m = 0, v = 0;
+    let m = 0,
+      v = 0;
     for (let i = 0; i < n; i++) m += x[i * c + j] / n;
     for (let i = 0; i < n; i++) v += (x[i * c + j] - m) ** 2 / (n - 1);
     assert.ok(Math.abs(mean[j] - 0.5 * m) < 1e-5, `runningMean[${j}] in place`);
@@ -92,7 +116,7 @@ test('running statistics and gradients are updated in place; stateDict is a snap
 test('writes land after the wasm memory grew (no view of the heap is handed out)', () => {
   const bn = new sn.BatchNorm(c);
   const w = bn.weight;
-  const big = new sn.Tensor(16 << 20);  // 64 MiB: the heap grows, detaching every view of it
+  const big = new sn.Tensor(16 << 20); // 64 MiB: the heap grows, detaching every view of it
   big.dispose();
   w[1] = 3;
   assert.equal(w.length, c);

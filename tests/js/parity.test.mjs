@@ -16,13 +16,13 @@ const BACKWARD_TOL = 1e-4;
 const builds = { simd: await init({ simd: true }), scalar: await init({ simd: false }) };
 
 const SHAPES = [
-  { shape: [8, 5], layout: 'channels-first' },                 // NC
-  { shape: [3, 4, 7], layout: 'channels-first' },              // NCL
-  { shape: [2, 3, 5, 4], layout: 'channels-first' },           // NCHW
-  { shape: [2, 3, 2, 3, 3], layout: 'channels-first' },        // NCDHW
-  { shape: [3, 7, 4], layout: 'channels-last' },               // NLC
-  { shape: [2, 5, 4, 3], layout: 'channels-last' },            // NHWC
-  { shape: [2, 2, 3, 3, 3], layout: 'channels-last' },         // NDHWC
+  { shape: [8, 5], layout: 'channels-first' }, // NC
+  { shape: [3, 4, 7], layout: 'channels-first' }, // NCL
+  { shape: [2, 3, 5, 4], layout: 'channels-first' }, // NCHW
+  { shape: [2, 3, 2, 3, 3], layout: 'channels-first' }, // NCDHW
+  { shape: [3, 7, 4], layout: 'channels-last' }, // NLC
+  { shape: [2, 5, 4, 3], layout: 'channels-last' }, // NHWC
+  { shape: [2, 2, 3, 3, 3], layout: 'channels-last' }, // NDHWC
   // Around the 4-lane vector width and the channel blocking: tails on every axis.
   { shape: [2, 1, 3], layout: 'channels-first' },
   { shape: [3, 17, 5], layout: 'channels-first' },
@@ -30,7 +30,7 @@ const SHAPES = [
   { shape: [4, 3, 33], layout: 'channels-first' },
   { shape: [3, 5, 4, 17], layout: 'channels-last' },
   { shape: [2, 8, 33], layout: 'channels-last' },
-  { shape: [64, 8, 8], layout: 'channels-first' },             // M = 512 per channel
+  { shape: [64, 8, 8], layout: 'channels-first' }, // M = 512 per channel
 ];
 
 const VARIANTS = [
@@ -75,7 +75,10 @@ for (const [buildName, sn] of Object.entries(builds)) {
           const bn = new sn.BatchNorm(g.c, options);
           try {
             const { x, weight, bias, dy } = inputs(g, si + 1, options);
-            if (weight) { bn.weight = weight; bn.bias = bias; }
+            if (weight) {
+              bn.weight = weight;
+              bn.bias = bias;
+            }
             let runningMean = track ? new Float64Array(g.c) : null;
             let runningVar = track ? new Float64Array(g.c).fill(1) : null;
 
@@ -83,7 +86,18 @@ for (const [buildName, sn] of Object.entries(builds)) {
             for (let step = 1; step <= 2; step++) {
               const xs = step === 1 ? x : x.map((v, i) => v * 1.5 + (i % 3));
               const m = momentum === null ? 1 / step : momentum;
-              const f = forward({ x: xs, g, weight, bias, eps, training: true, runningMean, runningVar, momentum: m, relu });
+              const f = forward({
+                x: xs,
+                g,
+                weight,
+                bias,
+                eps,
+                training: true,
+                runningMean,
+                runningVar,
+                momentum: m,
+                relu,
+              });
               const y = bn.forward(xs, shape);
               assert.ok(y instanceof Float32Array);
               assertClose(assert, y, f.y, FORWARD_TOL, `step ${step} y`);
@@ -113,7 +127,17 @@ for (const [buildName, sn] of Object.entries(builds)) {
             assert.equal(bn.training, false);
             // Snapshots: bn.runningMean is the module's own array, updated in place.
             const [meanBefore, varBefore] = [bn.runningMean?.slice() ?? null, bn.runningVar?.slice() ?? null];
-            const f = forward({ x, g, weight, bias, eps, training: false, runningMean: meanBefore, runningVar: varBefore, relu });
+            const f = forward({
+              x,
+              g,
+              weight,
+              bias,
+              eps,
+              training: false,
+              runningMean: meanBefore,
+              runningVar: varBefore,
+              relu,
+            });
             assertClose(assert, bn.forward(x, shape), f.y, FORWARD_TOL, 'eval y');
             assert.deepEqual(bn.runningMean, meanBefore, 'eval leaves runningMean');
             assert.deepEqual(bn.runningVar, varBefore, 'eval leaves runningVar');

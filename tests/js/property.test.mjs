@@ -53,7 +53,8 @@ function moments(x, idx) {
   let mean = 0;
   for (const i of idx) mean += x[i];
   mean /= idx.length;
-  let v = 0, maxAbs = 0;
+  let v = 0,
+    maxAbs = 0;
   for (const i of idx) {
     v += (x[i] - mean) ** 2;
     maxAbs = Math.max(maxAbs, Math.abs(x[i]));
@@ -102,7 +103,8 @@ function randomCase(r) {
 function randomInputs(r, g, affine) {
   const scale = Array.from({ length: g.c }, () => 10 ** (2 * r.next() - 1));
   const offset = Array.from({ length: g.c }, (_, ch) => (8 * r.next() - 4) * scale[ch]);
-  const x = new Float32Array(g.numel), dy = new Float32Array(g.numel);
+  const x = new Float32Array(g.numel),
+    dy = new Float32Array(g.numel);
   for (let ch = 0; ch < g.c; ch++)
     for (const i of g.channel(ch)) {
       x[i] = offset[ch] + scale[ch] * (2 * r.next() - 1);
@@ -128,8 +130,10 @@ function checkTrainingStep(bn, g, inp, o, where) {
   const dx = bn.backward(dy);
   const want = { y: new Float64Array(g.numel), dx: new Float64Array(g.numel) };
   const tol = { y: new Float64Array(g.numel), dx: new Float64Array(g.numel) };
-  const dw = new Float64Array(g.c), db = new Float64Array(g.c);
-  const tolDw = new Float64Array(g.c), tolDb = new Float64Array(g.c);
+  const dw = new Float64Array(g.c),
+    db = new Float64Array(g.c);
+  const tolDw = new Float64Array(g.c),
+    tolDb = new Float64Array(g.c);
   const stats = [];
   for (let ch = 0; ch < g.c; ch++) {
     const idx = g.channel(ch);
@@ -138,23 +142,40 @@ function checkTrainingStep(bn, g, inp, o, where) {
     const eps = Math.fround(o.eps);
     const inv = 1 / Math.sqrt(st.var + eps);
     const eInv = invstdRelative(st.var, mb.var, eps);
-    const gamma = weight ? weight[ch] : 1, beta = bias ? bias[ch] : 0;
+    const gamma = weight ? weight[ch] : 1,
+      beta = bias ? bias[ch] : 0;
     stats.push({ ...st, bounds: mb });
     // Forward: y = (x − μ)·inv·γ + β, error terms of error_bounds.hpp normalize_bound.
     const xhat = idx.map((i) => (x[i] - st.mean) * inv);
     idx.forEach((i, k) => {
       const pre = xhat[k] * gamma + beta;
       want.y[i] = o.relu ? Math.max(pre, 0) : pre;
-      tol.y[i] = Math.abs(gamma) * inv * (1 + eInv) * (mb.mean + u * Math.abs(x[i] - st.mean)) +
-        (eInv + 2 * u) * Math.abs(gamma * xhat[k]) + 2 * u * (Math.abs(pre) + Math.abs(beta)) + 1e-30;
+      tol.y[i] =
+        Math.abs(gamma) * inv * (1 + eInv) * (mb.mean + u * Math.abs(x[i] - st.mean)) +
+        (eInv + 2 * u) * Math.abs(gamma * xhat[k]) +
+        2 * u * (Math.abs(pre) + Math.abs(beta)) +
+        1e-30;
     });
     // Backward with the statistics the forward used. x̂ as the kernels see it is off by
     // δ_i = inv·(1 + ε)·(e_μ + u·|x − μ|) + ε·|x̂_i|; the ReLU mask may differ where the
     // pre-activation is within |γ|·δ_i + 8u·(|γ·x̂_i| + |β|) of 0.
-    const delta = idx.map((i, k) => inv * (1 + eInv) * (mb.mean + u * Math.abs(x[i] - st.mean)) + eInv * Math.abs(xhat[k]));
-    const ambiguous = idx.map((i, k) => o.relu && Math.abs(xhat[k] * gamma + beta) <= Math.abs(gamma) * delta[k] + 8 * u * (Math.abs(gamma * xhat[k]) + Math.abs(beta)));
+    const delta = idx.map(
+      (i, k) => inv * (1 + eInv) * (mb.mean + u * Math.abs(x[i] - st.mean)) + eInv * Math.abs(xhat[k]),
+    );
+    const ambiguous = idx.map(
+      (i, k) =>
+        o.relu &&
+        Math.abs(xhat[k] * gamma + beta) <=
+          Math.abs(gamma) * delta[k] + 8 * u * (Math.abs(gamma * xhat[k]) + Math.abs(beta)),
+    );
     const grad = idx.map((i, k) => (!o.relu || xhat[k] * gamma + beta > 0 ? dy[i] : 0));
-    let sg = 0, sgx = 0, sAbsG = 0, sAbsGx = 0, sDelta = 0, ambG = 0, ambGx = 0;
+    let sg = 0,
+      sgx = 0,
+      sAbsG = 0,
+      sAbsGx = 0,
+      sDelta = 0,
+      ambG = 0,
+      ambGx = 0;
     idx.forEach((i, k) => {
       sg += grad[k];
       sgx += grad[k] * xhat[k];
@@ -166,10 +187,13 @@ function checkTrainingStep(bn, g, inp, o, where) {
         ambGx += Math.abs(dy[i]) * (Math.abs(xhat[k]) + delta[k]);
       }
     });
-    const m = g.m, kChain = Math.min(m, 2048) + 10;
+    const m = g.m,
+      kChain = Math.min(m, 2048) + 10;
     const errSg = kChain * u * sAbsG + ambG; // Σ g
     const errSgx = kChain * u * sAbsGx + sDelta + ambGx; // Σ g·x̂
-    const a = gamma * inv, mg = sg / m, mgx = sgx / m;
+    const a = gamma * inv,
+      mg = sg / m,
+      mgx = sgx / m;
     db[ch] = sg;
     dw[ch] = sgx;
     tolDb[ch] = errSg + u * Math.abs(sg);
@@ -177,10 +201,12 @@ function checkTrainingStep(bn, g, inp, o, where) {
     idx.forEach((i, k) => {
       const d = a * (grad[k] - mg - xhat[k] * mgx);
       want.dx[i] = d;
-      tol.dx[i] = eInv * Math.abs(d) +
-        Math.abs(a) * (errSg / m + delta[k] * Math.abs(mgx) + Math.abs(xhat[k]) * errSgx / m) +
+      tol.dx[i] =
+        eInv * Math.abs(d) +
+        Math.abs(a) * (errSg / m + delta[k] * Math.abs(mgx) + (Math.abs(xhat[k]) * errSgx) / m) +
         8 * u * Math.abs(a) * (Math.abs(grad[k]) + Math.abs(mg) + Math.abs(xhat[k] * mgx)) +
-        (ambiguous[k] ? Math.abs(a * dy[i]) : 0) + 1e-30;
+        (ambiguous[k] ? Math.abs(a * dy[i]) : 0) +
+        1e-30;
     });
   }
   const at = `${where.text} step ${where.step}`;
@@ -200,9 +226,9 @@ function updateRunning(run, stats, m, momentum, step) {
   const f = momentum === null ? 1 / step : momentum;
   stats.forEach((st, ch) => {
     run.mean[ch] = (1 - f) * run.mean[ch] + f * st.mean;
-    run.var[ch] = (1 - f) * run.var[ch] + f * st.var * m / (m - 1);
+    run.var[ch] = (1 - f) * run.var[ch] + (f * st.var * m) / (m - 1);
     run.tolMean[ch] = (1 - f) * run.tolMean[ch] + f * st.bounds.mean + 2 * u * Math.abs(run.mean[ch]);
-    run.tolVar[ch] = (1 - f) * run.tolVar[ch] + f * st.bounds.var * m / (m - 1) + 2 * u * Math.abs(run.var[ch]);
+    run.tolVar[ch] = (1 - f) * run.tolVar[ch] + (f * st.bounds.var * m) / (m - 1) + 2 * u * Math.abs(run.var[ch]);
   });
 }
 
@@ -213,8 +239,12 @@ function checkValidCase(sn, seed) {
   const text = `case ${seed} (${sn.isa}): shape [${shape}] ${JSON.stringify(o)}`;
   const bn = new sn.BatchNorm(g.c, o);
   try {
-    const run = { mean: new Float64Array(g.c), var: new Float64Array(g.c).fill(1),
-      tolMean: new Float64Array(g.c), tolVar: new Float64Array(g.c) };
+    const run = {
+      mean: new Float64Array(g.c),
+      var: new Float64Array(g.c).fill(1),
+      tolMean: new Float64Array(g.c),
+      tolVar: new Float64Array(g.c),
+    };
     for (let step = 1; step <= 2; step++) {
       const inp = randomInputs(r, g, o.affine);
       if (o.affine) {
@@ -236,12 +266,17 @@ function checkValidCase(sn, seed) {
     bn.eval();
     const inp = randomInputs(r, g, o.affine);
     const y = bn.forward(inp.x, shape);
-    const weight = bn.weight, bias = bn.bias;
-    const want = new Float64Array(g.numel), tol = new Float64Array(g.numel);
+    const weight = bn.weight,
+      bias = bn.bias;
+    const want = new Float64Array(g.numel),
+      tol = new Float64Array(g.numel);
     const eps = Math.fround(o.eps);
     for (let ch = 0; ch < g.c; ch++) {
-      const rm = bn.runningMean[ch], rv = bn.runningVar[ch]; // the float state it uses
-      const inv = 1 / Math.sqrt(rv + eps), gamma = weight ? weight[ch] : 1, beta = bias ? bias[ch] : 0;
+      const rm = bn.runningMean[ch],
+        rv = bn.runningVar[ch]; // the float state it uses
+      const inv = 1 / Math.sqrt(rv + eps),
+        gamma = weight ? weight[ch] : 1,
+        beta = bias ? bias[ch] : 0;
       for (const i of g.channel(ch)) {
         const pre = (inp.x[i] - rm) * inv * gamma + beta;
         want[i] = o.relu ? Math.max(pre, 0) : pre;
@@ -258,38 +293,84 @@ function checkValidCase(sn, seed) {
 
 const MESSAGE = /^simdnorm: [\w.:]+: [\w.[\]]+: expected .+, got .+/s;
 // The class each code comes with (wasm/errors.js).
-const CLASS = { SIMDNORM_TYPE: TypeError, SIMDNORM_RANGE: RangeError, SIMDNORM_SHAPE: RangeError, SIMDNORM_STATE: Error };
+const CLASS = {
+  SIMDNORM_TYPE: TypeError,
+  SIMDNORM_RANGE: RangeError,
+  SIMDNORM_SHAPE: RangeError,
+  SIMDNORM_STATE: Error,
+};
 
 // Each returns [what, a call that must throw]. `bn` is a live BatchNorm(4) used by some.
 function randomInvalidCall(sn, r, bn) {
   const x = new Float32Array(4 * 4 * 3);
   const pick = r.int(0, 13);
   switch (pick) {
-    case 0: return ['x of the wrong length', () => bn.forward(new Float32Array(4 * 4 * 3 + r.pick([-1, 1, 7])), [4, 4, 3])];
+    case 0:
+      return ['x of the wrong length', () => bn.forward(new Float32Array(4 * 4 * 3 + r.pick([-1, 1, 7])), [4, 4, 3])];
     case 1: {
       const c = r.pick([3, 6, 12]); // numel still 48: only C is wrong
       return ['shape C != numFeatures', () => bn.forward(x, [4, c, 48 / (4 * c)])];
     }
-    case 2: return ['one value per channel in training', () => bn.forward(new Float32Array(4), r.pick([[1, 4], [1, 4, 1], [1, 4, 1, 1]]))];
-    case 3: return ['bad eps', () => new sn.BatchNorm(4, { eps: r.pick([0, -1e-5, NaN, Infinity, '1e-5', 1e-50]) })];
-    case 4: return ['bad momentum', () => new sn.BatchNorm(4, { momentum: r.pick([-0.1, 1.5, NaN, '0.1', Infinity]) })];
-    case 5: return ['bad numFeatures', () => new sn.BatchNorm(r.pick([0, -1, 1.5, NaN, 2 ** 40, '4']))];
-    case 6: return ['bad shape', () => bn.forward(x, r.pick([[48], [1, 4, 3, 1, 1, 4], [4, 4, -3], [4, 4, 1.5], 'NCHW', null]))];
-    case 7: return ['bad layout', () => new sn.BatchNorm(4, { layout: r.pick(['NHWC', 'channels_last', '', 3]) })];
-    case 8: return ['unknown option', () => new sn.BatchNorm(4, { momemtum: 0.1 })];
-    case 9: return ['x not a Float32Array', () => bn.forward(r.pick([Array.from(x), new Float64Array(48), null, 'x']), [4, 4, 3])];
-    case 10: return ['backward before forward', () => {
-      const fresh = new sn.BatchNorm(4);
-      try {
-        return fresh.backward(x);
-      } finally {
-        fresh.dispose();
-      }
-    }];
-    case 11: return ['dy of the wrong length', () => { bn.forward(x, [4, 4, 3]); return bn.backward(new Float32Array(47)); }];
-    case 12: return ['functional running stats of the wrong length', () =>
-      sn.batchNorm(x, [4, 4, 3], { runningMean: new Float32Array(3), runningVar: new Float32Array(4) })];
-    default: return ['functional bad eps', () => sn.batchNorm(x, [4, 4, 3], { training: true, eps: r.pick([0, -1, NaN]) })];
+    case 2:
+      return [
+        'one value per channel in training',
+        () =>
+          bn.forward(
+            new Float32Array(4),
+            r.pick([
+              [1, 4],
+              [1, 4, 1],
+              [1, 4, 1, 1],
+            ]),
+          ),
+      ];
+    case 3:
+      return ['bad eps', () => new sn.BatchNorm(4, { eps: r.pick([0, -1e-5, NaN, Infinity, '1e-5', 1e-50]) })];
+    case 4:
+      return ['bad momentum', () => new sn.BatchNorm(4, { momentum: r.pick([-0.1, 1.5, NaN, '0.1', Infinity]) })];
+    case 5:
+      return ['bad numFeatures', () => new sn.BatchNorm(r.pick([0, -1, 1.5, NaN, 2 ** 40, '4']))];
+    case 6:
+      return [
+        'bad shape',
+        () => bn.forward(x, r.pick([[48], [1, 4, 3, 1, 1, 4], [4, 4, -3], [4, 4, 1.5], 'NCHW', null])),
+      ];
+    case 7:
+      return ['bad layout', () => new sn.BatchNorm(4, { layout: r.pick(['NHWC', 'channels_last', '', 3]) })];
+    case 8:
+      return ['unknown option', () => new sn.BatchNorm(4, { momemtum: 0.1 })];
+    case 9:
+      return [
+        'x not a Float32Array',
+        () => bn.forward(r.pick([Array.from(x), new Float64Array(48), null, 'x']), [4, 4, 3]),
+      ];
+    case 10:
+      return [
+        'backward before forward',
+        () => {
+          const fresh = new sn.BatchNorm(4);
+          try {
+            return fresh.backward(x);
+          } finally {
+            fresh.dispose();
+          }
+        },
+      ];
+    case 11:
+      return [
+        'dy of the wrong length',
+        () => {
+          bn.forward(x, [4, 4, 3]);
+          return bn.backward(new Float32Array(47));
+        },
+      ];
+    case 12:
+      return [
+        'functional running stats of the wrong length',
+        () => sn.batchNorm(x, [4, 4, 3], { runningMean: new Float32Array(3), runningVar: new Float32Array(4) }),
+      ];
+    default:
+      return ['functional bad eps', () => sn.batchNorm(x, [4, 4, 3], { training: true, eps: r.pick([0, -1, NaN]) })];
   }
 }
 
@@ -315,13 +396,17 @@ for (const simd of [true, false]) {
     const r = random(12345);
     for (let k = 0; k < INVALID_CASES; k++) {
       const [what, call] = randomInvalidCall(sn, r, bn);
-      assert.throws(call, (e) => {
-        assert.ok(e instanceof Error, `${what}: threw ${e}`);
-        assert.ok(Object.values(errorCodes).includes(e.code) && e.code in CLASS, `${what}: code ${e.code}`);
-        assert.equal(e.constructor, CLASS[e.code], `${what}: ${e.constructor.name} for ${e.code}`);
-        assert.match(e.message, MESSAGE, `${what}: message`);
-        return true;
-      }, what);
+      assert.throws(
+        call,
+        (e) => {
+          assert.ok(e instanceof Error, `${what}: threw ${e}`);
+          assert.ok(Object.values(errorCodes).includes(e.code) && e.code in CLASS, `${what}: code ${e.code}`);
+          assert.equal(e.constructor, CLASS[e.code], `${what}: ${e.constructor.name} for ${e.code}`);
+          assert.match(e.message, MESSAGE, `${what}: message`);
+          return true;
+        },
+        what,
+      );
       // Still usable, with the same result as before the failed call.
       const y = bn.forward(x, [4, 4, 3]);
       assert.equal(y.length, 48);

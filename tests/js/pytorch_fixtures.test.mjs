@@ -23,7 +23,7 @@ import init from '../../wasm/index.js';
 import { geometry } from './reference.mjs';
 
 const TORCH_TOL = 2e-5;
-const ABS_FLOOR = 1e-30;  // values exactly 0 in PyTorch that carry subnormal noise here
+const ABS_FLOOR = 1e-30; // values exactly 0 in PyTorch that carry subnormal noise here
 const MAX_REPORTED = 5;
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
@@ -70,7 +70,9 @@ function readFixture(file) {
   };
 }
 
-const FILES = readdirSync(FIXTURES).filter((f) => f.endsWith('.txt')).sort();
+const FILES = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 
 // Indices of channel c's N·S values in memory order.
 function channelIndices({ n: N, c: C, s: S, channelsLast }, c) {
@@ -86,8 +88,12 @@ function stepStats(fx, x, runningMean, runningVar, batchStats) {
   const { g } = fx;
   return Array.from({ length: g.c }, (_, c) => {
     const idx = channelIndices(g, c);
-    let mean = 0, meanAbs = 0;
-    for (const i of idx) { mean += x[i]; meanAbs += Math.abs(x[i]); }
+    let mean = 0,
+      meanAbs = 0;
+    for (const i of idx) {
+      mean += x[i];
+      meanAbs += Math.abs(x[i]);
+    }
     mean /= idx.length;
     meanAbs /= idx.length;
     let variance = 0;
@@ -96,7 +102,10 @@ function stepStats(fx, x, runningMean, runningVar, batchStats) {
     const useMean = batchStats ? mean : runningMean[c];
     const invstd = 1 / Math.sqrt((batchStats ? variance : runningVar[c]) + fx.eps);
     return {
-      idx, meanAbs, mean: useMean, invstd,
+      idx,
+      meanAbs,
+      mean: useMean,
+      invstd,
       gamma: fx.weight ? Math.abs(fx.weight[c]) : 1,
       beta: fx.bias ? Math.abs(fx.bias[c]) : 0,
       // Error of x − mean, relative to invstd⁻¹: 1 for the O(1) x̂ plus the float32 mean's rounding.
@@ -108,8 +117,10 @@ function stepStats(fx, x, runningMean, runningVar, batchStats) {
 // Magnitudes (see the header) for each record of one step.
 function magnitudes(fx, stats, x, dy, expected) {
   const { g } = fx;
-  const y = new Float64Array(g.numel), dx = new Float64Array(g.numel);
-  const dweight = new Float64Array(g.c), dbias = new Float64Array(g.c);
+  const y = new Float64Array(g.numel),
+    dx = new Float64Array(g.numel);
+  const dweight = new Float64Array(g.c),
+    dbias = new Float64Array(g.c);
   for (const [c, st] of stats.entries()) {
     let sumAbsDy = 0;
     for (const i of st.idx) sumAbsDy += Math.abs(dy[i]);
@@ -132,13 +143,18 @@ function misses(where, actual, expected, magnitude) {
   if (actual === null || actual.length !== expected.length)
     return [`${where}: length ${actual?.length ?? 'null'}, expected ${expected.length}`];
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i], e = expected[i];
+    const a = actual[i],
+      e = expected[i];
     const bound = TORCH_TOL * magnitude[i] + ABS_FLOOR;
     const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= bound;
     if (ok) continue;
     if (count++ < MAX_REPORTED)
-      out.push(`${where} index ${i}: expected ${e}, actual ${a}, ` +
-        (Number.isFinite(e) ? `|error| ${Math.abs(a - e).toExponential(2)} > ${bound.toExponential(2)}` : 'non-finite values must match exactly'));
+      out.push(
+        `${where} index ${i}: expected ${e}, actual ${a}, ` +
+          (Number.isFinite(e)
+            ? `|error| ${Math.abs(a - e).toExponential(2)} > ${bound.toExponential(2)}`
+            : 'non-finite values must match exactly'),
+      );
   }
   if (count > MAX_REPORTED) out.push(`${where}: ... ${count} misses of ${expected.length} in all`);
   return out;
@@ -153,21 +169,27 @@ const runningMagnitudes = (expectedMean, expectedVar, meanScale) => ({
 function replayModule(sn, fx, where) {
   const failures = [];
   const bn = new sn.BatchNorm(fx.g.c, {
-    eps: fx.eps, momentum: fx.momentum, affine: fx.affine, trackRunningStats: fx.track,
-    layout: fx.layout, relu: fx.relu,
+    eps: fx.eps,
+    momentum: fx.momentum,
+    affine: fx.affine,
+    trackRunningStats: fx.track,
+    layout: fx.layout,
+    relu: fx.relu,
   });
   try {
     if (fx.affine) {
       bn.weight = fx.weight;
       bn.bias = fx.bias;
     }
-    let runningMean = new Float64Array(fx.g.c), runningVar = new Float64Array(fx.g.c).fill(1);
-    const meanScale = new Float64Array(fx.g.c);  // largest batch mean|x| so far, per channel
+    let runningMean = new Float64Array(fx.g.c),
+      runningVar = new Float64Array(fx.g.c).fill(1);
+    const meanScale = new Float64Array(fx.g.c); // largest batch mean|x| so far, per channel
     for (let k = 0; k < fx.steps; k++) {
       const at = (record) => `${where} ${record}.${k}`;
       const training = fx.text(`mode.${k}`) === 'train';
       bn.train(training);
-      const x = fx.tensor(`x.${k}`), dy = fx.tensor(`dy.${k}`);
+      const x = fx.tensor(`x.${k}`),
+        dy = fx.tensor(`dy.${k}`);
       const expected = { y: fx.tensor(`y.${k}`), dx: fx.tensor(`dx.${k}`) };
       const stats = stepStats(fx, x, runningMean, runningVar, training || !fx.track);
       const mag = magnitudes(fx, stats, x, dy, expected);
@@ -182,7 +204,8 @@ function replayModule(sn, fx, where) {
       }
       if (fx.track) {
         for (const [c, st] of stats.entries()) meanScale[c] = Math.max(meanScale[c], st.meanAbs);
-        const em = fx.tensor(`running_mean.${k}`), ev = fx.tensor(`running_var.${k}`);
+        const em = fx.tensor(`running_mean.${k}`),
+          ev = fx.tensor(`running_var.${k}`);
         const rm = runningMagnitudes(em, ev, meanScale);
         failures.push(...misses(at('running_mean'), bn.runningMean, em, rm.mean));
         failures.push(...misses(at('running_var'), bn.runningVar, ev, rm.variance));
@@ -213,7 +236,8 @@ function replayFunctional(sn, fx, where) {
   for (let k = 0; k < fx.steps; k++) {
     const at = (record) => `${where} ${record}.${k}`;
     const training = fx.text(`mode.${k}`) === 'train';
-    const x = fx.tensor(`x.${k}`), dy = fx.tensor(`dy.${k}`);
+    const x = fx.tensor(`x.${k}`),
+      dy = fx.tensor(`dy.${k}`);
     const expected = { y: fx.tensor(`y.${k}`), dx: fx.tensor(`dx.${k}`) };
     const batchStats = training || !fx.track;
     const stats = stepStats(fx, x, runningMean, runningVar, batchStats);
@@ -221,13 +245,21 @@ function replayFunctional(sn, fx, where) {
     if (training && fx.track) tracked++;
     const momentum = fx.momentum ?? 1 / Math.max(tracked, 1);
     const y = sn.batchNorm(x, fx.shape, {
-      runningMean, runningVar, weight: fx.weight, bias: fx.bias, training: batchStats,
-      momentum, eps: fx.eps, relu: fx.relu, layout: fx.layout,
+      runningMean,
+      runningVar,
+      weight: fx.weight,
+      bias: fx.bias,
+      training: batchStats,
+      momentum,
+      eps: fx.eps,
+      relu: fx.relu,
+      layout: fx.layout,
     });
     failures.push(...misses(at('y'), y, expected.y, mag.y));
     if (fx.track) {
       for (const [c, st] of stats.entries()) meanScale[c] = Math.max(meanScale[c], st.meanAbs);
-      const em = fx.tensor(`running_mean.${k}`), ev = fx.tensor(`running_var.${k}`);
+      const em = fx.tensor(`running_mean.${k}`),
+        ev = fx.tensor(`running_var.${k}`);
       const rm = runningMagnitudes(em, ev, meanScale);
       failures.push(...misses(at('running_mean'), runningMean, em, rm.mean));
       failures.push(...misses(at('running_var'), runningVar, ev, rm.variance));
@@ -242,7 +274,10 @@ function replayFunctional(sn, fx, where) {
 
 test('the fixtures are all there', () => {
   // A missing or emptied fixture directory must fail, not pass with zero cases.
-  assert.ok(FILES.length >= 16, `only ${FILES.length} fixtures in tests/fixtures; regenerate with tests/pytorch/make_fixtures.py`);
+  assert.ok(
+    FILES.length >= 16,
+    `only ${FILES.length} fixtures in tests/fixtures; regenerate with tests/pytorch/make_fixtures.py`,
+  );
 });
 
 const builds = { simd: await init({ simd: true }), scalar: await init({ simd: false }) };

@@ -24,7 +24,9 @@ function channel(g, c) {
 // running statistics after the update (training with running stats).
 export function forward({ x, g, weight, bias, eps, training, runningMean, runningVar, momentum, relu }) {
   const y = new Float64Array(x.length);
-  const mean = new Float64Array(g.c), invstd = new Float64Array(g.c), batchVar = new Float64Array(g.c);
+  const mean = new Float64Array(g.c),
+    invstd = new Float64Array(g.c),
+    batchVar = new Float64Array(g.c);
   const newMean = runningMean && Float64Array.from(runningMean);
   const newVar = runningVar && Float64Array.from(runningVar);
   const useBatch = training || !runningMean;
@@ -40,14 +42,15 @@ export function forward({ x, g, weight, bias, eps, training, runningMean, runnin
     batchVar[c] = v;
     mean[c] = useBatch ? mu : runningMean[c];
     invstd[c] = 1 / Math.sqrt((useBatch ? v : runningVar[c]) + eps);
-    const gamma = weight ? weight[c] : 1, beta = bias ? bias[c] : 0;
+    const gamma = weight ? weight[c] : 1,
+      beta = bias ? bias[c] : 0;
     for (const i of idx) {
       const yi = (x[i] - mean[c]) * invstd[c] * gamma + beta;
       y[i] = relu ? Math.max(yi, 0) : yi;
     }
     if (training && runningMean && m > 1) {
       newMean[c] = (1 - momentum) * runningMean[c] + momentum * mu;
-      newVar[c] = (1 - momentum) * runningVar[c] + momentum * v * m / (m - 1);
+      newVar[c] = (1 - momentum) * runningVar[c] + (momentum * v * m) / (m - 1);
     }
   }
   return { y, mean, invstd, batchVar, runningMean: newMean, runningVar: newVar };
@@ -57,13 +60,15 @@ export function forward({ x, g, weight, bias, eps, training, runningMean, runnin
 // batch statistics (then mean and invstd depend on x too).
 export function backward({ dy, x, g, weight, f, batchStats, relu }) {
   const dx = new Float64Array(x.length);
-  const dweight = new Float64Array(g.c), dbias = new Float64Array(g.c);
+  const dweight = new Float64Array(g.c),
+    dbias = new Float64Array(g.c);
   for (let c = 0; c < g.c; c++) {
     const idx = channel(g, c);
     const m = idx.length;
     const gamma = weight ? weight[c] : 1;
     const g_ = (i) => (relu && !(f.y[i] > 0) ? 0 : dy[i]);
-    let sdy = 0, sdyx = 0;
+    let sdy = 0,
+      sdyx = 0;
     for (const i of idx) {
       const xhat = (x[i] - f.mean[c]) * f.invstd[c];
       sdy += g_(i);
@@ -73,9 +78,7 @@ export function backward({ dy, x, g, weight, f, batchStats, relu }) {
     dweight[c] = sdyx;
     for (const i of idx) {
       const xhat = (x[i] - f.mean[c]) * f.invstd[c];
-      dx[i] = batchStats
-        ? gamma * f.invstd[c] * (g_(i) - sdy / m - xhat * sdyx / m)
-        : gamma * f.invstd[c] * g_(i);
+      dx[i] = batchStats ? gamma * f.invstd[c] * (g_(i) - sdy / m - (xhat * sdyx) / m) : gamma * f.invstd[c] * g_(i);
     }
   }
   return { dx, dweight, dbias };
@@ -112,11 +115,16 @@ export function floats(length, r, lo = -1, hi = 1) {
 // Largest |actual − expected| / (1 + |expected|) (absolute near 0, relative for large values),
 // with where it happened, for failure messages.
 export function worst(actual, expected) {
-  let err = 0, at = -1;
-  if (actual.length !== expected.length) return { err: Infinity, at: -1, msg: `length ${actual.length} ≠ ${expected.length}` };
+  let err = 0,
+    at = -1;
+  if (actual.length !== expected.length)
+    return { err: Infinity, at: -1, msg: `length ${actual.length} ≠ ${expected.length}` };
   for (let i = 0; i < actual.length; i++) {
     const e = Math.abs(actual[i] - expected[i]) / (1 + Math.abs(expected[i]));
-    if (!(e <= err)) { err = e; at = i; }
+    if (!(e <= err)) {
+      err = e;
+      at = i;
+    }
   }
   return { err, at, msg: at < 0 ? 'equal' : `index ${at}: got ${actual[at]}, expected ${expected[at]}` };
 }

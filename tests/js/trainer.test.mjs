@@ -108,8 +108,11 @@ for (const simd of [true, false]) {
 
   // Same seed natively and in wasm: the per-step losses of the first 50 steps agree within float
   // tolerance (different FMA use and summation orders; measured differences ≈ 1e-6).
-  const native = [process.env.SIMDNORM_TRAIN_BIN, `${root}build/src/nn/simdnorm_train`,
-    `${root}build-trainer/src/nn/simdnorm_train`].find((p) => p && existsSync(p));
+  const native = [
+    process.env.SIMDNORM_TRAIN_BIN,
+    `${root}build/src/nn/simdnorm_train`,
+    `${root}build-trainer/src/nn/simdnorm_train`,
+  ].find((p) => p && existsSync(p));
   const skip = native ? false : 'no native simdnorm_train built (scripts/build-native.sh)';
   test(`native and wasm (${sn.isa}) runs agree`, { skip }, () => {
     const args = ['--dataset', 'spiral', '--bn', '--lr', '0.1', '--seed', '5', '--steps', '50', '--trace'];
@@ -123,8 +126,10 @@ for (const simd of [true, false]) {
         assert.ok(Math.abs(wasm - loss) < 1e-4, `step ${s}: native ${loss} (${trace.isa}), wasm ${wasm}`);
       });
       const train = t.evaluate({ split: 'train' });
-      assert.ok(Math.abs(train.loss - trace.trainLoss) < 1e-3,
-        `final train loss native ${trace.trainLoss}, wasm ${train.loss}`);
+      assert.ok(
+        Math.abs(train.loss - trace.trainLoss) < 1e-3,
+        `final train loss native ${trace.trainLoss}, wasm ${train.loss}`,
+      );
     } finally {
       disposeAll();
     }

@@ -16,11 +16,13 @@ const errorsFile = 'tests/js/types/errors.ts';
 // Diagnostics as { file, line, code, text }; tsc prints paths relative to the cwd (root).
 function runTsc() {
   assert.ok(existsSync(tsc), `${tsc} is missing: run scripts/install-npm.sh (typescript is a devDependency)`);
-  const r = spawnSync(process.execPath,
+  const r = spawnSync(
+    process.execPath,
     [tsc, '-p', 'tests/js/types/tsconfig.json', '--noEmit', '--strict', '--pretty', 'false'],
-    { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.error, undefined, `tsc did not run: ${r.error}`);
-  const lines = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(' '));  // indented: detail
+  const lines = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith(' ')); // indented: detail
   const diagnostics = lines.map((l) => {
     const m = /^(.+)\((\d+),\d+\): error (TS\d+): (.*)$/.exec(l);
     return m ? { file: m[1], line: Number(m[2]), code: m[3], text: l } : { file: '', line: 0, code: '', text: l };
@@ -31,10 +33,12 @@ function runTsc() {
 // line number → the TS code its `// error TSxxxx` marker expects.
 function markers() {
   const expected = new Map();
-  readFileSync(`${root}${errorsFile}`, 'utf8').split('\n').forEach((text, i) => {
-    const m = /\/\/ error (TS\d+)\s*$/.exec(text);
-    if (m) expected.set(i + 1, m[1]);
-  });
+  readFileSync(`${root}${errorsFile}`, 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      const m = /\/\/ error (TS\d+)\s*$/.exec(text);
+      if (m) expected.set(i + 1, m[1]);
+    });
   return expected;
 }
 
@@ -50,7 +54,10 @@ test('tsc ran to completion and reported the deliberate errors', () => {
 
 test('the consumer and the declarations type-check with no error', () => {
   const elsewhere = result.diagnostics.filter((d) => d.file !== errorsFile);
-  assert.deepEqual(elsewhere.map((d) => d.text), []);
+  assert.deepEqual(
+    elsewhere.map((d) => d.text),
+    [],
+  );
 });
 
 test('each misuse in errors.ts is rejected with its marked error, and nothing else is', () => {

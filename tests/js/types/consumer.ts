@@ -31,7 +31,7 @@ bn.eval().train(false);
 const training: boolean = bn.training;
 bn.weight = new Float32Array(4);
 const weight: Float32Array | null = bn.weight;
-if (bn.weight) bn.weight[0] = 2;  // lands: the module's own array
+if (bn.weight) bn.weight[0] = 2; // lands: the module's own array
 bn.runningMean?.fill(0);
 const state: StateDict = bn.stateDict();
 bn.loadStateDict(state);
@@ -108,7 +108,7 @@ const defaults: TrainerSettings = sn.Trainer.defaults;
 const defaultWidths: readonly number[] = defaults.hidden;
 {
   using trainer: Trainer = new sn.Trainer(config);
-  const twin = new sn.Trainer({ ...trainer.config, batchNorm: false });  // a full config is a config
+  const twin = new sn.Trainer({ ...trainer.config, batchNorm: false }); // a full config is a config
   const empty = new sn.Trainer();
   const m: TrainStepMetrics = trainer.trainSteps(100);
   const stepped: number = trainer.trainSteps().step;
