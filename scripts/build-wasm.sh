@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # Emscripten's JS optimizer needs Debian's acorn (TOOLCHAIN.md).
 export NODE_PATH=/usr/share/nodejs
-command -v emcmake >/dev/null || { echo "build-wasm.sh: emcmake not found: run scripts/install-deps.sh" >&2; exit 1; }
+command -v emcmake >/dev/null || { echo "build-wasm.sh: emcmake not found: run bash scripts/install-deps.sh start" >&2; exit 1; }
 
 configs=("${@:-simd scalar}")
 for config in ${configs[*]}; do

@@ -1,52 +1,86 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian 12 machine lacks to build and test simdnorm.
-# Idempotent: it asks dpkg first and only calls apt-get for what is missing.
-# Usage: scripts/install-deps.sh [--arm]   (--arm adds the aarch64 cross toolchain + qemu)
+# Installs the Debian packages that a command needs, and nothing else. Idempotent: it asks dpkg
+# first and calls apt-get only for what is missing, after printing each package and why.
+# Usage: scripts/install-deps.sh NEED...   where each NEED is
+#   start       `npm start`: build the wasm module the page runs
+#   bench       `npm run bench`: native and Node benchmark suites
+#   fixtures    PyTorch, to regenerate tests/fixtures with tests/pytorch/make_fixtures.py
+#   STAGE       a stage of `npm test` (scripts/test-STAGE.sh): native, bench-smoke, isa-cpus,
+#               sanitizers, fuzz, wasm, js, browser, lint, arm
+# Only the arm stage changes the system's configuration: it adds arm64 to dpkg's architectures,
+# for GoogleTest and Google Benchmark built for aarch64 (amd64 packages stay as they are).
 set -euo pipefail
 
-packages=(
-  cmake g++ clang libgtest-dev libbenchmark-dev    # native build and tests
-  libxsimd-dev xtl-dev                             # SIMD kernels (xsimd 8.1 links xtl)
-  libclang-rt-14-dev                               # ASan/UBSan/libFuzzer runtimes for clang-14
-  emscripten wabt                                  # wasm build, wasm2wat for the SIMD check
-  chromium                                         # browser tests (driven by playwright-core)
-  python3-torch python3-numpy                      # PyTorch reference for fixtures
-  libdnnl-dev                                      # oneDNN, the native benchmark peer
-  g++-aarch64-linux-gnu qemu-user                  # ARM cross build, run under emulation
-)
+declare -A reasons=()
+packages=()
+multiarch_arm64=false
 
+want() {  # reason package...
+  local reason=$1 p
+  shift
+  for p in "$@"; do
+    [[ -v "reasons[$p]" ]] || { packages+=("$p"); reasons[$p]=""; }
+    [[ "; ${reasons[$p]}; " == *"; $reason; "* ]] || reasons[$p]+="${reasons[$p]:+; }$reason"
+  done
+}
+
+wasm_build() {
+  want "build the wasm module" cmake make emscripten libxsimd-dev xtl-dev
+}
+native_build() {
+  want "build the native library, its tests and benchmarks" \
+    cmake ninja-build g++ libxsimd-dev xtl-dev libgtest-dev libbenchmark-dev
+}
+
+[ $# -gt 0 ] || { echo "install-deps: usage: $0 NEED... (start, bench, fixtures or a test stage)" >&2; exit 1; }
+for need in "$@"; do
+  case $need in
+    start | js) wasm_build ;;
+    wasm) wasm_build; want "wasm2wat proves the kernels are SIMD128 code" wabt ;;
+    browser) wasm_build; want "the browser tests' Chromium, driven by playwright-core" chromium ;;
+    native) native_build ;;
+    bench-smoke | bench) native_build; wasm_build; want "oneDNN, the native benchmarks' peer" libdnnl-dev ;;
+    isa-cpus) native_build; want "qemu-x86_64 runs the suite on older x86 CPU models" qemu-user ;;
+    sanitizers | fuzz) native_build; want "ASan, UBSan and libFuzzer builds with clang 14" clang-14 libclang-rt-14-dev ;;
+    arm)
+      want "cross-build for aarch64 and run it under qemu-aarch64" \
+        cmake ninja-build libxsimd-dev xtl-dev g++-aarch64-linux-gnu qemu-user file
+      want "GoogleTest and Google Benchmark built for aarch64" libgtest-dev:arm64 libbenchmark-dev:arm64
+      multiarch_arm64=true ;;
+    lint) ;;
+    fixtures) want "PyTorch, the reference that writes tests/fixtures" python3-torch python3-numpy ;;
+    *) echo "install-deps: unknown need '$need' (start, bench, fixtures or a test stage; a new stage lists its packages here)" >&2; exit 1 ;;
+  esac
+done
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
+add_arch=false
+if $multiarch_arm64 && ! dpkg --print-foreign-architectures | grep -qx arm64; then add_arch=true; fi
 
-arm_missing=()
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then arm_missing=(arch); fi
-for p in libgtest-dev:arm64 libbenchmark-dev:arm64; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || arm_missing+=("$p")
-done
-
-if [ ${#missing[@]} -eq 0 ] && [ ${#arm_missing[@]} -eq 0 ]; then
-  echo "install-deps: all system packages present"
+if [ ${#missing[@]} -eq 0 ] && ! $add_arch; then
+  echo "install-deps: for $*: ${packages[*]:-no Debian packages needed}${packages[*]:+ present}"
   exit 0
 fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null; then SUDO=sudo; else
-    echo "install-deps: missing packages: ${missing[*]} ${arm_missing[*]}" >&2
+    echo "install-deps: for $*, missing Debian packages: ${missing[*]}" >&2
     echo "install-deps: not root and no sudo; install them with apt-get as root, then rerun." >&2
     exit 1
   fi
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-if [ ${#arm_missing[@]} -gt 0 ]; then
-  # arm64 multiarch gives GoogleTest/Benchmark built for aarch64 (cross build under qemu).
+if $add_arch; then
+  echo "install-deps: the arm stage needs aarch64 builds of GoogleTest and Google Benchmark:" \
+    "running 'dpkg --add-architecture arm64' (only that stage needs it; amd64 packages are unchanged)"
   $SUDO dpkg --add-architecture arm64
-  missing+=(libgtest-dev:arm64 libbenchmark-dev:arm64)
 fi
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: for $*, installing ${#missing[@]} Debian packages with apt-get:"
+for p in "${missing[@]}"; do echo "  $p: ${reasons[$p]}"; done
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] || $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# `npm test`: installs what is missing, builds native and wasm, runs every suite.
+# `npm test`: installs what the chosen stages need, builds native and wasm, runs every suite.
 # Each stage is a script in scripts/test-*.sh; this file only orders them and sums up.
-# SIMDNORM_TEST_STAGES="native wasm" runs a subset (default: all).
+# SIMDNORM_TEST_STAGES="native wasm" runs a subset (default: all) and installs only its needs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh || exit 1
-bash scripts/install-npm.sh || exit 1
+stages=(${SIMDNORM_TEST_STAGES:-lint native bench-smoke isa-cpus sanitizers fuzz wasm js browser arm})
+node scripts/check-node.cjs test || exit 1
+bash scripts/install-deps.sh "${stages[@]}" || exit 1
+bash scripts/install-npm.sh dev page || exit 1
 
-stages=(${SIMDNORM_TEST_STAGES:-native bench-smoke isa-cpus sanitizers fuzz wasm js browser arm})
 passed=0 failed=0 failures=()
 for stage in "${stages[@]}"; do
   script=scripts/test-$stage.sh

@@ -1,6 +1,6 @@
 // uPlot charts used by the experiments: line charts over steps, and percentile-band charts.
 // Each chart follows its container's width (ResizeObserver) and takes columnar data arrays.
-import uPlot from '/node_modules/uplot/dist/uPlot.esm.js';
+import uPlot from './node_modules/uplot/dist/uPlot.esm.js';
 
 export const twinColors = { bn: '#2563eb', plain: '#dc2626' };
 
