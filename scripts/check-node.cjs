@@ -56,9 +56,12 @@ function installedPackages() {
   var out = [];
   fs.readdirSync(dir).forEach(function (name) {
     if (name.charAt(0) === '.') return;
-    var names = name.charAt(0) === '@' ? fs.readdirSync(path.join(dir, name)).map(function (n) {
-          return name + '/' + n;
-        }) : [name];
+    var names =
+      name.charAt(0) === '@'
+        ? fs.readdirSync(path.join(dir, name)).map(function (n) {
+            return name + '/' + n;
+          })
+        : [name];
     names.forEach(function (n) {
       var file = path.join(dir, n, 'package.json');
       if (fs.existsSync(file)) out.push(JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -77,8 +80,17 @@ if (mode === '--installed') {
   });
   bad.forEach(function (p) {
     console.error(
-      'check-node: ' + p.name + '@' + p.version + ' needs Node ' + p.engines.node + ', but ' + needs.test.source +
-        ' allows ' + range + ': narrow "devEngines" to what every development tool accepts',
+      'check-node: ' +
+        p.name +
+        '@' +
+        p.version +
+        ' needs Node ' +
+        p.engines.node +
+        ', but ' +
+        needs.test.source +
+        ' allows ' +
+        range +
+        ': narrow "devEngines" to what every development tool accepts',
     );
   });
   if (bad.length) process.exit(1);
@@ -91,9 +103,18 @@ if (mode === '--installed') {
   }
   if (!satisfies(process.version, need.range)) {
     console.error(
-      'simdnorm: ' + need.what + ' needs Node ' + need.range + ' (' + need.source + '); this is Node ' +
-        process.version + ' (' + process.execPath + ').\n' +
-        'Install a newer Node (https://nodejs.org/en/download, or NodeSource\'s Debian packages) and rerun.',
+      'simdnorm: ' +
+        need.what +
+        ' needs Node ' +
+        need.range +
+        ' (' +
+        need.source +
+        '); this is Node ' +
+        process.version +
+        ' (' +
+        process.execPath +
+        ').\n' +
+        "Install a newer Node (https://nodejs.org/en/download, or NodeSource's Debian packages) and rerun.",
     );
     process.exit(1);
   }

@@ -17,11 +17,20 @@ const HELP = `usage: npm run train -- [options]
   --json             print only the final metrics, as one JSON line`;
 
 const FLAGS = {
-  '--dataset': ['dataset', String], '--lr': ['lr', Number], '--optimizer': ['optimizer', String],
-  '--batch': ['batchSize', Number], '--activation': ['activation', String], '--init': ['init', String],
-  '--init-scale': ['initScale', Number], '--bn-momentum': ['bnMomentum', Number],
-  '--points': ['points', Number], '--classes': ['classes', Number], '--noise': ['labelNoise', Number],
-  '--test-fraction': ['testFraction', Number], '--seed': ['seed', Number], '--data-seed': ['dataSeed', Number],
+  '--dataset': ['dataset', String],
+  '--lr': ['lr', Number],
+  '--optimizer': ['optimizer', String],
+  '--batch': ['batchSize', Number],
+  '--activation': ['activation', String],
+  '--init': ['init', String],
+  '--init-scale': ['initScale', Number],
+  '--bn-momentum': ['bnMomentum', Number],
+  '--points': ['points', Number],
+  '--classes': ['classes', Number],
+  '--noise': ['labelNoise', Number],
+  '--test-fraction': ['testFraction', Number],
+  '--seed': ['seed', Number],
+  '--data-seed': ['dataSeed', Number],
   '--hidden': ['hidden', (v) => v.split(',').map(Number)],
 };
 
@@ -30,14 +39,32 @@ function parse(argv) {
   const run = { steps: 2000, every: 200, json: false, simd: undefined };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    if (flag === '--help' || flag === '-h') { console.log(HELP); process.exit(0); }
-    if (flag === '--bn') { config.batchNorm = true; continue; }
-    if (flag === '--no-bn') { config.batchNorm = false; continue; }
-    if (flag === '--json') { run.json = true; continue; }
-    if (flag === '--scalar') { run.simd = false; continue; }
+    if (flag === '--help' || flag === '-h') {
+      console.log(HELP);
+      process.exit(0);
+    }
+    if (flag === '--bn') {
+      config.batchNorm = true;
+      continue;
+    }
+    if (flag === '--no-bn') {
+      config.batchNorm = false;
+      continue;
+    }
+    if (flag === '--json') {
+      run.json = true;
+      continue;
+    }
+    if (flag === '--scalar') {
+      run.simd = false;
+      continue;
+    }
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag}: expected a value`);
-    if (flag === '--steps' || flag === '--every') { run[flag.slice(2)] = Number(value); continue; }
+    if (flag === '--steps' || flag === '--every') {
+      run[flag.slice(2)] = Number(value);
+      continue;
+    }
     const spec = FLAGS[flag];
     if (!spec) throw new Error(`unknown option ${flag} (see --help)`);
     config[spec[0]] = spec[1](value);
@@ -55,9 +82,11 @@ async function main() {
   const c = t.config;
   const hasTest = c.testFraction > 0;
   if (!run.json)
-    console.log(`${c.dataset}, ${c.points} points, hidden [${c.hidden}], ${c.activation}, ` +
-      `${c.batchNorm ? 'BatchNorm' : 'no BatchNorm'}, ${c.optimizer} lr ${c.lr}, batch ${c.batchSize}, ` +
-      `seed ${c.seed} — ${sn.isa}`);
+    console.log(
+      `${c.dataset}, ${c.points} points, hidden [${c.hidden}], ${c.activation}, ` +
+        `${c.batchNorm ? 'BatchNorm' : 'no BatchNorm'}, ${c.optimizer} lr ${c.lr}, batch ${c.batchSize}, ` +
+        `seed ${c.seed} — ${sn.isa}`,
+    );
   const start = performance.now();
   let m;
   for (let done = 0; done < run.steps;) {
@@ -66,10 +95,12 @@ async function main() {
     done += k;
     if (!run.json) {
       const test = hasTest && !m.diverged ? t.evaluate({ split: 'test' }) : null;
-      console.log(`step ${String(m.step).padStart(6)}  batch loss ${m.loss.toFixed(4)}  ` +
-        `batch acc ${m.accuracy.toFixed(3)}` +
-        (test ? `  test loss ${test.loss.toFixed(4)}  test acc ${test.accuracy.toFixed(3)}` : '') +
-        (m.diverged ? '  DIVERGED' : ''));
+      console.log(
+        `step ${String(m.step).padStart(6)}  batch loss ${m.loss.toFixed(4)}  ` +
+          `batch acc ${m.accuracy.toFixed(3)}` +
+          (test ? `  test loss ${test.loss.toFixed(4)}  test acc ${test.accuracy.toFixed(3)}` : '') +
+          (m.diverged ? '  DIVERGED' : ''),
+      );
     }
     if (m.diverged) break;
   }
@@ -77,15 +108,23 @@ async function main() {
   const train = t.evaluate({ split: 'train' });
   const test = hasTest ? t.evaluate({ split: 'test' }) : null;
   const result = {
-    isa: sn.isa, steps: m.step, diverged: m.diverged, trainLoss: train.loss, trainAccuracy: train.accuracy,
-    testLoss: test?.loss ?? null, testAccuracy: test?.accuracy ?? null,
-    stepsPerSecond: Math.round(m.step / seconds), config: c,
+    isa: sn.isa,
+    steps: m.step,
+    diverged: m.diverged,
+    trainLoss: train.loss,
+    trainAccuracy: train.accuracy,
+    testLoss: test?.loss ?? null,
+    testAccuracy: test?.accuracy ?? null,
+    stepsPerSecond: Math.round(m.step / seconds),
+    config: c,
   };
   if (run.json) console.log(JSON.stringify(result));
   else
-    console.log(`final (eval mode): train loss ${train.loss.toFixed(4)} acc ${train.accuracy.toFixed(3)}` +
-      (test ? ` | test loss ${test.loss.toFixed(4)} acc ${test.accuracy.toFixed(3)}` : '') +
-      ` | ${result.stepsPerSecond} steps/s${m.diverged ? ' | DIVERGED' : ''}`);
+    console.log(
+      `final (eval mode): train loss ${train.loss.toFixed(4)} acc ${train.accuracy.toFixed(3)}` +
+        (test ? ` | test loss ${test.loss.toFixed(4)} acc ${test.accuracy.toFixed(3)}` : '') +
+        ` | ${result.stepsPerSecond} steps/s${m.diverged ? ' | DIVERGED' : ''}`,
+    );
   t.dispose();
 }
 

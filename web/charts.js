@@ -11,9 +11,7 @@ function fitWidth(el, plot, height) {
 
 // series: [{ label, stroke, dash?, points?, scale? }]; data: [xs, ...ys]. Series with
 // scale: 'y2' use a second y axis on the right, labelled y2Label.
-export function lineChart(el, {
-  series, height = 180, y, x = {}, yLabel, xLabel = 'step', legend = true, y2Label,
-}) {
+export function lineChart(el, { series, height = 180, y, x = {}, yLabel, xLabel = 'step', legend = true, y2Label }) {
   const axisFont = { font: '11px system-ui', labelFont: '11px system-ui', labelSize: 16 };
   const opts = {
     width: el.clientWidth || 400,
@@ -24,9 +22,7 @@ export function lineChart(el, {
     axes: [
       { label: xLabel, size: 32, ...axisFont },
       { label: yLabel, size: 52, ...axisFont },
-      ...(y2Label
-        ? [{ scale: 'y2', side: 1, label: y2Label, size: 52, grid: { show: false }, ...axisFont }]
-        : []),
+      ...(y2Label ? [{ scale: 'y2', side: 1, label: y2Label, size: 52, grid: { show: false }, ...axisFont }] : []),
     ],
     series: [
       {},
@@ -63,7 +59,9 @@ export function bandChart(el, { color, height = 120, title }) {
     series: [
       {},
       ...[fill(0.35), fill(0.6), color, fill(0.6), fill(0.35)].map((stroke, i) => ({
-        stroke, width: i === 2 ? 1.6 : 1, points: { show: false },
+        stroke,
+        width: i === 2 ? 1.6 : 1,
+        points: { show: false },
       })),
     ],
     bands: [

@@ -47,7 +47,9 @@ export function buildControls(form, onChange) {
     for (const v of fields[key][1].values) el.append(option(v, spec.names?.[v]));
     el.addEventListener('change', () => onChange(key, el.value));
     form.append(row(spec.label, el));
-    setters.push((s) => { el.value = s[key]; });
+    setters.push((s) => {
+      el.value = s[key];
+    });
   }
   for (const [key, spec] of Object.entries(lists)) {
     const el = document.createElement('select');
@@ -65,7 +67,9 @@ export function buildControls(form, onChange) {
     const el = document.createElement('input');
     Object.assign(el, { type: 'range', name: key, min: spec.min, max: spec.max, step: 0.1 });
     const out = document.createElement('output');
-    el.addEventListener('input', () => { out.textContent = fromLog(Number(el.value)); });
+    el.addEventListener('input', () => {
+      out.textContent = fromLog(Number(el.value));
+    });
     el.addEventListener('change', () => onChange(key, fromLog(Number(el.value))));
     form.append(row(spec.label, el, out));
     setters.push((s) => {
@@ -80,7 +84,9 @@ export function buildControls(form, onChange) {
     if (v !== undefined) onChange('seed', v);
   });
   form.append(row('Seed', seed));
-  setters.push((s) => { seed.value = String(s.seed); });
+  setters.push((s) => {
+    seed.value = String(s.seed);
+  });
   form.addEventListener('submit', (e) => e.preventDefault());
   return { set: (state) => setters.forEach((f) => f(state)) };
 }

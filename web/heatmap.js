@@ -29,7 +29,10 @@ export function drawBoundary(canvas, { probs, gridW, gridH, classes, extent }, p
   const { ctx, w, h } = prepare(canvas);
   const image = new ImageData(gridW, gridH);
   for (let i = 0; i < gridW * gridH; i++) {
-    let r = 0, g = 0, b = 0, top = 0;
+    let r = 0,
+      g = 0,
+      b = 0,
+      top = 0;
     for (let c = 0; c < classes; c++) {
       const p = probs[i * classes + c];
       const col = classColors[c % classColors.length];
@@ -86,7 +89,12 @@ export function drawProbe(canvas, extent, probe) {
 
 // Accuracy in [0, 1] → a perceptually ordered color (light yellow → dark blue, viridis-like).
 const ramp = [
-  [253, 231, 37], [122, 209, 81], [34, 168, 132], [42, 120, 142], [65, 68, 135], [68, 1, 84],
+  [253, 231, 37],
+  [122, 209, 81],
+  [34, 168, 132],
+  [42, 120, 142],
+  [65, 68, 135],
+  [68, 1, 84],
 ];
 export function accuracyColor(a) {
   const t = Math.min(1, Math.max(0, 1 - a)) * (ramp.length - 1);
@@ -101,7 +109,10 @@ export function accuracyColor(a) {
 export function drawSweep(canvas, { cells, lrs, scales, title }) {
   const { ctx, w, h } = prepare(canvas);
   ctx.clearRect(0, 0, w, h);
-  const left = 44, bottom = 34, top = 20, right = 4;
+  const left = 44,
+    bottom = 34,
+    top = 20,
+    right = 4;
   const cw = (w - left - right) / lrs.length;
   const ch = (h - top - bottom) / scales.length;
   ctx.font = '600 12px system-ui, sans-serif';
@@ -112,7 +123,8 @@ export function drawSweep(canvas, { cells, lrs, scales, title }) {
   for (let r = 0; r < scales.length; r++) {
     for (let c = 0; c < lrs.length; c++) {
       const a = cells[r][c];
-      const x = left + c * cw, y = top + (scales.length - 1 - r) * ch;
+      const x = left + c * cw,
+        y = top + (scales.length - 1 - r) * ch;
       ctx.fillStyle = Number.isNaN(a) ? '#eee' : accuracyColor(a);
       ctx.fillRect(x + 1, y + 1, cw - 2, ch - 2);
       if (!Number.isNaN(a) && cw > 26) {

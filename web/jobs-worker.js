@@ -34,8 +34,17 @@ async function sweep(id, state) {
         const config = trainerConfig(state, { batchNorm, lr: lrs[col], initScale: scales[row] });
         const r = trainOnce(sn, config, state.sweepSteps);
         done++;
-        postMessage({ type: 'sweep-cell', id, row, col, variant: batchNorm ? 'bn' : 'plain',
-          accuracy: r.test, diverged: r.diverged, done, total });
+        postMessage({
+          type: 'sweep-cell',
+          id,
+          row,
+          col,
+          variant: batchNorm ? 'bn' : 'plain',
+          accuracy: r.test,
+          diverged: r.diverged,
+          done,
+          total,
+        });
         await yieldToEvents();
         if (id !== jobId) return;
       }
@@ -70,10 +79,13 @@ const BLOCK = 200; // steps: ~5 ms, so the 0.1 ms timer resolution of workers is
 async function bench(id, state) {
   for (const kernels of ['simd', 'scalar']) {
     const sn = await loadSimdnorm(kernels);
-    const twins = { plain: new sn.Trainer(trainerConfig(state, { batchNorm: false })),
-      bn: new sn.Trainer(trainerConfig(state, { batchNorm: true })) };
+    const twins = {
+      plain: new sn.Trainer(trainerConfig(state, { batchNorm: false })),
+      bn: new sn.Trainer(trainerConfig(state, { batchNorm: true })),
+    };
     const blocks = { plain: [], bn: [] };
-    let total = 0, diverged = false;
+    let total = 0,
+      diverged = false;
     try {
       const start = performance.now();
       while (performance.now() - start < WARMUP_MS) {
@@ -108,5 +120,6 @@ onmessage = ({ data }) => {
   jobId = data.id ?? jobId + 1;
   if (data.type === 'cancel') return;
   jobs[data.type](jobId, data.state).catch((e) =>
-    postMessage({ type: 'error', id: data.id, message: e?.message ?? String(e) }));
+    postMessage({ type: 'error', id: data.id, message: e?.message ?? String(e) }),
+  );
 };

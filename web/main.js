@@ -41,8 +41,9 @@ gap.show(state);
 
 // Pace while playing: slow enough to watch by default; 0 means as fast as the CPU allows.
 const paces = [30, 100, 300, 1000, 3000, 0];
-$('speed').replaceChildren(...[...new Set([...paces, state.speed])].map((v) =>
-  new Option(v === 0 ? 'max' : `${v} steps/s`, String(v))));
+$('speed').replaceChildren(
+  ...[...new Set([...paces, state.speed])].map((v) => new Option(v === 0 ? 'max' : `${v} steps/s`, String(v))),
+);
 $('speed').value = String(state.speed);
 $('speed').addEventListener('change', () => change('speed', Number($('speed').value)));
 const sendPace = () =>
@@ -112,7 +113,10 @@ trainer.onmessage = ({ data: m }) => {
 
 // A worker that fails to load (e.g. the wasm build is missing) reports here, not via onmessage.
 for (const [name, w] of [
-  ['trainer', trainer], ['sweep', sweepWorker], ['batch-size', gapWorker], ['speed', benchWorker],
+  ['trainer', trainer],
+  ['sweep', sweepWorker],
+  ['batch-size', gapWorker],
+  ['speed', benchWorker],
 ]) {
   w.addEventListener('error', (e) => {
     $('status').textContent = `The ${name} worker failed: ${e.message ?? 'could not load'}`;
@@ -137,7 +141,9 @@ $('copy-link').addEventListener('click', async () => {
     // Clipboard access can be refused (insecure context, permissions): the URL bar has it too.
     $('copy-link').textContent = 'Link is in the address bar';
   }
-  setTimeout(() => { $('copy-link').textContent = 'Copy link'; }, 1500);
+  setTimeout(() => {
+    $('copy-link').textContent = 'Copy link';
+  }, 1500);
 });
 
 reset();

@@ -6,11 +6,14 @@ const loaded = new Map();
 
 export async function loadSimdnorm(kernels) {
   if (!loaded.has(kernels)) {
-    loaded.set(kernels, init({ simd: kernels === 'simd' }).then((sn) => ({
-      Trainer: sn.Trainer,
-      isa: sn.isa,
+    loaded.set(
       kernels,
-    })));
+      init({ simd: kernels === 'simd' }).then((sn) => ({
+        Trainer: sn.Trainer,
+        isa: sn.isa,
+        kernels,
+      })),
+    );
   }
   return loaded.get(kernels);
 }

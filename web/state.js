@@ -68,6 +68,15 @@ export function toQuery(state) {
 
 // The subset of the state that defines the twin networks; changing any of these needs a reset.
 export const modelKeys = [
-  'dataset', 'depth', 'width', 'activation', 'optimizer', 'lr', 'initScale', 'batch', 'momentum',
-  'seed', 'noise',
+  'dataset',
+  'depth',
+  'width',
+  'activation',
+  'optimizer',
+  'lr',
+  'initScale',
+  'batch',
+  'momentum',
+  'seed',
+  'noise',
 ];

@@ -34,10 +34,11 @@ let lastGrid = 0;
 const channel = new MessageChannel();
 const yieldQueue = [];
 channel.port1.onmessage = () => yieldQueue.shift()();
-const yieldToEvents = () => new Promise((ok) => {
-  yieldQueue.push(ok);
-  channel.port2.postMessage(0);
-});
+const yieldToEvents = () =>
+  new Promise((ok) => {
+    yieldQueue.push(ok);
+    channel.port2.postMessage(0);
+  });
 
 function fail(e) {
   playing = false;
@@ -116,7 +117,10 @@ function report() {
       batch,
       probe: { ...probe, bn: predictBoth(bn, probe) },
       runningStats: bn.runningStats().map((l) => ({
-        mean0: l.mean[0], var0: l.var[0], trueMean0: l.trueMean[0], trueVar0: l.trueVar[0],
+        mean0: l.mean[0],
+        var0: l.var[0],
+        trueMean0: l.trueMean[0],
+        trueVar0: l.trueVar[0],
         meanErr: meanAbsDiff(l.mean, l.trueMean) / rms(l.trueMean, l.trueVar),
         varErr: meanAbsDiff(l.var, l.trueVar) / mean(l.trueVar),
         batches: l.batches,

@@ -2,8 +2,10 @@
 // `batchNorm`: the trainer then gives them the same initial dense weights and the same
 // mini-batches (separate random streams derived from `seed`), so any difference is BN's doing.
 
-export function trainerConfig(state, { batchNorm, lr = state.lr, initScale = state.initScale,
-  batchSize = state.batch, labelNoise = state.noise } = {}) {
+export function trainerConfig(
+  state,
+  { batchNorm, lr = state.lr, initScale = state.initScale, batchSize = state.batch, labelNoise = state.noise } = {},
+) {
   return {
     dataset: state.dataset,
     dataSeed: state.seed,
@@ -24,8 +26,7 @@ export function trainerConfig(state, { batchNorm, lr = state.lr, initScale = sta
 export function sweepAxes(state) {
   const [lo, hi] = state.optimizer === 'adam' ? [1e-4, 1] : [1e-3, 10];
   const n = state.sweep;
-  const logspace = (a, b) =>
-    Array.from({ length: n }, (_, i) => +(a * (b / a) ** (i / (n - 1))).toPrecision(2));
+  const logspace = (a, b) => Array.from({ length: n }, (_, i) => +(a * (b / a) ** (i / (n - 1))).toPrecision(2));
   return { lrs: logspace(lo, hi), scales: logspace(0.1, 10) };
 }
 

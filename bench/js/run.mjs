@@ -50,7 +50,8 @@ const loadStart = os.loadavg();
 for (const shape of SHAPES.filter((s) => shapeIds.includes(s.id))) {
   const base = makeInputs(shape);
   let reference = null;
-  for (const make of [...PEERS].reverse()) { // plain JS first: the reference output
+  for (const make of [...PEERS].reverse()) {
+    // plain JS first: the reference output
     const inp = structuredClone(base);
     const peer = await make(shape, inp);
     if (!peer) continue;
@@ -63,9 +64,20 @@ for (const shape of SHAPES.filter((s) => shapeIds.includes(s.id))) {
       const [op, mode] = key.split(' ');
       await peer.setup();
       const ms = peer.async ? await timeCallsAsync(fn, timing) : timeCalls(fn, timing);
-      results.push({ shape: shape.id, layout: shape.layout, numel: numelOf(shape), peer: peer.name, op, mode, ms, maxDiff });
+      results.push({
+        shape: shape.id,
+        layout: shape.layout,
+        numel: numelOf(shape),
+        peer: peer.name,
+        op,
+        mode,
+        ms,
+        maxDiff,
+      });
       const sorted = [...ms].sort((a, b) => a - b);
-      console.log(`${shape.id} ${op.padEnd(9)} ${mode.padEnd(8)} ${peer.name.padEnd(22)} ${sorted[sorted.length >> 1].toFixed(4)} ms`);
+      console.log(
+        `${shape.id} ${op.padEnd(9)} ${mode.padEnd(8)} ${peer.name.padEnd(22)} ${sorted[sorted.length >> 1].toFixed(4)} ms`,
+      );
     }
     await peer.dispose();
   }

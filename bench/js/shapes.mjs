@@ -16,14 +16,15 @@ export const numelOf = (shape) => shape.dims.reduce((a, b) => a * b, 1);
 export function fixedRandom(length, seed, mean = 0, std = 1) {
   const out = new Float32Array(length);
   let s = seed >>> 0;
-  const u = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const u = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   for (let i = 0; i < length; ++i) out[i] = mean + std * (u() + u() + u() - 1.5) * 2;
   return out;
 }
 
 // Inputs shared by every peer for one shape.
 export function makeInputs(shape) {
-  const n = numelOf(shape), c = channelsOf(shape);
+  const n = numelOf(shape),
+    c = channelsOf(shape);
   return {
     x: fixedRandom(n, 1, 0.5, 2),
     dy: fixedRandom(n, 2),

@@ -17,8 +17,17 @@ import { performance } from 'node:perf_hooks';
 import init from '../../wasm/index.js';
 
 export const TRAINING_CONFIG = Object.freeze({
-  dataset: 'spiral', hidden: [32, 32], activation: 'relu', batchNorm: true, bnMomentum: 0.1,
-  bnEps: 1e-5, optimizer: 'sgd', lr: 0.1, batchSize: 32, seed: 1, dataSeed: 1,
+  dataset: 'spiral',
+  hidden: [32, 32],
+  activation: 'relu',
+  batchNorm: true,
+  bnMomentum: 0.1,
+  bnEps: 1e-5,
+  optimizer: 'sgd',
+  lr: 0.1,
+  batchSize: 32,
+  seed: 1,
+  dataSeed: 1,
 });
 
 // Repetitions of `chunk` steps, each lasting at least minMs: steps per second of each repetition.
@@ -41,9 +50,20 @@ async function simdnormTrainer(simd, timing) {
   const sn = await init({ simd });
   const t = new sn.Trainer(TRAINING_CONFIG);
   let last = null;
-  const rates = await stepsPerSecond((k) => { last = t.trainSteps(k); }, timing.simdnormChunk, timing);
-  const result = { peer: `simdnorm ${sn.isa}`, stepsPerSecond: rates, steps: t.step, lossLast: last.loss,
-    testAccuracy: t.evaluate().accuracy };
+  const rates = await stepsPerSecond(
+    (k) => {
+      last = t.trainSteps(k);
+    },
+    timing.simdnormChunk,
+    timing,
+  );
+  const result = {
+    peer: `simdnorm ${sn.isa}`,
+    stepsPerSecond: rates,
+    steps: t.step,
+    lossLast: last.loss,
+    testAccuracy: t.evaluate().accuracy,
+  };
   t.dispose();
   return result;
 }
@@ -64,25 +84,40 @@ async function tfjsTrainer(backend, data, timing) {
   const { hidden, lr, batchSize, bnMomentum, bnEps } = TRAINING_CONFIG;
   const model = tf.sequential();
   hidden.forEach((units, i) => {
-    model.add(tf.layers.dense({ units, kernelInitializer: tf.initializers.heNormal({ seed: i + 1 }),
-      ...(i === 0 ? { inputShape: [2] } : {}) }));
+    model.add(
+      tf.layers.dense({
+        units,
+        kernelInitializer: tf.initializers.heNormal({ seed: i + 1 }),
+        ...(i === 0 ? { inputShape: [2] } : {}),
+      }),
+    );
     model.add(tf.layers.batchNormalization({ momentum: 1 - bnMomentum, epsilon: bnEps }));
     model.add(tf.layers.activation({ activation: 'relu' }));
   });
-  model.add(tf.layers.dense({ units: data.classes, activation: 'softmax',
-    kernelInitializer: tf.initializers.heNormal({ seed: 99 }) }));
+  model.add(
+    tf.layers.dense({
+      units: data.classes,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.heNormal({ seed: 99 }),
+    }),
+  );
   model.compile({ optimizer: tf.train.sgd(lr), loss: 'categoricalCrossentropy' });
 
   const n = data.train.labels.length;
   const xAll = tf.tensor2d(data.train.x, [n, 2]);
   const yAll = tf.oneHot(tf.tensor1d(data.train.labels, 'int32'), data.classes).toFloat();
   // The sampler: a seeded shuffle per epoch, full batches without replacement.
-  let seed = 7, order = [], pos = n;
-  const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296);
+  let seed = 7,
+    order = [],
+    pos = n;
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
   const nextBatch = () => {
     if (pos + batchSize > n) {
       order = Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; --i) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+      for (let i = n - 1; i > 0; --i) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
       pos = 0;
     }
     const idx = Int32Array.from(order.slice(pos, pos + batchSize));
@@ -99,11 +134,20 @@ async function tfjsTrainer(backend, data, timing) {
     tf.dispose([xb, yb]);
   };
   let steps = 0;
-  const rates = await stepsPerSecond(async (k) => { for (let i = 0; i < k; ++i) await step(); steps += k; },
-    timing.tfjsChunk, timing);
+  const rates = await stepsPerSecond(
+    async (k) => {
+      for (let i = 0; i < k; ++i) await step();
+      steps += k;
+    },
+    timing.tfjsChunk,
+    timing,
+  );
   const tn = data.test.labels.length;
   const testAccuracy = tf.tidy(() => {
-    const predicted = model.predict(tf.tensor2d(data.test.x, [tn, 2])).argMax(1).dataSync();
+    const predicted = model
+      .predict(tf.tensor2d(data.test.x, [tn, 2]))
+      .argMax(1)
+      .dataSync();
     return predicted.reduce((a, p, i) => a + (p === data.test.labels[i] ? 1 : 0), 0) / tn;
   });
   tf.dispose([xAll, yAll]);
@@ -118,12 +162,18 @@ export async function runTraining({ quick = false, log = console.log } = {}) {
     : { repetitions: 5, minMs: 400, simdnormChunk: 200, tfjsChunk: 10 };
   const data = await spiralData();
   const results = [];
-  for (const run of [() => simdnormTrainer(true, timing), () => simdnormTrainer(false, timing),
-    () => tfjsTrainer('wasm', data, timing), () => tfjsTrainer('cpu', data, timing)]) {
+  for (const run of [
+    () => simdnormTrainer(true, timing),
+    () => simdnormTrainer(false, timing),
+    () => tfjsTrainer('wasm', data, timing),
+    () => tfjsTrainer('cpu', data, timing),
+  ]) {
     const r = await run();
     const sorted = [...r.stepsPerSecond].sort((a, b) => a - b);
-    log(`training ${r.peer.padEnd(26)} ${sorted[sorted.length >> 1].toFixed(0).padStart(7)} steps/s ` +
-      `(${r.steps} steps, last loss ${r.lossLast.toFixed(3)}, test accuracy ${r.testAccuracy.toFixed(2)})`);
+    log(
+      `training ${r.peer.padEnd(26)} ${sorted[sorted.length >> 1].toFixed(0).padStart(7)} steps/s ` +
+        `(${r.steps} steps, last loss ${r.lossLast.toFixed(3)}, test accuracy ${r.testAccuracy.toFixed(2)})`,
+    );
     results.push({ ...r, config: TRAINING_CONFIG });
   }
   return results;

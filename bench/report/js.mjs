@@ -9,7 +9,8 @@ import { fmt, formatWithSpread, summarize } from './stats.mjs';
 
 const OPS = ['infer', 'train_fwd', 'bwd', 'fwd_bwd'];
 const OP_LABEL = { infer: 'infer', train_fwd: 'train fwd', bwd: 'bwd', fwd_bwd: 'fwd+bwd' };
-const OURS = 'simdnorm wasm-simd128', SCALAR = 'simdnorm wasm-scalar';
+const OURS = 'simdnorm wasm-simd128',
+  SCALAR = 'simdnorm wasm-scalar';
 const PEERS = ['TF.js wasm', 'TF.js cpu', 'onnxruntime-web wasm', 'plain JS'];
 const TARGET = 4; // docs/benchmarks.md: ≥ 4× the best peer on every op × shape
 const TRAINING_TARGET = 20; // docs/benchmarks.md: training steps/s ≥ 20× TF.js layers
@@ -23,7 +24,8 @@ function trainingReport(training) {
     const s = summarize(r.stepsPerSecond);
     return [r.peer, formatWithSpread(s, 3), String(r.steps), fmt(r.lossLast), fmt(r.testAccuracy, 2)];
   });
-  const rate = (prefix) => training.filter((r) => r.peer.startsWith(prefix)).map((r) => ({ r, m: summarize(r.stepsPerSecond).median }));
+  const rate = (prefix) =>
+    training.filter((r) => r.peer.startsWith(prefix)).map((r) => ({ r, m: summarize(r.stepsPerSecond).median }));
   const ours = rate('simdnorm wasm-simd128')[0];
   const best = rate('TF.js').reduce((a, b) => (!a || b.m > a.m ? b : a), null);
   const misses = [];
@@ -46,10 +48,16 @@ function trainingReport(training) {
 }
 
 export function jsReport(json) {
-  const find = (shape, peer, op, mode) => json.results.find((r) => r.shape === shape && r.peer === peer && r.op === op && r.mode === mode);
-  const stat = (...k) => { const r = find(...k); return r ? summarize(r.ms) : null; };
+  const find = (shape, peer, op, mode) =>
+    json.results.find((r) => r.shape === shape && r.peer === peer && r.op === op && r.mode === mode);
+  const stat = (...k) => {
+    const r = find(...k);
+    return r ? summarize(r.ms) : null;
+  };
   const shapes = [...new Set(json.results.map((r) => r.shape))];
-  const rows = [], groups = [], misses = [];
+  const rows = [],
+    groups = [],
+    misses = [];
   for (const shape of shapes) {
     const layout = json.results.find((r) => r.shape === shape).layout;
     for (const op of OPS) {
@@ -72,22 +80,41 @@ export function jsReport(json) {
       ]);
       groups.push({
         label: `${shape} ${OP_LABEL[op]}`,
-        values: [ours.median, resident?.median ?? null, stat(shape, SCALAR, op, 'e2e')?.median ?? null, ...peers.map((x) => x.s?.median ?? null)],
+        values: [
+          ours.median,
+          resident?.median ?? null,
+          stat(shape, SCALAR, op, 'e2e')?.median ?? null,
+          ...peers.map((x) => x.s?.median ?? null),
+        ],
       });
     }
   }
   const train = trainingReport(json.training);
   const c = json.context;
-  const header = ['shape', 'op', 'simdnorm simd128 e2e', 'simd128 resident', 'simdnorm scalar e2e', ...PEERS.map((p) => `${p} e2e`), 'speed-up vs best peer (≥ 4×)'];
+  const header = [
+    'shape',
+    'op',
+    'simdnorm simd128 e2e',
+    'simd128 resident',
+    'simdnorm scalar e2e',
+    ...PEERS.map((p) => `${p} e2e`),
+    'speed-up vs best peer (≥ 4×)',
+  ];
   const md = [
     `Machine: ${c.cpu ?? 'CPU model not recorded'}, ${c.cpus} CPUs, Node ${c.node}; load average ${c.loadavg_start.map((l) => l.toFixed(2)).join(', ')} at start, ${c.loadavg_end.map((l) => l.toFixed(2)).join(', ')} at end.`,
     `Date: ${c.date}. Command: \`node ${c.command}\` (part of \`npm run bench\`).`,
-    'Milliseconds per call, median of the repetitions (min–max for simdnorm). e2e: Float32Array in → Float32Array out (TF.js: upload, op, download, dispose); resident: tensors already in the library\'s memory. ' +
+    "Milliseconds per call, median of the repetitions (min–max for simdnorm). e2e: Float32Array in → Float32Array out (TF.js: upload, op, download, dispose); resident: tensors already in the library's memory. " +
       'All single-threaded. TF.js has no separate backward (autodiff only: fwd+bwd); onnxruntime-web has no BN backward and no NHWC BN; TF.js cpu runs only on S2 and S3 (seconds per call above). "—": not measured or the peer lacks the op. ' +
       '✓/✗: met/missed the targets (≥ 4× the best peer; training ≥ 20× TF.js layers), explained in [docs/benchmarks.md](../../docs/benchmarks.md#targets).',
     '',
-    ...(rows.length ? [markdownTable(header, rows),
-      misses.length ? `Below the 4× target in this run: ${misses.join('; ')}.\n` : 'The 4× target is met on every op × shape in this run.\n'] : []),
+    ...(rows.length
+      ? [
+          markdownTable(header, rows),
+          misses.length
+            ? `Below the 4× target in this run: ${misses.join('; ')}.\n`
+            : 'The 4× target is met on every op × shape in this run.\n',
+        ]
+      : []),
     train.md,
   ].join('\n');
   const svg = barChartSvg({

@@ -10,7 +10,13 @@ import { markdownTable } from './markdown.mjs';
 import { fmt, formatWithSpread, summarize } from './stats.mjs';
 
 const OPS = ['infer', 'train_fwd', 'train_fwd_relu', 'bwd', 'fwd_bwd'];
-const OP_LABEL = { infer: 'infer', train_fwd: 'train fwd', train_fwd_relu: 'train fwd+ReLU', bwd: 'bwd', fwd_bwd: 'fwd+bwd' };
+const OP_LABEL = {
+  infer: 'infer',
+  train_fwd: 'train fwd',
+  train_fwd_relu: 'train fwd+ReLU',
+  bwd: 'bwd',
+  fwd_bwd: 'fwd+bwd',
+};
 // The targets of docs/benchmarks.md: % of copy bandwidth (from each op's minimum traffic) and
 // ≤ 1.0× oneDNN's best layout.
 const PCT_TARGET = { infer: 90, train_fwd: 80, train_fwd_relu: 80, bwd: 70 };
@@ -43,14 +49,26 @@ function stat(runs, name, field = 'times') {
 export function nativeReport(json, { command = '' } = {}) {
   const runs = loadRuns(json);
   const shapes = [...new Set([...runs.keys()].map((n) => n.split('/')[3]))].sort();
-  const layoutOf = (shape) => [...runs.keys()].find((n) => n.startsWith('copy/') && n.endsWith(`/${shape}`))?.split('/')[2];
+  const layoutOf = (shape) =>
+    [...runs.keys()].find((n) => n.startsWith('copy/') && n.endsWith(`/${shape}`))?.split('/')[2];
   const bestIsa = SIMD_ISAS.find((isa) => [...runs.keys()].some((n) => n.split('/')[1] === isa && stat(runs, n)));
-  const rows = [], groups = [], misses = [];
+  const rows = [],
+    groups = [],
+    misses = [];
   for (const shape of shapes) {
     const layout = layoutOf(shape);
     const copy = stat(runs, `copy/memcpy/${layout}/${shape}`);
     const copyGbps = stat(runs, `copy/memcpy/${layout}/${shape}`, 'gbps');
-    rows.push([`**${shape}** ${layout}`, 'copy', copy ? formatWithSpread(copy) : '—', copyGbps ? `${fmt(copyGbps.median)} GB/s` : '', '', '', '', '']);
+    rows.push([
+      `**${shape}** ${layout}`,
+      'copy',
+      copy ? formatWithSpread(copy) : '—',
+      copyGbps ? `${fmt(copyGbps.median)} GB/s` : '',
+      '',
+      '',
+      '',
+      '',
+    ]);
     for (const op of OPS) {
       const ours = stat(runs, `${op}/${bestIsa}/${layout}/${shape}`);
       if (!ours) continue;
@@ -91,9 +109,20 @@ export function nativeReport(json, { command = '' } = {}) {
       });
     }
   }
-  const header = ['shape', 'op', `simdnorm ${bestIsa} µs`, '% of copy', 'oneDNN best µs (layout)', '× oneDNN best', 'oneDNN plain µs', 'other ISAs µs'];
+  const header = [
+    'shape',
+    'op',
+    `simdnorm ${bestIsa} µs`,
+    '% of copy',
+    'oneDNN best µs (layout)',
+    '× oneDNN best',
+    'oneDNN plain µs',
+    'other ISAs µs',
+  ];
   const ctx = json.context ?? {};
-  const caches = (ctx.caches ?? []).map((c) => `L${c.level}${c.type === 'Data' ? 'd' : ''} ${c.size >> 10} KiB`).join(', ');
+  const caches = (ctx.caches ?? [])
+    .map((c) => `L${c.level}${c.type === 'Data' ? 'd' : ''} ${c.size >> 10} KiB`)
+    .join(', ');
   const md = [
     `Machine: ${ctx.cpu_model ?? 'CPU model not recorded'}, ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz${caches ? ` (${caches})` : ''}, host ${ctx.host_name ?? '?'}; load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
     `Date: ${ctx.date ?? ''}. Command: \`${command}\`.`,
@@ -108,7 +137,13 @@ export function nativeReport(json, { command = '' } = {}) {
   const svg = barChartSvg({
     title: `simdnorm native (${bestIsa}) vs oneDNN and memcpy — effective GB/s`,
     unit: 'GB/s from minimum traffic',
-    series: [`simdnorm ${bestIsa}`, 'simdnorm scalar reference', 'oneDNN best layout', 'oneDNN plain layout', 'memcpy (same size)'],
+    series: [
+      `simdnorm ${bestIsa}`,
+      'simdnorm scalar reference',
+      'oneDNN best layout',
+      'oneDNN plain layout',
+      'memcpy (same size)',
+    ],
     groups,
   });
   return { md, svg, misses };

@@ -46,11 +46,15 @@ async function results(root, path) {
 }
 
 test('Vite: a page bundled from the installed package', async () => {
-  await writeFile(join(project.dir, 'index.html'),
-    '<!doctype html><title>vite consumer</title><link rel="icon" href="data:,"><script type="module" src="/main.js"></script>');
+  await writeFile(
+    join(project.dir, 'index.html'),
+    '<!doctype html><title>vite consumer</title><link rel="icon" href="data:,"><script type="module" src="/main.js"></script>',
+  );
   // Plain object config (no import of 'vite'): the consumer project has only simdnorm installed.
-  await writeFile(join(project.dir, 'vite.config.js'),
-    "export default { build: { target: 'es2022' }, optimizeDeps: { exclude: ['simdnorm'] }, logLevel: 'error' };\n");
+  await writeFile(
+    join(project.dir, 'vite.config.js'),
+    "export default { build: { target: 'es2022' }, optimizeDeps: { exclude: ['simdnorm'] }, logLevel: 'error' };\n",
+  );
   execFileSync(join(projectRoot, 'node_modules/.bin/vite'), ['build'], { cwd: project.dir, stdio: 'pipe' });
   const assets = await readdir(join(project.dir, 'dist/assets'));
   assert.equal(assets.filter((f) => f.endsWith('.wasm')).length, 2, `both .wasm files emitted: ${assets}`);
@@ -58,8 +62,11 @@ test('Vite: a page bundled from the installed package', async () => {
 });
 
 test('plain <script type="module"> page with an import map, no bundler', async () => {
-  await writeFile(join(project.dir, 'plain.html'), `<!doctype html><title>plain consumer</title><link rel="icon" href="data:,">
+  await writeFile(
+    join(project.dir, 'plain.html'),
+    `<!doctype html><title>plain consumer</title><link rel="icon" href="data:,">
 <script type="importmap">{ "imports": { "simdnorm": "./node_modules/simdnorm/wasm/index.js" } }</script>
-<script type="module" src="./main.js"></script>`);
+<script type="module" src="./main.js"></script>`,
+  );
   checkConsumerResults(await results(project.dir, '/plain.html'));
 });

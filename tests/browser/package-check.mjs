@@ -9,10 +9,20 @@ export function checkConsumerResults(results, expectedIsas = ['wasm-simd128', 'w
   const g = geometry([2, 3, 4]);
   const x = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i) * 2 + (i % 3));
   const dy = Float32Array.from({ length: 24 }, (_, i) => Math.cos(i * 0.7));
-  const f = forward({ x, g, eps: 1e-5, training: true, runningMean: new Float64Array(3),
-    runningVar: new Float64Array(3).fill(1), momentum: 0.1 });
+  const f = forward({
+    x,
+    g,
+    eps: 1e-5,
+    training: true,
+    runningMean: new Float64Array(3),
+    runningVar: new Float64Array(3).fill(1),
+    momentum: 0.1,
+  });
   const b = backward({ dy, x, g, f, batchStats: true });
-  assert.deepEqual(results.map((r) => r.isa), expectedIsas);
+  assert.deepEqual(
+    results.map((r) => r.isa),
+    expectedIsas,
+  );
   for (const r of results) {
     assert.equal(r.version, '0.1.0');
     assertClose(assert, r.y, f.y, TOL, `${r.isa} y`);

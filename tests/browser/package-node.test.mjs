@@ -17,15 +17,21 @@ after(() => project?.remove());
 
 test('Node: import from the installed tarball, forward/backward on both builds', async () => {
   await writeFile(join(project.dir, 'consumer.mjs'), consumerScript);
-  await writeFile(join(project.dir, 'main.mjs'),
-    "import { run } from './consumer.mjs';\nconsole.log(JSON.stringify(await run()));\n");
+  await writeFile(
+    join(project.dir, 'main.mjs'),
+    "import { run } from './consumer.mjs';\nconsole.log(JSON.stringify(await run()));\n",
+  );
   const out = execFileSync(process.execPath, ['main.mjs'], { cwd: project.dir, encoding: 'utf8' });
   checkConsumerResults(JSON.parse(out));
 });
 
 test('Node: the .wasm files are exported for bundlers and the typings are installed', () => {
-  const script = "console.log(import.meta.resolve('simdnorm/simdnorm.wasm'), import.meta.resolve('simdnorm/simdnorm-scalar.wasm'))";
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project.dir, encoding: 'utf8' });
+  const script =
+    "console.log(import.meta.resolve('simdnorm/simdnorm.wasm'), import.meta.resolve('simdnorm/simdnorm-scalar.wasm'))";
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: project.dir,
+    encoding: 'utf8',
+  });
   for (const url of out.trim().split(' ')) assert.ok(existsSync(new URL(url)), `${url} exists`);
   assert.ok(existsSync(join(project.dir, 'node_modules/simdnorm/wasm/index.d.ts')));
   assert.ok(!existsSync(join(project.dir, 'node_modules/simdnorm/src')), 'no C++ sources in the package');

@@ -10,8 +10,13 @@ const quiet = ['--no-audit', '--no-fund', '--loglevel=error'];
 
 export async function consumerProject() {
   const dir = await mkdtemp(join(tmpdir(), 'simdnorm-consumer-'));
-  const tgz = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ...quiet],
-    { cwd: projectRoot, encoding: 'utf8' }).trim().split('\n').at(-1);
+  const tgz = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ...quiet], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .at(-1);
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // No dependencies: installs offline from the tarball alone.
   execFileSync('npm', ['install', join(dir, tgz), '--offline', ...quiet], { cwd: dir, stdio: 'pipe' });

@@ -47,7 +47,7 @@ test('the page trains both twins, sweeps, switches inference mode and reproduces
     for (const v of Object.values(start)) assert.ok(v >= 0 && v < 0.6, `initial accuracy ${v}`);
     await page.click('[data-testid=play]');
     await page.waitForFunction(
-      ([b, p]) => {
+      ([, p]) => {
         const read = (id) => Number(document.querySelector(`[data-testid=${id}]`).textContent);
         return read('acc-bn') >= 0.9 && read('acc-plain') > p + 0.1;
       },
@@ -61,7 +61,7 @@ test('the page trains both twins, sweeps, switches inference mode and reproduces
       const loss = await number(page, id);
       assert.ok(Number.isFinite(loss) && loss > 0, `${id} = ${loss}`);
     }
-    assert.ok(await number(page, 'step') > 0);
+    assert.ok((await number(page, 'step')) > 0);
   });
 
   await t.test('pause stops the step counter', async () => {
@@ -103,8 +103,9 @@ test('the page trains both twins, sweeps, switches inference mode and reproduces
 
   await t.test('both wasm builds are measured', async () => {
     await page.click('#bench-run');
-    await page.waitForFunction(() => document.getElementById('bench-status').textContent === 'done',
-      null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('bench-status').textContent === 'done', null, {
+      timeout: 30_000,
+    });
     for (const cell of ['simd-plain', 'simd-bn', 'scalar-plain', 'scalar-bn']) {
       const rate = Number((await page.locator(`#bench-${cell}`).textContent()).replace(/,/g, ''));
       assert.ok(rate > 0, `${cell}: ${rate} steps/s`);

@@ -15,10 +15,17 @@ export function createConvergence({ onProbe }) {
     { label: 'plain test', stroke: twinColors.plain },
   ];
   const lossChart = lineChart($('chart-loss'), {
-    series: series(), yLabel: 'cross-entropy', height: 160, y: { distr: 3 }, legend: false,
+    series: series(),
+    yLabel: 'cross-entropy',
+    height: 160,
+    y: { distr: 3 },
+    legend: false,
   });
   const accChart = lineChart($('chart-acc'), {
-    series: series(), yLabel: 'accuracy', height: 170, y: { range: [0, 1] },
+    series: series(),
+    yLabel: 'accuracy',
+    height: 170,
+    y: { range: [0, 1] },
   });
   let h, data, reached, lastGrid;
   let probe = null;
@@ -58,10 +65,17 @@ export function createConvergence({ onProbe }) {
     if (!lastGrid || !data) return;
     for (const twin of ['bn', 'plain']) {
       const canvas = $(`boundary-${twin}`);
-      drawBoundary(canvas, {
-        probs: lastGrid[twin], gridW: lastGrid.w, gridH: lastGrid.h, classes: data.classes,
-        extent: lastGrid.bounds,
-      }, data.points);
+      drawBoundary(
+        canvas,
+        {
+          probs: lastGrid[twin],
+          gridW: lastGrid.w,
+          gridH: lastGrid.h,
+          classes: data.classes,
+          extent: lastGrid.bounds,
+        },
+        data.points,
+      );
       if (twin === 'bn') drawProbe(canvas, lastGrid.bounds, probe);
     }
   }
@@ -77,10 +91,15 @@ export function createConvergence({ onProbe }) {
       const { bn, plain, step } = m;
       h.step.push(step);
       [bn.train.loss, bn.test.loss, plain.train.loss, plain.test.loss].forEach((v, i) =>
-        h.loss[i].push(Number.isFinite(v) ? v : null));
-      [bn.train.accuracy, bn.test.accuracy, plain.train.accuracy, plain.test.accuracy].forEach(
-        (v, i) => h.acc[i].push(v));
-      for (const [twin, r] of [['bn', bn], ['plain', plain]]) {
+        h.loss[i].push(Number.isFinite(v) ? v : null),
+      );
+      [bn.train.accuracy, bn.test.accuracy, plain.train.accuracy, plain.test.accuracy].forEach((v, i) =>
+        h.acc[i].push(v),
+      );
+      for (const [twin, r] of [
+        ['bn', bn],
+        ['plain', plain],
+      ]) {
         if (reached[twin] === null && r.test.accuracy >= TARGET) reached[twin] = step;
       }
       lossChart.setData([h.step, ...h.loss]);
@@ -105,9 +124,17 @@ export function createConvergence({ onProbe }) {
 
   function explain(step, bn, plain) {
     const parts = [
-      'After ', { b: int(step) }, ' steps the BN twin classifies ', { b: pct(bn.test.accuracy, 1) },
-      ' of the held-out points (loss ', { b: num(bn.test.loss) }, '), the plain twin ',
-      { b: pct(plain.test.accuracy, 1) }, ' (loss ', { b: num(plain.test.loss) }, '). ',
+      'After ',
+      { b: int(step) },
+      ' steps the BN twin classifies ',
+      { b: pct(bn.test.accuracy, 1) },
+      ' of the held-out points (loss ',
+      { b: num(bn.test.loss) },
+      '), the plain twin ',
+      { b: pct(plain.test.accuracy, 1) },
+      ' (loss ',
+      { b: num(plain.test.loss) },
+      '). ',
     ];
     const at = (s) => (s === null ? { b: 'not yet' } : { b: `at step ${int(s)}` });
     parts.push('90 % test accuracy: BN ', at(reached.bn), ', plain ', at(reached.plain));

@@ -13,13 +13,12 @@ export function createEfficiency({ onKernels, worker }) {
       { label: 'BN twin', stroke: twinColors.bn },
       { label: 'plain twin', stroke: twinColors.plain },
     ],
-    height: 160, yLabel: 'steps / s', y: { range: (u, min, max) => [0, max * 1.1] },
+    height: 160,
+    yLabel: 'steps / s',
+    y: { range: (u, min, max) => [0, max * 1.1] },
   });
   const select = $('isa-select');
-  select.replaceChildren(
-    new Option('SIMD128 build', 'simd'),
-    new Option('scalar build (no SIMD)', 'scalar'),
-  );
+  select.replaceChildren(new Option('SIMD128 build', 'simd'), new Option('scalar build (no SIMD)', 'scalar'));
   select.addEventListener('change', () => onKernels(select.value));
   let h = [[], [], []];
   let isa = null;
@@ -45,13 +44,19 @@ export function createEfficiency({ onKernels, worker }) {
   });
 
   function explainBench() {
-    const simd = bench.get('simd'), scalar = bench.get('scalar');
+    const simd = bench.get('simd'),
+      scalar = bench.get('scalar');
     return [
-      'Measured on fresh twins (', { b: `${int(simd.plain)} / ${int(simd.bn)}` },
-      ' steps/s plain / BN on SIMD128, ', { b: `${int(scalar.plain)} / ${int(scalar.bn)}` },
-      ' on the scalar build): SIMD128 is ', { b: `${num(simd.bn / scalar.bn, 2)}×` },
-      ' faster with BN and ', { b: `${num(simd.plain / scalar.plain, 2)}×` },
-      ' without; a BN step costs ', { b: `${num(simd.plain / simd.bn, 2)}×` },
+      'Measured on fresh twins (',
+      { b: `${int(simd.plain)} / ${int(simd.bn)}` },
+      ' steps/s plain / BN on SIMD128, ',
+      { b: `${int(scalar.plain)} / ${int(scalar.bn)}` },
+      ' on the scalar build): SIMD128 is ',
+      { b: `${num(simd.bn / scalar.bn, 2)}×` },
+      ' faster with BN and ',
+      { b: `${num(simd.plain / scalar.plain, 2)}×` },
+      ' without; a BN step costs ',
+      { b: `${num(simd.plain / simd.bn, 2)}×` },
       ' a plain one on SIMD128.',
     ];
   }
@@ -64,10 +69,19 @@ export function createEfficiency({ onKernels, worker }) {
     const parts = [];
     for (const [name, r] of rates) {
       if (!r.bn.length) continue;
-      const bn = avg(r.bn), plain = avg(r.plain);
-      parts.push(parts.length ? ' On ' : 'On ', { b: name }, ' the BN twin trains at ',
-        { b: `${int(bn)} steps/s` }, ' and the plain twin at ', { b: `${int(plain)}` },
-        ' (a BN step takes ', { b: `${num(plain / bn, 2)}×` }, ' the time of a plain one).');
+      const bn = avg(r.bn),
+        plain = avg(r.plain);
+      parts.push(
+        parts.length ? ' On ' : 'On ',
+        { b: name },
+        ' the BN twin trains at ',
+        { b: `${int(bn)} steps/s` },
+        ' and the plain twin at ',
+        { b: `${int(plain)}` },
+        ' (a BN step takes ',
+        { b: `${num(plain / bn, 2)}×` },
+        ' the time of a plain one).',
+      );
     }
     parts.push(' Measure both builds for the SIMD128 speed-up.');
     say($('explain-efficiency'), parts);

@@ -14,8 +14,11 @@ export function createGeneralization({ worker }) {
       { label: 'BN: test acc', stroke: twinColors.bn, dash: [4, 3], points: true },
       { label: 'plain: test acc', stroke: twinColors.plain, dash: [4, 3], points: true },
     ],
-    height: 190, xLabel: 'batch size', yLabel: 'test accuracy (dashed)',
-    y2Label: 'train − test gap (solid)', y: { range: [0, 1] },
+    height: 190,
+    xLabel: 'batch size',
+    yLabel: 'test accuracy (dashed)',
+    y2Label: 'train − test gap (solid)',
+    y: { range: [0, 1] },
     x: { distr: 3, log: 2 },
   });
   let job = 0;
@@ -52,16 +55,29 @@ export function createGeneralization({ worker }) {
   function explain() {
     const gap = (p, v) => p[v].train - p[v].test;
     const smaller = points.filter((p) => gap(p, 'bn') < gap(p, 'plain')).length;
-    const first = points[0], last = points[points.length - 1];
+    const first = points[0],
+      last = points[points.length - 1];
     say($('explain-gap'), [
       `Each run: ${int(settings.gapSteps)} steps, ${pct(settings.gapNoise)} label noise. `,
-      'At batch size ', { b: String(first.batch) }, ' the train − test gap was ',
-      { b: num(gap(first, 'bn'), 2) }, ' with BN and ', { b: num(gap(first, 'plain'), 2) },
-      ' without; at ', { b: String(last.batch) }, ' it was ', { b: num(gap(last, 'bn'), 2) },
-      ' and ', { b: num(gap(last, 'plain'), 2) }, '. BN had the smaller gap at ',
-      { b: `${smaller} of ${points.length}` }, ' batch sizes; best test accuracy: ',
-      { b: pct(Math.max(...points.map((p) => p.bn.test)), 1) }, ' with BN, ',
-      { b: pct(Math.max(...points.map((p) => p.plain.test)), 1) }, ' without.',
+      'At batch size ',
+      { b: String(first.batch) },
+      ' the train − test gap was ',
+      { b: num(gap(first, 'bn'), 2) },
+      ' with BN and ',
+      { b: num(gap(first, 'plain'), 2) },
+      ' without; at ',
+      { b: String(last.batch) },
+      ' it was ',
+      { b: num(gap(last, 'bn'), 2) },
+      ' and ',
+      { b: num(gap(last, 'plain'), 2) },
+      '. BN had the smaller gap at ',
+      { b: `${smaller} of ${points.length}` },
+      ' batch sizes; best test accuracy: ',
+      { b: pct(Math.max(...points.map((p) => p.bn.test)), 1) },
+      ' with BN, ',
+      { b: pct(Math.max(...points.map((p) => p.plain.test)), 1) },
+      ' without.',
     ]);
   }
 

@@ -14,7 +14,9 @@ export function createInference({ onMode, onFold }) {
       { label: 'running var', stroke: '#9333ea', width: 2, scale: 'y2' },
       { label: 'train-set var', stroke: '#9333ea', dash: [4, 3], scale: 'y2' },
     ],
-    height: 190, yLabel: 'mean (layer 1, unit 1)', y2Label: 'variance',
+    height: 190,
+    yLabel: 'mean (layer 1, unit 1)',
+    y2Label: 'variance',
   });
   let h;
   let last = null;
@@ -38,26 +40,46 @@ export function createInference({ onMode, onFold }) {
   function explain() {
     const { inference: inf } = last;
     const parts = [
-      'On the test set the BN twin scores ', { b: pct(inf.running.accuracy, 1) },
-      ' with its running statistics and ', { b: pct(inf.batch.accuracy, 1) },
+      'On the test set the BN twin scores ',
+      { b: pct(inf.running.accuracy, 1) },
+      ' with its running statistics and ',
+      { b: pct(inf.batch.accuracy, 1) },
       ' when the whole test set is normalized as one batch. ',
     ];
     const one = inf.probe.bn;
-    parts.push(`The point (${num(inf.probe.x, 2)}, ${num(inf.probe.y, 2)}) predicted alone gets `,
-      { b: predicted(one.running) }, ' with running statistics and ', { b: predicted(one.batch) },
-      ' with batch statistics, where a batch of one has zero variance and normalizes to β. ');
+    parts.push(
+      `The point (${num(inf.probe.x, 2)}, ${num(inf.probe.y, 2)}) predicted alone gets `,
+      { b: predicted(one.running) },
+      ' with running statistics and ',
+      { b: predicted(one.batch) },
+      ' with batch statistics, where a batch of one has zero variance and normalizes to β. ',
+    );
     const rs = inf.runningStats;
     if (rs.length) {
       const avg = (k) => rs.reduce((s, l) => s + l[k], 0) / rs.length;
-      parts.push('After ', { b: int(rs[0].batches) }, ' batches the running means are off by ',
-        { b: pct(avg('meanErr'), 1) }, ' of the activations\' scale and the running variances by ',
-        { b: pct(avg('varErr'), 1) }, ' (mean over units and layers, against the current train set).');
+      parts.push(
+        'After ',
+        { b: int(rs[0].batches) },
+        ' batches the running means are off by ',
+        { b: pct(avg('meanErr'), 1) },
+        " of the activations' scale and the running variances by ",
+        { b: pct(avg('varErr'), 1) },
+        ' (mean over units and layers, against the current train set).',
+      );
     }
     if (folded) {
       const f = folded.result;
-      parts.push(' Folded at step ', { b: int(folded.step) }, ': predictions over ',
-        { b: int(f.points) }, ' test points differ by at most ', { b: num(f.maxAbsDiff, 2) },
-        ' in probability, and ', { b: pct(f.agreement, 1) }, ' of the predicted classes agree.');
+      parts.push(
+        ' Folded at step ',
+        { b: int(folded.step) },
+        ': predictions over ',
+        { b: int(f.points) },
+        ' test points differ by at most ',
+        { b: num(f.maxAbsDiff, 2) },
+        ' in probability, and ',
+        { b: pct(f.agreement, 1) },
+        ' of the predicted classes agree.',
+      );
     }
     say($('explain-inference'), parts);
   }

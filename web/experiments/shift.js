@@ -71,10 +71,11 @@ export function createShift() {
           KEYS.forEach((k, i) => data[i + 1].push(s[k]));
           chart.setData(data);
           const d = runDrift(l, twin, field);
-          caption.textContent = d === null ? 'drift: –'
-            : `drift now ${num(d.now, 2)} %, run mean ${num(d.mean, 2)} % per 100 steps`;
+          caption.textContent =
+            d === null ? 'drift: –' : `drift now ${num(d.now, 2)} %, run mean ${num(d.mean, 2)} % per 100 steps`;
           return d?.mean ?? null;
-        }));
+        }),
+      );
       explain(drifts, m.step);
     },
   };
@@ -105,17 +106,23 @@ export function createShift() {
     const [plain, , bn] = drifts[l];
     const parts = [
       `Over ${int(step)} steps, the input of layer ${l + 1}'s activation moved on average `,
-      { b: `${num(plain, 2)} %` }, ' of its 5–95 % spread per 100 steps in the plain twin and ',
-      { b: `${num(bn, 2)} %` }, ' in the BN twin',
+      { b: `${num(plain, 2)} %` },
+      ' of its 5–95 % spread per 100 steps in the plain twin and ',
+      { b: `${num(bn, 2)} %` },
+      ' in the BN twin',
     ];
     const ratio = plain / bn;
-    parts.push(Number.isFinite(ratio) && bn > 0
-      ? [' (', { b: `${ratio.toFixed(1)}×` }, ' as much without BN). '] : '. ');
+    parts.push(
+      Number.isFinite(ratio) && bn > 0 ? [' (', { b: `${ratio.toFixed(1)}×` }, ' as much without BN). '] : '. ',
+    );
     const [, before] = drifts[l];
-    parts.push('Before its BN, the same layer moved ', { b: `${num(before, 2)} %` },
+    parts.push(
+      'Before its BN, the same layer moved ',
+      { b: `${num(before, 2)} %` },
       before > bn
         ? ': here the normalization removed part of the shift the activation would otherwise see.'
-        : ': here the normalization did not reduce the shift the activation sees.');
+        : ': here the normalization did not reduce the shift the activation sees.',
+    );
     say($('explain-shift'), parts.flat());
   }
 }

@@ -15,7 +15,9 @@ export function createSweep({ worker }) {
     if (!grid) return;
     for (const variant of ['plain', 'bn']) {
       drawSweep($(`sweep-${variant}`), {
-        cells: grid.cells[variant], lrs: grid.lrs, scales: grid.scales,
+        cells: grid.cells[variant],
+        lrs: grid.lrs,
+        scales: grid.scales,
         title: variant === 'bn' ? 'with BN: test accuracy' : 'plain: test accuracy',
       });
     }
@@ -56,8 +58,7 @@ export function createSweep({ worker }) {
     const total = lrs.length * scales.length;
     const count = (v) => cells[v].flat().filter((a) => a >= TARGET).length;
     // The learning rates that reach the target at the init scale nearest to 1 (the usual init).
-    const row = scales.reduce((best, s, i) =>
-      (Math.abs(Math.log(s)) < Math.abs(Math.log(scales[best])) ? i : best), 0);
+    const row = scales.reduce((best, s, i) => (Math.abs(Math.log(s)) < Math.abs(Math.log(scales[best])) ? i : best), 0);
     const range = (v) => {
       const ok = lrs.filter((_, c) => cells[v][row][c] >= TARGET);
       if (ok.length === 0) return 'none';
@@ -65,11 +66,17 @@ export function createSweep({ worker }) {
       return lo === hi ? num(lo) : `${num(lo)}–${num(hi)}`;
     };
     say($('explain-sweep'), [
-      `After ${int(steps)} steps of ${grid.state.optimizer}, `, { b: `${count('bn')} of ${total}` },
+      `After ${int(steps)} steps of ${grid.state.optimizer}, `,
+      { b: `${count('bn')} of ${total}` },
       ' (learning rate, init scale) pairs reached 90 % test accuracy with BN and ',
-      { b: `${count('plain')} of ${total}` }, ' without. At init scale ', { b: num(scales[row]) },
-      ', the learning rates that got there were ', { b: range('bn') }, ' with BN and ',
-      { b: range('plain') }, ' without.',
+      { b: `${count('plain')} of ${total}` },
+      ' without. At init scale ',
+      { b: num(scales[row]) },
+      ', the learning rates that got there were ',
+      { b: range('bn') },
+      ' with BN and ',
+      { b: range('plain') },
+      ' without.',
     ]);
   }
 

@@ -12,7 +12,9 @@ export async function onnxRuntimePeer(shape, inp) {
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   const infer = await ort.InferenceSession.create(batchNormModel(dims, { training: false, eps: inp.eps }), options);
   const train = await ort.InferenceSession.create(
-    batchNormModel(dims, { training: true, eps: inp.eps, momentum: 1 - inp.momentum }), options);
+    batchNormModel(dims, { training: true, eps: inp.eps, momentum: 1 - inp.momentum }),
+    options,
+  );
   const c = inp.weight.length;
   const param = (a) => new ort.Tensor('float32', a, [c]);
   const feeds = (x) => ({
@@ -30,6 +32,9 @@ export async function onnxRuntimePeer(shape, inp) {
       'train_fwd e2e': async () => (await train.run(feeds(inp.x))).Y.data,
     },
     setup() {},
-    async dispose() { await infer.release(); await train.release(); },
+    async dispose() {
+      await infer.release();
+      await train.release();
+    },
   };
 }

@@ -15,11 +15,14 @@ export function plainJsPeer(shape, inp) {
   const { n, c, s, cStride, sStride } = geometry(shape);
   const perSample = c * s;
   const end = s * sStride;
-  const mean = new Float64Array(c), invstd = new Float64Array(c);
+  const mean = new Float64Array(c),
+    invstd = new Float64Array(c);
   // Loops written out (no per-element callbacks): what a careful hand-written version looks like.
   const normalize = (x, y, m, is) => {
     for (let ci = 0; ci < c; ++ci) {
-      const k = is[ci] * inp.weight[ci], b = inp.bias[ci], mc = m[ci];
+      const k = is[ci] * inp.weight[ci],
+        b = inp.bias[ci],
+        mc = m[ci];
       for (let ni = 0; ni < n; ++ni) {
         const base = ni * perSample + ci * cStride;
         for (let i = base; i < base + end; i += sStride) y[i] = (x[i] - mc) * k + b;
@@ -39,7 +42,10 @@ export function plainJsPeer(shape, inp) {
       let m2 = 0;
       for (let ni = 0; ni < n; ++ni) {
         const base = ni * perSample + ci * cStride;
-        for (let i = base; i < base + end; i += sStride) { const d = x[i] - m; m2 += d * d; }
+        for (let i = base; i < base + end; i += sStride) {
+          const d = x[i] - m;
+          m2 += d * d;
+        }
       }
       mean[ci] = m;
       invstd[ci] = 1 / Math.sqrt(m2 / count + inp.eps);
@@ -52,14 +58,20 @@ export function plainJsPeer(shape, inp) {
   const backward = (dy, x, dx) => {
     const count = n * s;
     for (let ci = 0; ci < c; ++ci) {
-      let sdy = 0, sdyx = 0;
+      let sdy = 0,
+        sdyx = 0;
       const m = mean[ci];
       for (let ni = 0; ni < n; ++ni) {
         const base = ni * perSample + ci * cStride;
-        for (let i = base; i < base + end; i += sStride) { sdy += dy[i]; sdyx += dy[i] * (x[i] - m); }
+        for (let i = base; i < base + end; i += sStride) {
+          sdy += dy[i];
+          sdyx += dy[i] * (x[i] - m);
+        }
       }
-      const is = invstd[ci], a = inp.weight[ci] * is;
-      const b = -a * is * is * (sdyx / count), k = -a * (sdy / count);
+      const is = invstd[ci],
+        a = inp.weight[ci] * is;
+      const b = -a * is * is * (sdyx / count),
+        k = -a * (sdy / count);
       for (let ni = 0; ni < n; ++ni) {
         const base = ni * perSample + ci * cStride;
         for (let i = base; i < base + end; i += sStride) dx[i] = a * dy[i] + b * (x[i] - m) + k;
@@ -68,7 +80,8 @@ export function plainJsPeer(shape, inp) {
     return dx;
   };
   const len = inp.x.length;
-  const y = new Float32Array(len), dx = new Float32Array(len);
+  const y = new Float32Array(len),
+    dx = new Float32Array(len);
   return {
     name: 'plain JS',
     ops: {
@@ -78,8 +91,14 @@ export function plainJsPeer(shape, inp) {
       'train_fwd resident': () => trainForward(inp.x, y),
       'bwd e2e': () => backward(inp.dy, inp.x, new Float32Array(len)),
       'bwd resident': () => backward(inp.dy, inp.x, dx),
-      'fwd_bwd e2e': () => { trainForward(inp.x, new Float32Array(len)); return backward(inp.dy, inp.x, new Float32Array(len)); },
-      'fwd_bwd resident': () => { trainForward(inp.x, y); return backward(inp.dy, inp.x, dx); },
+      'fwd_bwd e2e': () => {
+        trainForward(inp.x, new Float32Array(len));
+        return backward(inp.dy, inp.x, new Float32Array(len));
+      },
+      'fwd_bwd resident': () => {
+        trainForward(inp.x, y);
+        return backward(inp.dy, inp.x, dx);
+      },
     },
     setup: () => trainForward(inp.x, y), // mean/invstd for a lone backward
     dispose() {},

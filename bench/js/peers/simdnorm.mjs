@@ -13,10 +13,13 @@ export async function simdnormPeer(shape, inp, { simd }) {
   bn.bias = inp.bias;
   bn.runningMean = inp.runningMean;
   bn.runningVar = inp.runningVar;
-  const tx = new sn.Tensor(inp.x), tdy = new sn.Tensor(inp.dy);
-  const ty = new sn.Tensor(inp.x.length), tdx = new sn.Tensor(inp.x.length);
+  const tx = new sn.Tensor(inp.x),
+    tdy = new sn.Tensor(inp.dy);
+  const ty = new sn.Tensor(inp.x.length),
+    tdx = new sn.Tensor(inp.x.length);
   const dims = shape.dims;
-  const train = () => bn.train(), evalMode = () => bn.eval();
+  const train = () => bn.train(),
+    evalMode = () => bn.eval();
   return {
     name: `simdnorm ${sn.isa}`,
     ops: {

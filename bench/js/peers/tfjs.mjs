@@ -22,11 +22,17 @@ export async function tfjsPeer(shape, inp, { backend }) {
   const axes = last ? shape.dims.slice(0, -1).map((_, i) => i) : [0, 2, 3];
   const pshape = last ? [c] : [1, c, 1, 1];
   const param = (a) => tf.tensor(a, pshape);
-  const gamma = param(inp.weight), beta = param(inp.bias);
-  let runningMean = param(inp.runningMean), runningVar = param(inp.runningVar);
+  const gamma = param(inp.weight),
+    beta = param(inp.bias);
+  let runningMean = param(inp.runningMean),
+    runningVar = param(inp.runningVar);
   const normalize = (x, mean, variance, g, b) =>
-    last ? tf.batchNorm(x, mean, variance, b, g, inp.eps)
-      : x.sub(mean).mul(g.div(variance.add(inp.eps).sqrt())).add(b);
+    last
+      ? tf.batchNorm(x, mean, variance, b, g, inp.eps)
+      : x
+          .sub(mean)
+          .mul(g.div(variance.add(inp.eps).sqrt()))
+          .add(b);
   const infer = (x) => normalize(x, runningMean, runningVar, gamma, beta);
   const trainForward = (x, g = gamma, b = beta) => {
     const { mean, variance } = tf.moments(x, axes, !last);
@@ -36,8 +42,10 @@ export async function tfjsPeer(shape, inp, { backend }) {
     const m = inp.momentum;
     const newMean = tf.keep(runningMean.mul(1 - m).add(mean.mul(m)));
     const newVar = tf.keep(runningVar.mul(1 - m).add(variance.mul((m * count) / (count - 1))));
-    runningMean.dispose(); runningVar.dispose();
-    runningMean = newMean; runningVar = newVar;
+    runningMean.dispose();
+    runningVar.dispose();
+    runningMean = newMean;
+    runningVar = newVar;
   };
   const count = inp.x.length / c;
   const trainStep = (x) => {
@@ -48,10 +56,12 @@ export async function tfjsPeer(shape, inp, { backend }) {
   const grads = tf.grads((x, g, b) => trainForward(x, g, b).y);
   const fwdBwd = (x, dy) => {
     const [dx, dg, db] = grads([x, gamma, beta], dy);
-    dg.dispose(); db.dispose();
+    dg.dispose();
+    db.dispose();
     return dx;
   };
-  const xr = tf.tensor(inp.x, shape.dims), dyr = tf.tensor(inp.dy, shape.dims);
+  const xr = tf.tensor(inp.x, shape.dims),
+    dyr = tf.tensor(inp.dy, shape.dims);
   // e2e: upload, op, download, dispose — what a Float32Array user pays.
   const e2e = (op) => () => {
     const out = tf.tidy(() => op(tf.tensor(inp.x, shape.dims), tf.tensor(inp.dy, shape.dims)));
@@ -72,6 +82,8 @@ export async function tfjsPeer(shape, inp, { backend }) {
       'fwd_bwd resident': resident((x, dy) => fwdBwd(x, dy)),
     },
     setup() {},
-    dispose() { tf.dispose([gamma, beta, runningMean, runningVar, xr, dyr]); },
+    dispose() {
+      tf.dispose([gamma, beta, runningMean, runningVar, xr, dyr]);
+    },
   };
 }
