@@ -60,7 +60,7 @@ done
 echo "test-isa-cpus: no shared weak symbol of an ISA file uses instructions a lower ISA file lacks (-O0)"
 
 # Which ISA the dispatcher picks on a CPU model, read from the demo's first line:
-# "simdnorm 0.1.0, ISA sse2 (available: sse2 scalar)".
+# "simdnorm <version>, ISA sse2 (available: sse2 scalar)".
 expect_isa() {  # build cpu forced expected-active expected-available
   local line
   line=$(SIMDNORM_ISA=$3 qemu-x86_64 -cpu "$2" "$1/simdnorm_demo" 2>/dev/null | head -n 1) ||

@@ -1,9 +1,12 @@
 // Checks a consumer's results (package-project.mjs consumerScript) against the float64 reference.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { assertClose, backward, forward, geometry } from '../js/reference.mjs';
 
 // Same bound as tests/js/parity.test.mjs (float32 block sums; here only 8 values per channel).
 const TOL = 1e-4;
+// The one version number (CMake generates simdnorm::version from it).
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
 export function checkConsumerResults(results, expectedIsas = ['wasm-simd128', 'wasm-scalar']) {
   const g = geometry([2, 3, 4]);
@@ -24,7 +27,7 @@ export function checkConsumerResults(results, expectedIsas = ['wasm-simd128', 'w
     expectedIsas,
   );
   for (const r of results) {
-    assert.equal(r.version, '0.1.0');
+    assert.equal(r.version, version, "sn.version is package.json's version");
     assertClose(assert, r.y, f.y, TOL, `${r.isa} y`);
     assertClose(assert, r.dx, b.dx, TOL, `${r.isa} dx`);
     assertClose(assert, r.weightGrad, b.dweight, TOL, `${r.isa} weightGrad`);
