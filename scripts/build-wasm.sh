@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Emscripten's JS optimizer needs Debian's acorn (TOOLCHAIN.md).
+# Emscripten's JS optimizer needs acorn, which Debian installs under /usr/share/nodejs.
 export NODE_PATH=/usr/share/nodejs
 command -v emcmake >/dev/null || { echo "build-wasm.sh: emcmake not found: run bash scripts/install-deps.sh start" >&2; exit 1; }
 
