@@ -9,5 +9,5 @@ if ! command -v emcmake >/dev/null; then
     "(emcmake) is not installed. Run 'bash scripts/install-deps.sh start' (Debian), then pack again." >&2
   exit 1
 fi
-echo "prepack: building wasm/dist/ from the current sources (scripts/build-wasm.sh)"
-bash scripts/build-wasm.sh
+echo "prepack: building wasm/dist/ from the current sources (scripts/build-wasm.sh)" >&2
+bash scripts/build-wasm.sh >&2 # stdout stays clean for `npm pack --json`
