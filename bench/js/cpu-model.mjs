@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export function cpuModel() {
-  let text = '';
+  let text;
   try {
     text = readFileSync('/proc/cpuinfo', 'utf8');
   } catch {
