@@ -46,8 +46,21 @@ test('package.json carries the metadata registries and bundlers read', () => {
 
 test('every link in the packed README works on the registry', () => {
   // npm always packs the root README.md; relative links resolve through "repository".
-  const problems = readmeLinkProblems(readFileSync(join(projectRoot, 'README.md'), 'utf8'));
-  assert.deepEqual(problems, [], `README.md:\n${problems.join('\n')}`);
+  const dir = mkdtempSync(join(tmpdir(), 'simdnorm-pack-'));
+  try {
+    const tgz = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, '--loglevel=error'], {
+      cwd: projectRoot,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1);
+    const readme = execFileSync('tar', ['-xzOf', join(dir, tgz), 'package/README.md'], { encoding: 'utf8' });
+    const problems = readmeLinkProblems(readme);
+    assert.deepEqual(problems, [], `the packed README.md:\n${problems.join('\n')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the link check catches what breaks on the registry', () => {
