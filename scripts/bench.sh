@@ -5,7 +5,7 @@
 # SIMDNORM_BENCH_SUITES="native" (or "js") runs one suite; extra arguments go to simdnorm_bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-node scripts/check-node.cjs test
+node scripts/check-node.cjs dev
 bash scripts/install-deps.sh bench
 bash scripts/install-npm.sh dev
 suites=${SIMDNORM_BENCH_SUITES:-native js}

@@ -1,7 +1,7 @@
 // Fails early, with the versions and what to do, when this Node is older than a command needs.
 //   node scripts/check-node.cjs start   package.json "engines": the published package's floor,
 //                                       enough to build the wasm module and serve the page
-//   node scripts/check-node.cjs test    package.json "devEngines": what the development tools
+//   node scripts/check-node.cjs dev     package.json "devEngines": what the development tools
 //                                       (Vite, ESLint, ...) accept
 //   node scripts/check-node.cjs --installed   (lint stage) every package in node_modules accepts
 //                                       the whole "devEngines" range, so the floor stays true
@@ -44,9 +44,9 @@ var needs = {
     what: '`npm start` (building the wasm module, serving the page)',
     source: 'package.json "engines"',
   },
-  test: {
+  dev: {
     range: pkg.devEngines && pkg.devEngines.runtime && pkg.devEngines.runtime.version,
-    what: '`npm test` (with the development tools: Vite, ESLint, Playwright)',
+    what: '`npm test`, `npm run bench` and the development tools (Vite, ESLint, Playwright)',
     source: 'package.json "devEngines"',
   },
 };
@@ -73,7 +73,7 @@ function installedPackages() {
 var mode = process.argv[2];
 if (mode === '--installed') {
   var semver = require('semver');
-  var range = needs.test.range;
+  var range = needs.dev.range;
   var bad = installedPackages().filter(function (p) {
     var theirs = p.engines && p.engines.node;
     return typeof theirs === 'string' && semver.validRange(theirs) && !semver.subset(range, theirs);
@@ -87,7 +87,7 @@ if (mode === '--installed') {
         ' needs Node ' +
         p.engines.node +
         ', but ' +
-        needs.test.source +
+        needs.dev.source +
         ' allows ' +
         range +
         ': narrow "devEngines" to what every development tool accepts',
@@ -119,6 +119,6 @@ if (mode === '--installed') {
     process.exit(1);
   }
 } else {
-  console.error('check-node: usage: node scripts/check-node.cjs start|test|--installed');
+  console.error('check-node: usage: node scripts/check-node.cjs start|dev|--installed');
   process.exit(1);
 }

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 stages=(${SIMDNORM_TEST_STAGES:-lint native bench-smoke isa-cpus sanitizers fuzz wasm js browser arm})
-node scripts/check-node.cjs test || exit 1
+node scripts/check-node.cjs dev || exit 1
 bash scripts/install-deps.sh "${stages[@]}" || exit 1
 bash scripts/install-npm.sh dev page || exit 1
 
