@@ -1,6 +1,6 @@
 // The `simdnorm` package: `const sn = await init()` loads the WebAssembly module (SIMD128 when
 // the engine has it, the scalar build otherwise) and returns the API built on it.
-// Works unchanged in Node ≥ 18, browsers, workers and bundlers.
+// Works unchanged in Node (≥ 20, package.json "engines"), browsers, workers and bundlers.
 //
 // The classes are also named exports, for `instanceof` and TypeScript types; `new BatchNorm()`
 // uses the first module init() loaded, `new sn.BatchNorm()` the module of `sn` (wasm/instance.js).

@@ -15,7 +15,7 @@ const errorsFile = 'tests/js/types/errors.ts';
 
 // Diagnostics as { file, line, code, text }; tsc prints paths relative to the cwd (root).
 function runTsc() {
-  assert.ok(existsSync(tsc), `${tsc} is missing: run scripts/install-npm.sh (typescript is a devDependency)`);
+  assert.ok(existsSync(tsc), `${tsc} is missing: run bash scripts/install-npm.sh dev (typescript is a devDependency)`);
   const r = spawnSync(
     process.execPath,
     [tsc, '-p', 'tests/js/types/tsconfig.json', '--noEmit', '--strict', '--pretty', 'false'],
