@@ -2,6 +2,8 @@
 
 #include <cassert>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace simdnorm::nn {
 namespace {
@@ -16,33 +18,53 @@ std::size_t argmax(const float* row, std::size_t classes) {
   return best;
 }
 
-}  // namespace
-
-LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
-                                 std::span<const std::uint8_t> labels, std::span<float> dlogits) {
+template <class Label>
+LossResult cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
+                         std::span<const Label> labels, std::span<float> dlogits) {
   assert(logits.size() >= n * classes && labels.size() >= n);
   LossResult r;
   double total = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const float* z = logits.data() + i * classes;
-    if (argmax(z, classes) == labels[i]) ++r.correct;
+    const auto label = std::size_t(labels[i]);  // checked to lie in [0, classes)
+    if (argmax(z, classes) == label) ++r.correct;
     // log-sum-exp shifted by the max: no overflow, and the largest term is exactly e^0 = 1.
     float m = z[0];
     for (std::size_t k = 1; k < classes; ++k) m = z[k] > m ? z[k] : m;
     double sum = 0;
     for (std::size_t k = 0; k < classes; ++k) sum += std::exp(double(z[k]) - m);
     const double log_sum = std::log(sum) + m;
-    total += log_sum - z[labels[i]];
+    total += log_sum - z[label];
     if (!dlogits.empty()) {
       float* d = dlogits.data() + i * classes;
       for (std::size_t k = 0; k < classes; ++k) {
         const double p = std::exp(double(z[k]) - log_sum);
-        d[k] = float((p - (k == labels[i] ? 1.0 : 0.0)) / double(n));
+        d[k] = float((p - (k == label ? 1.0 : 0.0)) / double(n));
       }
     }
   }
   r.loss = total / double(n);
   return r;
+}
+
+}  // namespace
+
+LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
+                                 std::span<const std::uint8_t> labels, std::span<float> dlogits) {
+  return cross_entropy(logits, n, classes, labels, dlogits);
+}
+
+LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
+                                 std::span<const std::int32_t> labels, std::span<float> dlogits) {
+  if (labels.size() != n)
+    throw std::invalid_argument("softmax_cross_entropy: labels: expected " + std::to_string(n) +
+                                " labels (one per row), given " + std::to_string(labels.size()));
+  for (std::size_t i = 0; i < n; ++i)
+    if (labels[i] < 0 || std::size_t(labels[i]) >= classes)
+      throw std::invalid_argument("softmax_cross_entropy: labels[" + std::to_string(i) +
+                                  "]: expected a class in [0, " + std::to_string(classes) +
+                                  "), given " + std::to_string(labels[i]));
+  return cross_entropy(logits, n, classes, labels, dlogits);
 }
 
 void softmax(std::span<const float> logits, std::size_t n, std::size_t classes,

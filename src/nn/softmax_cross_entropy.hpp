@@ -17,6 +17,11 @@ struct LossResult {
 LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
                                  std::span<const std::uint8_t> labels, std::span<float> dlogits);
 
+// The same for any number of classes; throws std::invalid_argument naming the first label
+// outside [0, classes) or a label count other than n.
+LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
+                                 std::span<const std::int32_t> labels, std::span<float> dlogits);
+
 // probs = softmax(logits) row by row; may alias logits.
 void softmax(std::span<const float> logits, std::size_t n, std::size_t classes,
              std::span<float> probs);

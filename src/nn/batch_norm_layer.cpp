@@ -1,0 +1,126 @@
+#include "nn/batch_norm_layer.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+#include "simdnorm/functional.hpp"
+
+namespace simdnorm::nn {
+
+BatchNormLayer::Options BatchNormLayer::parse(const LayerSpec& spec) {
+  SpecArgs args(spec);
+  Options o;
+  o.num_features = args.integer("numFeatures", 1);
+  const float max = std::numeric_limits<float>::max();
+  o.eps = *args.number("eps", std::numeric_limits<float>::min(), max, 1e-5f);
+  o.momentum = args.number("momentum", 0.f, 1.f, 0.1f, true);
+  o.affine = args.flag("affine", true);
+  o.track_running_stats = args.flag("trackRunningStats", true);
+  args.finish();
+  return o;
+}
+
+SampleShape BatchNormLayer::output_shape_for(const Options& o, std::size_t spatial_dims,
+                                             const SampleShape& in) {
+  const bool ok = spatial_dims == 1 ? in.rank == 1 || in.rank == 2 : in.rank == 3;
+  if (!ok)
+    throw std::invalid_argument(std::string("input: expected ") +
+                                (spatial_dims == 1 ? "[features] or [channels, length]"
+                                                   : "[channels, height, width]") +
+                                ", given " + to_string(in));
+  if (o.num_features != in[0])
+    throw std::invalid_argument("numFeatures: expected " + std::to_string(in[0]) +
+                                " (the input's channels), given " + std::to_string(o.num_features));
+  return in;
+}
+
+BatchNormLayer::BatchNormLayer(const Options& options, std::size_t spatial_dims,
+                               const SampleShape& in)
+    : Layer(in, output_shape_for(options, spatial_dims, in)),
+      options_(options),
+      spatial_dims_(spatial_dims),
+      weight_(options.affine ? options.num_features : 0, 1.f),
+      bias_(options.affine ? options.num_features : 0, 0.f),
+      weight_grad_(weight_.size()),
+      bias_grad_(bias_.size()),
+      running_mean_(options.track_running_stats ? options.num_features : 0, 0.f),
+      running_var_(options.track_running_stats ? options.num_features : 0, 1.f) {}
+
+std::string_view BatchNormLayer::type() const {
+  return spatial_dims_ == 1 ? "BatchNorm1d" : "BatchNorm2d";
+}
+
+Shape BatchNormLayer::core_shape(std::size_t n) const {
+  return Shape::ncl(n, options_.num_features, input_shape().size() / options_.num_features);
+}
+
+WorkspaceSize BatchNormLayer::workspace_size(std::size_t) const {
+  return {3 * options_.num_features, 0};
+}
+
+void BatchNormLayer::forward(std::span<const float> x, std::size_t n, std::span<float> y,
+                             Mode mode, Workspace ws) {
+  const Shape shape = core_shape(n);
+  const std::size_t c = options_.num_features, count = shape.numel();
+  const NormParams params{weight_, bias_, options_.eps, false};
+  last_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
+  if (!last_batch_stats_) {
+    forward_inference(x.first(count), shape, params, running_mean_, running_var_, y.first(count));
+    return;
+  }
+  const std::span<float> mean = ws.saved.subspan(0, c), invstd = ws.saved.subspan(c, c),
+                         var = ws.saved.subspan(2 * c, c);
+  forward_training(x.first(count), shape, params, y.first(count), mean, invstd, var);
+  if (mode == Mode::train && options_.track_running_stats) {
+    ++num_batches_tracked_;
+    const float momentum =
+        options_.momentum ? *options_.momentum : 1.f / float(num_batches_tracked_);
+    update_running_stats(mean, var, shape.per_channel(), momentum, running_mean_, running_var_);
+  }
+}
+
+void BatchNormLayer::backward(std::span<const float> x, std::span<const float>,
+                              std::span<const float> dy, std::size_t n, std::span<float> dx,
+                              Workspace ws) {
+  const Shape shape = core_shape(n);
+  const std::size_t c = options_.num_features, count = shape.numel();
+  const NormParams params{weight_, bias_, options_.eps, false};
+  const Gradients grads{dx.empty() ? dx : dx.first(count), weight_grad_, bias_grad_};
+  if (last_batch_stats_) {
+    backward_training(dy.first(count), x.first(count), shape, params, ws.saved.subspan(0, c),
+                      ws.saved.subspan(c, c), grads);
+  } else {
+    backward_inference(dy.first(count), x.first(count), shape, params, running_mean_,
+                       running_var_, grads);
+  }
+}
+
+std::vector<Parameter> BatchNormLayer::parameters() {
+  std::vector<Parameter> p;
+  if (options_.affine) {
+    p.push_back({"weight", {options_.num_features}, weight_, weight_grad_});
+    p.push_back({"bias", {options_.num_features}, bias_, bias_grad_});
+  }
+  return p;
+}
+
+std::vector<Buffer> BatchNormLayer::buffers() {
+  std::vector<Buffer> b;
+  if (options_.track_running_stats) {
+    b.push_back({"running_mean", {options_.num_features}, std::span<float>(running_mean_)});
+    b.push_back({"running_var", {options_.num_features}, std::span<float>(running_var_)});
+    b.push_back({"num_batches_tracked", {}, &num_batches_tracked_});
+  }
+  return b;
+}
+
+void BatchNormLayer::reset_parameters(Rng&) {
+  std::fill(weight_.begin(), weight_.end(), 1.f);
+  std::fill(bias_.begin(), bias_.end(), 0.f);
+  std::fill(running_mean_.begin(), running_mean_.end(), 0.f);
+  std::fill(running_var_.begin(), running_var_.end(), 1.f);
+  num_batches_tracked_ = 0;
+}
+
+}  // namespace simdnorm::nn

@@ -1,0 +1,64 @@
+#pragma once
+// nn.BatchNorm1d ([C] or [C, L] samples) and nn.BatchNorm2d ([C, H, W] samples) as layers over
+// the core's free functions (simdnorm/functional.hpp): the layer holds the one copy of γ, β and
+// the running statistics; the batch statistics backward needs live in its saved workspace.
+// Semantics as torch.nn: training mode normalizes with batch statistics and updates the running
+// ones (momentum = nullopt: cumulative average); eval mode uses the running statistics, or batch
+// statistics when track_running_stats = false.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "nn/layer.hpp"
+#include "nn/layer_spec.hpp"
+#include "simdnorm/shape.hpp"
+
+namespace simdnorm::nn {
+
+class BatchNormLayer final : public Layer {
+ public:
+  struct Options {
+    std::size_t num_features = 0;
+    float eps = 1e-5f;
+    std::optional<float> momentum = 0.1f;
+    bool affine = true;
+    bool track_running_stats = true;
+  };
+  // {numFeatures, eps = 1e-5, momentum = 0.1 (null: cumulative), affine = true,
+  //  trackRunningStats = true}.
+  static Options parse(const LayerSpec& spec);
+  // spatial_dims: 1 for BatchNorm1d (input [C] or [C, L]), 2 for BatchNorm2d ([C, H, W]).
+  static SampleShape output_shape_for(const Options& o, std::size_t spatial_dims,
+                                      const SampleShape& in);
+
+  BatchNormLayer(const Options& options, std::size_t spatial_dims, const SampleShape& in);
+
+  std::string_view type() const override;
+  // Saved: batch mean, 1/sqrt(var + eps) and biased variance, C floats each.
+  WorkspaceSize workspace_size(std::size_t n) const override;
+  void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
+               Workspace ws) override;
+  void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
+                std::size_t n, std::span<float> dx, Workspace ws) override;
+  std::vector<Parameter> parameters() override;
+  std::vector<Buffer> buffers() override;
+  // γ = 1, β = 0, running mean 0, running variance 1, num_batches_tracked 0.
+  void reset_parameters(Rng& rng) override;
+
+  const Options& options() const { return options_; }
+  std::span<const float> running_mean() const { return running_mean_; }
+  std::span<const float> running_var() const { return running_var_; }
+  std::int64_t num_batches_tracked() const { return num_batches_tracked_; }
+
+ private:
+  Shape core_shape(std::size_t n) const;
+  Options options_;
+  std::size_t spatial_dims_;
+  std::vector<float> weight_, bias_, weight_grad_, bias_grad_, running_mean_, running_var_;
+  std::int64_t num_batches_tracked_ = 0;
+  bool last_batch_stats_ = false;
+};
+
+}  // namespace simdnorm::nn

@@ -1,0 +1,46 @@
+#pragma once
+// nn.Conv2d (groups = 1, dilation = 1, zero padding) on NCHW batches, weight [out, in, k, k].
+// Per sample: im2col, then one matrix product on the active ISA's matmul kernels (see im2col.hpp).
+
+#include <cstddef>
+#include <vector>
+
+#include "nn/im2col.hpp"
+#include "nn/layer.hpp"
+#include "nn/layer_spec.hpp"
+
+namespace simdnorm::nn {
+
+class Conv2d final : public Layer {
+ public:
+  struct Options {
+    std::size_t in_channels = 0;
+    std::size_t out_channels = 0;
+    std::size_t kernel_size = 1;  // square kernels
+    std::size_t stride = 1;
+    std::size_t padding = 0;
+    bool bias = true;
+  };
+  // {inChannels, outChannels, kernelSize, stride = 1, padding = 0, bias = true}.
+  static Options parse(const LayerSpec& spec);
+  // Input [inChannels, H, W] with kernelSize ≤ H + 2·padding and ≤ W + 2·padding.
+  static SampleShape output_shape_for(const Options& o, const SampleShape& in);
+
+  Conv2d(const Options& options, const SampleShape& in);
+
+  std::string_view type() const override { return "Conv2d"; }
+  WorkspaceSize workspace_size(std::size_t n) const override;
+  void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
+               Workspace ws) override;
+  void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
+                std::size_t n, std::span<float> dx, Workspace ws) override;
+  std::vector<Parameter> parameters() override;
+  void reset_parameters(Rng& rng) override;
+
+ private:
+  Options options_;
+  ConvGeometry geometry_;
+  std::vector<float> weight_, bias_, weight_grad_, bias_grad_;
+};
+
+}  // namespace simdnorm::nn

@@ -1,0 +1,176 @@
+#pragma once
+// Arch-templated matrix products (xsimd), without packing: the engine's matrices are small enough
+// (a CNN's im2col block for one sample, a layer's weights) that B's rows stay in L1/L2 while a
+// tile of C is computed.
+//   nn, tn: C is computed in tiles of 4 rows × 2 vectors (8 independent FMA chains hide the FMA
+//           latency; each step loads 2 vectors of a row of B and broadcasts 4 elements of A —
+//           A's row/column stride is a parameter, so Aᵀ costs nothing extra).
+//   nt:     each C element is a dot product along k (rows of A and B are both contiguous), in
+//           tiles of 2 × 4 dot products whose 8 vector accumulators are reduced at the end.
+// Row and column tails are handled in the same functions by narrower tiles and partial loads.
+// Included only by the files in src/nn/arch.
+
+#include <cstddef>
+#include <xsimd/xsimd.hpp>
+
+#include "kernels/lanes.hpp"  // core's Arch-templated partial loads/stores
+#include "nn/matmul_kernels.hpp"
+
+namespace simdnorm::nn::kernels {
+
+using simdnorm::kernels::batch;
+using simdnorm::kernels::load_lanes;
+using simdnorm::kernels::store_lanes;
+
+namespace matmul_detail {
+
+// C[MR rows × V vectors (cols ≤ V·lanes)] (+)= Σ_p A(r, p)·B[p, :], A(r, p) = a[r·a_row + p·a_col].
+template <std::size_t MR, std::size_t V, bool Partial, class Arch>
+void broadcast_tile(std::size_t k, const float* a, std::size_t a_row, std::size_t a_col,
+                    const float* b, std::size_t ldb, float* c, std::size_t ldc, std::size_t cols,
+                    bool accumulate) {
+  constexpr std::size_t L = batch<Arch>::size;
+  batch<Arch> acc[MR][V];
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t v = 0; v < V; ++v)
+      acc[r][v] = accumulate ? load_lanes<Partial, Arch>(c + r * ldc + v * L, cols - v * L, 0.f)
+                             : batch<Arch>(0.f);
+  for (std::size_t p = 0; p < k; ++p) {
+    batch<Arch> bv[V];
+    for (std::size_t v = 0; v < V; ++v)
+      bv[v] = load_lanes<Partial, Arch>(b + p * ldb + v * L, cols - v * L, 0.f);
+    for (std::size_t r = 0; r < MR; ++r) {
+      const batch<Arch> av(a[r * a_row + p * a_col]);
+      for (std::size_t v = 0; v < V; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+    }
+  }
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t v = 0; v < V; ++v)
+      store_lanes<Partial, Arch>(acc[r][v], c + r * ldc + v * L, cols - v * L);
+}
+
+template <std::size_t MR, class Arch>
+void broadcast_rows(std::size_t n, std::size_t k, const float* a, std::size_t a_row,
+                    std::size_t a_col, const float* b, std::size_t ldb, float* c, std::size_t ldc,
+                    bool accumulate) {
+  constexpr std::size_t L = batch<Arch>::size;
+  std::size_t j = 0;
+  for (; j + 2 * L <= n; j += 2 * L)
+    broadcast_tile<MR, 2, false, Arch>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, 2 * L,
+                                       accumulate);
+  for (; j + L <= n; j += L)
+    broadcast_tile<MR, 1, false, Arch>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, L, accumulate);
+  if (j < n)
+    broadcast_tile<MR, 1, true, Arch>(k, a, a_row, a_col, b + j, ldb, c + j, ldc, n - j,
+                                      accumulate);
+}
+
+template <class Arch>
+void broadcast_product(std::size_t m, std::size_t n, std::size_t k, const float* a,
+                       std::size_t a_row, std::size_t a_col, const float* b, std::size_t ldb,
+                       float* c, std::size_t ldc, bool accumulate) {
+  std::size_t i = 0;
+  for (; i + 4 <= m; i += 4)
+    broadcast_rows<4, Arch>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc,
+                            accumulate);
+  for (; i < m; ++i)
+    broadcast_rows<1, Arch>(n, k, a + i * a_row, a_row, a_col, b, ldb, c + i * ldc, ldc,
+                            accumulate);
+}
+
+// C[MR × NR] (+)= A[MR rows]·B[NR rows]ᵀ, each element a dot product of length k.
+template <std::size_t MR, std::size_t NR, class Arch>
+void dot_tile(std::size_t k, const float* a, std::size_t lda, const float* b, std::size_t ldb,
+              float* c, std::size_t ldc, bool accumulate) {
+  constexpr std::size_t L = batch<Arch>::size;
+  batch<Arch> acc[MR][NR];
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t s = 0; s < NR; ++s) acc[r][s] = batch<Arch>(0.f);
+  std::size_t p = 0;
+  for (; p + L <= k; p += L) {
+    batch<Arch> bv[NR];
+    for (std::size_t s = 0; s < NR; ++s) bv[s] = batch<Arch>::load_unaligned(b + s * ldb + p);
+    for (std::size_t r = 0; r < MR; ++r) {
+      const batch<Arch> av = batch<Arch>::load_unaligned(a + r * lda + p);
+      for (std::size_t s = 0; s < NR; ++s) acc[r][s] = xsimd::fma(av, bv[s], acc[r][s]);
+    }
+  }
+  if (p < k) {
+    batch<Arch> bv[NR];
+    for (std::size_t s = 0; s < NR; ++s) bv[s] = load_lanes<true, Arch>(b + s * ldb + p, k - p, 0.f);
+    for (std::size_t r = 0; r < MR; ++r) {
+      const batch<Arch> av = load_lanes<true, Arch>(a + r * lda + p, k - p, 0.f);
+      for (std::size_t s = 0; s < NR; ++s) acc[r][s] = xsimd::fma(av, bv[s], acc[r][s]);
+    }
+  }
+  for (std::size_t r = 0; r < MR; ++r)
+    for (std::size_t s = 0; s < NR; ++s) {
+      const float sum = xsimd::hadd(acc[r][s]);
+      c[r * ldc + s] = accumulate ? c[r * ldc + s] + sum : sum;
+    }
+}
+
+template <std::size_t MR, class Arch>
+void dot_rows(std::size_t n, std::size_t k, const float* a, std::size_t lda, const float* b,
+              std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+  std::size_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    dot_tile<MR, 4, Arch>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
+  for (; j < n; ++j) dot_tile<MR, 1, Arch>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
+}
+
+}  // namespace matmul_detail
+
+struct matmul_nn {
+  template <class Arch>
+  void operator()(Arch, std::size_t m, std::size_t n, std::size_t k, const float* a,
+                  std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
+                  bool accumulate) const {
+    matmul_detail::broadcast_product<Arch>(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
+  }
+};
+
+struct matmul_tn {
+  template <class Arch>
+  void operator()(Arch, std::size_t m, std::size_t n, std::size_t k, const float* a,
+                  std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
+                  bool accumulate) const {
+    matmul_detail::broadcast_product<Arch>(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
+  }
+};
+
+struct matmul_nt {
+  template <class Arch>
+  void operator()(Arch, std::size_t m, std::size_t n, std::size_t k, const float* a,
+                  std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
+                  bool accumulate) const {
+    std::size_t i = 0;
+    for (; i + 2 <= m; i += 2)
+      matmul_detail::dot_rows<2, Arch>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc,
+                                       accumulate);
+    for (; i < m; ++i)
+      matmul_detail::dot_rows<1, Arch>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc,
+                                       accumulate);
+  }
+};
+
+template <class Arch>
+MatmulKernels make_matmul_table(const char* isa) {
+  return {
+      isa,
+      [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+         const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+        matmul_nn{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      },
+      [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+         const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+        matmul_tn{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      },
+      [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+         const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+        matmul_nt{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      },
+  };
+}
+
+}  // namespace simdnorm::nn::kernels

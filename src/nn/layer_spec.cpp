@@ -1,0 +1,95 @@
+#include "nn/layer_spec.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+namespace simdnorm::nn {
+
+std::string to_string(const SpecValue& value) {
+  if (std::holds_alternative<std::nullptr_t>(value)) return "null";
+  if (const bool* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  if (const std::int64_t* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  std::ostringstream s;
+  s << std::get<double>(value);
+  return s.str();
+}
+
+SpecArgs::SpecArgs(const LayerSpec& spec) : spec_(spec), used_(spec.args.size(), false) {}
+
+const SpecValue* SpecArgs::find(std::string_view name) {
+  if (!known_.empty()) known_ += ", ";
+  known_ += name;
+  for (std::size_t i = 0; i < spec_.args.size(); ++i)
+    if (spec_.args[i].first == name) {
+      if (used_[i])
+        throw std::invalid_argument(std::string(name) + ": expected once, given twice");
+      used_[i] = true;
+      return &spec_.args[i].second;
+    }
+  return nullptr;
+}
+
+std::size_t SpecArgs::integer(std::string_view name, std::size_t minimum,
+                              std::optional<std::size_t> fallback) {
+  const SpecValue* v = find(name);
+  const std::string expected = "an integer ≥ " + std::to_string(minimum);
+  if (!v) {
+    if (fallback) return *fallback;
+    throw std::invalid_argument(std::string(name) + ": expected " + expected + ", given none");
+  }
+  std::int64_t i = 0;
+  if (const std::int64_t* p = std::get_if<std::int64_t>(v)) {
+    i = *p;
+  } else if (const double* d = std::get_if<double>(v);
+             d && std::isfinite(*d) && std::trunc(*d) == *d && std::fabs(*d) < 9.0e15) {
+    i = std::int64_t(*d);
+  } else {
+    throw std::invalid_argument(std::string(name) + ": expected " + expected + ", given " +
+                                to_string(*v));
+  }
+  if (i < std::int64_t(minimum))
+    throw std::invalid_argument(std::string(name) + ": expected " + expected + ", given " +
+                                to_string(*v));
+  return std::size_t(i);
+}
+
+bool SpecArgs::flag(std::string_view name, bool fallback) {
+  const SpecValue* v = find(name);
+  if (!v) return fallback;
+  if (const bool* b = std::get_if<bool>(v)) return *b;
+  throw std::invalid_argument(std::string(name) + ": expected true or false, given " +
+                              to_string(*v));
+}
+
+std::optional<float> SpecArgs::number(std::string_view name, float lo, float hi,
+                                      std::optional<float> fallback, bool nullable) {
+  const SpecValue* v = find(name);
+  if (!v) return fallback;
+  std::ostringstream expected;
+  expected << "a number in [" << lo << ", " << hi << "]" << (nullable ? " or null" : "");
+  if (nullable && std::holds_alternative<std::nullptr_t>(*v)) return std::nullopt;
+  double d = 0;
+  if (const double* p = std::get_if<double>(v)) {
+    d = *p;
+  } else if (const std::int64_t* p = std::get_if<std::int64_t>(v)) {
+    d = double(*p);
+  } else {
+    throw std::invalid_argument(std::string(name) + ": expected " + expected.str() + ", given " +
+                                to_string(*v));
+  }
+  if (!(d >= lo && d <= hi))
+    throw std::invalid_argument(std::string(name) + ": expected " + expected.str() + ", given " +
+                                to_string(*v));
+  return float(d);
+}
+
+void SpecArgs::finish() const {
+  for (std::size_t i = 0; i < spec_.args.size(); ++i)
+    if (!used_[i])
+      throw std::invalid_argument(spec_.args[i].first + ": expected one of the arguments of " +
+                                  spec_.type + " (" + (known_.empty() ? "none" : known_) +
+                                  "), given an unknown argument");
+}
+
+}  // namespace simdnorm::nn

@@ -1,0 +1,247 @@
+#include "nn/sequential.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "nn/layer_factory.hpp"
+#include "nn/optim/optimizer.hpp"
+#include "nn/random.hpp"
+#include "nn/softmax_cross_entropy.hpp"
+
+namespace simdnorm::nn {
+namespace {
+
+SampleShape input_shape_of(const std::vector<std::size_t>& dims) {
+  if (dims.empty() || dims.size() > SampleShape::kMaxRank ||
+      std::find(dims.begin(), dims.end(), 0) != dims.end()) {
+    std::string given = "[";
+    for (std::size_t i = 0; i < dims.size(); ++i)
+      given += (i ? ", " : "") + std::to_string(dims[i]);
+    throw std::invalid_argument(
+        "simdnorm::nn::Sequential: inputShape: expected 1 to 3 dimensions ≥ 1, given " + given +
+        "]");
+  }
+  SampleShape s;
+  for (const std::size_t d : dims) s.dims[s.rank++] = d;
+  return s;
+}
+
+// Every spec parsed and every shape chained, before any layer exists.
+void check_chain(const std::vector<LayerSpec>& specs, const SampleShape& input) {
+  if (specs.empty())
+    throw std::invalid_argument("simdnorm::nn::Sequential: layers: expected at least 1, given 0");
+  SampleShape shape = input;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    try {
+      shape = layer_output_shape(specs[i], shape);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("simdnorm::nn::Sequential: layer " + std::to_string(i) + " (" +
+                                  specs[i].type + "): " + e.what());
+    }
+  }
+}
+
+std::string key_of(std::size_t layer, const std::string& name) {
+  return std::to_string(layer) + "." + name;
+}
+
+}  // namespace
+
+Sequential::Sequential(const std::vector<LayerSpec>& layers, const SequentialOptions& options)
+    : input_shape_(input_shape_of(options.input_shape)) {
+  check_chain(layers, input_shape_);
+  Rng init = make_rng(options.seed, Stream::init);
+  SampleShape shape = input_shape_;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const std::uint64_t stream = (std::uint64_t(Stream::dropout) << 32) | i;
+    layers_.push_back(make_layer(layers[i], shape, Rng(options.seed, stream)));
+    layers_.back()->reset_parameters(init);
+    shape = layers_.back()->output_shape();
+  }
+  reserve(std::max<std::size_t>(options.batch_size, 1));
+}
+
+const SampleShape& Sequential::output_shape() const {
+  return layers_.back()->output_shape();
+}
+
+void Sequential::reserve(std::size_t batch) {
+  if (batch <= planned_) return;
+  // Sizes first, then one allocation, then the spans.
+  std::size_t widest = input_shape_.size(), total = input_shape_.size() * batch, scratch = 0;
+  std::vector<WorkspaceSize> ws;
+  for (const auto& l : layers_) {
+    const std::size_t out = l->output_shape().size();
+    widest = std::max(widest, out);
+    total += out * batch;
+    ws.push_back(l->workspace_size(batch));
+    total += ws.back().saved;
+    scratch = std::max(scratch, ws.back().scratch);
+  }
+  const std::size_t out = output_shape().size() * batch;
+  total += scratch + 2 * widest * batch + out;
+  std::vector<float> arena(total);
+  std::size_t at = 0;
+  auto take = [&](std::size_t count) {
+    const std::span<float> s(arena.data() + at, count);
+    at += count;
+    return s;
+  };
+  activations_.assign(1, take(input_shape_.size() * batch));
+  workspaces_.clear();
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    activations_.push_back(take(layers_[i]->output_shape().size() * batch));
+    workspaces_.push_back({take(ws[i].saved), {}});
+  }
+  const std::span<float> shared = take(scratch);
+  for (Workspace& w : workspaces_) w.scratch = shared;
+  grad_a_ = take(widest * batch);
+  grad_b_ = take(widest * batch);
+  doutput_ = take(out);
+  arena_ = std::move(arena);
+  planned_ = batch;
+  last_n_ = 0;  // the saved state of an earlier forward is gone
+}
+
+std::size_t Sequential::samples_in(std::span<const float> x) const {
+  const std::size_t per = input_shape_.size();
+  if (x.empty() || x.size() % per != 0)
+    throw std::invalid_argument("simdnorm::nn::Sequential: x: expected a positive multiple of " +
+                                std::to_string(per) + " floats (samples of " +
+                                to_string(input_shape_) + "), given " + std::to_string(x.size()));
+  return x.size() / per;
+}
+
+std::span<const float> Sequential::forward(std::span<const float> x) {
+  const std::size_t n = samples_in(x);
+  reserve(n);
+  std::copy(x.begin(), x.end(), activations_[0].begin());
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    layers_[i]->forward(activations_[i], n, activations_[i + 1], mode_, workspaces_[i]);
+  last_n_ = n;
+  return activations_.back().first(n * output_shape().size());
+}
+
+void Sequential::backward(std::span<const float> doutput) {
+  const std::size_t n = last_n_;
+  if (n == 0)
+    throw std::invalid_argument(
+        "simdnorm::nn::Sequential::backward: doutput: expected a forward() before backward(), "
+        "given none");
+  if (doutput.size() != n * output_shape().size())
+    throw std::invalid_argument("simdnorm::nn::Sequential::backward: doutput: expected " +
+                                std::to_string(n * output_shape().size()) +
+                                " floats (the last forward's output), given " +
+                                std::to_string(doutput.size()));
+  std::span<const float> dy = doutput;
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    const std::span<float> dx =
+        i == 0 ? std::span<float>() : (dy.data() == grad_a_.data() ? grad_b_ : grad_a_);
+    layers_[i]->backward(activations_[i], activations_[i + 1], dy, n, dx, workspaces_[i]);
+    dy = dx;
+  }
+}
+
+TrainStepResult Sequential::train_step(std::span<const float> x,
+                                       std::span<const std::int32_t> labels,
+                                       optim::Optimizer& optimizer) {
+  const SampleShape& out = output_shape();
+  if (out.rank != 1)
+    throw std::invalid_argument(
+        "simdnorm::nn::Sequential::train_step: model output: expected [classes], given " +
+        to_string(out));
+  const std::size_t n = samples_in(x);
+  if (labels.size() != n)
+    throw std::invalid_argument("simdnorm::nn::Sequential::train_step: labels: expected " +
+                                std::to_string(n) + " (one per sample), given " +
+                                std::to_string(labels.size()));
+  const std::span<const float> logits = forward(x);
+  const std::span<float> dlogits = doutput_.first(logits.size());
+  const LossResult r = softmax_cross_entropy(logits, n, out[0], labels, dlogits);
+  backward(dlogits);
+  optimizer.step();
+  return {r.loss, r.correct};
+}
+
+std::vector<Parameter> Sequential::parameters() {
+  std::vector<Parameter> all;
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    for (Parameter& p : layers_[i]->parameters()) {
+      p.name = key_of(i, p.name);
+      all.push_back(std::move(p));
+    }
+  return all;
+}
+
+StateDict Sequential::state_dict() const {
+  StateDict dict;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    for (const Parameter& p : layers_[i]->parameters())
+      dict.push_back({key_of(i, p.name), {p.shape, {p.value.begin(), p.value.end()}}});
+    for (const Buffer& b : layers_[i]->buffers()) {
+      StateTensor t{b.shape, {}};
+      if (const auto* f = std::get_if<std::span<float>>(&b.value))
+        t.values.assign(f->begin(), f->end());
+      else
+        t.values.push_back(float(*std::get<std::int64_t*>(b.value)));
+      dict.push_back({key_of(i, b.name), std::move(t)});
+    }
+  }
+  return dict;
+}
+
+void Sequential::load_state_dict(const StateDict& state) {
+  constexpr const char* fn = "simdnorm::nn::Sequential::load_state_dict: '";
+  struct Target {
+    std::string key;
+    std::vector<std::size_t> shape;
+    std::span<float> floats;
+    std::int64_t* integer = nullptr;
+    const StateTensor* source = nullptr;
+  };
+  std::vector<Target> targets;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    for (const Parameter& p : layers_[i]->parameters())
+      targets.push_back({key_of(i, p.name), p.shape, p.value});
+    for (const Buffer& b : layers_[i]->buffers()) {
+      Target t{key_of(i, b.name), b.shape, {}};
+      if (const auto* f = std::get_if<std::span<float>>(&b.value))
+        t.floats = *f;
+      else
+        t.integer = std::get<std::int64_t*>(b.value);
+      targets.push_back(std::move(t));
+    }
+  }
+  for (const auto& [key, tensor] : state) {
+    auto it = std::find_if(targets.begin(), targets.end(),
+                           [&](const Target& t) { return t.key == key; });
+    if (it == targets.end())
+      throw std::invalid_argument(fn + key + "': expected no such key (strict), given one");
+    if (it->source)
+      throw std::invalid_argument(fn + key + "': expected once, given twice");
+    const std::size_t expected = it->integer ? 1 : it->floats.size();
+    if (tensor.values.size() != expected || (!tensor.shape.empty() && tensor.shape != it->shape))
+      throw std::invalid_argument(fn + key + "': expected shape " + shape_to_string(it->shape) +
+                                  " (" + std::to_string(expected) + " values), given shape " +
+                                  shape_to_string(tensor.shape) + " (" +
+                                  std::to_string(tensor.values.size()) + " values)");
+    if (it->integer && !(tensor.values[0] >= 0 && std::trunc(tensor.values[0]) == tensor.values[0]))
+      throw std::invalid_argument(fn + key + "': expected an integer count ≥ 0, given " +
+                                  std::to_string(tensor.values[0]));
+    it->source = &tensor;
+  }
+  for (const Target& t : targets)
+    if (!t.source)
+      throw std::invalid_argument(fn + t.key + "': expected a tensor of shape " +
+                                  shape_to_string(t.shape) + ", given none (missing key)");
+  for (const Target& t : targets) {
+    if (t.integer)
+      *t.integer = std::int64_t(t.source->values[0]);
+    else
+      std::copy(t.source->values.begin(), t.source->values.end(), t.floats.begin());
+  }
+}
+
+}  // namespace simdnorm::nn
