@@ -22,14 +22,14 @@ std::string_view ActivationLayer::type() const {
 }
 
 void ActivationLayer::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode,
-                              Workspace) {
+                              LayerWorkspace) {
   const std::size_t count = n * input_shape().size();
   activation_forward(kind_, x.first(count), y.first(count));
 }
 
 void ActivationLayer::backward(std::span<const float>, std::span<const float> y,
                                std::span<const float> dy, std::size_t n, std::span<float> dx,
-                               Workspace) {
+                               LayerWorkspace) {
   if (dx.empty()) return;
   const std::size_t count = n * input_shape().size();
   activation_backward(kind_, y.first(count), dy.first(count), dx.first(count));

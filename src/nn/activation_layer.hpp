@@ -17,9 +17,9 @@ class ActivationLayer final : public Layer {
   // "ReLU" | "Tanh" | "Sigmoid"
   std::string_view type() const override;
   void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-               Workspace ws) override;
+               LayerWorkspace ws) override;
   void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
-                std::size_t n, std::span<float> dx, Workspace ws) override;
+                std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
 
  private:
   Activation kind_;

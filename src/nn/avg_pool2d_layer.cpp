@@ -30,7 +30,7 @@ void AvgPool2d::for_window(std::size_t r, std::size_t c, F&& f) const {
 }
 
 void AvgPool2d::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode,
-                        Workspace) {
+                        LayerWorkspace) {
   const std::size_t plane_in = input_shape()[1] * input_shape()[2];
   const std::size_t oh = output_shape()[1], ow = output_shape()[2];
   const std::size_t planes = n * input_shape()[0];
@@ -50,7 +50,7 @@ void AvgPool2d::forward(std::span<const float> x, std::size_t n, std::span<float
 
 void AvgPool2d::backward(std::span<const float>, std::span<const float>,
                          std::span<const float> dy, std::size_t n, std::span<float> dx,
-                         Workspace) {
+                         LayerWorkspace) {
   if (dx.empty()) return;
   const std::size_t plane_in = input_shape()[1] * input_shape()[2];
   const std::size_t oh = output_shape()[1], ow = output_shape()[2];

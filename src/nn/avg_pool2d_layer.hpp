@@ -23,9 +23,9 @@ class AvgPool2d final : public Layer {
 
   std::string_view type() const override { return "AvgPool2d"; }
   void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-               Workspace ws) override;
+               LayerWorkspace ws) override;
   void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
-                std::size_t n, std::span<float> dx, Workspace ws) override;
+                std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
 
  private:
   // Calls f(i, j, 1/divisor) for every input position of output (r, c)'s window.

@@ -60,7 +60,7 @@ WorkspaceSize BatchNormLayer::workspace_size(std::size_t) const {
 }
 
 void BatchNormLayer::forward(std::span<const float> x, std::size_t n, std::span<float> y,
-                             Mode mode, Workspace ws) {
+                             Mode mode, LayerWorkspace ws) {
   const Shape shape = core_shape(n);
   const std::size_t c = options_.num_features, count = shape.numel();
   const NormParams params{weight_, bias_, options_.eps, false};
@@ -82,7 +82,7 @@ void BatchNormLayer::forward(std::span<const float> x, std::size_t n, std::span<
 
 void BatchNormLayer::backward(std::span<const float> x, std::span<const float>,
                               std::span<const float> dy, std::size_t n, std::span<float> dx,
-                              Workspace ws) {
+                              LayerWorkspace ws) {
   const Shape shape = core_shape(n);
   const std::size_t c = options_.num_features, count = shape.numel();
   const NormParams params{weight_, bias_, options_.eps, false};

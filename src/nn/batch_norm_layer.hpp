@@ -39,9 +39,9 @@ class BatchNormLayer final : public Layer {
   // Saved: batch mean, 1/sqrt(var + eps) and biased variance, C floats each.
   WorkspaceSize workspace_size(std::size_t n) const override;
   void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-               Workspace ws) override;
+               LayerWorkspace ws) override;
   void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
-                std::size_t n, std::span<float> dx, Workspace ws) override;
+                std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
   std::vector<Parameter> parameters() override;
   std::vector<Buffer> buffers() override;
   // γ = 1, β = 0, running mean 0, running variance 1, num_batches_tracked 0.

@@ -53,7 +53,7 @@ WorkspaceSize Conv2d::workspace_size(std::size_t) const {
 }
 
 void Conv2d::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode,
-                     Workspace ws) {
+                     LayerWorkspace ws) {
   const std::size_t in = input_shape().size(), out = output_shape().size();
   const std::size_t rows = geometry_.col_rows(), cols = geometry_.col_cols();
   const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
@@ -70,7 +70,7 @@ void Conv2d::forward(std::span<const float> x, std::size_t n, std::span<float> y
 }
 
 void Conv2d::backward(std::span<const float> x, std::span<const float>, std::span<const float> dy,
-                      std::size_t n, std::span<float> dx, Workspace ws) {
+                      std::size_t n, std::span<float> dx, LayerWorkspace ws) {
   const std::size_t in = input_shape().size(), out = output_shape().size();
   const std::size_t rows = geometry_.col_rows(), cols = geometry_.col_cols();
   const std::size_t oc = options_.out_channels;

@@ -31,9 +31,9 @@ class Conv2d final : public Layer {
   std::string_view type() const override { return "Conv2d"; }
   WorkspaceSize workspace_size(std::size_t n) const override;
   void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-               Workspace ws) override;
+               LayerWorkspace ws) override;
   void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
-                std::size_t n, std::span<float> dx, Workspace ws) override;
+                std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
   std::vector<Parameter> parameters() override;
   void reset_parameters(Rng& rng) override;
 

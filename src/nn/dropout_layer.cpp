@@ -18,7 +18,7 @@ WorkspaceSize Dropout::workspace_size(std::size_t n) const {
 }
 
 void Dropout::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-                      Workspace ws) {
+                      LayerWorkspace ws) {
   const std::size_t count = n * input_shape().size();
   last_train_ = mode == Mode::train && p_ > 0;
   if (!last_train_) {
@@ -34,7 +34,7 @@ void Dropout::forward(std::span<const float> x, std::size_t n, std::span<float> 
 }
 
 void Dropout::backward(std::span<const float>, std::span<const float>, std::span<const float> dy,
-                       std::size_t n, std::span<float> dx, Workspace ws) {
+                       std::size_t n, std::span<float> dx, LayerWorkspace ws) {
   if (dx.empty()) return;
   const std::size_t count = n * input_shape().size();
   if (!last_train_) {

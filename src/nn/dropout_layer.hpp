@@ -20,9 +20,9 @@ class Dropout final : public Layer {
   // Saved: the mask of the last training-mode forward (0 or 1/(1 − p) per element).
   WorkspaceSize workspace_size(std::size_t n) const override;
   void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-               Workspace ws) override;
+               LayerWorkspace ws) override;
   void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
-                std::size_t n, std::span<float> dx, Workspace ws) override;
+                std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
 
  private:
   float p_;

@@ -44,7 +44,7 @@ struct WorkspaceSize {
   std::size_t scratch = 0;
 };
 
-struct Workspace {
+struct LayerWorkspace {
   std::span<float> saved;
   std::span<float> scratch;
 };
@@ -69,13 +69,13 @@ class Layer {
 
   // y = layer(x) for n samples: x holds n·input_shape().size() floats, y n·output_shape().size().
   virtual void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-                       Workspace ws) = 0;
+                       LayerWorkspace ws) = 0;
 
   // From the last forward's x and y and dy = ∂L/∂y: overwrites every parameter's grad (grads are
   // not accumulated across calls) and writes dx = ∂L/∂x unless dx is empty.
   virtual void backward(std::span<const float> x, std::span<const float> y,
                         std::span<const float> dy, std::size_t n, std::span<float> dx,
-                        Workspace ws) = 0;
+                        LayerWorkspace ws) = 0;
 
   virtual std::vector<Parameter> parameters() { return {}; }
   virtual std::vector<Buffer> buffers() { return {}; }

@@ -39,7 +39,7 @@ Linear::Linear(const Options& options, const SampleShape& in)
       bias_grad_(bias_.size()) {}
 
 void Linear::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode,
-                     Workspace) {
+                     LayerWorkspace) {
   const std::size_t rows = n * rows_per_sample_, in = options_.in_features,
                     out = options_.out_features;
   if (options_.bias)
@@ -50,7 +50,7 @@ void Linear::forward(std::span<const float> x, std::size_t n, std::span<float> y
 }
 
 void Linear::backward(std::span<const float> x, std::span<const float>, std::span<const float> dy,
-                      std::size_t n, std::span<float> dx, Workspace) {
+                      std::size_t n, std::span<float> dx, LayerWorkspace) {
   const std::size_t rows = n * rows_per_sample_, in = options_.in_features,
                     out = options_.out_features;
   const kernels::MatmulKernels& k = kernels::active_matmul_kernels();

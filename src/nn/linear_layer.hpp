@@ -26,9 +26,9 @@ class Linear final : public Layer {
 
   std::string_view type() const override { return "Linear"; }
   void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-               Workspace ws) override;
+               LayerWorkspace ws) override;
   void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
-                std::size_t n, std::span<float> dx, Workspace ws) override;
+                std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
   std::vector<Parameter> parameters() override;
   void reset_parameters(Rng& rng) override;
 

@@ -26,7 +26,7 @@ WorkspaceSize MaxPool2d::workspace_size(std::size_t n) const {
 }
 
 void MaxPool2d::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode,
-                        Workspace ws) {
+                        LayerWorkspace ws) {
   const std::size_t h = input_shape()[1], w = input_shape()[2];
   const std::size_t oh = output_shape()[1], ow = output_shape()[2];
   const std::size_t planes = n * input_shape()[0];
@@ -60,7 +60,7 @@ void MaxPool2d::forward(std::span<const float> x, std::size_t n, std::span<float
 
 void MaxPool2d::backward(std::span<const float>, std::span<const float>,
                          std::span<const float> dy, std::size_t n, std::span<float> dx,
-                         Workspace ws) {
+                         LayerWorkspace ws) {
   if (dx.empty()) return;
   const std::size_t plane_in = input_shape()[1] * input_shape()[2];
   const std::size_t plane_out = output_shape()[1] * output_shape()[2];

@@ -23,9 +23,9 @@ class MaxPool2d final : public Layer {
   // below 2^24 positions per plane).
   WorkspaceSize workspace_size(std::size_t n) const override;
   void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
-               Workspace ws) override;
+               LayerWorkspace ws) override;
   void backward(std::span<const float> x, std::span<const float> y, std::span<const float> dy,
-                std::size_t n, std::span<float> dx, Workspace ws) override;
+                std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
 
  private:
   PoolWindow window_;

@@ -96,7 +96,7 @@ void Sequential::reserve(std::size_t batch) {
     workspaces_.push_back({take(ws[i].saved), {}});
   }
   const std::span<float> shared = take(scratch);
-  for (Workspace& w : workspaces_) w.scratch = shared;
+  for (LayerWorkspace& w : workspaces_) w.scratch = shared;
   grad_a_ = take(widest * batch);
   grad_b_ = take(widest * batch);
   doutput_ = take(out);

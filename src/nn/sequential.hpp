@@ -83,7 +83,7 @@ class Sequential {
   // One arena; the spans below point into it.
   std::vector<float> arena_;
   std::vector<std::span<float>> activations_;  // layers + 1: the input copy, then every output
-  std::vector<Workspace> workspaces_;
+  std::vector<LayerWorkspace> workspaces_;
   std::span<float> grad_a_, grad_b_, doutput_;
 };
 

@@ -20,7 +20,7 @@ class LayerHarness {
     y.resize(n * layer->output_shape().size());
   }
 
-  Workspace workspace() { return {saved_, scratch_}; }
+  LayerWorkspace workspace() { return {saved_, scratch_}; }
 
   const std::vector<float>& forward(const std::vector<float>& x, Mode mode) {
     layer->forward(x, n, y, mode, workspace());

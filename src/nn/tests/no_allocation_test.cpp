@@ -1,5 +1,7 @@
 // "No allocation in the training step after warm-up": counts global operator new calls around
-// train_steps. The replacement operators below count for the whole test binary.
+// the MLP trainer's train_steps and the layer engine's Sequential::train_step. The replacement
+// operators below count for the whole test binary (and remember the largest request, so a test
+// can show that a bad model spec throws before any layer's buffers exist).
 
 #include <gtest/gtest.h>
 
@@ -7,14 +9,25 @@
 #include <cstdlib>
 #include <new>
 
+#include <memory>
+#include <vector>
+
+#include "nn/optim/adam.hpp"
+#include "nn/optim/rmsprop.hpp"
+#include "nn/optim/sgd.hpp"
+#include "nn/sequential.hpp"
 #include "nn/trainer.hpp"
 
 namespace {
 std::atomic<long> allocations{0};
-}
+std::atomic<std::size_t> largest{0};
+}  // namespace
 
 void* operator new(std::size_t n) {
   allocations.fetch_add(1, std::memory_order_relaxed);
+  std::size_t seen = largest.load(std::memory_order_relaxed);
+  while (n > seen && !largest.compare_exchange_weak(seen, n)) {
+  }
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
@@ -42,6 +55,59 @@ TEST(NoAllocation, TrainingStepsAfterWarmUp) {
       EXPECT_EQ(allocations.load() - before, 0)
           << to_string(opt) << (bn ? " with" : " without") << " BN allocated in train_steps";
     }
+}
+
+std::vector<LayerSpec> small_cnn() {
+  return {
+      {"conv2d", {{"inChannels", 1}, {"outChannels", 4}, {"kernelSize", 3}, {"padding", 1}}},
+      {"batchNorm2d", {{"numFeatures", 4}}},
+      {"relu", {}},
+      {"maxPool2d", {{"kernelSize", 2}}},
+      {"dropout", {{"p", 0.2}}},
+      {"flatten", {}},
+      {"linear", {{"inFeatures", 4 * 4 * 4}, {"outFeatures", 16}, {"bias", false}}},
+      {"batchNorm1d", {{"numFeatures", 16}, {"momentum", nullptr}}},
+      {"tanh", {}},
+      {"linear", {{"inFeatures", 16}, {"outFeatures", 3}}},
+  };
+}
+
+TEST(NoAllocation, SequentialTrainStepAfterWarmUp) {
+  const std::size_t n = 6;
+  std::vector<float> x(n * 64);
+  std::vector<std::int32_t> labels(n);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float((i * 37) % 11) - 5.f;
+  for (std::size_t i = 0; i < n; ++i) labels[i] = std::int32_t(i % 3);
+  for (int which = 0; which < 3; ++which) {
+    Sequential model(small_cnn(), {{1, 8, 8}, n, 1});
+    std::unique_ptr<optim::Optimizer> opt;
+    if (which == 0)
+      opt = std::make_unique<optim::SGD>(model.parameters(),
+                                         optim::SGDOptions{0.1f, 0.9f, 0, 5e-4f, true});
+    if (which == 1) opt = std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{});
+    if (which == 2)
+      opt = std::make_unique<optim::RMSprop>(
+          model.parameters(), optim::RMSpropOptions{0.01f, 0.99f, 1e-8f, 0, 0.5f, true});
+    model.train_step(x, labels, *opt);  // warm-up (first dispatch lookups)
+    const long before = allocations.load();
+    for (int step = 0; step < 20; ++step) model.train_step(x, labels, *opt);
+    model.eval();
+    model.forward(x);
+    EXPECT_EQ(allocations.load() - before, 0) << "optimizer " << which << " allocated";
+  }
+}
+
+// A 4096×4096 Linear (64 MiB of weights) followed by a layer whose channels do not chain: the
+// constructor must throw before it allocates any layer's parameters.
+TEST(NoAllocation, BadSpecThrowsBeforeLayersAllocate) {
+  const std::vector<LayerSpec> layers = {
+      {"linear", {{"inFeatures", 4096}, {"outFeatures", 4096}}},
+      {"relu", {}},
+      {"batchNorm1d", {{"numFeatures", 4095}}},
+  };
+  largest.store(0);
+  EXPECT_THROW(Sequential(layers, {{4096}, 2, 1}), std::invalid_argument);
+  EXPECT_LT(largest.load(), std::size_t(1) << 20);
 }
 
 }  // namespace

@@ -1,0 +1,262 @@
+// Sequential: spec validation (layer index, argument, expected, given), shape chaining, the
+// state dict's PyTorch keys and strict loading, forward/backward plumbing against the layers run
+// one by one, batches larger than planned, and train/eval.
+
+#include "nn/sequential.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "nn/optim/sgd.hpp"
+
+namespace simdnorm::nn {
+namespace {
+
+std::vector<LayerSpec> issue_cnn() {
+  // The example of issue 11: conv → BN2d → ReLU → max-pool → flatten → linear.
+  return {
+      {"conv2d",
+       {{"inChannels", 1}, {"outChannels", 8}, {"kernelSize", 3}, {"stride", 1}, {"padding", 1},
+        {"bias", false}}},
+      {"batchNorm2d", {{"numFeatures", 8}}},
+      {"relu", {}},
+      {"maxPool2d", {{"kernelSize", 2}}},
+      {"flatten", {}},
+      {"linear", {{"inFeatures", 8 * 14 * 14}, {"outFeatures", 10}}},
+  };
+}
+
+std::string error_of(const std::vector<LayerSpec>& layers, std::vector<std::size_t> input) {
+  try {
+    Sequential(layers, {std::move(input), 2, 1});
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Sequential, ShapesChainAsInPyTorch) {
+  Sequential model(issue_cnn(), {{1, 28, 28}, 4, 1});
+  ASSERT_EQ(model.size(), 6u);
+  EXPECT_EQ(model.layer(0).output_shape(), SampleShape::of({8, 28, 28}));
+  EXPECT_EQ(model.layer(3).output_shape(), SampleShape::of({8, 14, 14}));
+  EXPECT_EQ(model.layer(4).output_shape(), SampleShape::of({8 * 14 * 14}));
+  EXPECT_EQ(model.output_shape(), SampleShape::of({10}));
+  EXPECT_EQ(model.layer(1).type(), "BatchNorm2d");
+}
+
+TEST(Sequential, BadSpecsNameLayerArgumentExpectedAndGiven) {
+  auto layers = issue_cnn();
+  layers[1].args[0].second = std::int64_t(7);
+  EXPECT_EQ(error_of(layers, {1, 28, 28}),
+            "simdnorm::nn::Sequential: layer 1 (batchNorm2d): numFeatures: expected 8 (the "
+            "input's channels), given 7");
+
+  layers = issue_cnn();
+  layers[5].args[0].second = std::int64_t(100);
+  EXPECT_EQ(error_of(layers, {1, 28, 28}),
+            "simdnorm::nn::Sequential: layer 5 (linear): inFeatures: expected 1568 (the last "
+            "dimension of the input [1568]), given 100");
+
+  layers = issue_cnn();
+  EXPECT_EQ(error_of(layers, {3, 28, 28}),
+            "simdnorm::nn::Sequential: layer 0 (conv2d): inChannels: expected 3 (the input's "
+            "channels), given 1");
+
+  const std::vector<LayerSpec> big_kernel = {{"maxPool2d", {{"kernelSize", 5}}}};
+  EXPECT_EQ(error_of(big_kernel, {1, 4, 6}),
+            "simdnorm::nn::Sequential: layer 0 (maxPool2d): kernelSize: expected at most 4 (the "
+            "padded input [1, 4, 6]), given 5");
+  const std::vector<LayerSpec> big_conv = {
+      {"conv2d", {{"inChannels", 1}, {"outChannels", 1}, {"kernelSize", 7}, {"padding", 1}}}};
+  EXPECT_NE(error_of(big_conv, {1, 4, 6}).find("kernelSize: expected at most 6"),
+            std::string::npos);
+
+  const std::vector<LayerSpec> unknown = {{"relu", {}}, {"lstmCell", {}}};
+  EXPECT_EQ(error_of(unknown, {4}).rfind("simdnorm::nn::Sequential: layer 1 (lstmCell): type: "
+                                         "expected one of linear, conv2d, ",
+                                         0),
+            0u)
+      << error_of(unknown, {4});
+  EXPECT_NE(error_of(unknown, {4}).find("given 'lstmCell'"), std::string::npos);
+
+  const std::vector<LayerSpec> typo = {{"linear", {{"inFeatures", 4}, {"outFeature", 2}}}};
+  EXPECT_EQ(error_of(typo, {4}),
+            "simdnorm::nn::Sequential: layer 0 (linear): outFeatures: expected an integer ≥ 1, "
+            "given none");
+  const std::vector<LayerSpec> extra = {{"relu", {{"inplace", true}}}};
+  EXPECT_NE(error_of(extra, {4}).find("layer 0 (relu): inplace: expected one of the arguments"),
+            std::string::npos);
+  const std::vector<LayerSpec> wrong_type = {{"dropout", {{"p", true}}}};
+  EXPECT_EQ(error_of(wrong_type, {4}),
+            "simdnorm::nn::Sequential: layer 0 (dropout): p: expected a number in [0, 1], given "
+            "true");
+  const std::vector<LayerSpec> fractional = {{"maxPool2d", {{"kernelSize", 1.5}}}};
+  EXPECT_EQ(error_of(fractional, {1, 4, 4}),
+            "simdnorm::nn::Sequential: layer 0 (maxPool2d): kernelSize: expected an integer ≥ 1, "
+            "given 1.5");
+  EXPECT_EQ(error_of({}, {4}), "simdnorm::nn::Sequential: layers: expected at least 1, given 0");
+  EXPECT_EQ(error_of({{"relu", {}}}, {0, 3}),
+            "simdnorm::nn::Sequential: inputShape: expected 1 to 3 dimensions ≥ 1, given [0, 3]");
+}
+
+TEST(Sequential, StateDictHasPyTorchKeysAndShapes) {
+  Sequential model(issue_cnn(), {{1, 28, 28}, 2, 1});
+  const StateDict sd = model.state_dict();
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : sd) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"0.weight", "1.weight", "1.bias", "1.running_mean",
+                                            "1.running_var", "1.num_batches_tracked", "5.weight",
+                                            "5.bias"}));
+  EXPECT_EQ(sd[0].second.shape, (std::vector<std::size_t>{8, 1, 3, 3}));
+  EXPECT_EQ(sd[5].second.shape, (std::vector<std::size_t>{}));
+  EXPECT_EQ(sd[6].second.shape, (std::vector<std::size_t>{10, 1568}));
+  // PyTorch's defaults: kaiming-uniform bounds 1/√fan_in, BN γ = 1, β = 0, mean 0, var 1.
+  for (const float w : sd[0].second.values) EXPECT_LE(std::fabs(w), 1 / 3.f);
+  for (const float w : sd[6].second.values) EXPECT_LE(std::fabs(w), 1 / std::sqrt(1568.f));
+  EXPECT_EQ(sd[1].second.values, std::vector<float>(8, 1.f));
+  EXPECT_EQ(sd[4].second.values, std::vector<float>(8, 1.f));
+  EXPECT_EQ(sd[5].second.values, std::vector<float>{0.f});
+}
+
+TEST(Sequential, InitializationIsSeededAndUniformWithPyTorchBounds) {
+  const std::vector<LayerSpec> layers = {{"linear", {{"inFeatures", 400}, {"outFeatures", 300}}}};
+  const StateDict a = Sequential(layers, {{400}, 1, 7}).state_dict();
+  const StateDict b = Sequential(layers, {{400}, 1, 7}).state_dict();
+  const StateDict c = Sequential(layers, {{400}, 1, 8}).state_dict();
+  EXPECT_EQ(a[0].second.values, b[0].second.values);
+  EXPECT_NE(a[0].second.values, c[0].second.values);
+  // U(−1/20, 1/20): mean 0, variance b²/3 = 1/1200; 120 000 draws put both within a few %.
+  double sum = 0, sq = 0;
+  for (const float w : a[0].second.values) {
+    ASSERT_LE(std::fabs(w), 0.05f);
+    sum += w;
+    sq += double(w) * w;
+  }
+  const double n = double(a[0].second.values.size());
+  EXPECT_NEAR(sum / n, 0, 3e-4);
+  EXPECT_NEAR(sq / n, 1.0 / 1200, 0.03 / 1200);
+}
+
+TEST(Sequential, LoadStateDictIsStrictAndNamesTheKey) {
+  Sequential model(issue_cnn(), {{1, 28, 28}, 2, 1});
+  StateDict sd = model.state_dict();
+  sd[6].second.values[3] = 0.25f;
+  sd[5].second.values[0] = 17;
+  model.load_state_dict(sd);
+  EXPECT_EQ(model.state_dict()[6].second.values[3], 0.25f);
+  EXPECT_EQ(model.state_dict()[5].second.values[0], 17.f);
+
+  auto error = [&](StateDict d) -> std::string {
+    try {
+      model.load_state_dict(d);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  StateDict missing = sd;
+  missing.erase(missing.begin() + 3);
+  EXPECT_EQ(error(missing),
+            "simdnorm::nn::Sequential::load_state_dict: '1.running_mean': expected a tensor of "
+            "shape [8], given none (missing key)");
+  StateDict extra = sd;
+  extra.push_back({"6.weight", {{1}, {0.f}}});
+  EXPECT_EQ(error(extra),
+            "simdnorm::nn::Sequential::load_state_dict: '6.weight': expected no such key "
+            "(strict), given one");
+  StateDict wrong = sd;
+  wrong[0].second.values.pop_back();
+  EXPECT_EQ(error(wrong),
+            "simdnorm::nn::Sequential::load_state_dict: '0.weight': expected shape [8, 1, 3, 3] "
+            "(72 values), given shape [8, 1, 3, 3] (71 values)");
+  // Nothing was changed by the failed loads.
+  EXPECT_EQ(model.state_dict()[0].second.values, sd[0].second.values);
+}
+
+TEST(Sequential, ForwardBackwardMatchTheLayersRunOneByOne) {
+  const std::vector<LayerSpec> layers = {
+      {"linear", {{"inFeatures", 3}, {"outFeatures", 4}}},
+      {"tanh", {}},
+      {"linear", {{"inFeatures", 4}, {"outFeatures", 2}}},
+  };
+  Sequential model(layers, {{3}, 2, 3});
+  const std::vector<float> x = {0.5f, -1, 2, 1, 0, -0.5f, 0.25f, 0.75f, -2};  // 3 samples
+  const std::span<const float> y = model.forward(x);  // beyond the planned batch of 2: re-plans
+  ASSERT_EQ(y.size(), 6u);
+  EXPECT_EQ(model.planned_batch(), 3u);
+  // By hand: y = W2·tanh(W1·x + b1) + b2 per sample.
+  const StateDict sd = model.state_dict();
+  const auto& w1 = sd[0].second.values;
+  const auto& b1 = sd[1].second.values;
+  const auto& w2 = sd[2].second.values;
+  const auto& b2 = sd[3].second.values;
+  for (std::size_t s = 0; s < 3; ++s)
+    for (std::size_t o = 0; o < 2; ++o) {
+      double acc = b2[o];
+      for (std::size_t h = 0; h < 4; ++h) {
+        double z = b1[h];
+        for (std::size_t i = 0; i < 3; ++i) z += double(w1[h * 3 + i]) * x[s * 3 + i];
+        acc += double(w2[o * 4 + h]) * std::tanh(z);
+      }
+      EXPECT_NEAR(y[s * 2 + o], acc, 1e-6) << s << "," << o;
+    }
+  // ∂(Σ y)/∂b2 = number of samples.
+  model.backward(std::vector<float>(6, 1.f));
+  const std::vector<Parameter> params = model.parameters();
+  ASSERT_EQ(params[3].name, "2.bias");
+  EXPECT_FLOAT_EQ(params[3].grad[0], 3.f);
+  EXPECT_FLOAT_EQ(params[3].grad[1], 3.f);
+}
+
+TEST(Sequential, TrainStepLearnsAndEvalUsesRunningStatistics) {
+  const std::vector<LayerSpec> layers = {
+      {"linear", {{"inFeatures", 2}, {"outFeatures", 8}}},
+      {"batchNorm1d", {{"numFeatures", 8}}},
+      {"relu", {}},
+      {"linear", {{"inFeatures", 8}, {"outFeatures", 2}}},
+  };
+  Sequential model(layers, {{2}, 8, 1});
+  optim::SGD opt(model.parameters(), {0.1f, 0.9f});
+  // Two separable clusters.
+  std::vector<float> x;
+  std::vector<std::int32_t> labels;
+  for (int i = 0; i < 8; ++i) {
+    const float sign = i % 2 ? 1.f : -1.f;
+    x.push_back(sign * 2 + 0.1f * float(i));
+    x.push_back(sign * 1 - 0.05f * float(i));
+    labels.push_back(i % 2);
+  }
+  const double first = model.train_step(x, labels, opt).loss;
+  TrainStepResult last{};
+  for (int i = 0; i < 50; ++i) last = model.train_step(x, labels, opt);
+  EXPECT_LT(last.loss, first / 4);
+  EXPECT_EQ(last.correct, 8u);
+  EXPECT_EQ(model.state_dict()[6].second.values[0], 51.f);  // num_batches_tracked
+  model.eval();
+  const std::vector<float> one(x.begin(), x.begin() + 2);  // a batch of 1 works in eval mode
+  EXPECT_EQ(model.forward(one).size(), 2u);
+  EXPECT_EQ(model.state_dict()[6].second.values[0], 51.f);
+  // In training mode, a batch of 1 has one value per channel: torch refuses it, so do we.
+  model.train();
+  EXPECT_THROW(model.forward(one), std::invalid_argument);
+}
+
+TEST(Sequential, TrainStepChecksLabels) {
+  Sequential model({{"linear", {{"inFeatures", 2}, {"outFeatures", 3}}}}, {{2}, 2, 1});
+  optim::SGD opt(model.parameters(), {});
+  const std::vector<float> x = {1, 2, 3, 4};
+  try {
+    model.train_step(x, std::vector<std::int32_t>{0, 3}, opt);
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "softmax_cross_entropy: labels[1]: expected a class in [0, 3), given 3");
+  }
+  EXPECT_THROW(model.train_step(x, std::vector<std::int32_t>{0}, opt), std::invalid_argument);
+  EXPECT_THROW(model.forward(std::vector<float>{1, 2, 3}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace simdnorm::nn
