@@ -60,7 +60,7 @@ def mlp():
         nn.Linear(6, 8, bias=False),
         nn.BatchNorm1d(8),
         nn.Sigmoid(),
-        nn.Linear(8, 8),
+        nn.Linear(8, 8, bias=False),  # no bias where BN follows: its true gradient is 0
         nn.BatchNorm1d(8, momentum=None, eps=1e-3),
         nn.ReLU(),
         nn.Linear(8, 4),
