@@ -48,9 +48,8 @@ void AvgPool2d::forward(std::span<const float> x, std::size_t n, std::span<float
   }
 }
 
-void AvgPool2d::backward(std::span<const float>, std::span<const float>,
-                         std::span<const float> dy, std::size_t n, std::span<float> dx,
-                         LayerWorkspace) {
+void AvgPool2d::backward(std::span<const float>, std::span<const float>, std::span<const float> dy,
+                         std::size_t n, std::span<float> dx, LayerWorkspace) {
   if (dx.empty()) return;
   const std::size_t plane_in = input_shape()[1] * input_shape()[2];
   const std::size_t oh = output_shape()[1], ow = output_shape()[2];

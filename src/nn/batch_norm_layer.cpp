@@ -25,10 +25,10 @@ SampleShape BatchNormLayer::output_shape_for(const Options& o, std::size_t spati
                                              const SampleShape& in) {
   const bool ok = spatial_dims == 1 ? in.rank == 1 || in.rank == 2 : in.rank == 3;
   if (!ok)
-    throw std::invalid_argument(std::string("input: expected ") +
-                                (spatial_dims == 1 ? "[features] or [channels, length]"
-                                                   : "[channels, height, width]") +
-                                ", given " + to_string(in));
+    throw std::invalid_argument(
+        std::string("input: expected ") +
+        (spatial_dims == 1 ? "[features] or [channels, length]" : "[channels, height, width]") +
+        ", given " + to_string(in));
   if (o.num_features != in[0])
     throw std::invalid_argument("numFeatures: expected " + std::to_string(in[0]) +
                                 " (the input's channels), given " + std::to_string(o.num_features));
@@ -59,8 +59,8 @@ WorkspaceSize BatchNormLayer::workspace_size(std::size_t) const {
   return {3 * options_.num_features, 0};
 }
 
-void BatchNormLayer::forward(std::span<const float> x, std::size_t n, std::span<float> y,
-                             Mode mode, LayerWorkspace ws) {
+void BatchNormLayer::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
+                             LayerWorkspace ws) {
   const Shape shape = core_shape(n);
   const std::size_t c = options_.num_features, count = shape.numel();
   const NormParams params{weight_, bias_, options_.eps, false};
@@ -91,8 +91,8 @@ void BatchNormLayer::backward(std::span<const float> x, std::span<const float>,
     backward_training(dy.first(count), x.first(count), shape, params, ws.saved.subspan(0, c),
                       ws.saved.subspan(c, c), grads);
   } else {
-    backward_inference(dy.first(count), x.first(count), shape, params, running_mean_,
-                       running_var_, grads);
+    backward_inference(dy.first(count), x.first(count), shape, params, running_mean_, running_var_,
+                       grads);
   }
 }
 

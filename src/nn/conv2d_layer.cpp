@@ -100,8 +100,8 @@ void Conv2d::backward(std::span<const float> x, std::span<const float>, std::spa
 std::vector<Parameter> Conv2d::parameters() {
   std::vector<Parameter> p;
   const std::size_t ks = options_.kernel_size;
-  p.push_back({"weight", {options_.out_channels, options_.in_channels, ks, ks}, weight_,
-               weight_grad_});
+  p.push_back(
+      {"weight", {options_.out_channels, options_.in_channels, ks, ks}, weight_, weight_grad_});
   if (options_.bias) p.push_back({"bias", {options_.out_channels}, bias_, bias_grad_});
   return p;
 }

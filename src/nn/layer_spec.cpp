@@ -22,8 +22,7 @@ const SpecValue* SpecArgs::find(std::string_view name) {
   known_ += name;
   for (std::size_t i = 0; i < spec_.args.size(); ++i)
     if (spec_.args[i].first == name) {
-      if (used_[i])
-        throw std::invalid_argument(std::string(name) + ": expected once, given twice");
+      if (used_[i]) throw std::invalid_argument(std::string(name) + ": expected once, given twice");
       used_[i] = true;
       return &spec_.args[i].second;
     }

@@ -22,8 +22,8 @@ SampleShape Linear::output_shape_for(const Options& o, const SampleShape& in) {
   const std::size_t last = in.rank ? in[in.rank - 1] : 0;
   if (in.rank == 0 || last != o.in_features)
     throw std::invalid_argument("inFeatures: expected " + std::to_string(last) +
-                                " (the last dimension of the input " + to_string(in) +
-                                "), given " + std::to_string(o.in_features));
+                                " (the last dimension of the input " + to_string(in) + "), given " +
+                                std::to_string(o.in_features));
   SampleShape out = in;
   out.dims[in.rank - 1] = o.out_features;
   return out;

@@ -58,9 +58,8 @@ void MaxPool2d::forward(std::span<const float> x, std::size_t n, std::span<float
   }
 }
 
-void MaxPool2d::backward(std::span<const float>, std::span<const float>,
-                         std::span<const float> dy, std::size_t n, std::span<float> dx,
-                         LayerWorkspace ws) {
+void MaxPool2d::backward(std::span<const float>, std::span<const float>, std::span<const float> dy,
+                         std::size_t n, std::span<float> dx, LayerWorkspace ws) {
   if (dx.empty()) return;
   const std::size_t plane_in = input_shape()[1] * input_shape()[2];
   const std::size_t plane_out = output_shape()[1] * output_shape()[2];

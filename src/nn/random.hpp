@@ -28,7 +28,14 @@ class Rng {
 };
 
 // Named streams, so that what each consumer draws never depends on what another one drew.
-enum class Stream : std::uint64_t { data = 1, split = 2, label_noise = 3, init = 4, sampler = 5, dropout = 6 };
+enum class Stream : std::uint64_t {
+  data = 1,
+  split = 2,
+  label_noise = 3,
+  init = 4,
+  sampler = 5,
+  dropout = 6
+};
 
 inline Rng make_rng(std::uint64_t seed, Stream stream) {
   return Rng(seed, static_cast<std::uint64_t>(stream));

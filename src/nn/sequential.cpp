@@ -215,12 +215,11 @@ void Sequential::load_state_dict(const StateDict& state) {
     }
   }
   for (const auto& [key, tensor] : state) {
-    auto it = std::find_if(targets.begin(), targets.end(),
-                           [&](const Target& t) { return t.key == key; });
+    auto it =
+        std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.key == key; });
     if (it == targets.end())
       throw std::invalid_argument(fn + key + "': expected no such key (strict), given one");
-    if (it->source)
-      throw std::invalid_argument(fn + key + "': expected once, given twice");
+    if (it->source) throw std::invalid_argument(fn + key + "': expected once, given twice");
     const std::size_t expected = it->integer ? 1 : it->floats.size();
     if (tensor.values.size() != expected || (!tensor.shape.empty() && tensor.shape != it->shape))
       throw std::invalid_argument(fn + key + "': expected shape " + shape_to_string(it->shape) +

@@ -1,4 +1,5 @@
-// Dense-layer and matmul kernels for AVX2 + FMA3 (so xsimd::fma is one instruction). Built with -mavx2 -mfma.
+// Dense-layer and matmul kernels for AVX2 + FMA3 (so xsimd::fma is one instruction). Built with
+// -mavx2 -mfma.
 #include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 

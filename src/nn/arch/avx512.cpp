@@ -1,4 +1,5 @@
-// Dense-layer and matmul kernels for AVX-512F, built with src/arch/avx512.cpp's flags (xsimd 8.1 needs DQ).
+// Dense-layer and matmul kernels for AVX-512F, built with src/arch/avx512.cpp's flags (xsimd 8.1
+// needs DQ).
 #include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 

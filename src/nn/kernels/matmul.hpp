@@ -97,7 +97,8 @@ void dot_tile(std::size_t k, const float* a, std::size_t lda, const float* b, st
   }
   if (p < k) {
     batch<Arch> bv[NR];
-    for (std::size_t s = 0; s < NR; ++s) bv[s] = load_lanes<true, Arch>(b + s * ldb + p, k - p, 0.f);
+    for (std::size_t s = 0; s < NR; ++s)
+      bv[s] = load_lanes<true, Arch>(b + s * ldb + p, k - p, 0.f);
     for (std::size_t r = 0; r < MR; ++r) {
       const batch<Arch> av = load_lanes<true, Arch>(a + r * lda + p, k - p, 0.f);
       for (std::size_t s = 0; s < NR; ++s) acc[r][s] = xsimd::fma(av, bv[s], acc[r][s]);
@@ -159,17 +160,14 @@ MatmulKernels make_matmul_table(const char* isa) {
   return {
       isa,
       [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-         const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-        matmul_nn{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-      },
+         const float* b, std::size_t ldb, float* c, std::size_t ldc,
+         bool accumulate) { matmul_nn{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate); },
       [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-         const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-        matmul_tn{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-      },
+         const float* b, std::size_t ldb, float* c, std::size_t ldc,
+         bool accumulate) { matmul_tn{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate); },
       [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-         const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-        matmul_nt{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-      },
+         const float* b, std::size_t ldb, float* c, std::size_t ldc,
+         bool accumulate) { matmul_nt{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate); },
   };
 }
 

@@ -48,7 +48,8 @@ struct Window {
   std::size_t k, stride, pad;
 };
 
-// The direct definition: y[s, o, r, c] = b[o] + Σ W[o, ci, i, j]·x[s, ci, r·st − p + i, c·st − p + j].
+// The direct definition: y[s, o, r, c] = b[o] + Σ W[o, ci, i, j]·x[s, ci, r·st − p + i, c·st − p +
+// j].
 Vec conv_ref(const Vec& x, const Params& p, std::size_t n, Layer& l, Window w) {
   const SampleShape& in = l.input_shape();
   const SampleShape& out = l.output_shape();
@@ -164,7 +165,9 @@ void check(const Case& c) {
   // Parameters N(0, 1) (γ around 1), running variance positive: every term of the gradient shows.
   std::vector<Parameter> params = layer.parameters();
   for (Parameter& p : params)
-    for (float& v : p.value) v = float(rng.normal() + (p.name == "weight" && c.spec.type.starts_with("batchNorm") ? 1 : 0));
+    for (float& v : p.value)
+      v = float(rng.normal() +
+                (p.name == "weight" && c.spec.type.starts_with("batchNorm") ? 1 : 0));
   for (Buffer& b : layer.buffers())
     if (auto* f = std::get_if<std::span<float>>(&b.value))
       for (float& v : *f) v = float(b.name == "running_var" ? 0.5 + rng.uniform() : rng.normal());
@@ -227,9 +230,10 @@ TEST(LayerGradients, Conv2dStridePadding) {
     std::size_t cin, cout, h, w, k, stride, pad;
     bool bias;
   };
-  for (const Geometry g : {Geometry{1, 2, 5, 5, 3, 1, 0, true}, Geometry{2, 3, 6, 5, 3, 1, 1, true},
-                           Geometry{2, 2, 7, 6, 3, 2, 1, false}, Geometry{3, 2, 5, 5, 2, 3, 2, true},
-                           Geometry{1, 1, 4, 4, 4, 1, 0, true}, Geometry{2, 17, 3, 3, 1, 1, 0, true}}) {
+  for (const Geometry g :
+       {Geometry{1, 2, 5, 5, 3, 1, 0, true}, Geometry{2, 3, 6, 5, 3, 1, 1, true},
+        Geometry{2, 2, 7, 6, 3, 2, 1, false}, Geometry{3, 2, 5, 5, 2, 3, 2, true},
+        Geometry{1, 1, 4, 4, 4, 1, 0, true}, Geometry{2, 17, 3, 3, 1, 1, 0, true}}) {
     const Window w{g.k, g.stride, g.pad};
     check({"conv2d cin=" + std::to_string(g.cin) + " k=" + std::to_string(g.k) +
                " s=" + std::to_string(g.stride) + " p=" + std::to_string(g.pad),
@@ -251,10 +255,9 @@ TEST(LayerGradients, Pooling) {
     for (const bool max : {true, false})
       for (const bool include_pad : {true, false}) {
         if (max && !include_pad) continue;
-        std::vector<std::pair<std::string, SpecValue>> args = {
-            {"kernelSize", std::int64_t(w.k)},
-            {"stride", std::int64_t(w.stride)},
-            {"padding", std::int64_t(w.pad)}};
+        std::vector<std::pair<std::string, SpecValue>> args = {{"kernelSize", std::int64_t(w.k)},
+                                                               {"stride", std::int64_t(w.stride)},
+                                                               {"padding", std::int64_t(w.pad)}};
         if (!max) args.push_back({"countIncludePad", include_pad});
         check({std::string(max ? "maxPool2d" : "avgPool2d") + " k=" + std::to_string(w.k) +
                    " s=" + std::to_string(w.stride) + " p=" + std::to_string(w.pad) +
@@ -288,17 +291,17 @@ TEST(LayerGradients, BatchNorm) {
   for (const Mode mode : {Mode::train, Mode::eval})
     for (const bool affine : {true, false}) {
       const bool train = mode == Mode::train;
-      const std::string suffix = std::string(train ? " train" : " eval") + " affine=" +
-                                 std::to_string(affine);
+      const std::string suffix =
+          std::string(train ? " train" : " eval") + " affine=" + std::to_string(affine);
       auto ref = [train](const Vec& x, const Params& p, std::size_t n, Layer& l) {
         return batch_norm_ref(x, p, n, l, train);
       };
       check({"batchNorm1d [C]" + suffix,
-             spec("batchNorm1d", {{"numFeatures", 4}, {"affine", affine}}), SampleShape::of({4}),
-             5, mode, ref});
+             spec("batchNorm1d", {{"numFeatures", 4}, {"affine", affine}}), SampleShape::of({4}), 5,
+             mode, ref});
       check({"batchNorm1d [C, L]" + suffix,
-             spec("batchNorm1d", {{"numFeatures", 3}, {"affine", affine}}),
-             SampleShape::of({3, 4}), 2, mode, ref});
+             spec("batchNorm1d", {{"numFeatures", 3}, {"affine", affine}}), SampleShape::of({3, 4}),
+             2, mode, ref});
       check({"batchNorm2d" + suffix,
              spec("batchNorm2d", {{"numFeatures", 3}, {"affine", affine}, {"eps", 1e-3}}),
              SampleShape::of({3, 2, 3}), 2, mode, ref});

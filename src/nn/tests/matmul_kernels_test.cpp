@@ -46,8 +46,8 @@ TEST(MatmulKernels, EveryIsaMatchesReference) {
               const std::size_t a_rows = op == Op::tn ? kk : m, a_cols = op == Op::tn ? m : kk;
               const std::size_t b_rows = op == Op::nt ? n : kk, b_cols = op == Op::nt ? kk : n;
               const std::size_t lda = a_cols + 2, ldb = b_cols + 2, ldc = n + 2;
-              const std::vector<float> a = normals(a_rows * lda, rng), b = normals(b_rows * ldb, rng),
-                                       c0 = normals(m * ldc, rng);
+              const std::vector<float> a = normals(a_rows * lda, rng),
+                                       b = normals(b_rows * ldb, rng), c0 = normals(m * ldc, rng);
               std::vector<float> c = c0, c_ref = c0;
               const auto fn = op == Op::nn ? k->nn : op == Op::tn ? k->tn : k->nt;
               const auto fn_ref = op == Op::nn ? ref.nn : op == Op::tn ? ref.tn : ref.nt;

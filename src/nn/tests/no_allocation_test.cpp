@@ -7,9 +7,8 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <new>
-
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "nn/optim/adam.hpp"

@@ -28,7 +28,10 @@ std::vector<LayerSpec> model_named(const std::string& name) {
   if (name == "cnn")
     return {
         {"conv2d",
-         {{"inChannels", 1}, {"outChannels", 4}, {"kernelSize", 3}, {"padding", 1},
+         {{"inChannels", 1},
+          {"outChannels", 4},
+          {"kernelSize", 3},
+          {"padding", 1},
           {"bias", false}}},
         {"batchNorm2d", {{"numFeatures", 4}}},
         {"relu", {}},
@@ -61,11 +64,11 @@ std::unique_ptr<optim::Optimizer> optimizer_for(const FixtureFile& f,
         params, optim::SGDOptions{f.number("lr"), f.number("momentum"), f.number("dampening"),
                                   f.number("weight_decay"), f.integer("nesterov") != 0});
   if (kind == "adam")
-    return std::make_unique<optim::Adam>(
-        params, optim::AdamOptions{f.number("lr"),
-                                   {f.number("beta1"), f.number("beta2")},
-                                   f.number("eps"),
-                                   f.number("weight_decay")});
+    return std::make_unique<optim::Adam>(params,
+                                         optim::AdamOptions{f.number("lr"),
+                                                            {f.number("beta1"), f.number("beta2")},
+                                                            f.number("eps"),
+                                                            f.number("weight_decay")});
   if (kind == "rmsprop")
     return std::make_unique<optim::RMSprop>(
         params, optim::RMSpropOptions{f.number("lr"), f.number("alpha"), f.number("eps"),

@@ -18,7 +18,11 @@ std::vector<LayerSpec> issue_cnn() {
   // The example of issue 11: conv → BN2d → ReLU → max-pool → flatten → linear.
   return {
       {"conv2d",
-       {{"inChannels", 1}, {"outChannels", 8}, {"kernelSize", 3}, {"stride", 1}, {"padding", 1},
+       {{"inChannels", 1},
+        {"outChannels", 8},
+        {"kernelSize", 3},
+        {"stride", 1},
+        {"padding", 1},
         {"bias", false}}},
       {"batchNorm2d", {{"numFeatures", 8}}},
       {"relu", {}},
@@ -75,9 +79,10 @@ TEST(Sequential, BadSpecsNameLayerArgumentExpectedAndGiven) {
             std::string::npos);
 
   const std::vector<LayerSpec> unknown = {{"relu", {}}, {"lstmCell", {}}};
-  EXPECT_EQ(error_of(unknown, {4}).rfind("simdnorm::nn::Sequential: layer 1 (lstmCell): type: "
-                                         "expected one of linear, conv2d, ",
-                                         0),
+  EXPECT_EQ(error_of(unknown, {4})
+                .rfind("simdnorm::nn::Sequential: layer 1 (lstmCell): type: "
+                       "expected one of linear, conv2d, ",
+                       0),
             0u)
       << error_of(unknown, {4});
   EXPECT_NE(error_of(unknown, {4}).find("given 'lstmCell'"), std::string::npos);
