@@ -214,7 +214,10 @@ void Sequential::load_state_dict(const StateDict& state) {
       targets.push_back(std::move(t));
     }
   }
-  for (const auto& [key, tensor] : state) {
+  for (const auto& entry : state) {
+    // Not a structured binding: clang 14 (Emscripten 3.1.6) cannot capture one in a lambda.
+    const std::string& key = entry.first;
+    const StateTensor& tensor = entry.second;
     auto it =
         std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.key == key; });
     if (it == targets.end())

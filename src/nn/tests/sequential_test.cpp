@@ -249,6 +249,37 @@ TEST(Sequential, TrainStepLearnsAndEvalUsesRunningStatistics) {
   EXPECT_THROW(model.forward(one), std::invalid_argument);
 }
 
+// The example of docs/engine.md, as written there.
+TEST(Sequential, DocsExampleRuns) {
+  std::vector<float> x(64 * 784), x_test(3 * 784);
+  std::vector<std::int32_t> labels(64);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 29) / 29.f;
+  for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = std::int32_t(i % 10);
+  Sequential model(
+      {
+          {"conv2d",
+           {{"inChannels", 1},
+            {"outChannels", 8},
+            {"kernelSize", 3},
+            {"padding", 1},
+            {"bias", false}}},
+          {"batchNorm2d", {{"numFeatures", 8}}},
+          {"relu", {}},
+          {"maxPool2d", {{"kernelSize", 2}}},
+          {"flatten", {}},
+          {"linear", {{"inFeatures", 8 * 14 * 14}, {"outFeatures", 10}}},
+      },
+      {.input_shape = {1, 28, 28}, .batch_size = 64, .seed = 1});
+  optim::SGD opt(model.parameters(), {.lr = 0.1f, .momentum = 0.9f, .weight_decay = 5e-4f});
+  TrainStepResult r = model.train_step(x, labels, opt);
+  EXPECT_TRUE(std::isfinite(r.loss));
+  model.eval();
+  std::span<const float> logits = model.forward(x_test);
+  EXPECT_EQ(logits.size(), 30u);
+  StateDict sd = model.state_dict();
+  EXPECT_EQ(sd[3].first, "1.running_mean");
+}
+
 TEST(Sequential, TrainStepChecksLabels) {
   Sequential model({{"linear", {{"inFeatures", 2}, {"outFeatures", 3}}}}, {{2}, 2, 1});
   optim::SGD opt(model.parameters(), {});
