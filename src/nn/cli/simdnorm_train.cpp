@@ -1,6 +1,8 @@
 // simdnorm_train: the trainer from the command line, with the flags of `npm run train`.
 //   simdnorm_train --dataset spiral --bn --steps 2000 --lr 0.1
 // --trace prints one JSON object (per-step losses, final metrics) for cross-checks with wasm.
+// With --model, the layer engine trains a named model on image data (cli/image_training.hpp):
+//   simdnorm_train --model cnn --dataset fashion-mnist --epochs 1
 
 #include <cstdio>
 #include <cstdlib>
@@ -9,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "nn/cli/image_training.hpp"
 #include "nn/trainer.hpp"
 #include "simdnorm/isa.hpp"
 
@@ -31,6 +34,7 @@ constexpr const char* kUsage = R"(usage: simdnorm_train [flags]   (the flags of 
   --bn | --no-bn  --bn-momentum M
   --optimizer sgd|momentum|adam  --lr LR  --batch B  --seed N
   --steps N  --every N (progress interval)  --trace (per-step losses as JSON)
+   or: simdnorm_train --model cnn|mlp --dataset fashion-mnist|mnist ...   (--model --help)
 SIMDNORM_ISA=avx512|avx2|sse2|neon|scalar forces the kernels.
 )";
 
@@ -161,6 +165,9 @@ int run(const Args& a) {
 
 int main(int argc, char** argv) {
   try {
+    for (int i = 1; i < argc; ++i)
+      if (std::string_view(argv[i]) == "--model")
+        return simdnorm::nn::cli::run_image_training(argc, argv);
     return run(parse(argc, argv));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "simdnorm_train: %s\n", e.what());

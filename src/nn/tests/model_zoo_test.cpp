@@ -1,0 +1,34 @@
+// The named models build on 28×28 images, give 10 logits, and their BN / no-BN twins differ only
+// by the BatchNorm layers and the biases BN makes redundant.
+
+#include "nn/model_zoo.hpp"
+
+#include <gtest/gtest.h>
+
+#include "nn/sequential.hpp"
+
+namespace simdnorm::nn {
+namespace {
+
+TEST(ModelZoo, NamedModelsBuildAsTwins) {
+  for (const char* name : {"cnn", "mlp"}) {
+    Sequential with(named_model(name, true), {{1, 28, 28}, 2, 1});
+    Sequential without(named_model(name, false), {{1, 28, 28}, 2, 1});
+    EXPECT_EQ(with.output_shape(), SampleShape::of({10})) << name;
+    EXPECT_EQ(without.output_shape(), SampleShape::of({10})) << name;
+    std::size_t bn = 0;
+    for (std::size_t i = 0; i < with.size(); ++i) {
+      const std::string_view type = with.layer(i).type();
+      if (!type.starts_with("BatchNorm")) continue;
+      ++bn;
+      // The layer before a BatchNorm has a weight and no bias.
+      EXPECT_EQ(with.layer(i - 1).parameters().size(), 1u) << name << " layer " << i - 1;
+    }
+    EXPECT_EQ(with.size(), without.size() + bn) << name;
+    EXPECT_EQ(bn, std::string_view(name) == "cnn" ? 2u : 3u);
+  }
+  EXPECT_THROW(named_model("resnet", true), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace simdnorm::nn
