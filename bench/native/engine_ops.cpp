@@ -1,6 +1,6 @@
 // The layer engine's costs: Conv2d by im2col + matmul (what the engine runs) against a direct
 // convolution loop, on the MNIST CNN shapes, and whole training steps of the two
-// benchmark models. Names read op/isa/shape; items/s are samples/s.
+// benchmark models (nn/model_zoo.hpp). Names read op/isa/shape; items/s are samples/s.
 
 #include <benchmark/benchmark.h>
 
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "nn/conv2d_layer.hpp"
+#include "nn/model_zoo.hpp"
 #include "nn/optim/sgd.hpp"
 #include "nn/random.hpp"
 #include "nn/sequential.hpp"
@@ -91,6 +92,7 @@ void BM_ConvIm2col(benchmark::State& state, ConvCase c, const char* isa) {
   simdnorm::set_isa(previous);
 }
 
+// clang-format off: benchmark names are op/isa/shape without spaces
 BENCHMARK_CAPTURE(BM_ConvDirect, conv2d_fwd / direct / 64x1x28x28_k3_16, kConv1);
 BENCHMARK_CAPTURE(BM_ConvDirect, conv2d_fwd / direct / 64x16x14x14_k3_32, kConv2);
 BENCHMARK_CAPTURE(BM_ConvIm2col, conv2d_fwd / im2col_scalar / 64x1x28x28_k3_16, kConv1, "scalar");
@@ -99,6 +101,8 @@ BENCHMARK_CAPTURE(BM_ConvIm2col, conv2d_fwd / im2col_best / 64x1x28x28_k3_16, kC
                   simdnorm::available_isas().front().data());
 BENCHMARK_CAPTURE(BM_ConvIm2col, conv2d_fwd / im2col_best / 64x16x14x14_k3_32, kConv2,
                   simdnorm::available_isas().front().data());
+
+// clang-format on
 
 // One SGD step (forward, cross-entropy, backward, update) of a model on a fixed batch.
 void BM_TrainStep(benchmark::State& state, std::vector<LayerSpec> layers,
@@ -119,52 +123,19 @@ void BM_TrainStep(benchmark::State& state, std::vector<LayerSpec> layers,
                          benchmark::Counter::kIsRate);
 }
 
-std::vector<LayerSpec> mnist_cnn() {
-  return {
-      {"conv2d",
-       {{"inChannels", 1},
-        {"outChannels", 16},
-        {"kernelSize", 3},
-        {"padding", 1},
-        {"bias", false}}},
-      {"batchNorm2d", {{"numFeatures", 16}}},
-      {"relu", {}},
-      {"maxPool2d", {{"kernelSize", 2}}},
-      {"conv2d",
-       {{"inChannels", 16},
-        {"outChannels", 32},
-        {"kernelSize", 3},
-        {"padding", 1},
-        {"bias", false}}},
-      {"batchNorm2d", {{"numFeatures", 32}}},
-      {"relu", {}},
-      {"maxPool2d", {{"kernelSize", 2}}},
-      {"flatten", {}},
-      {"linear", {{"inFeatures", 32 * 7 * 7}, {"outFeatures", 10}}},
-  };
-}
 constexpr double kMnistCnnFlops = 3 * 2 * (16 * 9 * 28 * 28 + 32 * 16 * 9 * 14 * 14 + 1568 * 10);
 
-std::vector<LayerSpec> bn_paper_mlp() {
-  std::vector<LayerSpec> l;
-  std::int64_t in = 784;
-  for (int i = 0; i < 3; ++i) {
-    l.push_back({"linear", {{"inFeatures", in}, {"outFeatures", 100}, {"bias", false}}});
-    l.push_back({"batchNorm1d", {{"numFeatures", 100}}});
-    l.push_back({"sigmoid", {}});
-    in = 100;
-  }
-  l.push_back({"linear", {{"inFeatures", 100}, {"outFeatures", 10}}});
-  return l;
-}
 constexpr double kMlpFlops = 3 * 2 * (784 * 100 + 100 * 100 * 2 + 100 * 10);
 
-BENCHMARK_CAPTURE(BM_TrainStep, train_step / best / mnist_cnn_batch64, mnist_cnn(),
+// clang-format off
+BENCHMARK_CAPTURE(BM_TrainStep, train_step/best/mnist_cnn_batch64, named_model("cnn", true),
                   std::vector<std::size_t>{1, 28, 28}, 64, kMnistCnnFlops)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_TrainStep, train_step / best / bn_mlp_784_100x3_10_batch60, bn_paper_mlp(),
-                  std::vector<std::size_t>{784}, 60, kMlpFlops)
+BENCHMARK_CAPTURE(BM_TrainStep, train_step/best/bn_mlp_784_100x3_10_batch60, named_model("mlp", true),
+                  std::vector<std::size_t>{1, 28, 28}, 60, kMlpFlops)
     ->Unit(benchmark::kMicrosecond);
+
+// clang-format on
 
 }  // namespace
 
