@@ -11,6 +11,7 @@
 #include "nn/dropout_layer.hpp"
 #include "nn/flatten_layer.hpp"
 #include "nn/linear_layer.hpp"
+#include "nn/lstm_layer.hpp"
 #include "nn/max_pool2d_layer.hpp"
 
 namespace simdnorm::nn {
@@ -93,6 +94,13 @@ const auto& layer_types() {
                 },
                 [](const LayerSpec& s, const SampleShape& in, Rng rng) -> std::unique_ptr<Layer> {
                   return std::make_unique<Dropout>(Dropout::parse(s), in, rng);
+                }},
+      LayerType{"lstm",
+                [](const LayerSpec& s, const SampleShape& in) {
+                  return Lstm::output_shape_for(Lstm::parse(s), in);
+                },
+                [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
+                  return std::make_unique<Lstm>(Lstm::parse(s), in);
                 }},
       batch_norm_type<1>("batchNorm1d"),
       batch_norm_type<2>("batchNorm2d"),

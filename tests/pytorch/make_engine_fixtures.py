@@ -2,7 +2,8 @@
 """Generates tests/fixtures/engine/*.txt: what PyTorch's nn.Sequential does when trained for a few
 optimizer steps, as the layer engine (src/nn, simdnorm::nn::Sequential) must reproduce it.
 
-Two models (a small CNN with BatchNorm2d, an MLP with BatchNorm1d including momentum=None),
+Four models (a small CNN with BatchNorm2d, an MLP with BatchNorm1d including momentum=None, an
+LSTM returning its last hidden state, an LSTM returning the sequence under a per-step Linear),
 each with SGD (momentum + weight decay, and Nesterov), Adam (weight decay) and RMSprop (centered,
 momentum), one case with clip_grad_norm_. Each case: the initial state dict, then per step a
 fixed batch in train mode (zero_grad, forward, mean cross-entropy, backward, [clip], step) with
@@ -67,6 +68,37 @@ def mlp():
     ), [6], 4
 
 
+class LSTMLast(nn.LSTM):
+    """nn.LSTM returning the last step's hidden state, so it chains in nn.Sequential with the
+    state-dict keys of nn.LSTM itself ('0.weight_ih_l0', ...)."""
+
+    def forward(self, x):
+        return super().forward(x)[0][:, -1]
+
+
+class LSTMSequence(nn.LSTM):
+    """nn.LSTM returning every step's hidden state [N, T, H]."""
+
+    def forward(self, x):
+        return super().forward(x)[0]
+
+
+def lstm_last():
+    # [5 steps, 4 features] → LSTM 6 (last step) → Linear 3
+    return nn.Sequential(LSTMLast(4, 6, batch_first=True), nn.Linear(6, 3)), [5, 4], 3
+
+
+def lstm_sequence():
+    # [5, 4] → LSTM 6 (every step) → Linear 3 per step → Tanh → Flatten 15 → Linear 3
+    return nn.Sequential(
+        LSTMSequence(4, 6, batch_first=True),
+        nn.Linear(6, 3),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(15, 3),
+    ), [5, 4], 3
+
+
 OPTIMIZERS = {
     "sgd": (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=5e-4),
             "lr 0.1\nmomentum 0.9\ndampening 0\nweight_decay 0.0005\nnesterov 0"),
@@ -86,6 +118,8 @@ CASES = [
     ("mlp_sgd", mlp, "sgd", 0.0),
     ("mlp_nesterov_clip", mlp, "nesterov", 0.5),
     ("mlp_adam", mlp, "adam", 0.0),
+    ("lstm_last_adam", lstm_last, "adam", 0.0),
+    ("lstm_sequence_sgd", lstm_sequence, "sgd", 0.0),
 ]
 
 

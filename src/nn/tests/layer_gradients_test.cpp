@@ -131,6 +131,36 @@ Vec batch_norm_ref(const Vec& x, const Params& p, std::size_t n, Layer& l, bool 
   return y;
 }
 
+// nn.LSTM's equations (gates i, f, g, o; zero initial state) for [n, T, F] inputs; the last
+// hidden state or every step's.
+Vec lstm_ref(const Vec& x, const Params& p, std::size_t n, Layer& l, bool sequences) {
+  const std::size_t t_max = l.input_shape()[0], f = l.input_shape()[1];
+  const std::size_t hs =
+      std::size_t(std::lround(std::sqrt(double(p[1].size()) / 4)));  // W_hh is [4H, H]
+  auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+  Vec y(n * (sequences ? t_max : 1) * hs);
+  for (std::size_t s = 0; s < n; ++s) {
+    Vec hv(hs, 0), c(hs, 0);
+    for (std::size_t t = 0; t < t_max; ++t) {
+      Vec a(4 * hs);
+      for (std::size_t j = 0; j < 4 * hs; ++j) {
+        double acc = p.size() > 2 ? p[2][j] + p[3][j] : 0;
+        for (std::size_t i = 0; i < f; ++i) acc += p[0][j * f + i] * x[(s * t_max + t) * f + i];
+        for (std::size_t i = 0; i < hs; ++i) acc += p[1][j * hs + i] * hv[i];
+        a[j] = acc;
+      }
+      for (std::size_t u = 0; u < hs; ++u) {
+        c[u] = sig(a[hs + u]) * c[u] + sig(a[u]) * std::tanh(a[2 * hs + u]);
+        hv[u] = sig(a[3 * hs + u]) * std::tanh(c[u]);
+      }
+      if (sequences)
+        std::copy(hv.begin(), hv.end(), y.begin() + std::ptrdiff_t((s * t_max + t) * hs));
+    }
+    if (!sequences) std::copy(hv.begin(), hv.end(), y.begin() + std::ptrdiff_t(s * hs));
+  }
+  return y;
+}
+
 double dot(const Vec& a, const Vec& b) {
   double s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -313,6 +343,20 @@ TEST(LayerGradients, BatchNorm) {
          [](const Vec& x, const Params& p, std::size_t n, Layer& l) {
            return batch_norm_ref(x, p, n, l, true);
          }});
+}
+
+TEST(LayerGradients, LstmThroughTime) {
+  for (const bool sequences : {false, true})
+    for (const bool bias : {true, false})
+      check({"lstm sequences=" + std::to_string(sequences) + " bias=" + std::to_string(bias),
+             spec("lstm", {{"inputSize", 3},
+                           {"hiddenSize", 5},
+                           {"bias", bias},
+                           {"returnSequences", sequences}}),
+             SampleShape::of({4, 3}), 2, Mode::train,
+             [sequences](const Vec& x, const Params& p, std::size_t n, Layer& l) {
+               return lstm_ref(x, p, n, l, sequences);
+             }});
 }
 
 // Ties go to the first maximum in the window's row-major order (PyTorch's CPU kernel: a later

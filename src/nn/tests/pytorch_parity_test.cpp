@@ -53,6 +53,19 @@ std::vector<LayerSpec> model_named(const std::string& name) {
         {"relu", {}},
         {"linear", {{"inFeatures", 8}, {"outFeatures", 4}}},
     };
+  if (name == "lstm_last")
+    return {
+        {"lstm", {{"inputSize", 4}, {"hiddenSize", 6}}},
+        {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
+    };
+  if (name == "lstm_sequence")
+    return {
+        {"lstm", {{"inputSize", 4}, {"hiddenSize", 6}, {"returnSequences", true}}},
+        {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
+        {"tanh", {}},
+        {"flatten", {}},
+        {"linear", {{"inFeatures", 15}, {"outFeatures", 3}}},
+    };
   throw std::runtime_error("unknown model " + name);
 }
 
@@ -160,8 +173,8 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(PyTorchParityFixtures, AreThere) {
-  EXPECT_EQ(simdnorm_test::fixture_paths(SIMDNORM_ENGINE_FIXTURES_DIR).size(), 6u)
-      << "expected the six fixtures of tests/pytorch/make_engine_fixtures.py in "
+  EXPECT_EQ(simdnorm_test::fixture_paths(SIMDNORM_ENGINE_FIXTURES_DIR).size(), 8u)
+      << "expected the eight fixtures of tests/pytorch/make_engine_fixtures.py in "
       << SIMDNORM_ENGINE_FIXTURES_DIR;
 }
 
