@@ -13,6 +13,7 @@
 #include "nn/linear_layer.hpp"
 #include "nn/lstm_layer.hpp"
 #include "nn/max_pool2d_layer.hpp"
+#include "nn/rnn_layer.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -101,6 +102,13 @@ const auto& layer_types() {
                 },
                 [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
                   return std::make_unique<Lstm>(Lstm::parse(s), in);
+                }},
+      LayerType{"rnn",
+                [](const LayerSpec& s, const SampleShape& in) {
+                  return Rnn::output_shape_for(Rnn::parse(s), in);
+                },
+                [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
+                  return std::make_unique<Rnn>(Rnn::parse(s), in);
                 }},
       batch_norm_type<1>("batchNorm1d"),
       batch_norm_type<2>("batchNorm2d"),

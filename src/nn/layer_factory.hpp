@@ -1,7 +1,7 @@
 #pragma once
 // From a LayerSpec's type name to the layer: the one list of layer types the engine knows
 // ("linear", "conv2d", "maxPool2d", "avgPool2d", "flatten", "relu", "tanh", "sigmoid", "dropout",
-// "lstm", "batchNorm1d", "batchNorm2d").
+// "lstm", "rnn", "batchNorm1d", "batchNorm2d").
 
 #include <memory>
 

@@ -2,12 +2,13 @@
 """Generates tests/fixtures/engine/*.txt: what PyTorch's nn.Sequential does when trained for a few
 optimizer steps, as the layer engine (src/nn, simdnorm::nn::Sequential) must reproduce it.
 
-Four models (a small CNN with BatchNorm2d, an MLP with BatchNorm1d including momentum=None, an
-LSTM returning its last hidden state, an LSTM returning the sequence under a per-step Linear),
-each with SGD (momentum + weight decay, and Nesterov), Adam (weight decay) and RMSprop (centered,
-momentum), one case with clip_grad_norm_. Each case: the initial state dict, then per step a
-fixed batch in train mode (zero_grad, forward, mean cross-entropy, backward, [clip], step) with
-its loss and logits, then the final state dict and the logits of an eval-mode pass.
+Five models (a small CNN with BatchNorm2d, an MLP with BatchNorm1d including momentum=None, an
+LSTM returning its last hidden state, an LSTM returning the sequence under a per-step Linear, a
+tanh RNN), trained with SGD (momentum + weight decay; Nesterov with clip_grad_norm_), Adam
+(weight decay) or RMSprop (centered, momentum) as CASES lists. Each case: the initial state
+dict, then per step a fixed batch in train mode (zero_grad, forward, mean cross-entropy,
+backward, [clip], step) with its loss and logits, then the final state dict and the logits of an
+eval-mode pass.
 
 Regenerate (only when adding cases; the files are committed and the tests read them):
     /usr/bin/python3 tests/pytorch/make_engine_fixtures.py
@@ -83,6 +84,18 @@ class LSTMSequence(nn.LSTM):
         return super().forward(x)[0]
 
 
+class RNNLast(nn.RNN):
+    """nn.RNN (tanh) returning the last step's hidden state."""
+
+    def forward(self, x):
+        return super().forward(x)[0][:, -1]
+
+
+def rnn_last():
+    # [5, 4] → RNN 6 (tanh, last step) → Linear 3
+    return nn.Sequential(RNNLast(4, 6, batch_first=True), nn.Linear(6, 3)), [5, 4], 3
+
+
 def lstm_last():
     # [5 steps, 4 features] → LSTM 6 (last step) → Linear 3
     return nn.Sequential(LSTMLast(4, 6, batch_first=True), nn.Linear(6, 3)), [5, 4], 3
@@ -120,6 +133,7 @@ CASES = [
     ("mlp_adam", mlp, "adam", 0.0),
     ("lstm_last_adam", lstm_last, "adam", 0.0),
     ("lstm_sequence_sgd", lstm_sequence, "sgd", 0.0),
+    ("rnn_last_rmsprop", rnn_last, "rmsprop", 0.0),
 ]
 
 

@@ -161,6 +161,30 @@ Vec lstm_ref(const Vec& x, const Params& p, std::size_t n, Layer& l, bool sequen
   return y;
 }
 
+// nn.RNN's equation h_t = tanh(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh), zero initial state.
+Vec rnn_ref(const Vec& x, const Params& p, std::size_t n, Layer& l, bool sequences) {
+  const std::size_t t_max = l.input_shape()[0], f = l.input_shape()[1];
+  const std::size_t hs = std::size_t(std::lround(std::sqrt(double(p[1].size()))));  // W_hh [H, H]
+  Vec y(n * (sequences ? t_max : 1) * hs);
+  for (std::size_t s = 0; s < n; ++s) {
+    Vec hv(hs, 0);
+    for (std::size_t t = 0; t < t_max; ++t) {
+      Vec next(hs);
+      for (std::size_t j = 0; j < hs; ++j) {
+        double acc = p.size() > 2 ? p[2][j] + p[3][j] : 0;
+        for (std::size_t i = 0; i < f; ++i) acc += p[0][j * f + i] * x[(s * t_max + t) * f + i];
+        for (std::size_t i = 0; i < hs; ++i) acc += p[1][j * hs + i] * hv[i];
+        next[j] = std::tanh(acc);
+      }
+      hv = next;
+      if (sequences)
+        std::copy(hv.begin(), hv.end(), y.begin() + std::ptrdiff_t((s * t_max + t) * hs));
+    }
+    if (!sequences) std::copy(hv.begin(), hv.end(), y.begin() + std::ptrdiff_t(s * hs));
+  }
+  return y;
+}
+
 double dot(const Vec& a, const Vec& b) {
   double s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
@@ -356,6 +380,20 @@ TEST(LayerGradients, LstmThroughTime) {
              SampleShape::of({4, 3}), 2, Mode::train,
              [sequences](const Vec& x, const Params& p, std::size_t n, Layer& l) {
                return lstm_ref(x, p, n, l, sequences);
+             }});
+}
+
+TEST(LayerGradients, RnnThroughTime) {
+  for (const bool sequences : {false, true})
+    for (const bool bias : {true, false})
+      check({"rnn sequences=" + std::to_string(sequences) + " bias=" + std::to_string(bias),
+             spec("rnn", {{"inputSize", 3},
+                          {"hiddenSize", 5},
+                          {"bias", bias},
+                          {"returnSequences", sequences}}),
+             SampleShape::of({4, 3}), 2, Mode::train,
+             [sequences](const Vec& x, const Params& p, std::size_t n, Layer& l) {
+               return rnn_ref(x, p, n, l, sequences);
              }});
 }
 

@@ -58,6 +58,11 @@ std::vector<LayerSpec> model_named(const std::string& name) {
         {"lstm", {{"inputSize", 4}, {"hiddenSize", 6}}},
         {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
     };
+  if (name == "rnn_last")
+    return {
+        {"rnn", {{"inputSize", 4}, {"hiddenSize", 6}}},
+        {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
+    };
   if (name == "lstm_sequence")
     return {
         {"lstm", {{"inputSize", 4}, {"hiddenSize", 6}, {"returnSequences", true}}},
@@ -173,8 +178,8 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(PyTorchParityFixtures, AreThere) {
-  EXPECT_EQ(simdnorm_test::fixture_paths(SIMDNORM_ENGINE_FIXTURES_DIR).size(), 8u)
-      << "expected the eight fixtures of tests/pytorch/make_engine_fixtures.py in "
+  EXPECT_EQ(simdnorm_test::fixture_paths(SIMDNORM_ENGINE_FIXTURES_DIR).size(), 9u)
+      << "expected the nine fixtures of tests/pytorch/make_engine_fixtures.py in "
       << SIMDNORM_ENGINE_FIXTURES_DIR;
 }
 
