@@ -171,8 +171,8 @@ int run_image_training(int argc, char** argv) {
     correct += r.correct;
     seen += f.batch;
     if (step % f.every == 0 || step == steps) {
-      std::printf("step %6zu  loss %.4f  batch acc %.3f\n", step,
-                  loss_sum / double(seen / f.batch), double(correct) / double(seen));
+      std::printf("step %6zu  loss %.4f  batch acc %.3f\n", step, loss_sum / double(seen / f.batch),
+                  double(correct) / double(seen));
       loss_sum = 0;
       correct = seen = 0;
     }
