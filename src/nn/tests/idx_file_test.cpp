@@ -4,6 +4,7 @@
 #include "nn/idx_file.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,8 +16,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Per process: ctest runs this binary under several SIMDNORM_ISA values at once.
+fs::path temp_path(const std::string& name) {
+  return fs::temp_directory_path() /
+         ("simdnorm_idx_test_" + std::to_string(::getpid()) + "_" + name);
+}
+
+// Removes this process's files when the test binary exits.
+struct TempFiles {
+  ~TempFiles() {
+    std::error_code ignored;
+    for (const char* name : {"images", "labels", "labels3", "magic", "type", "truncated"})
+      fs::remove(temp_path(name), ignored);
+  }
+} temp_files;
+
 fs::path write_file(const std::string& name, const std::vector<std::uint8_t>& bytes) {
-  const fs::path p = fs::temp_directory_path() / ("simdnorm_idx_test_" + name);
+  const fs::path p = temp_path(name);
   std::ofstream(p, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
   return p;
@@ -54,7 +70,7 @@ TEST(IdxFile, ReadsDimensionsAndBytes) {
 }
 
 TEST(IdxFile, RejectsMalformedFilesNamingThem) {
-  const fs::path missing = fs::temp_directory_path() / "simdnorm_idx_test_missing";
+  const fs::path missing = temp_path("missing");
   fs::remove(missing);
   EXPECT_EQ(error_of(missing),
             "read_idx: " + missing.string() + ": expected a readable file, given none");
