@@ -3,6 +3,7 @@
 #include "simdnorm/batch_norm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -10,12 +11,52 @@
 
 namespace simdnorm {
 
+namespace {
+
+void check_renorm_limits(std::string_view fn, float rmax, float dmax) {
+  if (!(rmax >= 1.f))
+    detail::fail(ErrorCode::range, fn, "renorm.rmax", "a value ≥ 1", detail::str(rmax));
+  if (!(dmax >= 0.f))
+    detail::fail(ErrorCode::range, fn, "renorm.dmax", "a value ≥ 0", detail::str(dmax));
+}
+
+float ramp(std::int64_t step, std::int64_t start, std::int64_t end, float from, float to) {
+  if (step <= start) return from;
+  if (step >= end) return to;
+  return from + (to - from) * float(double(step - start) / double(end - start));
+}
+
+}  // namespace
+
+RenormLimits renorm_limits(std::int64_t step, const RenormSchedule& s) {
+  constexpr std::string_view fn = "renorm_limits";
+  check_renorm_limits(fn, s.rmax, s.dmax);
+  if (s.rmax_steps < s.warmup_steps)
+    detail::fail(ErrorCode::range, fn, "schedule.rmax_steps",
+                 "at least warmup_steps = " + std::to_string(s.warmup_steps),
+                 std::to_string(s.rmax_steps));
+  if (s.dmax_steps < s.warmup_steps)
+    detail::fail(ErrorCode::range, fn, "schedule.dmax_steps",
+                 "at least warmup_steps = " + std::to_string(s.warmup_steps),
+                 std::to_string(s.dmax_steps));
+  return {ramp(step, s.warmup_steps, s.rmax_steps, 1.f, s.rmax),
+          ramp(step, s.warmup_steps, s.dmax_steps, 0.f, s.dmax)};
+}
+
 BatchNorm::BatchNorm(std::size_t num_features, Options options)
     : num_features_(num_features), options_(options) {
   constexpr std::string_view fn = "BatchNorm";
   if (num_features == 0) detail::fail(ErrorCode::range, fn, "num_features", "at least 1", "0");
   detail::check_eps(fn, options.eps);
   if (options.momentum) detail::check_momentum(fn, *options.momentum);
+  if (options.renorm) {
+    check_renorm_limits(fn, options.renorm->rmax, options.renorm->dmax);
+    if (!(options.renorm->momentum >= 0.f && options.renorm->momentum <= 1.f))
+      detail::fail(ErrorCode::range, fn, "renorm.momentum", "a value in [0, 1]",
+                   detail::str(options.renorm->momentum));
+    renorm_mean_.resize(num_features);
+    renorm_std_.resize(num_features);
+  }
   if (options.affine) {
     weight_.resize(num_features);
     bias_.resize(num_features);
@@ -32,6 +73,8 @@ BatchNorm::BatchNorm(std::size_t num_features, Options options)
 void BatchNorm::reset_running_stats() {
   std::fill(running_mean_.begin(), running_mean_.end(), 0.f);
   std::fill(running_var_.begin(), running_var_.end(), 1.f);
+  std::fill(renorm_mean_.begin(), renorm_mean_.end(), 0.f);
+  std::fill(renorm_std_.begin(), renorm_std_.end(), 1.f);
   num_batches_tracked_ = 0;
 }
 
@@ -41,8 +84,29 @@ void BatchNorm::reset_parameters() {
   std::fill(bias_.begin(), bias_.end(), 0.f);
 }
 
+void BatchNorm::set_renorm_limits(float rmax, float dmax) {
+  constexpr std::string_view fn = "BatchNorm::set_renorm_limits";
+  if (!options_.renorm)
+    detail::fail(ErrorCode::state, fn, "options.renorm", "a module built with renorm", "none");
+  check_renorm_limits(fn, rmax, dmax);
+  options_.renorm->rmax = rmax;
+  options_.renorm->dmax = dmax;
+}
+
 NormParams BatchNorm::params() const {
   return {weight_, bias_, options_.eps, options_.relu};
+}
+
+NormParams BatchNorm::ghost_params(std::size_t g) const {
+  if (!options_.renorm) return params();
+  const std::size_t c = num_features_;
+  return {std::span<const float>(ghost_weight_).subspan(g * c, c),
+          std::span<const float>(ghost_bias_).subspan(g * c, c), options_.eps, options_.relu};
+}
+
+std::size_t BatchNorm::ghost_batches(const Shape& shape) const {
+  const std::size_t k = options_.virtual_batch_size;
+  return k == 0 || shape.n == 0 ? 1 : shape.n / k;
 }
 
 bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, const Shape& shape,
@@ -54,7 +118,14 @@ bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, con
   detail::check_size(fn, "x", x.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
   detail::check_size(fn, "y", y.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
   const bool batch_stats = training_ || !options_.track_running_stats;
-  if (batch_stats && shape.per_channel() != 0) detail::check_trainable(fn, shape);
+  if (!batch_stats || shape.per_channel() == 0) return batch_stats;
+  const std::size_t k = options_.virtual_batch_size;
+  if (k != 0 && shape.n % k != 0)
+    detail::fail(ErrorCode::shape, fn, "shape.n",
+                 "a multiple of options.virtual_batch_size = " + std::to_string(k) +
+                     " (whole ghost batches)",
+                 std::to_string(shape.n));
+  detail::check_trainable(fn, k == 0 ? shape : Shape{k, shape.c, shape.s, shape.layout});
   return batch_stats;
 }
 
@@ -62,7 +133,7 @@ void BatchNorm::forward(std::span<const float> x, const Shape& shape, std::span<
   const bool batch_stats = check_forward("BatchNorm::forward", x, shape, y);
   input_.assign(x.begin(), x.end());  // before y is written: y may alias x
   input_borrowed_ = false;
-  run_forward(input_, shape, y, batch_stats);
+  run_forward(input_, {}, false, shape, y, batch_stats);
 }
 
 void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y) {
@@ -77,47 +148,176 @@ void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, s
   input_ = {};  // the copy of an earlier forward() is no longer needed
   borrowed_input_ = x;
   input_borrowed_ = true;
-  run_forward(x, shape, y, batch_stats);
+  run_forward(x, {}, false, shape, y, batch_stats);
 }
 
-void BatchNorm::run_forward(std::span<const float> x, const Shape& shape, std::span<float> y,
-                            bool batch_stats) {
+void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float> z,
+                                 const Shape& shape, std::span<float> y) {
+  constexpr std::string_view fn = "BatchNorm::forward_add_relu";
+  if (options_.relu)
+    detail::fail(ErrorCode::state, fn, "options.relu",
+                 "false (the block applies its ReLU after the add)", "true");
+  const bool batch_stats = check_forward(fn, x, shape, y);
+  detail::check_size(fn, "z", z.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
+  detail::check_alias(fn, "y", y, "z", z);
+  input_.assign(x.begin(), x.end());
+  input_borrowed_ = false;
+  run_forward(input_, z, true, shape, y, batch_stats);
+  output_.assign(y.begin(), y.end());
+}
+
+void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,
+                            const Shape& shape, std::span<float> y, bool batch_stats) {
   last_shape_ = shape;
   last_used_batch_stats_ = batch_stats;
+  last_add_relu_ = add_relu;
+  const std::size_t saved = ghost_batches(shape) * num_features_;
   // Sized even for an empty batch: backward() after it passes them on (and zeroes the grads).
-  save_mean_.resize(num_features_);
-  save_invstd_.resize(num_features_);
-  batch_var_.resize(num_features_);
+  save_mean_.resize(saved);
+  save_invstd_.resize(saved);
+  batch_var_.resize(saved);
   if (shape.per_channel() == 0) return;  // PyTorch-style no-op: nothing to normalize or track
 
   if (!batch_stats) {
-    forward_inference(x, shape, params(), running_mean_, running_var_, y);
+    if (last_add_relu_) {
+      forward_add_relu_inference(x, z, shape, params(), running_mean_, running_var_, y);
+    } else {
+      forward_inference(x, shape, params(), running_mean_, running_var_, y);
+    }
     return;
   }
-  forward_training(x, shape, params(), y, save_mean_, save_invstd_, batch_var_);
-  if (training_ && options_.track_running_stats) {
-    ++num_batches_tracked_;
-    const float momentum =
-        options_.momentum ? *options_.momentum : 1.f / float(num_batches_tracked_);
-    update_running_stats(save_mean_, batch_var_, shape.per_channel(), momentum, running_mean_,
-                         running_var_);
+  forward_batch_stats(x, z, shape, y);
+}
+
+// Each ghost batch (the whole batch without ghost batches) in order: its moments, renorm's r and d
+// from the moving μ and σ before its update, the normalization, then the updates.
+void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const float> z,
+                                    const Shape& shape, std::span<float> y) {
+  const std::size_t groups = ghost_batches(shape), c = num_features_;
+  const Shape part{shape.n / groups, c, shape.s, shape.layout};
+  const std::size_t m = part.numel();
+  const bool renorm = options_.renorm && training_;
+  if (renorm) {
+    renorm_r_.resize(groups * c);
+    renorm_d_.resize(groups * c);
+    ghost_weight_.resize(groups * c);
+    ghost_bias_.resize(groups * c);
   }
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::span<const float> xg = x.subspan(g * m, m);
+    const std::span<float> yg = y.subspan(g * m, m);
+    const std::span<float> mean = std::span(save_mean_).subspan(g * c, c);
+    const std::span<float> invstd = std::span(save_invstd_).subspan(g * c, c);
+    const std::span<float> var = std::span(batch_var_).subspan(g * c, c);
+    batch_moments(xg, part, mean, var);
+    for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(var[i] + options_.eps);
+    if (renorm) {
+      const Renorm& rn = *options_.renorm;
+      for (std::size_t i = 0; i < c; ++i) {
+        // σ_B = sqrt(var + eps) exactly as the kernels take it; r and d in double, one rounding.
+        const double sigma_b = std::sqrt(double(var[i]) + double(options_.eps));
+        const double sigma = renorm_std_[i];
+        const double r = std::clamp(sigma_b / sigma, 1.0 / double(rn.rmax), double(rn.rmax));
+        const double d = std::clamp((double(mean[i]) - renorm_mean_[i]) / sigma, -double(rn.dmax),
+                                    double(rn.dmax));
+        const double gamma = weight_.empty() ? 1.0 : weight_[i];
+        const double beta = bias_.empty() ? 0.0 : bias_[i];
+        renorm_r_[g * c + i] = float(r);
+        renorm_d_[g * c + i] = float(d);
+        ghost_weight_[g * c + i] = float(gamma * r);
+        ghost_bias_[g * c + i] = float(beta + gamma * d);
+        renorm_mean_[i] += rn.momentum * (mean[i] - renorm_mean_[i]);
+        renorm_std_[i] = float(sigma + rn.momentum * (sigma_b - sigma));
+      }
+    }
+    // Normalizing with the batch's own mean and variance is exactly forward_training's second
+    // pass (the same kernel with the same constants).
+    const NormParams p = renorm ? ghost_params(g) : params();
+    if (last_add_relu_) {
+      forward_add_relu_inference(xg, z.subspan(g * m, m), part, p, mean, var, yg);
+    } else {
+      forward_inference(xg, part, p, mean, var, yg);
+    }
+    if (training_ && options_.track_running_stats) {
+      ++num_batches_tracked_;
+      const float momentum =
+          options_.momentum ? *options_.momentum : 1.f / float(num_batches_tracked_);
+      update_running_stats(mean, var, part.per_channel(), momentum, running_mean_, running_var_);
+    }
+  }
+  last_renorm_ = renorm;
 }
 
 void BatchNorm::backward(std::span<const float> dy, std::span<float> dx) {
   constexpr std::string_view fn = "BatchNorm::backward";
+  if (last_shape_ && last_add_relu_)
+    detail::fail(ErrorCode::state, fn, "dy", "backward_add_relu() after forward_add_relu()",
+                 "backward()");
+  run_backward(dy, dx, {});
+}
+
+void BatchNorm::backward_add_relu(std::span<const float> dy, std::span<float> dx,
+                                  std::span<float> dz) {
+  constexpr std::string_view fn = "BatchNorm::backward_add_relu";
+  if (last_shape_ && !last_add_relu_)
+    detail::fail(ErrorCode::state, fn, "dy", "forward_add_relu() before backward_add_relu()",
+                 "forward()");
+  run_backward(dy, dx, dz);
+}
+
+void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std::span<float> dz) {
+  const std::string_view fn =
+      last_add_relu_ ? "BatchNorm::backward_add_relu" : "BatchNorm::backward";
   if (!last_shape_)
     detail::fail(ErrorCode::state, fn, "dy", "a forward() before backward()", "none");
   const Shape& shape = *last_shape_;
-  detail::check_size(fn, "dy", dy.size(), shape.numel(),
-                     "the last forward's shape " + to_string(shape));
-  detail::check_size(fn, "dx", dx.size(), shape.numel(),
-                     "the last forward's shape " + to_string(shape));
-  const Gradients grads{dx, weight_grad_, bias_grad_};
-  if (last_used_batch_stats_) {
-    backward_training(dy, saved_input(), shape, params(), save_mean_, save_invstd_, grads);
-  } else {
-    backward_inference(dy, saved_input(), shape, params(), running_mean_, running_var_, grads);
+  const std::string what = "the last forward's shape " + to_string(shape);
+  detail::check_size(fn, "dy", dy.size(), shape.numel(), what);
+  if (!last_add_relu_ || !dx.empty()) detail::check_size(fn, "dx", dx.size(), shape.numel(), what);
+  if (!dz.empty()) detail::check_size(fn, "dz", dz.size(), shape.numel(), what);
+  const std::span<const float> x = saved_input();
+  if (!last_used_batch_stats_) {
+    const Gradients grads{dx, weight_grad_, bias_grad_};
+    if (last_add_relu_) {
+      backward_add_relu_inference(dy, output_, x, shape, params(), running_mean_, running_var_,
+                                  grads, dz);
+    } else {
+      backward_inference(dy, x, shape, params(), running_mean_, running_var_, grads);
+    }
+    return;
+  }
+  const std::size_t groups = ghost_batches(shape), c = num_features_;
+  const Shape part{shape.n / groups, c, shape.s, shape.layout};
+  const std::size_t m = part.numel();
+  const auto sub = [](auto span, std::size_t offset, std::size_t count) {
+    return span.empty() ? span : span.subspan(offset, count);
+  };
+  // One ghost batch: the parameter gradients go straight to the module's (bit-identical to BN).
+  const bool direct = groups == 1 && !last_renorm_;
+  std::vector<float> dw(direct ? 0 : weight_grad_.size()), db(direct ? 0 : bias_grad_.size());
+  if (!direct) {
+    std::fill(weight_grad_.begin(), weight_grad_.end(), 0.f);
+    std::fill(bias_grad_.begin(), bias_grad_.end(), 0.f);
+  }
+  for (std::size_t g = 0; g < groups; ++g) {
+    const Gradients grads{sub(dx, g * m, m), direct ? std::span<float>(weight_grad_) : dw,
+                          direct ? std::span<float>(bias_grad_) : db};
+    const NormParams p = last_renorm_ ? ghost_params(g) : params();
+    const std::span<const float> mean = std::span<const float>(save_mean_).subspan(g * c, c);
+    const std::span<const float> invstd = std::span<const float>(save_invstd_).subspan(g * c, c);
+    if (last_add_relu_) {
+      backward_add_relu_training(
+          dy.subspan(g * m, m), std::span<const float>(output_).subspan(g * m, m),
+          x.subspan(g * m, m), part, p, mean, invstd, grads, sub(dz, g * m, m));
+    } else {
+      backward_training(dy.subspan(g * m, m), x.subspan(g * m, m), part, p, mean, invstd, grads);
+    }
+    if (direct) continue;
+    // With renorm the output is γ·(x̂·r + d) + β: dγ = r·Σdy'x̂ + d·Σdy' (the call saw γ·r).
+    for (std::size_t i = 0; i < weight_grad_.size(); ++i)
+      weight_grad_[i] +=
+          last_renorm_ ? renorm_r_[g * c + i] * dw[i] + renorm_d_[g * c + i] * db[i] : dw[i];
+    for (std::size_t i = 0; i < bias_grad_.size(); ++i) bias_grad_[i] += db[i];
   }
 }
 

@@ -2,7 +2,9 @@
 
 #include "simdnorm/functional.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -204,6 +206,269 @@ void backward_inference(std::span<const float> dy, std::span<const float> x, con
   if (!grads.dx.empty())
     k.grad_input(dy.data(), x.data(), shape, p, params.relu, false, nullptr, nullptr,
                  grads.dx.data());
+}
+
+// ---- Fused residual block -------------------------------------------------------------------
+
+namespace {
+
+void check_add_relu_forward(std::string_view fn, std::span<const float> x, std::span<const float> z,
+                            const Shape& shape, const NormParams& params,
+                            std::span<const float> y) {
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_tensor(fn, "z", z.size(), shape);
+  check_tensor(fn, "y", y.size(), shape);
+  detail::check_alias(fn, "y", y, "x", x);
+  detail::check_alias(fn, "y", y, "z", z);
+  check_params(fn, shape, params);
+  if (params.relu)
+    detail::fail(ErrorCode::range, fn, "params.relu",
+                 "false (the fused op applies its ReLU after the add)", "true");
+}
+
+// dz = dy·[y > 0] into dz, or into dx (or a scratch tensor) when dz is not wanted; returns it.
+std::span<const float> masked_grad(std::string_view fn, std::span<const float> dy,
+                                   std::span<const float> y, std::span<const float> x,
+                                   const Shape& shape, const Gradients& grads, std::span<float> dz,
+                                   std::vector<float>& scratch) {
+  check_tensor(fn, "y", y.size(), shape);
+  if (!dz.empty()) check_tensor(fn, "dz", dz.size(), shape);
+  detail::check_alias(fn, "dz", dz, "dy", dy);
+  detail::check_alias(fn, "dz", dz, "y", y);
+  // dz is written before x is read and before dx is written.
+  detail::check_apart(fn, "dz", dz, "x", x);
+  detail::check_apart(fn, "dz", dz, "grads.dx", grads.dx);
+  std::span<float> out = dz;
+  if (out.empty()) {
+    if (!grads.dx.empty() && grads.dx.data() != x.data()) {
+      out = grads.dx;
+    } else {
+      scratch.resize(shape.numel());
+      out = scratch;
+    }
+  }
+  detail::active_kernels().relu_mask(dy.data(), y.data(), shape.numel(), out.data());
+  return out;
+}
+
+}  // namespace
+
+void forward_add_relu_training(std::span<const float> x, std::span<const float> z,
+                               const Shape& shape, const NormParams& params, std::span<float> y,
+                               std::span<float> save_mean, std::span<float> save_invstd,
+                               std::span<float> batch_var) {
+  constexpr std::string_view fn = "forward_add_relu_training";
+  check_add_relu_forward(fn, x, z, shape, params, y);
+  check_channels(fn, "save_mean", save_mean.size(), shape);
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  check_optional_channels(fn, "batch_var", batch_var.size(), shape.c);
+  if (shape.per_channel() == 0) return;
+  detail::check_trainable(fn, shape);
+  const kernels::KernelTable& k = detail::active_kernels();
+  std::span<float> var = batch_var.empty() ? save_invstd : batch_var;
+  k.moments(x.data(), shape, save_mean.data(), var.data());
+  k.normalize_add_relu(x.data(), z.data(), shape,
+                       channel_params(params, save_mean.data(), var.data(), nullptr), y.data());
+  for (std::size_t c = 0; c < shape.c; ++c) save_invstd[c] = 1.f / std::sqrt(var[c] + params.eps);
+}
+
+void forward_add_relu_inference(std::span<const float> x, std::span<const float> z,
+                                const Shape& shape, const NormParams& params,
+                                std::span<const float> running_mean,
+                                std::span<const float> running_var, std::span<float> y) {
+  constexpr std::string_view fn = "forward_add_relu_inference";
+  check_add_relu_forward(fn, x, z, shape, params, y);
+  check_channels(fn, "running_mean", running_mean.size(), shape);
+  check_channels(fn, "running_var", running_var.size(), shape);
+  if (shape.per_channel() == 0) return;
+  detail::active_kernels().normalize_add_relu(
+      x.data(), z.data(), shape,
+      channel_params(params, running_mean.data(), running_var.data(), nullptr), y.data());
+}
+
+void backward_add_relu_training(std::span<const float> dy, std::span<const float> y,
+                                std::span<const float> x, const Shape& shape,
+                                const NormParams& params, std::span<const float> save_mean,
+                                std::span<const float> save_invstd, const Gradients& grads,
+                                std::span<float> dz) {
+  constexpr std::string_view fn = "backward_add_relu_training";
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "dy", dy.size(), shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_params(fn, shape, params);
+  check_grads(fn, shape, grads);
+  check_dx_alias(fn, grads, dy, x);
+  check_channels(fn, "save_mean", save_mean.size(), shape);
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  std::vector<float> scratch;
+  const std::span<const float> g = masked_grad(fn, dy, y, x, shape, grads, dz, scratch);
+  backward_training(g, x, shape, params, save_mean, save_invstd, grads);
+}
+
+void backward_add_relu_inference(std::span<const float> dy, std::span<const float> y,
+                                 std::span<const float> x, const Shape& shape,
+                                 const NormParams& params, std::span<const float> running_mean,
+                                 std::span<const float> running_var, const Gradients& grads,
+                                 std::span<float> dz) {
+  constexpr std::string_view fn = "backward_add_relu_inference";
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "dy", dy.size(), shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_params(fn, shape, params);
+  check_grads(fn, shape, grads);
+  check_dx_alias(fn, grads, dy, x);
+  check_channels(fn, "running_mean", running_mean.size(), shape);
+  check_channels(fn, "running_var", running_var.size(), shape);
+  std::vector<float> scratch;
+  const std::span<const float> g = masked_grad(fn, dy, y, x, shape, grads, dz, scratch);
+  backward_inference(g, x, shape, params, running_mean, running_var, grads);
+}
+
+// ---- Sync-BN primitives ---------------------------------------------------------------------
+
+std::size_t partial_moments(std::span<const float> x, const Shape& shape, std::span<float> mean,
+                            std::span<float> m2) {
+  constexpr std::string_view fn = "partial_moments";
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_channels(fn, "mean", mean.size(), shape);
+  check_channels(fn, "m2", m2.size(), shape);
+  const std::size_t count = shape.per_channel();
+  if (count == 0) {
+    std::fill(mean.begin(), mean.end(), 0.f);
+    std::fill(m2.begin(), m2.end(), 0.f);
+    return 0;
+  }
+  detail::active_kernels().moments(x.data(), shape, mean.data(), m2.data());
+  // M2 = var·count in double, then one rounding: what the merge needs, without a second pass.
+  for (std::size_t c = 0; c < shape.c; ++c) m2[c] = float(double(m2[c]) * double(count));
+  return count;
+}
+
+std::size_t merge_moments(std::span<const MomentsPart> parts, std::span<float> mean,
+                          std::span<float> var) {
+  constexpr std::string_view fn = "merge_moments";
+  const std::size_t c = mean.size();
+  if (c == 0) detail::fail(ErrorCode::shape, fn, "mean", "at least 1 channel", "0 floats");
+  check_size(fn, "var", var.size(), c, "as many as mean");
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string at = "parts[" + std::to_string(i) + "]";
+    if (parts[i].mean.size() != c)
+      check_size(fn, at + ".mean", parts[i].mean.size(), c, "one per channel");
+    if (parts[i].m2.size() != c)
+      check_size(fn, at + ".m2", parts[i].m2.size(), c, "one per channel");
+  }
+  std::size_t total = 0;
+  for (const MomentsPart& p : parts) total += p.count;
+  for (std::size_t ch = 0; ch < c; ++ch) {
+    // Chan et al.: merging (n_a, μ_a, M2_a) with (n_b, μ_b, M2_b) adds δ²·n_a·n_b/(n_a + n_b) to
+    // M2 for δ = μ_b − μ_a; exact in exact arithmetic for any counts, and an empty part is a no-op.
+    double n = 0, mu = 0, m2 = 0;
+    for (const MomentsPart& p : parts) {
+      if (p.count == 0) continue;
+      const double nb = double(p.count), delta = double(p.mean[ch]) - mu;
+      const double merged = n + nb;
+      mu += delta * nb / merged;
+      m2 += double(p.m2[ch]) + delta * delta * n * nb / merged;
+      n = merged;
+    }
+    mean[ch] = float(mu);
+    var[ch] = n > 0 ? float(m2 / n) : 0.f;
+  }
+  return total;
+}
+
+void forward_with_stats(std::span<const float> x, const Shape& shape, const NormParams& params,
+                        std::span<const float> mean, std::span<const float> var, std::span<float> y,
+                        std::span<float> save_invstd) {
+  constexpr std::string_view fn = "forward_with_stats";
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  check_channels(fn, "mean", mean.size(), shape);
+  check_channels(fn, "var", var.size(), shape);
+  forward_inference(x, shape, params, mean, var, y);
+  for (std::size_t c = 0; c < shape.c; ++c) save_invstd[c] = 1.f / std::sqrt(var[c] + params.eps);
+}
+
+void partial_grad_sums(std::span<const float> dy, std::span<const float> x, const Shape& shape,
+                       const NormParams& params, std::span<const float> mean,
+                       std::span<const float> save_invstd, std::span<float> sum_dy,
+                       std::span<float> sum_dy_xmu) {
+  constexpr std::string_view fn = "partial_grad_sums";
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "dy", dy.size(), shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_params(fn, shape, params);
+  check_channels(fn, "mean", mean.size(), shape);
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  check_channels(fn, "sum_dy", sum_dy.size(), shape);
+  check_channels(fn, "sum_dy_xmu", sum_dy_xmu.size(), shape);
+  if (shape.per_channel() == 0) {
+    std::fill(sum_dy.begin(), sum_dy.end(), 0.f);
+    std::fill(sum_dy_xmu.begin(), sum_dy_xmu.end(), 0.f);
+    return;
+  }
+  detail::active_kernels().grad_sums(
+      dy.data(), x.data(), shape, channel_params(params, mean.data(), nullptr, save_invstd.data()),
+      params.relu, sum_dy.data(), sum_dy_xmu.data());
+}
+
+void merge_grad_sums(std::span<const GradSumsPart> parts, std::span<float> sum_dy,
+                     std::span<float> sum_dy_xmu) {
+  constexpr std::string_view fn = "merge_grad_sums";
+  const std::size_t c = sum_dy.size();
+  check_size(fn, "sum_dy_xmu", sum_dy_xmu.size(), c, "as many as sum_dy");
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string at = "parts[" + std::to_string(i) + "]";
+    if (parts[i].sum_dy.size() != c)
+      check_size(fn, at + ".sum_dy", parts[i].sum_dy.size(), c, "one per channel");
+    if (parts[i].sum_dy_xmu.size() != c)
+      check_size(fn, at + ".sum_dy_xmu", parts[i].sum_dy_xmu.size(), c, "one per channel");
+  }
+  for (std::size_t ch = 0; ch < c; ++ch) {
+    double a = 0, b = 0;
+    for (const GradSumsPart& p : parts) {
+      a += p.sum_dy[ch];
+      b += p.sum_dy_xmu[ch];
+    }
+    sum_dy[ch] = float(a);
+    sum_dy_xmu[ch] = float(b);
+  }
+}
+
+void backward_from_sums(std::span<const float> dy, std::span<const float> x, const Shape& shape,
+                        const NormParams& params, std::span<const float> mean,
+                        std::span<const float> save_invstd, std::span<const float> sum_dy,
+                        std::span<const float> sum_dy_xmu, std::size_t count,
+                        const Gradients& grads) {
+  constexpr std::string_view fn = "backward_from_sums";
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "dy", dy.size(), shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_params(fn, shape, params);
+  check_channels(fn, "mean", mean.size(), shape);
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  check_channels(fn, "sum_dy", sum_dy.size(), shape);
+  check_channels(fn, "sum_dy_xmu", sum_dy_xmu.size(), shape);
+  check_grads(fn, shape, grads);
+  check_dx_alias(fn, grads, dy, x);
+  if (count < shape.per_channel())
+    detail::fail(ErrorCode::shape, fn, "count",
+                 "at least this shard's N·S = " + std::to_string(shape.per_channel()),
+                 std::to_string(count));
+  parameter_grads(grads, sum_dy, sum_dy_xmu, save_invstd);
+  if (grads.dx.empty() || shape.per_channel() == 0) return;
+  // grad_input divides the sums by this shard's N·S: scaled by N·S/count they give the means
+  // over the whole batch (one extra rounding of each per-channel sum).
+  const double scale = double(shape.per_channel()) / double(count);
+  std::vector<float> scaled_dy(shape.c), scaled_dy_xmu(shape.c);
+  for (std::size_t c = 0; c < shape.c; ++c) {
+    scaled_dy[c] = float(sum_dy[c] * scale);
+    scaled_dy_xmu[c] = float(sum_dy_xmu[c] * scale);
+  }
+  detail::active_kernels().grad_input(
+      dy.data(), x.data(), shape, channel_params(params, mean.data(), nullptr, save_invstd.data()),
+      params.relu, true, scaled_dy.data(), scaled_dy_xmu.data(), grads.dx.data());
 }
 
 }  // namespace simdnorm

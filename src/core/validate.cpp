@@ -29,15 +29,11 @@ void fail(ErrorCode code, std::string_view fn, std::string_view arg, std::string
   throw Error(code, what);
 }
 
-namespace {
-
 std::string str(float v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", double(v));
   return buf;
 }
-
-}  // namespace
 
 void check_shape(std::string_view fn, const Shape& shape) {
   if (shape.c == 0) fail(ErrorCode::shape, fn, "shape.c", "at least 1 channel", "0");
@@ -83,6 +79,18 @@ void check_alias(std::string_view fn, std::string_view out_arg, std::span<const 
     fail(ErrorCode::range, fn, out_arg,
          "the same span as " + std::string(in_arg) + " or memory apart from it",
          "a partial overlap");
+}
+
+void check_apart(std::string_view fn, std::string_view out_arg, std::span<const float> out,
+                 std::string_view in_arg, std::span<const float> in) {
+  if (out.empty() || in.empty()) return;
+  const auto begin = [](std::span<const float> s) {
+    return reinterpret_cast<std::uintptr_t>(s.data());
+  };
+  const auto end = [&](std::span<const float> s) { return begin(s) + s.size_bytes(); };
+  if (begin(out) < end(in) && begin(in) < end(out))
+    fail(ErrorCode::range, fn, out_arg, "memory apart from " + std::string(in_arg),
+         "an overlapping span");
 }
 
 void check_trainable(std::string_view fn, const Shape& shape) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "simdnorm/error.hpp"
@@ -15,6 +16,8 @@ namespace simdnorm::detail {
 // "simdnorm: <fn>: <arg>: expected <expected>, got <given>").
 [[noreturn]] void fail(ErrorCode code, std::string_view fn, std::string_view arg,
                        std::string_view expected, std::string_view given);
+// A float as the messages print it (%g).
+std::string str(float v);
 
 // C ≥ 1 and N·C·S representable.
 void check_shape(std::string_view fn, const Shape& shape);
@@ -29,6 +32,9 @@ void check_momentum(std::string_view fn, float momentum);
 // An output tensor may be exactly an input (in place) or apart from it. A partial overlap would
 // make the kernels read values they have already overwritten, so it is refused.
 void check_alias(std::string_view fn, std::string_view out_arg, std::span<const float> out,
+                 std::string_view in_arg, std::span<const float> in);
+// An output that is written before `in` is read for the last time must not overlap it at all.
+void check_apart(std::string_view fn, std::string_view out_arg, std::span<const float> out,
                  std::string_view in_arg, std::span<const float> in);
 // PyTorch refuses to train on one value per channel: the variance would be 0/0.
 void check_trainable(std::string_view fn, const Shape& shape);

@@ -1,6 +1,7 @@
 #pragma once
 // Instantiates every kernel for one Arch. Included only by the files in src/arch.
 
+#include "kernels/add_relu.hpp"
 #include "kernels/grad_input.hpp"
 #include "kernels/grad_sums.hpp"
 #include "kernels/moments.hpp"
@@ -24,6 +25,12 @@ KernelTable make_table(const char* isa) {
       [](const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
          bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
         grad_input{}(Arch{}, dy, x, s, p, relu, batch_stats, sum_dy, sum_dy_xmu, dx);
+      },
+      [](const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y) {
+        normalize_add_relu{}(Arch{}, x, z, s, p, y);
+      },
+      [](const float* dy, const float* y, std::size_t count, float* dz) {
+        relu_mask{}(Arch{}, dy, y, count, dz);
       },
   };
 }

@@ -97,10 +97,24 @@ void grad_input(const float* dy, const float* x, const Shape& s, const ChannelPa
   }
 }
 
+void normalize_add_relu(const float* x, const float* z, const Shape& s, const ChannelParams& p,
+                        float* y) {
+  for (std::size_t c = 0; c < s.c; ++c) {
+    const Coeffs k = coeffs(p, c);
+    for_each_in_channel(s, c, [&](std::size_t i) {
+      y[i] = float(relu_keep_nan(pre_activation(k, x[i]) + double(z[i])));
+    });
+  }
+}
+
+void relu_mask(const float* dy, const float* y, std::size_t count, float* dz) {
+  for (std::size_t i = 0; i < count; ++i) dz[i] = y[i] > 0 ? dy[i] : 0.f;
+}
+
 }  // namespace
 
 KernelTable reference_table() {
-  return {"scalar", moments, normalize, grad_sums, grad_input};
+  return {"scalar", moments, normalize, grad_sums, grad_input, normalize_add_relu, relu_mask};
 }
 
 }  // namespace simdnorm::kernels

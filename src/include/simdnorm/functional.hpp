@@ -11,6 +11,10 @@
 //   forward_training  3 (read x for the moments, read x + write y to normalize)
 //   forward_inference 2 (read x, write y)
 //   backward_training 5 (read dy, x for the sums; read dy, x + write dx)
+//   forward_add_relu_training  4 (read x for the moments; read x, z + write y)
+//   forward_add_relu_inference 3 (read x, z, write y)
+//   backward_add_relu_training 8 (read dy, y + write dz for the ReLU mask; then backward_training
+//                              on dz: 5) — the same traffic as a mask fused into both passes
 
 #include <cstddef>
 #include <span>
@@ -72,6 +76,85 @@ void backward_training(std::span<const float> dy, std::span<const float> x, cons
 void backward_inference(std::span<const float> dy, std::span<const float> x, const Shape& shape,
                         const NormParams& params, std::span<const float> running_mean,
                         std::span<const float> running_var, const Gradients& grads);
+
+// ---- Fused residual block: y = relu(BN(x) + z) ----------------------------------------------
+// What oneDNN calls fuse_norm_add_relu. params.relu must be false (the ReLU comes after the add);
+// y may be x or z. The backward takes the forward's y for the ReLU mask and returns dz = dy·[y > 0]
+// (the residual branch's gradient) besides dx, dγ, dβ. dz may be dy or y and must be apart from x
+// and dx; dx may be dy or x. Either output may be empty (not wanted).
+
+void forward_add_relu_training(std::span<const float> x, std::span<const float> z,
+                               const Shape& shape, const NormParams& params, std::span<float> y,
+                               std::span<float> save_mean, std::span<float> save_invstd,
+                               std::span<float> batch_var = {});
+
+// Normalizes with the given statistics (running ones in eval mode).
+void forward_add_relu_inference(std::span<const float> x, std::span<const float> z,
+                                const Shape& shape, const NormParams& params,
+                                std::span<const float> running_mean,
+                                std::span<const float> running_var, std::span<float> y);
+
+void backward_add_relu_training(std::span<const float> dy, std::span<const float> y,
+                                std::span<const float> x, const Shape& shape,
+                                const NormParams& params, std::span<const float> save_mean,
+                                std::span<const float> save_invstd, const Gradients& grads,
+                                std::span<float> dz);
+
+void backward_add_relu_inference(std::span<const float> dy, std::span<const float> y,
+                                 std::span<const float> x, const Shape& shape,
+                                 const NormParams& params, std::span<const float> running_mean,
+                                 std::span<const float> running_var, const Gradients& grads,
+                                 std::span<float> dz);
+
+// ---- Sync-BN primitives (PyTorch SyncBatchNorm's contract) ----------------------------------
+// Each worker holds a shard of the batch (any N, 0 included). Forward: partial_moments on the
+// shard, exchange the partials, merge_moments, then forward_with_stats with the merged mean and
+// var (and update_running_stats with the merged count). Backward: partial_grad_sums with the
+// merged mean, exchange, merge_grad_sums, backward_from_sums with the merged count. Over k shards
+// this equals BN over the concatenated batch (float rounding apart).
+
+// count = N·S; mean[c] and m2[c] = Σ(x − mean)² of the shard (both 0 for an empty shard).
+std::size_t partial_moments(std::span<const float> x, const Shape& shape, std::span<float> mean,
+                            std::span<float> m2);
+
+struct MomentsPart {
+  std::size_t count = 0;
+  std::span<const float> mean, m2;  // C floats each
+};
+
+// Chan's parallel merge in double (exact for unequal counts; empty parts add nothing). Writes the
+// merged mean and biased variance M2/count and returns the total count; a total of 0 writes 0s.
+std::size_t merge_moments(std::span<const MomentsPart> parts, std::span<float> mean,
+                          std::span<float> var);
+
+// forward_inference with batch statistics gathered elsewhere; also writes save_invstd =
+// 1/sqrt(var + eps) for backward_from_sums.
+void forward_with_stats(std::span<const float> x, const Shape& shape, const NormParams& params,
+                        std::span<const float> mean, std::span<const float> var, std::span<float> y,
+                        std::span<float> save_invstd);
+
+// sum_dy[c] = Σ dy', sum_dy_xmu[c] = Σ dy'·(x − mean[c]) over the shard (0 for an empty one);
+// dy' is dy masked by y > 0 when params.relu (y recomputed from x with mean and save_invstd).
+void partial_grad_sums(std::span<const float> dy, std::span<const float> x, const Shape& shape,
+                       const NormParams& params, std::span<const float> mean,
+                       std::span<const float> save_invstd, std::span<float> sum_dy,
+                       std::span<float> sum_dy_xmu);
+
+struct GradSumsPart {
+  std::span<const float> sum_dy, sum_dy_xmu;  // C floats each
+};
+
+// Adds the parts in double.
+void merge_grad_sums(std::span<const GradSumsPart> parts, std::span<float> sum_dy,
+                     std::span<float> sum_dy_xmu);
+
+// dx of this shard from the merged sums over `count` values per channel (the merged count);
+// dweight/dbias, if wanted, receive the global dγ = invstd·Σdy'(x − mean) and dβ = Σdy'.
+void backward_from_sums(std::span<const float> dy, std::span<const float> x, const Shape& shape,
+                        const NormParams& params, std::span<const float> mean,
+                        std::span<const float> save_invstd, std::span<const float> sum_dy,
+                        std::span<const float> sum_dy_xmu, std::size_t count,
+                        const Gradients& grads);
 
 // The eval-mode state of a BatchNorm, for folding.
 struct FoldSource {

@@ -1,0 +1,122 @@
+#pragma once
+// The fused residual block's two elementwise kernels:
+//   normalize_add_relu: y = max((x − mean)·invstd·γ + β + z, 0), one read of x and z, one write
+//                       of y (y may alias x or z);
+//   relu_mask:          dz = dy where y > 0 else 0, one read of dy and y, one write of dz (dz may
+//                       alias dy or y). The mask comes from the output, as PyTorch's ReLU
+//                       backward takes it: the pre-activation depends on z, which backward lacks.
+
+#include "kernels/lanes.hpp"
+
+namespace simdnorm::kernels {
+
+struct normalize_add_relu {
+  template <class Arch>
+  void operator()(Arch, const float* x, const float* z, const Shape& shape, const ChannelParams& p,
+                  float* y) const;
+};
+
+struct relu_mask {
+  template <class Arch>
+  void operator()(Arch, const float* dy, const float* y, std::size_t count, float* dz) const;
+};
+
+namespace add_relu_detail {
+
+template <class Arch>
+batch<Arch> apply(const batch<Arch>& x, const batch<Arch>& z, const batch<Arch>& mean,
+                  const batch<Arch>& scale, const batch<Arch>& beta) {
+  return relu_keep_nan<Arch>(xsimd::fma(x - mean, scale, beta) + z);
+}
+
+// One run of one channel (channels-first): broadcast constants.
+template <class Arch>
+void run(const float* x, const float* z, std::size_t len, const batch<Arch>& mean,
+         const batch<Arch>& scale, const batch<Arch>& beta, float* y) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  std::size_t i = 0;
+  for (; i + L <= len; i += L)
+    apply<Arch>(B::load_unaligned(x + i), B::load_unaligned(z + i), mean, scale, beta)
+        .store_unaligned(y + i);
+  if (i < len)
+    store_partial<Arch>(apply<Arch>(load_partial<Arch>(x + i, len - i, 0.f),
+                                    load_partial<Arch>(z + i, len - i, 0.f), mean, scale, beta),
+                        y + i, len - i);
+}
+
+// Memory order, constants per group of `lanes` channels (as normalize.hpp).
+template <class Arch>
+void channels_first(const float* x, const float* z, const Shape& s, const ChannelParams& p,
+                    float* y) {
+  constexpr std::size_t L = batch<Arch>::size;
+  for (std::size_t n = 0; n < s.n; ++n) {
+    for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0, count);
+      alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
+      a.mean.store_aligned(mean);
+      a.scale.store_aligned(scale);
+      a.beta.store_aligned(beta);
+      for (std::size_t j = 0; j < count; ++j) {
+        const std::size_t offset = (n * s.c + c0 + j) * s.s;
+        run<Arch>(x + offset, z + offset, s.s, batch<Arch>(mean[j]), batch<Arch>(scale[j]),
+                  batch<Arch>(beta[j]), y + offset);
+      }
+    });
+  }
+}
+
+// Rows of channels in tiles of rows, every channel block of a tile before the next (normalize.hpp).
+template <class Arch>
+void rows(const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y) {
+  constexpr std::size_t L = batch<Arch>::size;
+  const std::size_t row_count = s.n * s.s, stride = s.c;
+  const std::size_t tile = row_tile<Arch>(s.c);
+  for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {
+    const std::size_t rows_here = row_count - r0 < tile ? row_count - r0 : tile;
+    for_channel_blocks<Arch>(s.c, [&]<std::size_t K, bool Partial>(std::size_t c0,
+                                                                   std::size_t count) {
+      ChannelAffine<Arch> a[K];
+      for (std::size_t k = 0; k < K; ++k)
+        a[k] = channel_affine<Arch>(p, c0 + k * L, Partial ? count : L);
+      const std::size_t start = r0 * stride + c0;
+      const float *in = x + start, *res = z + start;
+      float* out = y + start;
+      for (std::size_t r = 0; r < rows_here; ++r, in += stride, res += stride, out += stride) {
+        for (std::size_t k = 0; k < K; ++k)
+          store_lanes<Partial, Arch>(apply<Arch>(load_lanes<Partial, Arch>(in + k * L, count, 0.f),
+                                                 load_lanes<Partial, Arch>(res + k * L, count, 0.f),
+                                                 a[k].mean, a[k].scale, a[k].beta),
+                                     out + k * L, count);
+      }
+    });
+  }
+}
+
+}  // namespace add_relu_detail
+
+template <class Arch>
+void normalize_add_relu::operator()(Arch, const float* x, const float* z, const Shape& shape,
+                                    const ChannelParams& p, float* y) const {
+  using namespace add_relu_detail;
+  rows_of_channels<Arch>(shape) ? rows<Arch>(x, z, shape, p, y)
+                                : channels_first<Arch>(x, z, shape, p, y);
+}
+
+template <class Arch>
+void relu_mask::operator()(Arch, const float* dy, const float* y, std::size_t count,
+                           float* dz) const {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const B zero(0.f);
+  std::size_t i = 0;
+  for (; i + L <= count; i += L)
+    xsimd::select(B::load_unaligned(y + i) > zero, B::load_unaligned(dy + i), zero)
+        .store_unaligned(dz + i);
+  if (i < count)
+    store_partial<Arch>(xsimd::select(load_partial<Arch>(y + i, count - i, 0.f) > zero,
+                                      load_partial<Arch>(dy + i, count - i, 0.f), zero),
+                        dz + i, count - i);
+}
+
+}  // namespace simdnorm::kernels
