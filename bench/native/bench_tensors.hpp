@@ -66,5 +66,6 @@ std::string bench_name(Op op, const std::string& impl, const std::string& layout
 void register_copy_baseline(const BenchShape& s);
 void register_simdnorm_ops(const BenchShape& s);
 void register_onednn_ops(const BenchShape& s);
+void register_variant_ops(const BenchShape& s);  // variant_ops.cpp
 
 }  // namespace simdnorm::bench

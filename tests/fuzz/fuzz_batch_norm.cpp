@@ -8,9 +8,13 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  // One input in eight checks argument validation; the rest check numerics across ISAs.
-  if (in.ConsumeIntegralInRange(0, 7) == 0) {
+  // One input in eight checks argument validation, one the BN variants; the rest check
+  // numerics across ISAs.
+  const int property = in.ConsumeIntegralInRange(0, 7);
+  if (property == 0) {
     simdnorm::fuzz::check_invalid_arguments(in);
+  } else if (property == 1) {
+    simdnorm::fuzz::check_variant_agreement(simdnorm::fuzz::decode_case(in));
   } else {
     simdnorm::fuzz::check_isa_agreement(simdnorm::fuzz::decode_case(in));
   }

@@ -325,6 +325,89 @@ void bad_fold(FuzzedDataProvider& in) {
       {&wo, &bo});
 }
 
+// The BN variants: ghost batches that do not divide N, renorm limits, per-step indices, the fused
+// add + ReLU's residual and flags, and the sync primitives' parts and counts.
+void bad_variant_use(FuzzedDataProvider& in, const Shape& s) {
+  const std::size_t numel = s.numel();
+  Buffer x(numel, 1.f), y(numel), z(numel, 0.f), mean(s.c), invstd(s.c);
+  switch (in.ConsumeIntegralInRange(0, 7)) {
+    case 0: {  // a ghost batch size that does not divide N
+      const std::size_t k = s.n + in.ConsumeIntegralInRange<std::size_t>(1, 5);
+      BatchNorm bn(s.c, Options{.virtual_batch_size = k});
+      expect_invalid("BatchNorm::forward (ghost)", [&] { bn.forward(x.span(), s, y.span()); },
+                     {&y});
+      break;
+    }
+    case 1: {
+      const float rmax = in.PickValueInArray({0.f, 0.5f, 0.9999999f, -1.f, limits::quiet_NaN()});
+      expect_invalid("BatchNorm(renorm.rmax)",
+                     [&] {
+                       BatchNorm(s.c, Options{.renorm = Renorm{rmax, 1.f, 0.1f}});
+                     },
+                     {});
+      break;
+    }
+    case 2: {
+      const float dmax =
+          in.PickValueInArray({-1e-30f, -1.f, -limits::infinity(), limits::quiet_NaN()});
+      expect_invalid("BatchNorm(renorm.dmax)",
+                     [&] {
+                       BatchNorm(s.c, Options{.renorm = Renorm{2.f, dmax, 0.1f}});
+                     },
+                     {});
+      break;
+    }
+    case 3: {
+      const float m = bad_momentum(in);
+      expect_invalid("BatchNorm(renorm.momentum)",
+                     [&] {
+                       BatchNorm(s.c, Options{.renorm = Renorm{2.f, 1.f, m}});
+                     },
+                     {});
+      break;
+    }
+    case 4: {  // a training step outside [0, T)
+      const std::size_t t = in.ConsumeIntegralInRange<std::size_t>(1, 4);
+      StepBatchNorm bn(s.c, t);
+      const std::size_t step = t + in.ConsumeIntegralInRange<std::size_t>(0, 3);
+      expect_invalid("StepBatchNorm::forward", [&] { bn.forward(x.span(), s, step, y.span()); },
+                     {&y});
+      break;
+    }
+    case 5: {  // add + ReLU: a residual of the wrong size, or params.relu set
+      const bool relu = in.ConsumeBool();
+      Buffer bad_z(relu ? numel : wrong_count(in, numel, false), 0.f);
+      expect_invalid("forward_add_relu_training",
+                     [&] {
+                       forward_add_relu_training(x.span(), bad_z.span(), s,
+                                                 NormParams{.relu = relu}, y.span(), mean.span(),
+                                                 invstd.span());
+                     },
+                     {&y, &mean, &invstd});
+      break;
+    }
+    case 6: {  // merge_moments with a part of the wrong width
+      Buffer pm(wrong_count(in, s.c, false), 0.f), pv(s.c, 0.f), var(s.c);
+      const MomentsPart parts[] = {{s.per_channel(), pm.span(), pv.span()}};
+      expect_invalid("merge_moments", [&] { merge_moments(parts, mean.span(), var.span()); },
+                     {&mean, &var});
+      break;
+    }
+    default: {  // dx from merged sums with a count smaller than the shard
+      Buffer dy(numel, 0.f), sums(s.c, 0.f), dx(numel);
+      const std::size_t count = in.ConsumeIntegralInRange<std::size_t>(0, s.per_channel() - 1);
+      Buffer im(s.c, 0.f), ii(s.c, 1.f);
+      expect_invalid("backward_from_sums",
+                     [&] {
+                       backward_from_sums(dy.span(), x.span(), s, {}, im.span(), ii.span(),
+                                          sums.span(), sums.span(), count, {dx.span(), {}, {}});
+                     },
+                     {&dx});
+      break;
+    }
+  }
+}
+
 void bad_isa(FuzzedDataProvider& in) {
   const std::string isa = in.ConsumeRandomLengthString(12);
   for (std::string_view known : available_isas())
@@ -341,7 +424,7 @@ void check_invalid_arguments(FuzzedDataProvider& in) {
   s.n = in.ConsumeIntegralInRange<std::size_t>(1, 4);
   s.s = in.ConsumeIntegralInRange<std::size_t>(1, 20);
   if (s.per_channel() < 2) s.s = 2;
-  switch (in.ConsumeIntegralInRange(0, 5)) {
+  switch (in.ConsumeIntegralInRange(0, 6)) {
     case 0:
       bad_stateless_call(in, s);
       break;
@@ -356,6 +439,9 @@ void check_invalid_arguments(FuzzedDataProvider& in) {
       break;
     case 4:
       bad_fold(in);
+      break;
+    case 5:
+      bad_variant_use(in, s);
       break;
     default:
       bad_isa(in);
