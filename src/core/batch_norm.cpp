@@ -313,10 +313,16 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
       backward_training(dy.subspan(g * m, m), x.subspan(g * m, m), part, p, mean, invstd, grads);
     }
     if (direct) continue;
-    // With renorm the output is γ·(x̂·r + d) + β: dγ = r·Σdy'x̂ + d·Σdy' (the call saw γ·r).
-    for (std::size_t i = 0; i < weight_grad_.size(); ++i)
-      weight_grad_[i] +=
-          last_renorm_ ? renorm_r_[g * c + i] * dw[i] + renorm_d_[g * c + i] * db[i] : dw[i];
+    // With renorm the output is γ·(x̂·r + d) + β: dγ = r·Σdy'x̂ + d·Σdy' (the call saw γ·r). The
+    // d term is left out when d = 0, so an overflowed Σdy' cannot turn dγ into 0·∞ = NaN.
+    for (std::size_t i = 0; i < weight_grad_.size(); ++i) {
+      if (!last_renorm_) {
+        weight_grad_[i] += dw[i];
+        continue;
+      }
+      const float r = renorm_r_[g * c + i], d = renorm_d_[g * c + i];
+      weight_grad_[i] += d == 0.f ? r * dw[i] : r * dw[i] + d * db[i];
+    }
     for (std::size_t i = 0; i < bias_grad_.size(); ++i) bias_grad_[i] += db[i];
   }
 }
