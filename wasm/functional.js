@@ -110,6 +110,69 @@ export function makeFunctional(heap) {
     }
   }
 
+  const ADD_RELU_OPTIONS = ['runningMean', 'runningVar', 'weight', 'bias', 'training', 'momentum',
+    'eps', 'layout', 'out'];
+
+  // relu(batchNorm(x) + z): the residual block's BN, add and ReLU in one pass (z of x's shape).
+  // Same statistics rules as batchNorm. Returns { y }; the module form (BatchNorm.forwardAddRelu /
+  // backwardAddRelu) also gives dx and dz.
+  function batchNormAddRelu(x, z, shape, options) {
+    const fn = 'batchNormAddRelu';
+    const o = checkOptions(fn, 'options', options, ADD_RELU_OPTIONS);
+    const training = o.training ?? false;
+    const momentum = o.momentum ?? 0.1;
+    const eps = o.eps ?? 1e-5;
+    const layout = o.layout ?? 'channels-first';
+    checkBoolean(fn, 'options.training', training);
+    checkMomentum(fn, 'options.momentum', momentum, { nullable: false });
+    checkEps(fn, 'options.eps', eps);
+    checkLayout(fn, 'options.layout', layout);
+    const s = parseShape(fn, shape, layout);
+    const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
+    if (hasStats[0] !== hasStats[1])
+      fail(fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
+        'both running statistics or neither', describe(hasStats[0] ? o.runningVar : o.runningMean));
+    if (!training && !hasStats[0])
+      fail(fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
+    if (training && s.n * s.s === 1)
+      fail(fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+    const call = new heap.Call(fn);
+    try {
+      const perChannel = `one per channel of shape ${s.text}`;
+      const mean = call.optional('options.runningMean', o.runningMean, s.c, perChannel);
+      const variance = call.optional('options.runningVar', o.runningVar, s.c, perChannel);
+      const weight = call.optional('options.weight', o.weight, s.c, perChannel);
+      const bias = call.optional('options.bias', o.bias, s.c, perChannel);
+      const what = `the product of shape ${s.text}`;
+      const xa = call.input('x', x, s.numel, what);
+      const za = call.input('z', z, s.numel, what);
+      const y = call.output('options.out', o.out, s.numel, what, x instanceof heap.Tensor ? 0 : xa);
+      module.batchNormAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, mean, variance, weight, bias,
+        training, momentum, eps, y.address);
+      if (training && mean) {
+        heap.deliver(mean, s.c, o.runningMean);
+        heap.deliver(variance, s.c, o.runningVar);
+      }
+      return { y: y.result() };
+    } finally {
+      call.release();
+    }
+  }
+
+  // Batch renorm's warm-up (Ioffe 2017): { rmax, dmax } for training step `step`; plain BN for
+  // warmupSteps, then linear ramps to rmax at rmaxSteps and dmax at dmaxSteps.
+  function renormLimits(step, schedule) {
+    const fn = 'renormLimits';
+    const o = checkOptions(fn, 'schedule', schedule, ['warmupSteps', 'rmaxSteps', 'dmaxSteps', 'rmax', 'dmax']);
+    const sc = { warmupSteps: 5000, rmaxSteps: 40000, dmaxSteps: 25000, rmax: 3, dmax: 5, ...o };
+    for (const [arg, v] of [['step', step], ['schedule.warmupSteps', sc.warmupSteps],
+      ['schedule.rmaxSteps', sc.rmaxSteps], ['schedule.dmaxSteps', sc.dmaxSteps]])
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(fn, arg, 'a non-negative integer', describe(v));
+    for (const [arg, v] of [['schedule.rmax', sc.rmax], ['schedule.dmax', sc.dmax]])
+      if (typeof v !== 'number' || Number.isNaN(v)) fail(fn, arg, 'a number', describe(v));
+    return module.renormLimits(step, sc.warmupSteps, sc.rmaxSteps, sc.dmaxSteps, sc.rmax, sc.dmax);
+  }
+
   // W' = diag(s)·W, b' = s ⊙ (b − μ) + β with s = γ/sqrt(σ² + eps): the layer before an eval-mode
   // BatchNorm absorbs it. W is row-major [outFeatures, fanIn] (a dense layer's [out, in], or a
   // convolution's [outChannels, inChannels·kh·kw]); b may be null.
@@ -185,5 +248,5 @@ export function makeFunctional(heap) {
     return state;
   }
 
-  return { batchNorm, foldIntoLinear };
+  return { batchNorm, batchNormAddRelu, renormLimits, foldIntoLinear };
 }

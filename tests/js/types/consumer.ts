@@ -141,3 +141,39 @@ const defaultWidths: readonly number[] = defaults.hidden;
   twin.dispose();
   empty.dispose();
 }
+
+// BN variants: ghost batches, renorm (and its schedule), per-step statistics, the fused residual
+// block and the sync primitives.
+{
+  const ghost = new sn.BatchNorm(4, { virtualBatchSize: 2 });
+  ghost.forward(x, shape);
+  const renorm = new sn.BatchNorm(4, { renorm: { rmax: 1, dmax: 0, momentum: 0.01 } });
+  renorm.forward(x, shape);
+  const limits: { rmax: number; dmax: number } = sn.renormLimits(10000, { warmupSteps: 100 });
+  renorm.setRenormLimits(limits.rmax, limits.dmax);
+  const moving: Float32Array | null = renorm.renormStd;
+  const rmax: number | undefined = renorm.options.renorm?.rmax;
+  const sd: StateDict = renorm.stateDict();
+  const renormMean: Float32Array | undefined = sd.renorm_mean;
+  const steps = new sn.BatchNorm(4, { timeSteps: 3 });
+  const yStep: Float32Array = steps.forward(x, shape, { timeStep: 1 });
+  const dxStep: Float32Array = steps.backward(yStep, { timeStep: 1 });
+  const intoStep: Float32Array = steps.forward(x, shape, { timeStep: 0, out: new Float32Array(x.length) });
+  const z = new Float32Array(x.length);
+  const block = new sn.BatchNorm(4);
+  const yBlock: Float32Array = block.forwardAddRelu(x, z, shape);
+  const { dx: dxBlock, dz }: { dx: Float32Array; dz: Float32Array } = block.backwardAddRelu(yBlock);
+  const { y: yFused } = sn.batchNormAddRelu(x, z, shape, { training: true, momentum: 0.1 });
+  const fusedOut: Float32Array = yFused;
+  const part = sn.sync.partialMoments(x, shape);
+  const merged = sn.sync.mergeMoments([part, part]);
+  const count: number = merged.count + part.count;
+  const { y: ySync, invstd } = sn.sync.forwardWithStats(x, shape, { mean: merged.mean, var: merged.var });
+  const sums = sn.sync.partialGradSums(ySync, x, shape, merged.mean);
+  const total = sn.sync.mergeGradSums([sums, sums]);
+  const grads = sn.sync.backwardFromSums(ySync, x, shape, {
+    mean: merged.mean, invstd, sumDy: total.sumDy, sumDyXmu: total.sumDyXmu, count: merged.count,
+  });
+  const dgamma: Float32Array = grads.dweight;
+  for (const m of [ghost, renorm, steps, block]) m.dispose();
+}

@@ -68,3 +68,8 @@ const labels: Float32Array = t.dataset().train.labels; // error TS2322
 const label: string = t.predict(0, 0).label; // error TS2322
 const mode: 'eval' | 'batch' = t.bnInference; // error TS2322
 const stats = t.runningStats()[0].variance; // error TS2339
+
+// BN variants: renorm limits are numbers, timeStep a number, sync parts typed.
+new sn.BatchNorm(4, { renorm: { rmax: '3' } }); // error TS2322
+new sn.BatchNorm(4, { timeSteps: 2 }).forward(x, [4, 4], { timeStep: '1' }); // error TS2769
+sn.sync.mergeMoments([{ count: 4, mean: x }]); // error TS2741
