@@ -2,9 +2,10 @@
 # Stage "wasm": builds both WebAssembly modules (scripts/build-wasm.sh) and proves with wasm2wat
 # that the SIMD build's kernels run SIMD128 code in their loops and the scalar build has none.
 #
-# How: --emit-symbol-map names each function index; the four kernel entry points are the
-# make_table<xsimd::sse4_1> lambdas (moments, normalize, grad_sums, grad_input). Each must contain
-# a loop that loads v128 vectors and does f32x4 arithmetic on them. The scalar build must contain
+# How: --emit-symbol-map names each function index; the kernel entry points are the
+# make_table<xsimd::sse4_1> lambdas (moments, normalize, grad_sums, grad_input, normalize_add_relu,
+# relu_mask). Each must contain a loop that loads v128 vectors and does f32x4 arithmetic (or, for
+# the mask, an f32x4 comparison) on them. The scalar build must contain
 # no v128 opcode at all, or it would not even validate on engines without SIMD128.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,20 +55,28 @@ const names = new Map(readFileSync(symbols, 'utf8').trim().split('\n').map((l) =
   const i = l.indexOf(':');
   return [Number(l.slice(0, i)), l.slice(i + 1).replace(/\\([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))];
 }));
-// The four KernelTable entries, told apart by their parameter count (kernel_table.hpp).
-const kernels = { 4: 'moments', 5: 'normalize', 7: 'grad_sums', 9: 'grad_input' };
+// The KernelTable entries, told apart by their parameter types (kernel_table.hpp).
+const P = 'simdnorm::kernels::ChannelParams const&', S = 'simdnorm::Shape const&';
+const kernels = {
+  [`float const*, ${S}, float*, float*`]: 'moments',
+  [`float const*, ${S}, ${P}, bool, float*`]: 'normalize',
+  [`float const*, float const*, ${S}, ${P}, bool, float*, float*`]: 'grad_sums',
+  [`float const*, float const*, ${S}, ${P}, bool, bool, float const*, float const*, float*`]: 'grad_input',
+  [`float const*, float const*, ${S}, ${P}, float*`]: 'normalize_add_relu',
+  'float const*, float const*, unsigned long, float*': 'relu_mask',
+};
 const entry = [...names].filter(([, n]) => n.includes('make_table<xsimd::sse4_1>') && n.includes('__invoke'));
 const simd = functions(simdWat);
 let failures = 0;
-if (entry.length !== 4) {
-  console.error(`expected 4 make_table<xsimd::sse4_1> kernel entry points in the symbol map, found ${entry.length}`);
+if (entry.length !== Object.keys(kernels).length) {
+  console.error(`expected ${Object.keys(kernels).length} make_table<xsimd::sse4_1> kernel entry points in the symbol map, found ${entry.length}`);
   failures++;
 }
 for (const [index, name] of entry) {
-  const kernel = kernels[name.match(/lambda'\(([^)]*)\)/)[1].split(',').length] ?? name;
+  const kernel = kernels[name.match(/lambda'\(([^)]*)\)/)[1]] ?? name;
   const body = simd.get(index) ?? [];
   const vectorLoops = loops(body).filter((ins) =>
-    ins.includes('v128.load') && ins.some((op) => /^f32x4\.(add|sub|mul|div|sqrt|max)$/.test(op)));
+    ins.includes('v128.load') && ins.some((op) => /^f32x4\.(add|sub|mul|div|sqrt|max|gt)$/.test(op)));
   const count = (re) => body.filter((ins) => re.test(ins)).length;
   const ok = vectorLoops.length > 0;
   console.log(`${ok ? 'ok  ' : 'FAIL'} func ${index} ${kernel}: ${vectorLoops.length} SIMD loops, ` +
