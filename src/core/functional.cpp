@@ -239,6 +239,8 @@ std::span<const float> masked_grad(std::string_view fn, std::span<const float> d
   // dz is written before x is read and before dx is written.
   detail::check_apart(fn, "dz", dz, "x", x);
   detail::check_apart(fn, "dz", dz, "grads.dx", grads.dx);
+  // Without dz the mask goes to dx, which is therefore written while y is read.
+  detail::check_alias(fn, "grads.dx", grads.dx, "y", y);
   std::span<float> out = dz;
   if (out.empty()) {
     if (!grads.dx.empty() && grads.dx.data() != x.data()) {

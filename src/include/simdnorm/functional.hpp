@@ -81,7 +81,7 @@ void backward_inference(std::span<const float> dy, std::span<const float> x, con
 // What oneDNN calls fuse_norm_add_relu. params.relu must be false (the ReLU comes after the add);
 // y may be x or z. The backward takes the forward's y for the ReLU mask and returns dz = dy·[y > 0]
 // (the residual branch's gradient) besides dx, dγ, dβ. dz may be dy or y and must be apart from x
-// and dx; dx may be dy or x. Either output may be empty (not wanted).
+// and dx; dx may be dy, x or y. Either output may be empty (not wanted).
 
 void forward_add_relu_training(std::span<const float> x, std::span<const float> z,
                                const Shape& shape, const NormParams& params, std::span<float> y,
