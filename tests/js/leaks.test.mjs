@@ -61,3 +61,39 @@ test('BatchNorm staging memory is reused across calls and freed by dispose', asy
   bn.dispose();
   assert.equal(sn.heapInUse(), before, 'bytes in use after dispose');
 });
+
+// The BN variants: modules with ghost batches, renorm and timeSteps, the fused block, the
+// functional add + ReLU and the sync primitives, valid and failing calls.
+test('no leaks over 2 000 cycles of the BN variants', async () => {
+  const sn = await init();
+  const shape = [4, 8, 3, 3];
+  const x = Float32Array.from({ length: 288 }, (_, i) => Math.sin(i));
+  const dy = Float32Array.from({ length: 288 }, (_, i) => Math.cos(i));
+  const cycle = (i) => {
+    const ghost = new sn.BatchNorm(8, { virtualBatchSize: 2, renorm: { rmax: 2, dmax: 1 } });
+    ghost.forward(x, shape);
+    ghost.backward(dy);
+    ghost.forwardAddRelu(x, dy, shape);
+    ghost.backwardAddRelu(dy);
+    ghost.loadStateDict(ghost.stateDict());
+    ghost.dispose();
+    const steps = new sn.BatchNorm(8, { timeSteps: 3 });
+    steps.forward(x, shape, { timeStep: i % 3 });
+    steps.backward(dy, { timeStep: i % 3 });
+    steps.loadStateDict(steps.stateDict());
+    assert.throws(() => steps.forward(x, shape, { timeStep: 3 }));
+    steps.dispose();
+    const rm = new Float32Array(8), rv = new Float32Array(8).fill(1);
+    sn.batchNormAddRelu(x, dy, shape, { training: true, runningMean: rm, runningVar: rv });
+    const part = sn.sync.partialMoments(x, shape);
+    const merged = sn.sync.mergeMoments([part, part]);
+    const { invstd } = sn.sync.forwardWithStats(x, shape, { mean: merged.mean, var: merged.var });
+    const sums = sn.sync.mergeGradSums([sn.sync.partialGradSums(dy, x, shape, merged.mean)]);
+    sn.sync.backwardFromSums(dy, x, shape, { mean: merged.mean, invstd, ...sums, count: merged.count });
+    assert.throws(() => sn.sync.backwardFromSums(dy, x, shape, { mean: merged.mean, invstd, ...sums, count: 1 }));
+  };
+  cycle(0);
+  const before = sn.heapInUse();
+  for (let i = 1; i <= 2_000; i++) cycle(i);
+  assert.equal(sn.heapInUse(), before, 'bytes in use after the cycles');
+});
