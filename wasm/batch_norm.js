@@ -26,9 +26,20 @@ import { Tensor } from './heap.js';
 import { heapFor } from './instance.js';
 import { track, untrack } from './lifetime.js';
 
-const { TYPE, SHAPE, STATE, DISPOSED } = errorCodes;
+const { TYPE, RANGE, SHAPE, STATE, DISPOSED } = errorCodes;
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
-const OPTIONS = ['eps', 'momentum', 'affine', 'trackRunningStats', 'layout', 'relu'];
+const OPTIONS = [
+  'eps',
+  'momentum',
+  'affine',
+  'trackRunningStats',
+  'layout',
+  'relu',
+  'virtualBatchSize',
+  'renorm',
+  'timeSteps',
+];
+const RENORM_OPTIONS = ['rmax', 'dmax', 'momentum'];
 // Per-channel arrays: the property, the binding that gives its heap address, why it may be absent.
 const PARAMETERS = [
   ['weight', 'affine is false'],
@@ -42,6 +53,24 @@ const GRADIENTS = [
   ['weightGrad', 'affine is false'],
   ['biasGrad', 'affine is false'],
 ];
+// Batch renorm's moving mean and standard deviation (state, like the running statistics).
+const RENORM = [
+  ['renormMean', 'no renorm'],
+  ['renormStd', 'no renorm'],
+];
+const ALL = [...PARAMETERS, ...STATISTICS, ...GRADIENTS, ...RENORM];
+
+// Renorm limits cross as float32: rmax ≥ 1 and dmax ≥ 0 are checked in C++ (meaning), the types
+// here. Infinity is allowed (no clipping).
+function checkLimit(fn, arg, v) {
+  if (typeof v !== 'number' || Number.isNaN(v)) fail(kind(v), fn, arg, 'a number', describe(v));
+}
+
+// Integer options: an integer in [lo, 2³¹ − 1].
+function checkInteger(fn, arg, v, lo) {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > 2 ** 31 - 1)
+    fail(kind(v), fn, arg, `an integer in [${lo}, 2147483647]`, describe(v));
+}
 
 export class BatchNorm {
   #heap;
@@ -67,6 +96,9 @@ export class BatchNorm {
       trackRunningStats: o.trackRunningStats ?? true,
       layout: o.layout ?? 'channels-first',
       relu: o.relu ?? false,
+      virtualBatchSize: o.virtualBatchSize ?? 0,
+      renorm: null,
+      timeSteps: o.timeSteps ?? 0,
     };
     checkEps(fn, 'options.eps', opts.eps);
     checkMomentum(fn, 'options.momentum', opts.momentum, { nullable: true });
@@ -74,15 +106,47 @@ export class BatchNorm {
     checkBoolean(fn, 'options.trackRunningStats', opts.trackRunningStats);
     checkLayout(fn, 'options.layout', opts.layout);
     checkBoolean(fn, 'options.relu', opts.relu);
-    // NaN carries null (cumulative average) across the binding.
-    const raw = new heap.module.BatchNorm(
-      numFeatures,
-      opts.eps,
-      opts.momentum ?? NaN,
-      opts.affine,
-      opts.trackRunningStats,
-      opts.relu,
-    );
+    checkInteger(fn, 'options.virtualBatchSize', opts.virtualBatchSize, 0);
+    checkInteger(fn, 'options.timeSteps', opts.timeSteps, 0);
+    if (o.renorm !== undefined && o.renorm !== null) {
+      const r = checkOptions(fn, 'options.renorm', o.renorm, RENORM_OPTIONS);
+      opts.renorm = Object.freeze({ rmax: r.rmax ?? 3, dmax: r.dmax ?? 5, momentum: r.momentum ?? 0.01 });
+      checkLimit(fn, 'options.renorm.rmax', opts.renorm.rmax);
+      checkLimit(fn, 'options.renorm.dmax', opts.renorm.dmax);
+      checkMomentum(fn, 'options.renorm.momentum', opts.renorm.momentum, { nullable: false });
+    }
+    // NaN carries null (cumulative average) and "no renorm" across the binding. With timeSteps
+    // the C++ StepBatchNorm backs the object.
+    let raw;
+    if (opts.timeSteps > 0) {
+      if (opts.renorm)
+        fail(RANGE, fn, 'options.renorm', 'none with timeSteps (per-step statistics are plain BN statistics)', 'a renorm setting');
+      if (opts.virtualBatchSize)
+        fail(RANGE, fn, 'options.virtualBatchSize', '0 with timeSteps (per-step statistics use the whole batch)', describe(opts.virtualBatchSize));
+      raw = new heap.module.StepBatchNorm(
+        numFeatures,
+        opts.timeSteps,
+        opts.eps,
+        opts.momentum ?? NaN,
+        opts.affine,
+        opts.trackRunningStats,
+        opts.relu,
+      );
+    } else {
+      const r = opts.renorm ?? { rmax: NaN, dmax: 0, momentum: 0 };
+      raw = new heap.module.BatchNorm(
+        numFeatures,
+        opts.eps,
+        opts.momentum ?? NaN,
+        opts.affine,
+        opts.trackRunningStats,
+        opts.relu,
+        opts.virtualBatchSize,
+        r.rmax,
+        r.dmax,
+        r.momentum,
+      );
+    }
     const input = new heap.Scratch('BatchNorm.forward');
     const staging = new heap.Scratch('BatchNorm');
     this.#heap = heap;
@@ -92,9 +156,9 @@ export class BatchNorm {
     this.#input = input;
     this.#staging = staging;
     this.#arrays = {};
-    for (const [name] of [...PARAMETERS, ...STATISTICS, ...GRADIENTS])
-      this.#arrays[name] = raw[name]() === 0 ? null : new Float32Array(numFeatures);
-    this.#pull([...PARAMETERS, ...STATISTICS, ...GRADIENTS]);
+    for (const [name] of ALL)
+      this.#arrays[name] = typeof raw[name] !== 'function' || raw[name]() === 0 ? null : new Float32Array(this.#length(name));
+    this.#pull(ALL);
     track(this, 'BatchNorm', () => {
       raw.delete();
       input.free();
@@ -106,6 +170,13 @@ export class BatchNorm {
     if (this.#raw === null)
       fail(DISPOSED, `BatchNorm.${fn}`, 'this', 'a BatchNorm that is not disposed', 'a disposed one');
     return this.#raw;
+  }
+
+  // Floats of a per-channel array: C, or T·C (step-major) for the running statistics of a module
+  // with timeSteps.
+  #length(name) {
+    const perStep = name === 'runningMean' || name === 'runningVar';
+    return perStep && this.#options.timeSteps > 0 ? this.#options.timeSteps * this.#numFeatures : this.#numFeatures;
   }
 
   // The JS arrays into the module (before a call that reads them).
@@ -120,7 +191,7 @@ export class BatchNorm {
   #pull(list) {
     for (const [name] of list) {
       const array = this.#arrays[name];
-      if (array !== null) this.#heap.copyInto(array, this.#raw[name](), this.#numFeatures);
+      if (array !== null) this.#heap.copyInto(array, this.#raw[name](), array.length);
     }
   }
 
@@ -134,12 +205,134 @@ export class BatchNorm {
     return this.#options;
   }
 
+  // The last argument of forward/backward: `out`, or { out?, timeStep? } (timeStep required
+  // exactly when the module has timeSteps).
+  #callOptions(fn, arg) {
+    const isOut = arg === undefined || arg instanceof Float32Array || arg instanceof Tensor;
+    const o = isOut ? { out: arg } : checkOptions(fn, 'options', arg, ['out', 'timeStep']);
+    if (this.#options.timeSteps > 0) {
+      if (o.timeStep === undefined)
+        fail(TYPE, fn, 'options.timeStep', `a time step (this BatchNorm has timeSteps ${this.#options.timeSteps})`, 'none');
+      checkInteger(fn, 'options.timeStep', o.timeStep, 0);
+    } else if (o.timeStep !== undefined) {
+      fail(STATE, fn, 'options.timeStep', 'none (this BatchNorm has no timeSteps)', describe(o.timeStep));
+    }
+    return o;
+  }
+
+  #parse(fn, shape, training) {
+    const s = parseShape(fn, shape, this.#options.layout);
+    if (s.c !== this.#numFeatures)
+      fail(SHAPE, fn, 'shape', `${this.#numFeatures} channels (numFeatures)`, `${s.c} channels in ${s.text}`);
+    if ((training || !this.#options.trackRunningStats) && s.n * s.s === 1)
+      fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+    return s;
+  }
+
+  #stepNumel = new Map(); // timeSteps: element count of each step's last forward
+
+  #stepForward(fn, raw, x, shape, out, step) {
+    const heap = this.#heap;
+    const s = this.#parse(fn, shape, raw.training());
+    const call = new heap.Call(fn);
+    try {
+      const what = `the product of shape ${s.text}`;
+      const xa = call.input('x', x, s.numel, what);
+      const y = call.output('options.out', out, s.numel, what);
+      this.#stepNumel.delete(step);
+      this.#push([...PARAMETERS, ...STATISTICS]);
+      raw.forward(xa, s.n, s.c, s.s, s.channelsLast, step, y.address);
+      this.#pull(STATISTICS);
+      this.#stepNumel.set(step, s.numel);
+      return y.result();
+    } finally {
+      call.release();
+    }
+  }
+
+  #stepBackward(fn, raw, dy, out, step) {
+    const n = this.#stepNumel.get(step);
+    if (n === undefined) fail(STATE, fn, 'options.timeStep', 'a step whose forward() came before', String(step));
+    const call = new this.#heap.Call(fn);
+    try {
+      const what = `the shape of step ${step}'s forward`;
+      const dya = call.input('dy', dy, n, what);
+      const dx = call.output('options.out', out, n, what, dy instanceof Tensor ? 0 : dya);
+      this.#push([...PARAMETERS, ...STATISTICS]);
+      raw.backward(dya, step, dx.address, n);
+      this.#pull(GRADIENTS);
+      return dx.result();
+    } finally {
+      call.release();
+    }
+  }
+
+  // The residual block y = relu(BN(x) + z) (z of x's shape). Keeps what backwardAddRelu needs.
+  forwardAddRelu(x, z, shape, out) {
+    const fn = 'BatchNorm.forwardAddRelu';
+    const raw = this.#live('forwardAddRelu');
+    if (this.#options.timeSteps > 0)
+      fail(STATE, fn, 'this', 'a BatchNorm without timeSteps', `one with timeSteps ${this.#options.timeSteps}`);
+    const s = this.#parse(fn, shape, raw.training());
+    const call = new this.#heap.Call(fn);
+    try {
+      const what = `the product of shape ${s.text}`;
+      const xa = call.input('x', x, s.numel, what);
+      const za = call.input('z', z, s.numel, what);
+      const y = call.output('out', out, s.numel, what);
+      this.#lastNumel = null;
+      this.#push([...PARAMETERS, ...STATISTICS, ...RENORM]);
+      raw.forwardAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, y.address);
+      this.#pull([...STATISTICS, ...RENORM]);
+      this.#lastNumel = s.numel;
+      return y.result();
+    } finally {
+      call.release();
+    }
+  }
+
+  // { dx, dz } of the last forwardAddRelu; also sets weightGrad and biasGrad (overwritten).
+  backwardAddRelu(dy) {
+    const fn = 'BatchNorm.backwardAddRelu';
+    const raw = this.#live('backwardAddRelu');
+    if (this.#lastNumel === null)
+      fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', 'none');
+    const n = this.#lastNumel;
+    const call = new this.#heap.Call(fn);
+    try {
+      const what = "the last forward's shape";
+      const dya = call.input('dy', dy, n, what);
+      const dx = call.output('dx', undefined, n, what);
+      const dz = call.output('dz', undefined, n, what);
+      this.#push([...PARAMETERS, ...STATISTICS]);
+      raw.backwardAddRelu(dya, dx.address, dz.address, n);
+      this.#pull(GRADIENTS);
+      return { dx: dx.result(), dz: dz.result() };
+    } finally {
+      call.release();
+    }
+  }
+
+  // Renorm's limits for a schedule (sn.renormLimits gives the paper's).
+  setRenormLimits(rmax, dmax) {
+    const fn = 'BatchNorm.setRenormLimits';
+    const raw = this.#live('setRenormLimits');
+    checkLimit(fn, 'rmax', rmax);
+    checkLimit(fn, 'dmax', dmax);
+    if (!this.#options.renorm) fail(STATE, fn, 'this', 'a BatchNorm built with options.renorm', 'one without');
+    raw.setRenormLimits(rmax, dmax);
+    this.#options = Object.freeze({ ...this.#options, renorm: Object.freeze({ ...this.#options.renorm, rmax, dmax }) });
+  }
+
   // y = BN(x) for x of `shape` (layout from the options). Batch statistics in training mode
-  // (updating the running ones), running statistics in eval mode.
-  forward(x, shape, out) {
+  // (updating the running ones), running statistics in eval mode. The last argument is `out` or
+  // { out, timeStep }.
+  forward(x, shape, options) {
     const fn = 'BatchNorm.forward';
     const raw = this.#live('forward');
     const heap = this.#heap;
+    const { out, timeStep } = this.#callOptions(fn, options);
+    if (timeStep !== undefined) return this.#stepForward(fn, raw, x, shape, out, timeStep);
     const s = parseShape(fn, shape, this.#options.layout);
     if (s.c !== this.#numFeatures)
       fail(SHAPE, fn, 'shape', `${this.#numFeatures} channels (numFeatures)`, `${s.c} channels in ${s.text}`);
@@ -156,18 +349,21 @@ export class BatchNorm {
     if (x instanceof Tensor) heap.copyWithin(xa, x.address, s.numel);
     else heap.copyIn(xa, x);
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
-    this.#push([...PARAMETERS, ...STATISTICS]);
+    this.#push([...PARAMETERS, ...STATISTICS, ...RENORM]);
     raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
-    this.#pull(STATISTICS);
+    this.#pull([...STATISTICS, ...RENORM]);
     this.#lastNumel = s.numel;
     return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
   }
 
-  // dx for dy of the last forward's shape; also sets weightGrad and biasGrad (overwritten).
-  backward(dy, out) {
+  // dx for dy of the last forward's shape; also sets weightGrad and biasGrad (overwritten). The
+  // last argument is `out` or { out, timeStep }.
+  backward(dy, options) {
     const fn = 'BatchNorm.backward';
     const raw = this.#live('backward');
     const heap = this.#heap;
+    const { out, timeStep } = this.#callOptions(fn, options);
+    if (timeStep !== undefined) return this.#stepBackward(fn, raw, dy, out, timeStep);
     if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forward() before backward()', 'none');
     const n = this.#lastNumel;
     const what = "the last forward's shape";
@@ -216,7 +412,8 @@ export class BatchNorm {
     const fn = `BatchNorm.${name}`;
     const array = this.#array(name);
     if (array === null) fail(STATE, fn, name, `nothing (this BatchNorm has no ${name}: ${absent})`, describe(value));
-    checkFloat32Array(fn, name, value, this.#numFeatures, 'numFeatures');
+    const length = this.#length(name);
+    checkFloat32Array(fn, name, value, length, length === this.#numFeatures ? 'numFeatures' : 'timeSteps·numFeatures');
     array.set(value);
   }
 
@@ -250,13 +447,44 @@ export class BatchNorm {
   get biasGrad() {
     return this.#array('biasGrad');
   }
+  // Renorm's moving mean and standard deviation (null without renorm).
+  get renormMean() {
+    return this.#array('renormMean');
+  }
+  set renormMean(v) {
+    this.#assign('renormMean', v, 'no renorm');
+  }
+  get renormStd() {
+    return this.#array('renormStd');
+  }
+  set renormStd(v) {
+    this.#assign('renormStd', v, 'no renorm');
+  }
 
+  // A number; with timeSteps an Array of one count per step.
   get numBatchesTracked() {
-    return this.#live('numBatchesTracked').numBatchesTracked();
+    const raw = this.#live('numBatchesTracked');
+    if (this.#options.timeSteps > 0)
+      return Array.from({ length: this.#options.timeSteps }, (_, t) => raw.numBatchesTracked(t));
+    return raw.numBatchesTracked();
   }
 
   set numBatchesTracked(v) {
     const raw = this.#live('numBatchesTracked');
+    const steps = this.#options.timeSteps;
+    if (steps > 0) {
+      const list = Array.isArray(v) || ArrayBuffer.isView(v) ? Array.from(v, Number) : null;
+      if (!list || list.length !== steps || !list.every((n) => Number.isSafeInteger(n) && n >= 0))
+        fail(
+          list ? RANGE : TYPE,
+          'BatchNorm.numBatchesTracked',
+          'numBatchesTracked',
+          `an array of ${steps} non-negative safe integers (one per time step)`,
+          describe(v),
+        );
+      list.forEach((n, t) => raw.setNumBatchesTracked(t, n));
+      return;
+    }
     const n = typeof v === 'bigint' && v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
     if (!Number.isSafeInteger(n) || n < 0)
       fail(
@@ -281,6 +509,8 @@ export class BatchNorm {
         running_var: this.runningVar.slice(),
         num_batches_tracked: this.numBatchesTracked,
       });
+    if (this.#options.renorm)
+      Object.assign(sd, { renorm_mean: this.renormMean.slice(), renorm_std: this.renormStd.slice() });
     return sd;
   }
 
@@ -294,17 +524,28 @@ export class BatchNorm {
     const keys = [
       ...(this.#options.affine ? ['weight', 'bias'] : []),
       ...(this.#options.trackRunningStats ? ['running_mean', 'running_var', 'num_batches_tracked'] : []),
+      ...(this.#options.renorm ? ['renorm_mean', 'renorm_std'] : []),
     ];
     for (const key of Object.keys(sd))
       if (!keys.includes(key))
         fail(TYPE, fn, `stateDict.${key}`, `only the keys ${keys.join(', ')}`, 'an unexpected key');
     for (const key of keys) if (!(key in sd)) fail(TYPE, fn, `stateDict.${key}`, 'a value', 'a missing key');
-    for (const key of keys.filter((k) => k !== 'num_batches_tracked'))
-      checkFloat32Array(fn, `stateDict.${key}`, sd[key], this.#numFeatures, 'numFeatures');
+    const lengths = { running_mean: this.#length('runningMean'), running_var: this.#length('runningVar') };
+    for (const key of keys.filter((k) => k !== 'num_batches_tracked')) {
+      const length = lengths[key] ?? this.#numFeatures;
+      checkFloat32Array(fn, `stateDict.${key}`, sd[key], length, length === this.#numFeatures ? 'numFeatures' : 'timeSteps·numFeatures');
+    }
     let count = sd.num_batches_tracked;
-    if (ArrayBuffer.isView(count) && count.length === 1) count = count[0];
+    const steps = this.#options.timeSteps;
+    if (steps > 0 && this.#options.trackRunningStats) {
+      const list = Array.isArray(count) || ArrayBuffer.isView(count) ? Array.from(count, Number) : null;
+      if (!list || list.length !== steps || !list.every((n) => Number.isSafeInteger(n) && n >= 0))
+        fail(list ? RANGE : TYPE, fn, 'stateDict.num_batches_tracked', `an array of ${steps} non-negative integers`, describe(count));
+      count = list;
+    }
+    if (steps === 0 && ArrayBuffer.isView(count) && count.length === 1) count = count[0];
     if (typeof count === 'bigint') count = Number(count);
-    if (this.#options.trackRunningStats && !(Number.isSafeInteger(count) && count >= 0))
+    if (steps === 0 && this.#options.trackRunningStats && !(Number.isSafeInteger(count) && count >= 0))
       fail(
         kind(count),
         fn,
@@ -321,16 +562,20 @@ export class BatchNorm {
       this.runningVar = sd.running_var;
       this.numBatchesTracked = count;
     }
+    if (this.#options.renorm) {
+      this.renormMean = sd.renorm_mean;
+      this.renormStd = sd.renorm_std;
+    }
   }
 
   resetRunningStats() {
     this.#live('resetRunningStats').resetRunningStats();
-    this.#pull(STATISTICS);
+    this.#pull([...STATISTICS, ...RENORM]);
   }
 
   resetParameters() {
     this.#live('resetParameters').resetParameters();
-    this.#pull([...PARAMETERS, ...STATISTICS]);
+    this.#pull([...PARAMETERS, ...STATISTICS, ...RENORM]);
   }
 
   // Frees the module's wasm memory. Idempotent; any other use afterwards throws.

@@ -10,6 +10,7 @@ import {
   checkMomentum,
   checkOptions,
   describe,
+  kind,
   parseShape,
 } from './check.js';
 import { errorCodes, fail } from './errors.js';
@@ -130,12 +131,12 @@ export function makeFunctional(heap) {
     const s = parseShape(fn, shape, layout);
     const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
     if (hasStats[0] !== hasStats[1])
-      fail(fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
+      fail(TYPE, fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
         'both running statistics or neither', describe(hasStats[0] ? o.runningVar : o.runningMean));
     if (!training && !hasStats[0])
-      fail(fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
+      fail(TYPE, fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
     if (training && s.n * s.s === 1)
-      fail(fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+      fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
     const call = new heap.Call(fn);
     try {
       const perChannel = `one per channel of shape ${s.text}`;
@@ -146,7 +147,7 @@ export function makeFunctional(heap) {
       const what = `the product of shape ${s.text}`;
       const xa = call.input('x', x, s.numel, what);
       const za = call.input('z', z, s.numel, what);
-      const y = call.output('options.out', o.out, s.numel, what, x instanceof heap.Tensor ? 0 : xa);
+      const y = call.output('options.out', o.out, s.numel, what, x instanceof Tensor ? 0 : xa);
       module.batchNormAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, mean, variance, weight, bias,
         training, momentum, eps, y.address);
       if (training && mean) {
@@ -167,9 +168,9 @@ export function makeFunctional(heap) {
     const sc = { warmupSteps: 5000, rmaxSteps: 40000, dmaxSteps: 25000, rmax: 3, dmax: 5, ...o };
     for (const [arg, v] of [['step', step], ['schedule.warmupSteps', sc.warmupSteps],
       ['schedule.rmaxSteps', sc.rmaxSteps], ['schedule.dmaxSteps', sc.dmaxSteps]])
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(fn, arg, 'a non-negative integer', describe(v));
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(kind(v), fn, arg, 'a non-negative integer', describe(v));
     for (const [arg, v] of [['schedule.rmax', sc.rmax], ['schedule.dmax', sc.dmax]])
-      if (typeof v !== 'number' || Number.isNaN(v)) fail(fn, arg, 'a number', describe(v));
+      if (typeof v !== 'number' || Number.isNaN(v)) fail(kind(v), fn, arg, 'a number', describe(v));
     return module.renormLimits(step, sc.warmupSteps, sc.rmaxSteps, sc.dmaxSteps, sc.rmax, sc.dmax);
   }
 

@@ -34,16 +34,70 @@ export interface BatchNormOptions {
   layout?: Layout;
   /** Fuse a ReLU after the normalization (backward masks accordingly). Default false. */
   relu?: boolean;
+  /**
+   * Ghost batch norm: normalize contiguous ghost batches of this many samples, updating the
+   * running statistics once per ghost batch in order (PyTorch BN on x.split(k) in sequence).
+   * N must be a multiple of it when batch statistics are used. 0 (default): the whole batch.
+   */
+  virtualBatchSize?: number;
+  /** Batch renormalization (Ioffe 2017) in training mode; null/absent (default): off. */
+  renorm?: RenormOptions | null;
+  /**
+   * Per-step statistics (recurrent BN): this many slots of batch and running statistics with one
+   * shared weight/bias; forward/backward then take { timeStep }. 0 (default): a plain BatchNorm.
+   * Not combinable with renorm or virtualBatchSize.
+   */
+  timeSteps?: number;
 }
 
-/** PyTorch's BatchNorm state_dict keys. Absent when affine = false / trackRunningStats = false. */
+/** r = clip(σ_B/σ, 1/rmax, rmax), d = clip((μ_B − μ)/σ, −dmax, dmax); μ, σ moving averages. */
+export interface RenormOptions {
+  /** ≥ 1 (Infinity: no clipping). Default 3. */
+  rmax?: number;
+  /** ≥ 0 (Infinity: no clipping). Default 5. */
+  dmax?: number;
+  /** Weight of the new batch in the moving μ and σ, in [0, 1] (tf_keras renorm_momentum = 1 − it). Default 0.01. */
+  momentum?: number;
+}
+
+/** The paper's warm-up: plain BN for warmupSteps, then linear ramps to rmax and dmax. */
+export interface RenormSchedule {
+  /** Default 5000. */
+  warmupSteps?: number;
+  /** Step at which rmax is reached. Default 40000. */
+  rmaxSteps?: number;
+  /** Step at which dmax is reached. Default 25000. */
+  dmaxSteps?: number;
+  /** Default 3. */
+  rmax?: number;
+  /** Default 5. */
+  dmax?: number;
+}
+
+/** The per-call options of forward/backward: the output and, with timeSteps, the time step. */
+export interface CallOptions<T extends TensorLike | undefined = undefined> {
+  out?: T;
+  /**
+   * Required exactly when the module has timeSteps; in [0, timeSteps) in training mode, any
+   * step ≥ 0 in eval mode (steps past the last trained one use its statistics).
+   */
+  timeStep?: number;
+}
+
+/**
+ * PyTorch's BatchNorm state_dict keys. Absent when affine = false / trackRunningStats = false.
+ * With renorm: renorm_mean and renorm_std. With timeSteps: running_mean/running_var hold
+ * timeSteps·numFeatures floats (step-major) and num_batches_tracked one count per step.
+ */
 export interface StateDict {
   weight?: Float32Array;
   bias?: Float32Array;
   running_mean?: Float32Array;
   running_var?: Float32Array;
   /** loadStateDict also accepts a bigint or a one-element typed array. */
-  num_batches_tracked?: number | bigint | ArrayLike<number | bigint>;
+  num_batches_tracked?: number | bigint | ArrayLike<number | bigint> | number[];
+  renorm_mean?: Float32Array;
+  renorm_std?: Float32Array;
 }
 
 /**
@@ -57,17 +111,29 @@ export interface StateDict {
 export declare class BatchNorm {
   constructor(numFeatures: number, options?: BatchNormOptions);
   readonly numFeatures: number;
-  readonly options: Readonly<Required<BatchNormOptions>>;
+  readonly options: Readonly<
+    Required<Omit<BatchNormOptions, 'renorm'>> & { renorm: Readonly<Required<RenormOptions>> | null }
+  >;
   /**
    * y = BN(x). Training mode: batch statistics, running statistics updated. Eval mode: running
    * statistics. Returns `out` if given (Float32Array or Tensor), else a new Float32Array.
    * Throws if x has one value per channel in training mode.
    */
-  forward(x: TensorLike, shape: Shape, out?: undefined): Float32Array;
-  forward<T extends TensorLike>(x: TensorLike, shape: Shape, out: T): T;
-  /** dx for dy of the last forward's shape; sets weightGrad and biasGrad (overwritten, not accumulated). */
-  backward(dy: TensorLike, out?: undefined): Float32Array;
-  backward<T extends TensorLike>(dy: TensorLike, out: T): T;
+  forward(x: TensorLike, shape: Shape, out?: undefined | CallOptions): Float32Array;
+  forward<T extends TensorLike>(x: TensorLike, shape: Shape, out: T | CallOptions<T>): T;
+  /**
+   * dx for dy of the last forward's shape (of that timeStep's last forward with timeSteps); sets
+   * weightGrad and biasGrad (overwritten, not accumulated: with timeSteps, sum them over steps).
+   */
+  backward(dy: TensorLike, out?: undefined | CallOptions): Float32Array;
+  backward<T extends TensorLike>(dy: TensorLike, out: T | CallOptions<T>): T;
+  /** The residual block y = relu(BN(x) + z) in one pass (z of x's shape; options.relu must be false). */
+  forwardAddRelu(x: TensorLike, z: TensorLike, shape: Shape, out?: undefined): Float32Array;
+  forwardAddRelu<T extends TensorLike>(x: TensorLike, z: TensorLike, shape: Shape, out: T): T;
+  /** dx and dz = dy·[y > 0] of the last forwardAddRelu; sets weightGrad and biasGrad. */
+  backwardAddRelu(dy: TensorLike): { dx: Float32Array; dz: Float32Array };
+  /** New renorm limits (a schedule: see Simdnorm.renormLimits); throws without renorm. */
+  setRenormLimits(rmax: number, dmax: number): void;
   train(mode?: boolean): this;
   eval(): this;
   readonly training: boolean;
@@ -87,7 +153,13 @@ export declare class BatchNorm {
   set runningMean(value: Float32Array);
   get runningVar(): Float32Array | null;
   set runningVar(value: Float32Array);
-  numBatchesTracked: number;
+  /** Renorm's moving mean and standard deviation (its own arrays, like runningMean); null without renorm. */
+  get renormMean(): Float32Array | null;
+  set renormMean(value: Float32Array);
+  get renormStd(): Float32Array | null;
+  set renormStd(value: Float32Array);
+  /** With timeSteps: one count per step (runningMean/runningVar then hold timeSteps·numFeatures floats). */
+  numBatchesTracked: number | number[];
   /** Gradients of the last backward, updated in place by each backward; null when affine = false. */
   readonly weightGrad: Float32Array | null;
   readonly biasGrad: Float32Array | null;
@@ -147,6 +219,69 @@ export interface BatchNormFunctionalOptions {
   layout?: Layout;
   /** Written and returned instead of a new Float32Array; may be x itself. */
   out?: TensorLike;
+}
+
+/** batchNormAddRelu's options: batchNorm's without relu (the ReLU comes after the add). */
+export type BatchNormAddReluOptions = Omit<BatchNormFunctionalOptions, 'relu'>;
+
+/** A shard's partial statistics (sync.partialMoments). */
+export interface MomentsPart {
+  /** N·S of the shard (0 for an empty one). */
+  count: number;
+  mean: Float32Array;
+  /** Σ(x − mean)² per channel. */
+  m2: Float32Array;
+}
+
+export interface GradSumsPart {
+  sumDy: Float32Array;
+  sumDyXmu: Float32Array;
+}
+
+/**
+ * Sync-BN primitives (PyTorch SyncBatchNorm's contract): shards on several workers, partials
+ * exchanged by the caller. Sharded BN equals BN over the concatenated batch.
+ */
+export interface SyncPrimitives {
+  partialMoments(x: TensorLike, shape: Shape, options?: { layout?: Layout }): MomentsPart;
+  /** Chan merge; var is biased (divide by count). Empty shards allowed. */
+  mergeMoments(parts: MomentsPart[]): { count: number; mean: Float32Array; var: Float32Array };
+  forwardWithStats(
+    x: TensorLike,
+    shape: Shape,
+    options: {
+      mean: TensorLike;
+      var: TensorLike;
+      weight?: Float32Array | null;
+      bias?: Float32Array | null;
+      eps?: number;
+      layout?: Layout;
+    },
+  ): { y: Float32Array; invstd: Float32Array };
+  /** Σdy and Σdy·(x − mean) of this shard, with the merged mean. */
+  partialGradSums(
+    dy: TensorLike,
+    x: TensorLike,
+    shape: Shape,
+    mean: TensorLike,
+    options?: { layout?: Layout },
+  ): GradSumsPart;
+  mergeGradSums(parts: GradSumsPart[]): GradSumsPart;
+  /** This shard's dx from the merged sums and count; dweight/dbias are the whole batch's. */
+  backwardFromSums(
+    dy: TensorLike,
+    x: TensorLike,
+    shape: Shape,
+    options: {
+      mean: TensorLike;
+      invstd: TensorLike;
+      sumDy: TensorLike;
+      sumDyXmu: TensorLike;
+      count: number;
+      weight?: Float32Array | null;
+      layout?: Layout;
+    },
+  ): { dx: Float32Array; dweight: Float32Array; dbias: Float32Array };
 }
 
 /** The eval-mode state foldIntoLinear needs. */
@@ -446,6 +581,26 @@ export interface Simdnorm {
   /** Like torch.nn.functional.batch_norm. Returns `out` if given, else a new Float32Array. */
   batchNorm(x: TensorLike, shape: Shape, options?: BatchNormFunctionalOptions & { out?: undefined }): Float32Array;
   batchNorm<T extends TensorLike>(x: TensorLike, shape: Shape, options: BatchNormFunctionalOptions & { out: T }): T;
+  /**
+   * y = relu(BN(x) + z) in one pass (statistics as batchNorm). The module form,
+   * BatchNorm.forwardAddRelu/backwardAddRelu, also gives dx and dz.
+   */
+  batchNormAddRelu(
+    x: TensorLike,
+    z: TensorLike,
+    shape: Shape,
+    options?: BatchNormAddReluOptions & { out?: undefined },
+  ): { y: Float32Array };
+  batchNormAddRelu<T extends TensorLike>(
+    x: TensorLike,
+    z: TensorLike,
+    shape: Shape,
+    options: BatchNormAddReluOptions & { out: T },
+  ): { y: T };
+  /** Renorm limits for a training step under the paper's warm-up (or the given schedule). */
+  renormLimits(step: number, schedule?: RenormSchedule): { rmax: number; dmax: number };
+  /** Sync-BN primitives for data-parallel training. */
+  readonly sync: SyncPrimitives;
   /**
    * Folds an eval-mode BatchNorm into the layer before it: W row-major [outFeatures, fanIn]
    * (dense [out, in] or conv [outChannels, inChannels·kh·kw]), b per output or null.

@@ -9,6 +9,7 @@ import { BatchNorm } from './batch_norm.js';
 import { checkBoolean, checkOptions, describe } from './check.js';
 import { errorCodes, fail } from './errors.js';
 import { makeFunctional } from './functional.js';
+import { makeSync } from './sync.js';
 import { Tensor, makeHeap } from './heap.js';
 import { bindClass } from './instance.js';
 import { Trainer } from './trainer.js';
@@ -156,7 +157,7 @@ export default async function init(options) {
   const module = await createModule(moduleArgs);
 
   const heap = makeHeap(module);
-  const { batchNorm, foldIntoLinear } = makeFunctional(heap);
+  const { batchNorm, batchNormAddRelu, renormLimits, foldIntoLinear } = makeFunctional(heap);
   return Object.freeze({
     isa: module.activeIsa() === 'scalar' ? 'wasm-scalar' : module.activeIsa(),
     simd,
@@ -166,6 +167,9 @@ export default async function init(options) {
     // The toy-model trainer (src/nn) lives in the same module and heap.
     Trainer: bindClass(Trainer, heap),
     batchNorm,
+    batchNormAddRelu,
+    renormLimits,
+    sync: makeSync(heap),
     foldIntoLinear,
     errorCodes,
     heapInUse: () => module.heapInUse(),

@@ -3,21 +3,26 @@
 // a network, …), every worker merges the same parts and normalizes its shard with the merged
 // statistics. Semantics in C++ (functional.hpp); this file checks JS types and copies.
 
-import { checkEps, checkFloat32Array, checkLayout, checkOptions, describe, fail, parseShape } from './check.js';
+import { checkEps, checkFloat32Array, checkLayout, checkOptions, describe, kind, parseShape } from './check.js';
+import { errorCodes, fail } from './errors.js';
 
-export function makeSync(module, heap) {
+const { TYPE, RANGE } = errorCodes;
+
+export function makeSync(heap) {
+  const { module } = heap;
   function shapeOf(fn, shape, layout) {
     checkLayout(fn, 'options.layout', layout);
     return parseShape(fn, shape, layout);
   }
 
   function checkParts(fn, parts, keys) {
-    if (!Array.isArray(parts) || parts.length === 0) fail(fn, 'parts', 'a non-empty array of partials', describe(parts));
+    if (!Array.isArray(parts)) fail(TYPE, fn, 'parts', 'a non-empty array of partials', describe(parts));
+    if (parts.length === 0) fail(RANGE, fn, 'parts', 'a non-empty array of partials', describe(parts));
     const first = parts[0]?.[keys[0]];
     if (!(first instanceof Float32Array) || first.length === 0)
-      fail(fn, `parts[0].${keys[0]}`, 'a non-empty Float32Array (one value per channel)', describe(first));
+      fail(TYPE, fn, `parts[0].${keys[0]}`, 'a non-empty Float32Array (one value per channel)', describe(first));
     parts.forEach((p, i) => {
-      if (p === null || typeof p !== 'object') fail(fn, `parts[${i}]`, 'an object', describe(p));
+      if (p === null || typeof p !== 'object') fail(TYPE, fn, `parts[${i}]`, 'an object', describe(p));
       for (const key of keys) checkFloat32Array(fn, `parts[${i}].${key}`, p[key], first.length, 'one per channel, as parts[0]');
     });
     return first.length;
@@ -55,7 +60,7 @@ export function makeSync(module, heap) {
       const c = checkParts(fn, parts, ['mean', 'm2']);
       parts.forEach((p, i) => {
         if (typeof p.count !== 'number' || !Number.isSafeInteger(p.count) || p.count < 0)
-          fail(fn, `parts[${i}].count`, 'a non-negative integer', describe(p.count));
+          fail(kind(p.count), fn, `parts[${i}].count`, 'a non-negative integer', describe(p.count));
       });
       const call = new heap.Call(fn);
       try {
@@ -138,7 +143,7 @@ export function makeSync(module, heap) {
       const o = checkOptions(fn, 'options', options, ['mean', 'invstd', 'sumDy', 'sumDyXmu', 'count', 'weight', 'layout']);
       const s = shapeOf(fn, shape, o.layout ?? 'channels-first');
       if (typeof o.count !== 'number' || !Number.isSafeInteger(o.count) || o.count < 0)
-        fail(fn, 'options.count', 'a non-negative integer (the merged count)', describe(o.count));
+        fail(kind(o.count), fn, 'options.count', 'a non-negative integer (the merged count)', describe(o.count));
       const call = new heap.Call(fn);
       try {
         const perChannel = `one per channel of shape ${s.text}`;

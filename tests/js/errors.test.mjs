@@ -112,9 +112,14 @@ describe('errors', () => {
     );
     throwsError(() => bn.forward(x, [4, 5]), SHAPE, /shape: expected 3 channels \(numFeatures\), got 5 channels/);
     throwsError(
-      () => bn.forward(x, [4, 3], {}),
+      () => bn.forward(x, [4, 3], { out: {} }),
       TYPE,
       /out: expected a Float32Array or Tensor of 12 floats .*, got an Object/,
+    );
+    throwsError(
+      () => bn.forward(x, [4, 3], [1, 2]),
+      TYPE,
+      /^simdnorm: BatchNorm\.forward: options: expected an options object, got Array\(2\)$/,
     );
     throwsError(() => bn.forward(x, [4, 3, 1.5]), SHAPE, /shape\[2\]: expected a non-negative integer.*, got 1\.5/);
     throwsError(() => bn.forward(x, [4, 3, -1]), SHAPE, /shape\[2\]: .*got -1/);
@@ -392,16 +397,16 @@ describe('C++ exceptions through the guard', () => {
       /^simdnorm: fold_into_linear: out_features: expected at least 1, got 0$/,
     );
     throwsError(
-      () => new m.BatchNorm(0, 1e-5, 0.1, true, true, false),
+      () => new m.BatchNorm(0, 1e-5, 0.1, true, true, false, 0, NaN, 0, 0),
       RANGE,
       /^simdnorm: BatchNorm: num_features: expected at least 1, got 0$/,
     );
     throwsError(
-      () => new m.BatchNorm(2, 0, 0.1, true, true, false),
+      () => new m.BatchNorm(2, 0, 0.1, true, true, false, 0, NaN, 0, 0),
       RANGE,
       /^simdnorm: BatchNorm: eps: expected a finite value > 0, got 0$/,
     );
-    const raw = new m.BatchNorm(2, 1e-5, 0.1, true, true, false);
+    const raw = new m.BatchNorm(2, 1e-5, 0.1, true, true, false, 0, NaN, 0, 0);
     throwsError(
       () => raw.backward(0, 0, 4),
       STATE,
