@@ -303,34 +303,42 @@ for (const [buildName, sn] of Object.entries(builds)) {
     test('bad arguments throw errors naming the argument, expected and given value', () => {
       const x = new Float32Array(12);
       const cases = [
-        [() => new sn.BatchNorm(2, { renorm: { rmax: 0.5 } }), /renorm\.rmax: expected a value ≥ 1, got 0\.5/],
-        [() => new sn.BatchNorm(2, { renorm: { dmax: -1 } }), /renorm\.dmax: expected a value ≥ 0, got -1/],
-        [() => new sn.BatchNorm(2, { renorm: { rmax: '3' } }), /options\.renorm\.rmax: expected a number, got "3"/],
-        [() => new sn.BatchNorm(2, { renorm: { rmx: 3 } }), /options\.renorm\.rmx: expected one of rmax, dmax, momentum/],
-        [() => new sn.BatchNorm(2, { renorm: { momentum: 2 } }), /options\.renorm\.momentum: expected a number in \[0, 1\], got 2/],
-        [() => new sn.BatchNorm(2, { virtualBatchSize: 4 }).forward(x, [6, 2]), /shape\.n: expected a multiple of options\.virtual_batch_size = 4 \(whole ghost batches\), got 6/],
-        [() => new sn.BatchNorm(2, { virtualBatchSize: -1 }), /options\.virtualBatchSize: expected an integer/],
-        [() => new sn.BatchNorm(2, { timeSteps: 2, renorm: {} }), /options\.renorm: expected none with timeSteps/],
-        [() => new sn.BatchNorm(2, { timeSteps: 2, virtualBatchSize: 2 }), /options\.virtualBatchSize: expected 0 with timeSteps/],
-        [() => new sn.BatchNorm(2, { timeSteps: 2 }).forward(x, [6, 2], { timeStep: 2 }), /step: expected a time step in \[0, 2\) in training mode, got 2/],
-        [() => new sn.BatchNorm(2, { timeSteps: 2 }).forward(x, [6, 2]), /options\.timeStep: expected a time step/],
-        [() => new sn.BatchNorm(2, { timeSteps: 2 }).forward(x, [6, 2], { timeStep: -1 }), /options\.timeStep: expected an integer in \[0/],
-        [() => new sn.BatchNorm(2).forward(x, [6, 2], { timeStep: 0 }), /options\.timeStep: expected none/],
-        [() => new sn.BatchNorm(2, { timeSteps: 2 }).backward(x, { timeStep: 1 }), /options\.timeStep: expected a step whose forward\(\) came before, got 1/],
-        [() => new sn.BatchNorm(2, { relu: true }).forwardAddRelu(x, x, [6, 2]), /options\.relu: expected false/],
-        [() => new sn.BatchNorm(2).forwardAddRelu(x, new Float32Array(3), [6, 2]), /z: expected a Float32Array or Tensor of 12 floats/],
-        [() => new sn.BatchNorm(2).backwardAddRelu(x), /dy: expected a forwardAddRelu\(\) before backwardAddRelu\(\)/],
-        [() => new sn.BatchNorm(2).setRenormLimits(2, 1), /this: expected a BatchNorm built with options\.renorm/],
-        [() => sn.batchNormAddRelu(x, x, [6, 2], { relu: true }), /options\.relu: expected one of/],
-        [() => sn.batchNormAddRelu(x, x, [6, 2]), /options\.runningMean: expected a Float32Array when training is false/],
-        [() => sn.sync.mergeMoments([]), /parts: expected a non-empty array/],
-        [() => sn.sync.mergeMoments([{ count: 2, mean: new Float32Array(2), m2: new Float32Array(3) }]), /parts\[0\]\.m2: expected a Float32Array of 2 floats/],
-        [() => sn.sync.mergeMoments([{ count: -1, mean: new Float32Array(2), m2: new Float32Array(2) }]), /parts\[0\]\.count: expected a non-negative integer, got -1/],
-        [() => sn.sync.partialGradSums(x, x, [6, 2], new Float32Array(3)), /mean: expected a Float32Array or Tensor of 2 floats/],
-        [() => sn.sync.backwardFromSums(x, x, [6, 2], { mean: new Float32Array(2), invstd: new Float32Array(2), sumDy: new Float32Array(2), sumDyXmu: new Float32Array(2), count: 3 }), /count: expected at least this shard's N·S = 6, got 3/],
-        [() => sn.renormLimits(-1), /renormLimits: step: expected a non-negative integer, got -1/],
+        [() => new sn.BatchNorm(2, { renorm: { rmax: 0.5 } }), /renorm\.rmax: expected a value ≥ 1, got 0\.5/, 'RANGE'],
+        [() => new sn.BatchNorm(2, { renorm: { dmax: -1 } }), /renorm\.dmax: expected a value ≥ 0, got -1/, 'RANGE'],
+        [() => new sn.BatchNorm(2, { renorm: { rmax: '3' } }), /options\.renorm\.rmax: expected a number, got "3"/, 'TYPE'],
+        [() => new sn.BatchNorm(2, { renorm: { rmx: 3 } }), /options\.renorm\.rmx: expected one of rmax, dmax, momentum/, 'TYPE'],
+        [() => new sn.BatchNorm(2, { renorm: { momentum: 2 } }), /options\.renorm\.momentum: expected a number in \[0, 1\], got 2/, 'RANGE'],
+        [() => new sn.BatchNorm(2, { virtualBatchSize: 4 }).forward(x, [6, 2]), /shape\.n: expected a multiple of options\.virtual_batch_size = 4 \(whole ghost batches\), got 6/, 'SHAPE'],
+        [() => new sn.BatchNorm(2, { virtualBatchSize: -1 }), /options\.virtualBatchSize: expected an integer/, 'RANGE'],
+        [() => new sn.BatchNorm(2, { timeSteps: 2, renorm: {} }), /options\.renorm: expected none with timeSteps/, 'RANGE'],
+        [() => new sn.BatchNorm(2, { timeSteps: 2, virtualBatchSize: 2 }), /options\.virtualBatchSize: expected 0 with timeSteps/, 'RANGE'],
+        [() => new sn.BatchNorm(2, { timeSteps: 2 }).forward(x, [6, 2], { timeStep: 2 }), /step: expected a time step in \[0, 2\) in training mode, got 2/, 'RANGE'],
+        [() => new sn.BatchNorm(2, { timeSteps: 2 }).forward(x, [6, 2]), /options\.timeStep: expected a time step/, 'TYPE'],
+        [() => new sn.BatchNorm(2, { timeSteps: 2 }).forward(x, [6, 2], { timeStep: -1 }), /options\.timeStep: expected an integer in \[0/, 'RANGE'],
+        [() => new sn.BatchNorm(2).forward(x, [6, 2], { timeStep: 0 }), /options\.timeStep: expected none/, 'STATE'],
+        [() => new sn.BatchNorm(2, { timeSteps: 2 }).backward(x, { timeStep: 1 }), /options\.timeStep: expected a step whose forward\(\) came before, got 1/, 'STATE'],
+        [() => new sn.BatchNorm(2, { relu: true }).forwardAddRelu(x, x, [6, 2]), /options\.relu: expected false/, 'STATE'],
+        [() => new sn.BatchNorm(2).forwardAddRelu(x, new Float32Array(3), [6, 2]), /z: expected a Float32Array or Tensor of 12 floats/, 'SHAPE'],
+        [() => new sn.BatchNorm(2).backwardAddRelu(x), /dy: expected a forwardAddRelu\(\) before backwardAddRelu\(\)/, 'STATE'],
+        [() => new sn.BatchNorm(2).setRenormLimits(2, 1), /this: expected a BatchNorm built with options\.renorm/, 'STATE'],
+        [() => sn.batchNormAddRelu(x, x, [6, 2], { relu: true }), /options\.relu: expected one of/, 'TYPE'],
+        [() => sn.batchNormAddRelu(x, x, [6, 2]), /options\.runningMean: expected a Float32Array when training is false/, 'TYPE'],
+        [() => sn.sync.mergeMoments([]), /parts: expected a non-empty array/, 'RANGE'],
+        [() => sn.sync.mergeMoments([{ count: 2, mean: new Float32Array(2), m2: new Float32Array(3) }]), /parts\[0\]\.m2: expected a Float32Array of 2 floats/, 'SHAPE'],
+        [() => sn.sync.mergeMoments([{ count: -1, mean: new Float32Array(2), m2: new Float32Array(2) }]), /parts\[0\]\.count: expected a non-negative integer, got -1/, 'RANGE'],
+        [() => sn.sync.partialGradSums(x, x, [6, 2], new Float32Array(3)), /mean: expected a Float32Array or Tensor of 2 floats/, 'SHAPE'],
+        [() => sn.sync.backwardFromSums(x, x, [6, 2], { mean: new Float32Array(2), invstd: new Float32Array(2), sumDy: new Float32Array(2), sumDyXmu: new Float32Array(2), count: 3 }), /count: expected at least this shard's N·S = 6, got 3/, 'SHAPE'],
+        [() => sn.renormLimits(-1), /renormLimits: step: expected a non-negative integer, got -1/, 'RANGE'],
       ];
-      for (const [f, message] of cases) assert.throws(f, (e) => e instanceof Error && message.test(e.message), String(message));
+      // Each error is typed (TypeError for a wrong JS type, RangeError for a value or size, Error for
+      // a call the state does not allow) and carries its code (wasm/errors.js).
+      const classes = { TYPE: TypeError, RANGE: RangeError, SHAPE: RangeError, STATE: Error };
+      for (const [f, message, code] of cases)
+        assert.throws(
+          f,
+          (e) => e instanceof classes[code] && e.code === sn.errorCodes[code] && message.test(e.message),
+          `${message} (${code})`,
+        );
     });
   });
 }
