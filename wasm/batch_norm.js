@@ -120,9 +120,21 @@ export class BatchNorm {
     let raw;
     if (opts.timeSteps > 0) {
       if (opts.renorm)
-        fail(RANGE, fn, 'options.renorm', 'none with timeSteps (per-step statistics are plain BN statistics)', 'a renorm setting');
+        fail(
+          RANGE,
+          fn,
+          'options.renorm',
+          'none with timeSteps (per-step statistics are plain BN statistics)',
+          'a renorm setting',
+        );
       if (opts.virtualBatchSize)
-        fail(RANGE, fn, 'options.virtualBatchSize', '0 with timeSteps (per-step statistics use the whole batch)', describe(opts.virtualBatchSize));
+        fail(
+          RANGE,
+          fn,
+          'options.virtualBatchSize',
+          '0 with timeSteps (per-step statistics use the whole batch)',
+          describe(opts.virtualBatchSize),
+        );
       raw = new heap.module.StepBatchNorm(
         numFeatures,
         opts.timeSteps,
@@ -157,7 +169,8 @@ export class BatchNorm {
     this.#staging = staging;
     this.#arrays = {};
     for (const [name] of ALL)
-      this.#arrays[name] = typeof raw[name] !== 'function' || raw[name]() === 0 ? null : new Float32Array(this.#length(name));
+      this.#arrays[name] =
+        typeof raw[name] !== 'function' || raw[name]() === 0 ? null : new Float32Array(this.#length(name));
     this.#pull(ALL);
     track(this, 'BatchNorm', () => {
       raw.delete();
@@ -212,7 +225,13 @@ export class BatchNorm {
     const o = isOut ? { out: arg } : checkOptions(fn, 'options', arg, ['out', 'timeStep']);
     if (this.#options.timeSteps > 0) {
       if (o.timeStep === undefined)
-        fail(TYPE, fn, 'options.timeStep', `a time step (this BatchNorm has timeSteps ${this.#options.timeSteps})`, 'none');
+        fail(
+          TYPE,
+          fn,
+          'options.timeStep',
+          `a time step (this BatchNorm has timeSteps ${this.#options.timeSteps})`,
+          'none',
+        );
       checkInteger(fn, 'options.timeStep', o.timeStep, 0);
     } else if (o.timeStep !== undefined) {
       fail(STATE, fn, 'options.timeStep', 'none (this BatchNorm has no timeSteps)', describe(o.timeStep));
@@ -295,8 +314,7 @@ export class BatchNorm {
   backwardAddRelu(dy) {
     const fn = 'BatchNorm.backwardAddRelu';
     const raw = this.#live('backwardAddRelu');
-    if (this.#lastNumel === null)
-      fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', 'none');
+    if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', 'none');
     const n = this.#lastNumel;
     const call = new this.#heap.Call(fn);
     try {
@@ -533,14 +551,26 @@ export class BatchNorm {
     const lengths = { running_mean: this.#length('runningMean'), running_var: this.#length('runningVar') };
     for (const key of keys.filter((k) => k !== 'num_batches_tracked')) {
       const length = lengths[key] ?? this.#numFeatures;
-      checkFloat32Array(fn, `stateDict.${key}`, sd[key], length, length === this.#numFeatures ? 'numFeatures' : 'timeSteps·numFeatures');
+      checkFloat32Array(
+        fn,
+        `stateDict.${key}`,
+        sd[key],
+        length,
+        length === this.#numFeatures ? 'numFeatures' : 'timeSteps·numFeatures',
+      );
     }
     let count = sd.num_batches_tracked;
     const steps = this.#options.timeSteps;
     if (steps > 0 && this.#options.trackRunningStats) {
       const list = Array.isArray(count) || ArrayBuffer.isView(count) ? Array.from(count, Number) : null;
       if (!list || list.length !== steps || !list.every((n) => Number.isSafeInteger(n) && n >= 0))
-        fail(list ? RANGE : TYPE, fn, 'stateDict.num_batches_tracked', `an array of ${steps} non-negative integers`, describe(count));
+        fail(
+          list ? RANGE : TYPE,
+          fn,
+          'stateDict.num_batches_tracked',
+          `an array of ${steps} non-negative integers`,
+          describe(count),
+        );
       count = list;
     }
     if (steps === 0 && ArrayBuffer.isView(count) && count.length === 1) count = count[0];

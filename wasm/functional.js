@@ -111,8 +111,17 @@ export function makeFunctional(heap) {
     }
   }
 
-  const ADD_RELU_OPTIONS = ['runningMean', 'runningVar', 'weight', 'bias', 'training', 'momentum',
-    'eps', 'layout', 'out'];
+  const ADD_RELU_OPTIONS = [
+    'runningMean',
+    'runningVar',
+    'weight',
+    'bias',
+    'training',
+    'momentum',
+    'eps',
+    'layout',
+    'out',
+  ];
 
   // relu(batchNorm(x) + z): the residual block's BN, add and ReLU in one pass (z of x's shape).
   // Same statistics rules as batchNorm. Returns { y }; the module form (BatchNorm.forwardAddRelu /
@@ -131,10 +140,21 @@ export function makeFunctional(heap) {
     const s = parseShape(fn, shape, layout);
     const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
     if (hasStats[0] !== hasStats[1])
-      fail(TYPE, fn, hasStats[0] ? 'options.runningVar' : 'options.runningMean',
-        'both running statistics or neither', describe(hasStats[0] ? o.runningVar : o.runningMean));
+      fail(
+        TYPE,
+        fn,
+        hasStats[0] ? 'options.runningVar' : 'options.runningMean',
+        'both running statistics or neither',
+        describe(hasStats[0] ? o.runningVar : o.runningMean),
+      );
     if (!training && !hasStats[0])
-      fail(TYPE, fn, 'options.runningMean', 'a Float32Array when training is false (eval mode)', describe(o.runningMean));
+      fail(
+        TYPE,
+        fn,
+        'options.runningMean',
+        'a Float32Array when training is false (eval mode)',
+        describe(o.runningMean),
+      );
     if (training && s.n * s.s === 1)
       fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
     const call = new heap.Call(fn);
@@ -148,8 +168,22 @@ export function makeFunctional(heap) {
       const xa = call.input('x', x, s.numel, what);
       const za = call.input('z', z, s.numel, what);
       const y = call.output('options.out', o.out, s.numel, what, x instanceof Tensor ? 0 : xa);
-      module.batchNormAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, mean, variance, weight, bias,
-        training, momentum, eps, y.address);
+      module.batchNormAddRelu(
+        xa,
+        za,
+        s.n,
+        s.c,
+        s.s,
+        s.channelsLast,
+        mean,
+        variance,
+        weight,
+        bias,
+        training,
+        momentum,
+        eps,
+        y.address,
+      );
       if (training && mean) {
         heap.deliver(mean, s.c, o.runningMean);
         heap.deliver(variance, s.c, o.runningVar);
@@ -166,10 +200,18 @@ export function makeFunctional(heap) {
     const fn = 'renormLimits';
     const o = checkOptions(fn, 'schedule', schedule, ['warmupSteps', 'rmaxSteps', 'dmaxSteps', 'rmax', 'dmax']);
     const sc = { warmupSteps: 5000, rmaxSteps: 40000, dmaxSteps: 25000, rmax: 3, dmax: 5, ...o };
-    for (const [arg, v] of [['step', step], ['schedule.warmupSteps', sc.warmupSteps],
-      ['schedule.rmaxSteps', sc.rmaxSteps], ['schedule.dmaxSteps', sc.dmaxSteps]])
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) fail(kind(v), fn, arg, 'a non-negative integer', describe(v));
-    for (const [arg, v] of [['schedule.rmax', sc.rmax], ['schedule.dmax', sc.dmax]])
+    for (const [arg, v] of [
+      ['step', step],
+      ['schedule.warmupSteps', sc.warmupSteps],
+      ['schedule.rmaxSteps', sc.rmaxSteps],
+      ['schedule.dmaxSteps', sc.dmaxSteps],
+    ])
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+        fail(kind(v), fn, arg, 'a non-negative integer', describe(v));
+    for (const [arg, v] of [
+      ['schedule.rmax', sc.rmax],
+      ['schedule.dmax', sc.dmax],
+    ])
       if (typeof v !== 'number' || Number.isNaN(v)) fail(kind(v), fn, arg, 'a number', describe(v));
     return module.renormLimits(step, sc.warmupSteps, sc.rmaxSteps, sc.dmaxSteps, sc.rmax, sc.dmax);
   }

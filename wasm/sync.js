@@ -23,7 +23,8 @@ export function makeSync(heap) {
       fail(TYPE, fn, `parts[0].${keys[0]}`, 'a non-empty Float32Array (one value per channel)', describe(first));
     parts.forEach((p, i) => {
       if (p === null || typeof p !== 'object') fail(TYPE, fn, `parts[${i}]`, 'an object', describe(p));
-      for (const key of keys) checkFloat32Array(fn, `parts[${i}].${key}`, p[key], first.length, 'one per channel, as parts[0]');
+      for (const key of keys)
+        checkFloat32Array(fn, `parts[${i}].${key}`, p[key], first.length, 'one per channel, as parts[0]');
     });
     return first.length;
   }
@@ -68,7 +69,14 @@ export function makeSync(heap) {
         const m2s = pack(call, 'parts.m2', parts, 'm2', c);
         const mean = call.output('mean', undefined, c, 'channels');
         const variance = call.output('var', undefined, c, 'channels');
-        const count = module.syncMergeMoments(parts.map((p) => p.count), means, m2s, c, mean.address, variance.address);
+        const count = module.syncMergeMoments(
+          parts.map((p) => p.count),
+          means,
+          m2s,
+          c,
+          mean.address,
+          variance.address,
+        );
         return { count, mean: mean.result(), var: variance.result() };
       } finally {
         call.release();
@@ -92,8 +100,20 @@ export function makeSync(heap) {
         const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
         const y = call.output('y', undefined, s.numel, `the product of shape ${s.text}`);
         const invstd = call.output('invstd', undefined, s.c, 'channels');
-        module.syncForwardWithStats(xa, s.n, s.c, s.s, s.channelsLast, weight, bias, eps, mean, variance,
-          y.address, invstd.address);
+        module.syncForwardWithStats(
+          xa,
+          s.n,
+          s.c,
+          s.s,
+          s.channelsLast,
+          weight,
+          bias,
+          eps,
+          mean,
+          variance,
+          y.address,
+          invstd.address,
+        );
         return { y: y.result(), invstd: invstd.result() };
       } finally {
         call.release();
@@ -140,7 +160,15 @@ export function makeSync(heap) {
     // This shard's dx from the merged sums and count; dweight/dbias are the whole batch's.
     backwardFromSums(dy, x, shape, options) {
       const fn = 'sync.backwardFromSums';
-      const o = checkOptions(fn, 'options', options, ['mean', 'invstd', 'sumDy', 'sumDyXmu', 'count', 'weight', 'layout']);
+      const o = checkOptions(fn, 'options', options, [
+        'mean',
+        'invstd',
+        'sumDy',
+        'sumDyXmu',
+        'count',
+        'weight',
+        'layout',
+      ]);
       const s = shapeOf(fn, shape, o.layout ?? 'channels-first');
       if (typeof o.count !== 'number' || !Number.isSafeInteger(o.count) || o.count < 0)
         fail(kind(o.count), fn, 'options.count', 'a non-negative integer (the merged count)', describe(o.count));
@@ -158,8 +186,23 @@ export function makeSync(heap) {
         const dx = call.output('dx', undefined, s.numel, what);
         const dweight = call.output('dweight', undefined, s.c, 'channels');
         const dbias = call.output('dbias', undefined, s.c, 'channels');
-        module.syncBackwardFromSums(dya, xa, s.n, s.c, s.s, s.channelsLast, weight, mean, invstd, sumDy,
-          sumDyXmu, o.count, dx.address, dweight.address, dbias.address);
+        module.syncBackwardFromSums(
+          dya,
+          xa,
+          s.n,
+          s.c,
+          s.s,
+          s.channelsLast,
+          weight,
+          mean,
+          invstd,
+          sumDy,
+          sumDyXmu,
+          o.count,
+          dx.address,
+          dweight.address,
+          dbias.address,
+        );
         return { dx: dx.result(), dweight: dweight.result(), dbias: dbias.result() };
       } finally {
         call.release();

@@ -83,7 +83,8 @@ test('no leaks over 2 000 cycles of the BN variants', async () => {
     steps.loadStateDict(steps.stateDict());
     assert.throws(() => steps.forward(x, shape, { timeStep: 3 }));
     steps.dispose();
-    const rm = new Float32Array(8), rv = new Float32Array(8).fill(1);
+    const rm = new Float32Array(8),
+      rv = new Float32Array(8).fill(1);
     sn.batchNormAddRelu(x, dy, shape, { training: true, runningMean: rm, runningVar: rv });
     const part = sn.sync.partialMoments(x, shape);
     const merged = sn.sync.mergeMoments([part, part]);

@@ -172,7 +172,11 @@ const defaultWidths: readonly number[] = defaults.hidden;
   const sums = sn.sync.partialGradSums(ySync, x, shape, merged.mean);
   const total = sn.sync.mergeGradSums([sums, sums]);
   const grads = sn.sync.backwardFromSums(ySync, x, shape, {
-    mean: merged.mean, invstd, sumDy: total.sumDy, sumDyXmu: total.sumDyXmu, count: merged.count,
+    mean: merged.mean,
+    invstd,
+    sumDy: total.sumDy,
+    sumDyXmu: total.sumDyXmu,
+    count: merged.count,
   });
   const dgamma: Float32Array = grads.dweight;
   for (const m of [ghost, renorm, steps, block]) m.dispose();
