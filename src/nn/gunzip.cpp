@@ -60,11 +60,13 @@ bool is_gzip(std::span<const std::uint8_t> bytes) {
 std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> bytes, std::string_view source) {
   if (!is_gzip(bytes)) corrupt(source, "not gzip data (it does not start with 1f 8b)");
   std::vector<std::uint8_t> out;
-  // The trailer's ISIZE (the size mod 2^32) is a good first guess of the output size.
+  // The trailer's ISIZE (the size mod 2^32) is a good first guess of the output size; deflate
+  // never expands more than 1032:1, which bounds the guess when the trailer is garbage.
   if (bytes.size() >= 18) {
     const std::uint8_t* t = bytes.data() + bytes.size() - 4;
-    out.reserve(std::size_t(t[0]) | std::size_t(t[1]) << 8 | std::size_t(t[2]) << 16 |
-                std::size_t(t[3]) << 24);
+    const std::size_t isize = std::size_t(t[0]) | std::size_t(t[1]) << 8 | std::size_t(t[2]) << 16 |
+                              std::size_t(t[3]) << 24;
+    out.reserve(std::min(isize, 1032 * bytes.size()));
   }
   for (std::size_t at = 0; at < bytes.size();) {
     if (!is_gzip(bytes.subspan(at)))
