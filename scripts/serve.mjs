@@ -1,9 +1,14 @@
 // A static file server for the page and the browser tests: correct MIME types for ES modules
 // and wasm, loopback only. `node scripts/serve.mjs [port]`, or import { serve } for tests.
+// /datasets/NAME/FILE serves the built-in image data sets' idx files from the packages that
+// install them (scripts/dataset-files.mjs); only the catalogue's file names, so no other path.
+import { createReadStream } from 'node:fs';
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { imageDatasets } from '../web/data/image-datasets.js';
+import { datasetDir } from './dataset-files.mjs';
 
 const types = {
   '.html': 'text/html; charset=utf-8',
@@ -19,16 +24,55 @@ const types = {
 
 export const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-// Serves `root` on 127.0.0.1:port (0 = any free port). "/" redirects to `index`.
-export function serve({ root = projectRoot, port = 0, index = '/web/index.html' } = {}) {
+// The data set route's files: "/datasets/mnist/train-images-idx3-ubyte" → its path on disk.
+function datasetFiles(dirs) {
+  const files = new Map();
+  for (const [name, info] of Object.entries(imageDatasets)) {
+    for (const file of Object.values(info.files)) files.set(`/datasets/${name}/${file}`, join(dirs(name), file));
+  }
+  return files;
+}
+
+// The file's bytes, streamed with its Content-Length (the page's loader shows progress from it).
+async function sendFile(res, file) {
+  const info = await stat(file);
+  res.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Length': info.size,
+    'Cache-Control': 'no-store',
+  });
+  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+}
+
+// Serves `root` on 127.0.0.1:port (0 = any free port). "/" redirects to `index`. `datasetDirs`
+// maps a data set name to the folder its files are read from.
+export function serve({ root = projectRoot, port = 0, index = '/web/index.html', datasetDirs = datasetDir } = {}) {
+  root = resolve(root);
+  const datasets = datasetFiles(datasetDirs);
   const server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    let path;
+    try {
+      path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    } catch {
+      res.writeHead(400);
+      return res.end();
+    }
     if (path === '/') {
       res.writeHead(302, { Location: index });
       return res.end();
     }
+    if (path.startsWith('/datasets/')) {
+      const file = datasets.get(path);
+      try {
+        if (!file) throw new Error('not a data set file');
+        return await sendFile(res, file);
+      } catch {
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        return res.end(`not found: ${path}${file ? ' (is its package installed? see docs/data.md)' : ''}`);
+      }
+    }
     const file = normalize(join(root, path));
-    if (!file.startsWith(root)) {
+    if (file !== root && !file.startsWith(root + sep)) {
       res.writeHead(403);
       return res.end();
     }
