@@ -81,15 +81,22 @@ export async function loadImageDataset(name, { baseUrl = '/datasets', onProgress
   const info = imageDatasetInfo(name);
   const base = `${String(baseUrl).replace(/\/$/, '')}/${name}`;
   const files = Object.values(info.files);
-  const responses = await Promise.all(files.map(async (file) => {
+  const settled = await Promise.allSettled(files.map(async (file) => {
     const url = `${base}/${file}`;
     const res = await fetch(url);
     if (!res.ok) {
+      res.body?.cancel();
       throw new Error(`${name}: ${url}: HTTP ${res.status}; ${info.title} comes from ${info.provider}, ` +
         'served by scripts/serve.mjs under /datasets/');
     }
     return res;
   }));
+  const failure = settled.find((r) => r.status === 'rejected');
+  if (failure) {
+    for (const r of settled) if (r.status === 'fulfilled') r.value.body?.cancel();
+    throw failure.reason;
+  }
+  const responses = settled.map((r) => r.value);
   const sizes = responses.map((res) => Number(res.headers.get('Content-Length')) || 0);
   const total = sizes.every((s) => s > 0) ? sizes.reduce((a, b) => a + b, 0) : null;
   let loaded = 0;
