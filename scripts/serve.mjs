@@ -41,7 +41,9 @@ async function sendFile(res, file) {
     'Content-Length': info.size,
     'Cache-Control': 'no-store',
   });
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 // Serves `root` on 127.0.0.1:port (0 = any free port). "/" redirects to `index`. `datasetDirs`

@@ -23,7 +23,10 @@ test('Fashion-MNIST loads in a module worker with progress; gunzip errors are Er
   // Console errors, except the 404 of the browser's own /favicon.ico request (this has none).
   const page = await browser.context.newPage();
   const errors = [];
-  page.on('console', (m) => m.type() === 'error' && !m.location().url.endsWith('/favicon.ico') && errors.push(m.text()));
+  page.on(
+    'console',
+    (m) => m.type() === 'error' && !m.location().url.endsWith('/favicon.ico') && errors.push(m.text()),
+  );
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(`${server.url}/web/data/idx.js`);
   const result = await page.evaluate(async () => {
@@ -41,10 +44,18 @@ test('Fashion-MNIST loads in a module worker with progress; gunzip errors are Er
       truncated = e.message;
     }
     return {
-      progress, train: d.train.count, test: d.test.count, shape: d.test.shape, classNames: d.classNames,
-      trainCounts: counts(d.train), testCounts: counts(d.test), pixels: d.train.pixels.constructor.name,
-      pixelsLength: d.train.pixels.length, wholeLabels: Array.from(whole.values.subarray(0, 10)),
-      firstTestLabels: Array.from(d.test.labels.subarray(0, 10)), truncated,
+      progress,
+      train: d.train.count,
+      test: d.test.count,
+      shape: d.test.shape,
+      classNames: d.classNames,
+      trainCounts: counts(d.train),
+      testCounts: counts(d.test),
+      pixels: d.train.pixels.constructor.name,
+      pixelsLength: d.train.pixels.length,
+      wholeLabels: Array.from(whole.values.subarray(0, 10)),
+      firstTestLabels: Array.from(d.test.labels.subarray(0, 10)),
+      truncated,
       unknown: await loadImageDatasetInWorker('cifar10').catch((e) => e.message),
     };
   });

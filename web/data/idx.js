@@ -27,7 +27,7 @@ export async function gunzip(data, source = 'data') {
   try {
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
-    throw new Error(`gunzip: ${source}: corrupt or truncated gzip data (${e.message})`);
+    throw new Error(`gunzip: ${source}: corrupt or truncated gzip data (${e.message})`, { cause: e });
   }
 }
 
@@ -39,12 +39,19 @@ export function parseIdx(data, source = 'data') {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const magic = view.getUint32(0);
   if (b[0] !== 0 || b[1] !== 0) {
-    throw bad(source, 'bad magic number: expected 0x000008NN (0x00000801 labels, 0x00000803 images), got ' +
-      hex32(magic) + (isGzip(b) ? ' (this is gzip data: gunzip it first)' : ''));
+    throw bad(
+      source,
+      'bad magic number: expected 0x000008NN (0x00000801 labels, 0x00000803 images), got ' +
+        hex32(magic) +
+        (isGzip(b) ? ' (this is gzip data: gunzip it first)' : ''),
+    );
   }
   if (b[2] !== 0x08) {
-    throw bad(source, `bad magic number ${hex32(magic)}: value type ${hex32(b[2]).slice(8)} ` +
-      `(${TYPE_NAMES[b[2]] ?? 'unknown'}) is not supported, expected 08 (unsigned byte, as MNIST)`);
+    throw bad(
+      source,
+      `bad magic number ${hex32(magic)}: value type ${hex32(b[2]).slice(8)} ` +
+        `(${TYPE_NAMES[b[2]] ?? 'unknown'}) is not supported, expected 08 (unsigned byte, as MNIST)`,
+    );
   }
   const rank = b[3];
   if (rank === 0) throw bad(source, `bad magic number ${hex32(magic)}: 0 dimensions`);
@@ -56,8 +63,11 @@ export function parseIdx(data, source = 'data') {
   const count = dims.reduce((a, d) => a * d, 1); // exact below 2^53; larger is "truncated" anyway
   const available = b.length - header;
   if (available < count) {
-    throw bad(source, `truncated: the header says ${dims.join(' × ')} = ${count} values after the ` +
-      `${header}-byte header, the file has ${available}`);
+    throw bad(
+      source,
+      `truncated: the header says ${dims.join(' × ')} = ${count} values after the ` +
+        `${header}-byte header, the file has ${available}`,
+    );
   }
   if (available > count) {
     throw bad(source, `${available - count} bytes after the ${count} values the header declares (${dims.join(' × ')})`);
@@ -75,12 +85,18 @@ export async function readIdx(data, source = 'data') {
 // toTensor() turns pixels into the float inputs a model takes.
 export function imageSetFromIdx(images, imagesSource, labels, labelsSource, classes) {
   if (images.dims.length !== 3) {
-    throw bad(imagesSource, `expected images, an idx3 file (magic 0x00000803, [N, H, W]), got ` +
-      `${images.dims.length} dimensions (magic ${hex32(0x800 + images.dims.length)})`);
+    throw bad(
+      imagesSource,
+      `expected images, an idx3 file (magic 0x00000803, [N, H, W]), got ` +
+        `${images.dims.length} dimensions (magic ${hex32(0x800 + images.dims.length)})`,
+    );
   }
   if (labels.dims.length !== 1) {
-    throw bad(labelsSource, `expected labels, an idx1 file (magic 0x00000801, [N]), got ` +
-      `${labels.dims.length} dimensions (magic ${hex32(0x800 + labels.dims.length)})`);
+    throw bad(
+      labelsSource,
+      `expected labels, an idx1 file (magic 0x00000801, [N]), got ` +
+        `${labels.dims.length} dimensions (magic ${hex32(0x800 + labels.dims.length)})`,
+    );
   }
   const [count, height, width] = images.dims;
   if (labels.dims[0] !== count) {
@@ -107,7 +123,8 @@ export function toTensor(set, indices = null, out = null, normalize = null) {
   // Every pixel value's float, computed as float arithmetic would (fround after each operation:
   // exact for − and / of floats), so the result matches TensorDataset::normalize bit for bit.
   const scale = new Float32Array(256);
-  const mean = Math.fround(normalize?.mean ?? 0), std = Math.fround(normalize?.std ?? 1);
+  const mean = Math.fround(normalize?.mean ?? 0),
+    std = Math.fround(normalize?.std ?? 1);
   if (normalize && !(Number.isFinite(std) && std > 0)) {
     throw new RangeError(`toTensor: normalize.std: expected a finite value > 0, got ${normalize.std}`);
   }

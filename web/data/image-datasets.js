@@ -29,9 +29,20 @@ export const imageDatasets = Object.freeze({
     provider: 'the Debian package dataset-fashion-mnist (`apt-get install dataset-fashion-mnist`)',
     licence: 'MIT, Zalando SE',
     classes: 10,
-    classNames: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
-    mean: 0.2860,
-    std: 0.3530,
+    classNames: [
+      'T-shirt/top',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ],
+    mean: 0.286,
+    std: 0.353,
     files: {
       trainImages: 'train-images-idx3-ubyte.gz',
       trainLabels: 'train-labels-idx1-ubyte.gz',
@@ -44,7 +55,9 @@ export const imageDatasets = Object.freeze({
 export function imageDatasetInfo(name) {
   const info = Object.hasOwn(imageDatasets, name) ? imageDatasets[name] : undefined;
   if (!info) {
-    throw new Error(`image dataset: expected one of ${Object.keys(imageDatasets).join(', ')}, got ${JSON.stringify(name)}`);
+    throw new Error(
+      `image dataset: expected one of ${Object.keys(imageDatasets).join(', ')}, got ${JSON.stringify(name)}`,
+    );
   }
   return info;
 }
@@ -59,7 +72,8 @@ export async function imageDatasetFromFiles(name, bytes, where = name) {
     return readIdx(bytes[file], `${where}/${file}`);
   };
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    ['trainImages', 'trainLabels', 'testImages', 'testLabels'].map(read));
+    ['trainImages', 'trainLabels', 'testImages', 'testLabels'].map(read),
+  );
   const f = info.files;
   return {
     name,
@@ -68,7 +82,13 @@ export async function imageDatasetFromFiles(name, bytes, where = name) {
     classNames: info.classNames,
     mean: info.mean,
     std: info.std,
-    train: imageSetFromIdx(trainImages, `${where}/${f.trainImages}`, trainLabels, `${where}/${f.trainLabels}`, info.classes),
+    train: imageSetFromIdx(
+      trainImages,
+      `${where}/${f.trainImages}`,
+      trainLabels,
+      `${where}/${f.trainLabels}`,
+      info.classes,
+    ),
     test: imageSetFromIdx(testImages, `${where}/${f.testImages}`, testLabels, `${where}/${f.testLabels}`, info.classes),
   };
 }
@@ -77,20 +97,27 @@ export async function imageDatasetFromFiles(name, bytes, where = name) {
 // /datasets/ route; pass an absolute URL in Node) and parses them. onProgress({ loaded, total })
 // reports downloaded bytes over all four files (total once every response has its headers;
 // gzip files count compressed bytes). `fetch` may be replaced (tests, service workers).
-export async function loadImageDataset(name, { baseUrl = '/datasets', onProgress = null, fetch = globalThis.fetch } = {}) {
+export async function loadImageDataset(
+  name,
+  { baseUrl = '/datasets', onProgress = null, fetch = globalThis.fetch } = {},
+) {
   const info = imageDatasetInfo(name);
   const base = `${String(baseUrl).replace(/\/$/, '')}/${name}`;
   const files = Object.values(info.files);
-  const settled = await Promise.allSettled(files.map(async (file) => {
-    const url = `${base}/${file}`;
-    const res = await fetch(url);
-    if (!res.ok) {
-      res.body?.cancel();
-      throw new Error(`${name}: ${url}: HTTP ${res.status}; ${info.title} comes from ${info.provider}, ` +
-        'served by scripts/serve.mjs under /datasets/');
-    }
-    return res;
-  }));
+  const settled = await Promise.allSettled(
+    files.map(async (file) => {
+      const url = `${base}/${file}`;
+      const res = await fetch(url);
+      if (!res.ok) {
+        res.body?.cancel();
+        throw new Error(
+          `${name}: ${url}: HTTP ${res.status}; ${info.title} comes from ${info.provider}, ` +
+            'served by scripts/serve.mjs under /datasets/',
+        );
+      }
+      return res;
+    }),
+  );
   const failure = settled.find((r) => r.status === 'rejected');
   if (failure) {
     for (const r of settled) if (r.status === 'fulfilled') r.value.body?.cancel();
