@@ -9,18 +9,22 @@
 #include <string>
 #include <system_error>
 
+#include "core/validate.hpp"
+
 namespace simdnorm::nn {
 namespace {
 
-[[noreturn]] void corrupt(std::string_view source, const std::string& why) {
-  throw std::invalid_argument("simdnorm::nn::gunzip: " + std::string(source) + ": " + why);
+[[noreturn]] void corrupt(std::string_view source, const std::string& expected,
+                          const std::string& given) {
+  detail::fail(ErrorCode::range, "nn::gunzip", source, expected, given);
 }
 
 // Inflates one gzip member starting at in[0]; appends to out, returns the bytes consumed.
 std::size_t inflate_member(std::span<const std::uint8_t> in, std::vector<std::uint8_t>& out,
                            std::string_view source) {
   z_stream z{};
-  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) corrupt(source, "zlib could not start inflating");
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+    throw std::runtime_error("simdnorm: nn::gunzip: zlib could not start inflating");
   std::size_t consumed = 0;
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {
@@ -40,14 +44,14 @@ std::size_t inflate_member(std::span<const std::uint8_t> in, std::vector<std::ui
     if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
       const std::string why = z.msg ? z.msg : "zlib error " + std::to_string(rc);
       inflateEnd(&z);
-      corrupt(source, "corrupt gzip data (" + why + ")");
+      corrupt(source, "valid gzip data", "corrupt data (" + why + ")");
     }
   }
   consumed -= z.avail_in;
   inflateEnd(&z);
   if (rc != Z_STREAM_END)
-    corrupt(source, "truncated gzip stream: the data ends after " + std::to_string(in.size()) +
-                        " compressed bytes, before the end of the stream");
+    corrupt(source, "a complete gzip stream",
+            "a truncated one (it ends after " + std::to_string(in.size()) + " compressed bytes)");
   return consumed;
 }
 
@@ -58,7 +62,7 @@ bool is_gzip(std::span<const std::uint8_t> bytes) {
 }
 
 std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> bytes, std::string_view source) {
-  if (!is_gzip(bytes)) corrupt(source, "not gzip data (it does not start with 1f 8b)");
+  if (!is_gzip(bytes)) corrupt(source, "gzip data (starting with 1f 8b)", "other data");
   std::vector<std::uint8_t> out;
   // The trailer's ISIZE (the size mod 2^32) is a good first guess of the output size; deflate
   // never expands more than 1032:1, which bounds the guess when the trailer is garbage.
@@ -70,7 +74,8 @@ std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> bytes, std::strin
   }
   for (std::size_t at = 0; at < bytes.size();) {
     if (!is_gzip(bytes.subspan(at)))
-      corrupt(source, std::to_string(bytes.size() - at) + " bytes after the gzip stream");
+      corrupt(source, "gzip streams only",
+              std::to_string(bytes.size() - at) + " other bytes after the gzip stream");
     at += inflate_member(bytes.subspan(at), out, source);
   }
   return out;
@@ -81,11 +86,11 @@ std::vector<std::uint8_t> read_maybe_gzipped(const std::filesystem::path& path) 
   const auto size = std::filesystem::file_size(path, error);
   std::ifstream file(path, std::ios::binary);
   if (error || !file)
-    throw std::runtime_error("simdnorm::nn: cannot open " + path.string() +
+    throw std::runtime_error("simdnorm: nn::read_idx: cannot open " + path.string() +
                              (error ? " (" + error.message() + ")" : ""));
   std::vector<std::uint8_t> bytes(size);
   if (!file.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(size)))
-    throw std::runtime_error("simdnorm::nn: cannot read " + path.string());
+    throw std::runtime_error("simdnorm: nn::read_idx: cannot read " + path.string());
   return is_gzip(bytes) ? gunzip(bytes, path.string()) : bytes;
 }
 

@@ -13,7 +13,7 @@ namespace simdnorm::nn {
 bool is_gzip(std::span<const std::uint8_t> bytes);
 
 // Decompresses one gzip stream (further concatenated members too, as gunzip does). `source`
-// names the data in errors. Throws std::invalid_argument for corrupt or truncated streams.
+// names the data in errors. Throws simdnorm::Error for corrupt or truncated streams.
 std::vector<std::uint8_t> gunzip(std::span<const std::uint8_t> bytes, std::string_view source);
 
 // The file's bytes, gunzipped if the file is gzip (by content, not by name). Throws

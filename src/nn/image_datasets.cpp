@@ -6,6 +6,7 @@
 #include <string>
 #include <system_error>
 
+#include "core/validate.hpp"
 #include "nn/idx.hpp"
 
 namespace simdnorm::nn {
@@ -37,7 +38,7 @@ std::filesystem::path find_file(const ImageDatasetInfo& info, const std::filesys
   std::error_code error;
   for (const std::string& name : {stem, stem + ".gz"})
     if (std::filesystem::is_regular_file(dir / name, error)) return dir / name;
-  throw std::runtime_error("simdnorm::nn: " + std::string(info.name) + ": " +
+  throw std::runtime_error("simdnorm: nn::load_image_dataset: " + std::string(info.name) + ": " +
                            (dir / stem).string() + " (or .gz) not found; " +
                            std::string(info.title) + " comes from " + std::string(info.provider) +
                            ", or set " + std::string(info.dir_env) +
@@ -61,11 +62,13 @@ std::span<const ImageDatasetInfo> image_datasets() {
 const ImageDatasetInfo& image_dataset_info(std::string_view name) {
   for (const ImageDatasetInfo& info : kDatasets)
     if (info.name == name) return info;
-  std::string known;
-  for (const ImageDatasetInfo& info : kDatasets)
-    known += (known.empty() ? "" : ", ") + std::string(info.name);
-  throw std::invalid_argument("simdnorm::nn: image dataset: expected one of " + known + ", got \"" +
-                              std::string(name) + "\"");
+  std::string known = "one of ", given = "\"";
+  for (const ImageDatasetInfo& info : kDatasets) {
+    if (&info != kDatasets.data()) known += ", ";
+    known += info.name;
+  }
+  given.append(name).push_back('"');
+  detail::fail(ErrorCode::range, "nn::load_image_dataset", "name", known, given);
 }
 
 std::filesystem::path default_image_dataset_dir(std::string_view name) {

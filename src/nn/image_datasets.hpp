@@ -27,7 +27,7 @@ struct ImageDatasetInfo {
 
 // Every built-in image data set.
 std::span<const ImageDatasetInfo> image_datasets();
-// Throws std::invalid_argument listing the known names.
+// Throws simdnorm::Error listing the known names.
 const ImageDatasetInfo& image_dataset_info(std::string_view name);
 
 // Where `name`'s files are looked for: $SIMDNORM_MNIST_DIR / $SIMDNORM_FASHION_MNIST_DIR if set,
@@ -41,7 +41,7 @@ struct ImageDataset {
 
 // Loads the standard train (60000) and test (10000) splits from `dir` (each file as
 // train-images-idx3-ubyte or train-images-idx3-ubyte.gz, …). Throws std::runtime_error naming the
-// missing file and the package that provides it; std::invalid_argument for malformed files.
+// missing file and the package that provides it; simdnorm::Error for malformed files.
 ImageDataset load_image_dataset(std::string_view name, const std::filesystem::path& dir);
 ImageDataset load_image_dataset(std::string_view name);
 

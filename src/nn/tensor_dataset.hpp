@@ -15,7 +15,8 @@ class TensorDataset {
  public:
   // Takes n = labels.size() samples: inputs holds n·∏sample_dims floats (sample i at
   // i·sample_size()), every label is in [0, classes). Needs n ≥ 1, 1 ≤ rank ≤ 3, every dim ≥ 1,
-  // classes ≥ 2. Throws std::invalid_argument naming the argument, expected and given value.
+  // classes ≥ 2. Throws simdnorm::Error (a std::invalid_argument) naming the argument, the
+  // expected and the given value.
   TensorDataset(std::vector<float> inputs, std::vector<std::int32_t> labels,
                 std::vector<std::size_t> sample_dims, std::size_t classes);
   // The same, copying the caller's buffers.
@@ -33,13 +34,13 @@ class TensorDataset {
   }
 
   // Copies the samples named by `indices` (as BatchSampler::next() returns them) into x, batch
-  // order kept, and their labels into `labels`. Allocates nothing. Throws std::invalid_argument
+  // order kept, and their labels into `labels`. Allocates nothing. Throws simdnorm::Error
   // when x or labels do not hold exactly indices.size() samples or an index is out of range.
   void gather(std::span<const std::size_t> indices, std::span<float> x,
               std::span<std::int32_t> labels) const;
 
   // In place, x ← (x − mean[c]) / std[c] as torchvision's Normalize: one mean/std for every value,
-  // or one per channel (dim 0 of a [C, H, W] sample). Throws std::invalid_argument for other
+  // or one per channel (dim 0 of a [C, H, W] sample). Throws simdnorm::Error for other
   // lengths or a std that is not finite and > 0.
   void normalize(std::span<const float> mean, std::span<const float> std);
 

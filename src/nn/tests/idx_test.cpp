@@ -95,38 +95,42 @@ TEST(Idx, BadMagicNamesTheFileAndTheMagic) {
   Bytes file = idx({3}, {1, 2, 3});
   file[1] = 0x12;
   EXPECT_EQ(error_of([&] { parse_idx(file, "x.idx"); }),
-            "simdnorm::nn: idx file x.idx: bad magic number: expected 0x000008NN (0x00000801 "
-            "labels, 0x00000803 images), got 0x00120801");
+            "simdnorm: nn::parse_idx: x.idx: expected magic number 0x000008NN (0x00000801 labels, "
+            "0x00000803 images), got 0x00120801");
   EXPECT_HAS(error_of([&] {
                parse_idx(gzip(idx({3}, {1, 2, 3})), "x.gz");
              }),
-             "(this is gzip data: gunzip it first)");
+             "(gzip data: gunzip it first)");
   EXPECT_EQ(error_of([&] { parse_idx(idx({3}, Bytes(12), 0x0d), "f.idx"); }),
-            "simdnorm::nn: idx file f.idx: bad magic number 0x00000d01: value type 0d (float32) is "
-            "not supported, expected 08 (unsigned byte, as MNIST)");
-  EXPECT_HAS(error_of([&] { parse_idx(idx({}, {}), "z.idx"); }), "0 dimensions");
+            "simdnorm: nn::parse_idx: f.idx: expected value type 08 (unsigned byte, as MNIST) in "
+            "magic number 0x00000d01, got 0d (float32)");
+  EXPECT_EQ(error_of([&] { parse_idx(idx({}, {}), "z.idx"); }),
+            "simdnorm: nn::parse_idx: z.idx: expected 1 or more dimensions in magic number "
+            "0x00000800, got 0");
 }
 
 TEST(Idx, TruncatedAndOversizedFiles) {
   const Bytes full = idx({10, 2, 2}, iota(40));
   EXPECT_EQ(error_of([&] { parse_idx(Bytes(full.begin(), full.begin() + 2), "t"); }),
-            "simdnorm::nn: idx file t: truncated: 2 bytes, shorter than the 4-byte magic number");
+            "simdnorm: nn::parse_idx: t: expected an idx file (a 4-byte magic number, then the "
+            "dimensions), got 2 bytes (truncated)");
   EXPECT_EQ(error_of([&] { parse_idx(Bytes(full.begin(), full.begin() + 9), "t"); }),
-            "simdnorm::nn: idx file t: truncated: the header of 3 dimensions needs 16 bytes, the "
-            "file has 9");
+            "simdnorm: nn::parse_idx: t: expected a 16-byte header (3 dimensions), got 9 bytes "
+            "(truncated)");
   EXPECT_EQ(error_of([&] { parse_idx(Bytes(full.begin(), full.end() - 1), "t"); }),
-            "simdnorm::nn: idx file t: truncated: the header says 10 × 2 × 2 = 40 values after "
-            "the 16-byte header, the file has 39");
+            "simdnorm: nn::parse_idx: t: expected 10 × 2 × 2 = 40 values after the 16-byte "
+            "header, got 39 (truncated)");
   Bytes longer = full;
   longer.push_back(0);
   EXPECT_EQ(error_of([&] { parse_idx(longer, "t"); }),
-            "simdnorm::nn: idx file t: 1 bytes after the 40 values the header declares "
-            "(10 × 2 × 2)");
+            "simdnorm: nn::parse_idx: t: expected 10 × 2 × 2 = 40 values after the 16-byte "
+            "header, got 41 (1 bytes after the data)");
   // Dims whose product overflows size_t are "truncated", never an overflowed small count.
-  EXPECT_HAS(error_of([&] {
-               parse_idx(idx({0xffffffffu, 0xffffffffu, 0xffffffffu}, {}), "o");
-             }),
-             "truncated: the header says 4294967295 × 4294967295 × 4294967295 values");
+  EXPECT_EQ(error_of([&] {
+              parse_idx(idx({0xffffffffu, 0xffffffffu, 0xffffffffu}, {}), "o");
+            }),
+            "simdnorm: nn::parse_idx: o: expected 4294967295 × 4294967295 × 4294967295 values "
+            "after the 16-byte header, got 0 (truncated)");
 }
 
 TEST(Gunzip, TruncatedCorruptAndTrailingData) {
@@ -139,20 +143,23 @@ TEST(Gunzip, TruncatedCorruptAndTrailingData) {
   file_twice.insert(file_twice.end(), file.begin(), file.end());
   EXPECT_EQ(gunzip(twice, "p"), file_twice);
   EXPECT_HAS(error_of([&] { gunzip(Bytes(packed.begin(), packed.end() - 5), "cut.gz"); }),
-             "simdnorm::nn::gunzip: cut.gz: truncated gzip stream");
+             "simdnorm: nn::gunzip: cut.gz: expected a complete gzip stream, got a truncated one");
   EXPECT_HAS(error_of([&] { gunzip(Bytes(packed.begin(), packed.begin() + 5), "cut.gz"); }),
-             "truncated gzip stream");
+             "got a truncated one (it ends after 5 compressed bytes)");
   Bytes corrupt = packed;
   corrupt[corrupt.size() - 6] ^= 0xff;  // inside the CRC32 trailer
   EXPECT_HAS(error_of([&] { gunzip(corrupt, "bad.gz"); }),
-             "simdnorm::nn::gunzip: bad.gz: corrupt gzip data (incorrect data check)");
+             "simdnorm: nn::gunzip: bad.gz: expected valid gzip data, got corrupt data (incorrect "
+             "data check)");
   Bytes trailing = packed;
   trailing.push_back(7);
   EXPECT_EQ(error_of([&] { gunzip(trailing, "t.gz"); }),
-            "simdnorm::nn::gunzip: t.gz: 1 bytes after the gzip stream");
+            "simdnorm: nn::gunzip: t.gz: expected gzip streams only, got 1 other bytes after the "
+            "gzip stream");
   // Through read_idx, a truncated .gz names its path.
   const auto cut = write("cut-idx1-ubyte.gz", Bytes(packed.begin(), packed.end() - 9));
-  EXPECT_HAS(error_of([&] { read_idx(cut); }), cut.string() + ": truncated gzip stream");
+  EXPECT_HAS(error_of([&] { read_idx(cut); }),
+             cut.string() + ": expected a complete gzip stream, got a truncated one");
   EXPECT_HAS(error_of([&] { read_idx(cut.parent_path() / "missing"); }), "cannot open");
 }
 
@@ -167,17 +174,18 @@ TEST(Idx, ImagesAndLabelsMustMatch) {
   EXPECT_EQ(d.labels()[0], 2);
 
   const IdxArray four = parse_idx(idx({4}, {0, 0, 0, 0}), "l4");
-  EXPECT_EQ(error_of([&] { image_dataset_from_idx(images, "i", four, "l4", 3); }),
-            "simdnorm::nn: idx file l4: dimension mismatch: 4 labels for 3 images in i");
   EXPECT_EQ(
-      error_of([&] { image_dataset_from_idx(labels, "l", labels, "l", 3); }),
-      "simdnorm::nn: idx file l: expected images, an idx3 file (magic 0x00000803, [N, H, W]), "
-      "got 1 dimensions (magic 0x00000801)");
+      error_of([&] { image_dataset_from_idx(images, "i", four, "l4", 3); }),
+      "simdnorm: nn::image_dataset_from_idx: l4: expected 3 labels, one per image in i, got 4 "
+      "(dimension mismatch)");
+  EXPECT_EQ(error_of([&] { image_dataset_from_idx(labels, "l", labels, "l", 3); }),
+            "simdnorm: nn::image_dataset_from_idx: l: expected images, an idx3 file (magic "
+            "0x00000803, [N, H, W]), got 1 dimensions (magic 0x00000801)");
   EXPECT_EQ(error_of([&] { image_dataset_from_idx(images, "i", images, "i", 3); }),
-            "simdnorm::nn: idx file i: expected labels, an idx1 file (magic 0x00000801, [N]), got "
-            "3 dimensions (magic 0x00000803)");
+            "simdnorm: nn::image_dataset_from_idx: i: expected labels, an idx1 file (magic "
+            "0x00000801, [N]), got 3 dimensions (magic 0x00000803)");
   EXPECT_EQ(error_of([&] { image_dataset_from_idx(images, "i", labels, "l", 2); }),
-            "simdnorm::nn: idx file l: label 0 is 2, expected a class in [0, 1]");
+            "simdnorm: nn::image_dataset_from_idx: l: label 0: expected a class in [0, 1], got 2");
 }
 
 }  // namespace

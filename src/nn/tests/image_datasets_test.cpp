@@ -98,9 +98,9 @@ TEST(ImageDatasets, UnknownNameAndMissingFilesSayWhatToInstall) {
     load_image_dataset("cifar10");
     ADD_FAILURE() << "no error for an unknown name";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(
-        e.what(),
-        "simdnorm::nn: image dataset: expected one of mnist, fashion-mnist, got \"cifar10\"");
+    EXPECT_STREQ(e.what(),
+                 "simdnorm: nn::load_image_dataset: name: expected one of mnist, fashion-mnist, "
+                 "got \"cifar10\"");
   }
   const auto empty = std::filesystem::path(testing::TempDir()) / "simdnorm-no-dataset-here";
   std::filesystem::create_directories(empty);

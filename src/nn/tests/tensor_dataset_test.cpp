@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "nn/batch_sampler.hpp"
+#include "nn/idx.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -67,21 +69,21 @@ TEST(TensorDataset, RejectsInconsistentInputsNamingTheArgument) {
   };
   EXPECT_EQ(make(Floats(12), {0, 1, 2}, {4}, 3), "");
   EXPECT_EQ(make(Floats(11), {0, 1, 2}, {4}, 3),
-            "simdnorm::nn::TensorDataset: inputs: expected 3 samples × 4 = 12 floats (one sample "
+            "simdnorm: nn::TensorDataset: inputs: expected 3 samples × 4 = 12 floats (one sample "
             "per label), got 11 floats");
   EXPECT_EQ(make(Floats(12), {0, 1, 3}, {4}, 3),
-            "simdnorm::nn::TensorDataset: labels[2]: expected a class index in [0, 2], got 3");
+            "simdnorm: nn::TensorDataset: labels[2]: expected a class index in [0, 2], got 3");
   EXPECT_EQ(make(Floats(12), {0, -1, 2}, {4}, 3),
-            "simdnorm::nn::TensorDataset: labels[1]: expected a class index in [0, 2], got -1");
+            "simdnorm: nn::TensorDataset: labels[1]: expected a class index in [0, 2], got -1");
   EXPECT_EQ(make(Floats(12), {0, 0, 0}, {4}, 1),
-            "simdnorm::nn::TensorDataset: classes: expected an integer ≥ 2, got 1");
+            "simdnorm: nn::TensorDataset: classes: expected an integer ≥ 2, got 1");
   EXPECT_EQ(make({}, {}, {4}, 3),
-            "simdnorm::nn::TensorDataset: labels: expected at least one sample, got 0 labels");
-  EXPECT_NE(make(Floats(12), {0, 1, 2}, {}, 3).find("sampleDims: expected 1 to 3 dimensions"),
+            "simdnorm: nn::TensorDataset: labels: expected at least one sample, got 0 labels");
+  EXPECT_NE(make(Floats(12), {0, 1, 2}, {}, 3).find("sample_dims: expected 1 to 3 dimensions"),
             std::string::npos);
   EXPECT_NE(make(Floats(12), {0, 1, 2}, {1, 1, 2, 2}, 3).find("got [1, 1, 2, 2]"),
             std::string::npos);
-  EXPECT_NE(make(Floats(12), {0, 1, 2}, {4, 0}, 3).find("sampleDims: expected dimensions ≥ 1"),
+  EXPECT_NE(make(Floats(12), {0, 1, 2}, {4, 0}, 3).find("sample_dims: expected dimensions ≥ 1"),
             std::string::npos);
   const std::size_t huge = std::numeric_limits<std::size_t>::max() / 2;
   EXPECT_NE(make(Floats(12), {0, 1, 2}, {huge, 4}, 3).find("representable product"),
@@ -112,12 +114,12 @@ TEST(TensorDataset, GatherRejectsWrongBuffersAndIndices) {
   Labels y(2);
   EXPECT_EQ(error_of([&] { d.gather(idx, x, y); }), "");
   EXPECT_EQ(error_of([&] { d.gather(idx, std::span(x).first(3), y); }),
-            "simdnorm::nn::TensorDataset: gather: x: expected 2 samples × 2 floats, got 3 floats");
+            "simdnorm: nn::TensorDataset::gather: x: expected 2 samples × 2 floats, got 3 floats");
   EXPECT_EQ(error_of([&] { d.gather(idx, x, std::span(y).first(1)); }),
-            "simdnorm::nn::TensorDataset: gather: labels: expected 2 labels, got 1");
+            "simdnorm: nn::TensorDataset::gather: labels: expected 2 labels, got 1");
   const std::vector<std::size_t> out_of_range = {1, 5};
   EXPECT_EQ(error_of([&] { d.gather(out_of_range, x, y); }),
-            "simdnorm::nn::TensorDataset: gather: indices[1]: expected an index in [0, 4], got 5");
+            "simdnorm: nn::TensorDataset::gather: indices[1]: expected an index in [0, 4], got 5");
 }
 
 TEST(TensorDataset, NormalizeMatchesTheDefinitionPerValueAndPerChannel) {
@@ -144,14 +146,34 @@ TEST(TensorDataset, NormalizeRejectsBadStatistics) {
   TensorDataset d = counting(2, {3, 2, 2}, 2);
   const Floats one = {1.0f}, two = {1.0f, 1.0f};
   EXPECT_EQ(error_of([&] { d.normalize(two, one); }),
-            "simdnorm::nn::TensorDataset: normalize: mean: expected 1 value or one per channel "
+            "simdnorm: nn::TensorDataset::normalize: mean: expected 1 value or one per channel "
             "(3), got 2 values");
   const Floats zero = {0.0f}, nan = {std::nanf("")};
   EXPECT_EQ(error_of([&] { d.normalize(one, zero); }),
-            "simdnorm::nn::TensorDataset: normalize: std[0]: expected a finite value > 0, got "
+            "simdnorm: nn::TensorDataset::normalize: std[0]: expected a finite value > 0, got "
             "0.000000");
   EXPECT_NE(error_of([&] { d.normalize(one, nan); }).find("std[0]: expected a finite value > 0"),
             std::string::npos);
+}
+
+// simdnorm::Error's code says which kind of mistake it was (the JS bindings map it to an error
+// class): sizes that do not fit are `shape`, values out of range are `range`.
+TEST(TensorDataset, ErrorCodesOfDataMistakes) {
+  const auto code_of = [](auto f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return int(e.code());
+    }
+    return -1;
+  };
+  const int shape = int(ErrorCode::shape), range = int(ErrorCode::range);
+  EXPECT_EQ(code_of([] { TensorDataset(Floats(11), Labels{0, 1, 2}, {4}, 3); }), shape);
+  EXPECT_EQ(code_of([] { TensorDataset(Floats(12), Labels{0, 1, 3}, {4}, 3); }), range);
+  const std::vector<std::uint8_t> truncated = {0, 0, 8, 1, 0, 0, 0, 5, 1};
+  EXPECT_EQ(code_of([&] { parse_idx(truncated, "t"); }), shape);
+  const std::vector<std::uint8_t> magic = {1, 0, 8, 1, 0, 0, 0, 1, 1};
+  EXPECT_EQ(code_of([&] { parse_idx(magic, "m"); }), range);
 }
 
 }  // namespace
