@@ -24,7 +24,7 @@ export async function readImageDataset(name, dir = datasetDir(name)) {
     } catch (e) {
       if (e.code !== 'ENOENT') throw e;
       throw new Error(
-        `${name}: ${join(dir, file)} not found; ${info.title} comes from ${info.provider}, ` +
+        `simdnorm: readImageDataset: ${name}: ${join(dir, file)} not found; ${info.title} comes from ${info.provider}, ` +
           `or set ${name === 'mnist' ? 'SIMDNORM_MNIST_DIR' : 'SIMDNORM_FASHION_MNIST_DIR'} to a folder holding its four idx files`,
         { cause: e },
       );

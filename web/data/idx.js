@@ -2,75 +2,97 @@
 // MNIST-style files (LeCun et al.) — a big-endian header of two zero bytes, the value type
 // (0x08 = unsigned byte), the number of dimensions and one uint32 per dimension, then the values
 // row-major. Images are idx3 (magic 0x00000803, [N, H, W]), labels idx1 (0x00000801, [N]).
-// The same checks and messages as the native reader (src/nn/idx.cpp).
+// The same checks and messages as the native reader (src/nn/idx.cpp), as the package's errors:
+// "simdnorm: <function>: <file>: expected <what>, got <given>" with code SIMDNORM_SHAPE (sizes)
+// or SIMDNORM_RANGE (values).
+import { errorCodes, fail, simdnormError } from '../../wasm/errors.js';
 
 const hex32 = (v) => `0x${(v >>> 0).toString(16).padStart(8, '0')}`;
 const TYPE_NAMES = { 0x09: 'signed byte', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64' };
-const bad = (source, why) => new Error(`idx file ${source}: ${why}`);
+const { SHAPE, RANGE, TYPE } = errorCodes;
 
-const asBytes = (data) => {
+const asBytes = (data, fn) => {
   if (data instanceof Uint8Array) return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError(`idx: bytes: expected an ArrayBuffer or a typed array, got ${typeof data}`);
+  return fail(TYPE, fn, 'data', 'an ArrayBuffer or a typed array', typeof data);
 };
 
 export const isGzip = (data) => {
-  const b = asBytes(data);
+  const b = asBytes(data, 'isGzip');
   return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
 };
 
 // Decompresses gzip data with the platform's DecompressionStream (browsers, workers, Node ≥ 18:
 // one code path everywhere, so the Node tests exercise what the page runs).
 export async function gunzip(data, source = 'data') {
-  const stream = new Blob([asBytes(data)]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const stream = new Blob([asBytes(data, 'gunzip')]).stream().pipeThrough(new DecompressionStream('gzip'));
   try {
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch (e) {
-    throw new Error(`gunzip: ${source}: corrupt or truncated gzip data (${e.message})`, { cause: e });
+    const error = simdnormError(
+      RANGE,
+      `simdnorm: gunzip: ${source}: expected a complete, valid gzip stream, got ${e.message}`,
+    );
+    error.cause = e;
+    throw error;
   }
 }
 
 // Parses a whole uncompressed idx file of unsigned bytes: { dims, values } where values is a
-// Uint8Array view of `data` (no copy). Throws an Error naming `source` and what is wrong.
+// Uint8Array view of `data` (no copy). Throws naming `source` and what is wrong.
 export function parseIdx(data, source = 'data') {
-  const b = asBytes(data);
-  if (b.length < 4) throw bad(source, `truncated: ${b.length} bytes, shorter than the 4-byte magic number`);
+  const fn = 'parseIdx';
+  const b = asBytes(data, fn);
+  if (b.length < 4) {
+    fail(
+      SHAPE,
+      fn,
+      source,
+      'an idx file (a 4-byte magic number, then the dimensions)',
+      `${b.length} bytes (truncated)`,
+    );
+  }
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const magic = view.getUint32(0);
   if (b[0] !== 0 || b[1] !== 0) {
-    throw bad(
+    fail(
+      RANGE,
+      fn,
       source,
-      'bad magic number: expected 0x000008NN (0x00000801 labels, 0x00000803 images), got ' +
-        hex32(magic) +
-        (isGzip(b) ? ' (this is gzip data: gunzip it first)' : ''),
+      'magic number 0x000008NN (0x00000801 labels, 0x00000803 images)',
+      hex32(magic) + (isGzip(b) ? ' (gzip data: gunzip it first)' : ''),
     );
   }
   if (b[2] !== 0x08) {
-    throw bad(
+    fail(
+      RANGE,
+      fn,
       source,
-      `bad magic number ${hex32(magic)}: value type ${hex32(b[2]).slice(8)} ` +
-        `(${TYPE_NAMES[b[2]] ?? 'unknown'}) is not supported, expected 08 (unsigned byte, as MNIST)`,
+      `value type 08 (unsigned byte, as MNIST) in magic number ${hex32(magic)}`,
+      `${hex32(b[2]).slice(8)} (${TYPE_NAMES[b[2]] ?? 'unknown'})`,
     );
   }
   const rank = b[3];
-  if (rank === 0) throw bad(source, `bad magic number ${hex32(magic)}: 0 dimensions`);
+  if (rank === 0) fail(SHAPE, fn, source, `1 or more dimensions in magic number ${hex32(magic)}`, '0');
   const header = 4 + 4 * rank;
   if (b.length < header) {
-    throw bad(source, `truncated: the header of ${rank} dimensions needs ${header} bytes, the file has ${b.length}`);
+    fail(SHAPE, fn, source, `a ${header}-byte header (${rank} dimensions)`, `${b.length} bytes (truncated)`);
   }
   const dims = Array.from({ length: rank }, (_, d) => view.getUint32(4 + 4 * d));
-  const count = dims.reduce((a, d) => a * d, 1); // exact below 2^53; larger is "truncated" anyway
+  const count = dims.reduce((a, d) => a * d, 1);
+  // Above 2^53 the product is inexact, like the native reader's size_t overflow: no file is that
+  // big, so it is reported as truncated without the count.
+  const exact = Number.isSafeInteger(count);
   const available = b.length - header;
-  if (available < count) {
-    throw bad(
+  if (!exact || available !== count) {
+    fail(
+      SHAPE,
+      fn,
       source,
-      `truncated: the header says ${dims.join(' × ')} = ${count} values after the ` +
-        `${header}-byte header, the file has ${available}`,
+      `${dims.join(' × ')}${exact ? ` = ${count}` : ''} values after the ${header}-byte header`,
+      `${available}${!exact || available < count ? ' (truncated)' : ` (${available - count} bytes after the data)`}`,
     );
-  }
-  if (available > count) {
-    throw bad(source, `${available - count} bytes after the ${count} values the header declares (${dims.join(' × ')})`);
   }
   return { dims, values: b.subarray(header) };
 }
@@ -84,28 +106,37 @@ export async function readIdx(data, source = 'data') {
 // (Uint8Array, N·H·W), labels (Uint8Array, N) }. Plain data, so it crosses postMessage.
 // toTensor() turns pixels into the float inputs a model takes.
 export function imageSetFromIdx(images, imagesSource, labels, labelsSource, classes) {
+  const fn = 'imageSetFromIdx';
   if (images.dims.length !== 3) {
-    throw bad(
+    fail(
+      SHAPE,
+      fn,
       imagesSource,
-      `expected images, an idx3 file (magic 0x00000803, [N, H, W]), got ` +
-        `${images.dims.length} dimensions (magic ${hex32(0x800 + images.dims.length)})`,
+      'images, an idx3 file (magic 0x00000803, [N, H, W])',
+      `${images.dims.length} dimensions (magic ${hex32(0x800 + images.dims.length)})`,
     );
   }
   if (labels.dims.length !== 1) {
-    throw bad(
+    fail(
+      SHAPE,
+      fn,
       labelsSource,
-      `expected labels, an idx1 file (magic 0x00000801, [N]), got ` +
-        `${labels.dims.length} dimensions (magic ${hex32(0x800 + labels.dims.length)})`,
+      'labels, an idx1 file (magic 0x00000801, [N])',
+      `${labels.dims.length} dimensions (magic ${hex32(0x800 + labels.dims.length)})`,
     );
   }
   const [count, height, width] = images.dims;
   if (labels.dims[0] !== count) {
-    throw bad(labelsSource, `dimension mismatch: ${labels.dims[0]} labels for ${count} images in ${imagesSource}`);
+    fail(
+      SHAPE,
+      fn,
+      labelsSource,
+      `${count} labels, one per image in ${imagesSource}`,
+      `${labels.dims[0]} (dimension mismatch)`,
+    );
   }
   const i = labels.values.findIndex((label) => label >= classes);
-  if (i >= 0) {
-    throw bad(labelsSource, `label ${i} is ${labels.values[i]}, expected a class in [0, ${classes - 1}]`);
-  }
+  if (i >= 0) fail(RANGE, fn, `${labelsSource}: label ${i}`, `a class in [0, ${classes - 1}]`, labels.values[i]);
   return { count, shape: [1, height, width], classes, pixels: images.values, labels: labels.values };
 }
 
@@ -118,7 +149,7 @@ export function toTensor(set, indices = null, out = null, normalize = null) {
   const n = indices ? indices.length : set.count;
   const x = out ?? new Float32Array(n * size);
   if (x.length !== n * size) {
-    throw new RangeError(`toTensor: out: expected ${n} samples × ${size} = ${n * size} floats, got ${x.length}`);
+    fail(SHAPE, 'toTensor', 'out', `${n} samples × ${size} = ${n * size} floats`, `${x.length} floats`);
   }
   // Every pixel value's float, computed as float arithmetic would (fround after each operation:
   // exact for − and / of floats), so the result matches TensorDataset::normalize bit for bit.
@@ -126,7 +157,7 @@ export function toTensor(set, indices = null, out = null, normalize = null) {
   const mean = Math.fround(normalize?.mean ?? 0),
     std = Math.fround(normalize?.std ?? 1);
   if (normalize && !(Number.isFinite(std) && std > 0)) {
-    throw new RangeError(`toTensor: normalize.std: expected a finite value > 0, got ${normalize.std}`);
+    fail(RANGE, 'toTensor', 'normalize.std', 'a finite value > 0', normalize.std);
   }
   for (let v = 0; v < 256; v++) {
     const t = Math.fround(v / 255);
@@ -135,7 +166,7 @@ export function toTensor(set, indices = null, out = null, normalize = null) {
   for (let j = 0; j < n; j++) {
     const i = indices ? indices[j] : j;
     if (!(Number.isInteger(i) && i >= 0 && i < set.count)) {
-      throw new RangeError(`toTensor: indices[${j}]: expected an index in [0, ${set.count - 1}], got ${i}`);
+      fail(RANGE, 'toTensor', `indices[${j}]`, `an index in [0, ${set.count - 1}]`, i);
     }
     const from = set.pixels.subarray(i * size, (i + 1) * size);
     for (let k = 0; k < size; k++) x[j * size + k] = scale[from[k]];

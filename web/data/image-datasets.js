@@ -2,6 +2,7 @@
 // src/nn/image_datasets.cpp) and a loader that downloads the four idx files with byte progress
 // and parses them. Run it inside a Worker (dataset-worker.js, or the training worker itself) so
 // the main thread never parses 47 MB. scripts/serve.mjs serves the files under /datasets/NAME/.
+import { errorCodes, fail } from '../../wasm/errors.js';
 import { imageSetFromIdx, readIdx } from './idx.js';
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -53,13 +54,16 @@ export const imageDatasets = Object.freeze({
 });
 
 export function imageDatasetInfo(name) {
-  const info = Object.hasOwn(imageDatasets, name) ? imageDatasets[name] : undefined;
-  if (!info) {
-    throw new Error(
-      `image dataset: expected one of ${Object.keys(imageDatasets).join(', ')}, got ${JSON.stringify(name)}`,
+  if (!Object.hasOwn(imageDatasets, name)) {
+    fail(
+      errorCodes.RANGE,
+      'imageDataset',
+      'name',
+      `one of ${Object.keys(imageDatasets).join(', ')}`,
+      JSON.stringify(name),
     );
   }
-  return info;
+  return imageDatasets[name];
 }
 
 // From the four files' bytes ({ [file name]: Uint8Array | ArrayBuffer }): { name, title, classes,
@@ -68,7 +72,7 @@ export async function imageDatasetFromFiles(name, bytes, where = name) {
   const info = imageDatasetInfo(name);
   const read = (key) => {
     const file = info.files[key];
-    if (!bytes[file]) throw new Error(`${name}: ${file} missing`);
+    if (!bytes[file]) fail(errorCodes.TYPE, 'imageDatasetFromFiles', `bytes['${file}']`, "the file's bytes", 'nothing');
     return readIdx(bytes[file], `${where}/${file}`);
   };
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
@@ -111,7 +115,7 @@ export async function loadImageDataset(
       if (!res.ok) {
         res.body?.cancel();
         throw new Error(
-          `${name}: ${url}: HTTP ${res.status}; ${info.title} comes from ${info.provider}, ` +
+          `simdnorm: loadImageDataset: ${name}: ${url}: HTTP ${res.status}; ${info.title} comes from ${info.provider}, ` +
             'served by scripts/serve.mjs under /datasets/',
         );
       }
