@@ -15,7 +15,8 @@ tidy=$(command -v run-clang-tidy-14 || command -v run-clang-tidy || true)
 # -Wno-unknown-warning-option: the database comes from GCC, whose flags clang need not know.
 "$tidy" -p "$dir" -j "$jobs" -quiet -extra-arg=-Wno-unknown-warning-option \
   "$PWD/src/(core|kernels|arch)/[^/]*\.cpp$" >"$dir/clang-tidy.log" 2>&1 ||
-  { grep -E "(warning|error):" "$dir/clang-tidy.log" | sort -u >&2 || cat "$dir/clang-tidy.log" >&2
+  { sed 's/\x1b\[[0-9;]*m//g' "$dir/clang-tidy.log" | grep -E "(warning|error):" | sort -u >&2 ||
+      cat "$dir/clang-tidy.log" >&2
     echo "clang-tidy.sh: findings above (full output: $dir/clang-tidy.log)" >&2; exit 1; }
 echo "clang-tidy.sh: core clean ($(grep -c '"file"' "$dir/compile_commands.json") files in the database," \
   "$(grep -cE "\"file\": \"$PWD/src/(core|kernels|arch)/" "$dir/compile_commands.json") checked)"

@@ -1,5 +1,6 @@
 // simdnorm's ops through the stateless free functions (functional.hpp: no allocation, no copies),
-// once per ISA this build compiles (src/arch/isa_list.hpp). One the CPU lacks skips with the reason.
+// once per ISA this build compiles (src/arch/isa_list.hpp). One the CPU lacks skips with the
+// reason.
 
 #include <algorithm>
 #include <string_view>

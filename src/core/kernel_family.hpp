@@ -37,7 +37,8 @@ class KernelFamily {
  private:
   // Entries of ISAs this build does not compile stay empty: dispatch never selects them.
   template <class Make, std::size_t... I>
-  static std::array<Table, arch::kIsaCount> make_all(Make& make, std::index_sequence<I...> /*isas*/) {
+  static std::array<Table, arch::kIsaCount> make_all(Make& make,
+                                                     std::index_sequence<I...> /*isas*/) {
     return {make_one<arch::Isa(I)>(make)...};
   }
 

@@ -45,6 +45,17 @@ TEST(Isa, EnvironmentChoosesTheIsa) {
                << "that the default (" << names.front() << ") was kept";
 }
 
+// available_isas() follows src/arch/isa_list.hpp: its rows in order, best first, then "scalar".
+TEST(Isa, AvailableIsasFollowTheList) {
+  const auto names = simdnorm::available_isas();
+  const auto* row = std::begin(simdnorm::arch::kIsaNames);
+  for (std::string_view name : names) {
+    row = std::find(row, std::end(simdnorm::arch::kIsaNames), name);
+    ASSERT_NE(row, std::end(simdnorm::arch::kIsaNames))
+        << name << " is not a row of the list, or out of order";
+  }
+}
+
 // The name is the kernel table that runs: a forward under the dispatcher's startup choice is
 // bit-identical to one after explicitly selecting that name.
 TEST(Isa, ActiveNameIsTheKernelThatRuns) {
