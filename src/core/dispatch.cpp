@@ -4,6 +4,7 @@
 
 #include "core/dispatch.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -76,6 +77,11 @@ arch::Isa active_isa_id() {
 
 std::optional<arch::Isa> available_isa(std::string_view isa) {
   return registry().find(isa);
+}
+
+bool is_available(arch::Isa isa) {
+  const std::vector<arch::Isa>& isas = registry().isas;
+  return std::find(isas.begin(), isas.end(), isa) != isas.end();
 }
 
 const kernels::KernelTable& active_kernels() {

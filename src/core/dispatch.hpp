@@ -15,6 +15,7 @@ arch::Isa active_isa_id();
 
 // `isa` if this build has it and this CPU runs it.
 std::optional<arch::Isa> available_isa(std::string_view isa);
+bool is_available(arch::Isa isa);
 
 const kernels::KernelTable& active_kernels();
 

@@ -35,7 +35,8 @@ class KernelFamily {
   }
 
  private:
-  // Entries of ISAs this build does not compile stay empty: dispatch never selects them.
+  // Entries of ISAs this build does not compile or this CPU cannot run stay empty: dispatch never
+  // selects them, and making a table runs code built with its ISA's flags.
   template <class Make, std::size_t... I>
   static std::array<Table, arch::kIsaCount> make_all(Make& make,
                                                      std::index_sequence<I...> /*isas*/) {
@@ -44,10 +45,10 @@ class KernelFamily {
 
   template <arch::Isa I, class Make>
   static Table make_one(Make& make) {
-    if constexpr (arch::built(I))
-      return make.template operator()<I>();
-    else
-      return Table{};
+    if constexpr (arch::built(I)) {
+      if (is_available(I)) return make.template operator()<I>();
+    }
+    return Table{};
   }
 
   std::array<Table, arch::kIsaCount> tables_;
