@@ -38,18 +38,18 @@ grep -q '^  X(fake, ' src/arch/isa_list.hpp || fail "could not add the row to sr
 refused "a row without src/arch/fake.cpp" "src/arch/fake.cpp is missing" configure
 
 # Step 2: one file per ISA in each directory of per-ISA files, here as copies of sse2's. Each
-# state with one table left out must fail to link.
-sed 's/sse2/fake/g' src/arch/sse2.cpp >src/arch/fake.cpp
+# state with one table left out must fail to link. (Files are rewritten, never moved back: a
+# restored old timestamp would hide the change from ninja.)
+copy_of_sse2() { sed 's/sse2/fake/g' "$1/sse2.cpp" >"$1/fake.cpp"; }
+copy_of_sse2 src/arch
 refused "no src/nn/arch/fake.cpp" "src/nn/arch/fake.cpp is missing" configure
-sed 's/sse2/fake/g' src/nn/arch/sse2.cpp >src/nn/arch/fake.cpp
-mv src/arch/fake.cpp "$tmp/core.cpp"
+copy_of_sse2 src/nn/arch
 printf '// The core kernel table is missing here.\n' >src/arch/fake.cpp
 refused "src/arch/fake.cpp without the core's table" "kernel_table" build simdnorm_demo
-mv "$tmp/core.cpp" src/arch/fake.cpp
-mv src/nn/arch/fake.cpp "$tmp/nn.cpp"
+copy_of_sse2 src/arch
 printf '// The dense kernel table is missing here.\n' >src/nn/arch/fake.cpp
 refused "src/nn/arch/fake.cpp without the dense table" "dense_table" build simdnorm_nn_tests
-mv "$tmp/nn.cpp" src/nn/arch/fake.cpp
+copy_of_sse2 src/nn/arch
 
 # Step 3: builds, is chosen, and the suites run on it: the core's kernels against the reference
 # (ctest registers SIMDNORM_ISA=fake-sse2 from the list) and the trainer's dense kernels, which
