@@ -33,7 +33,7 @@ refused() {  # what, a pattern the error must contain, command...
 }
 
 # Step 1: the row, best first.
-sed -i 's|^  X(avx512, |  X(fake, "fake-sse2", "x86_64", xsimd::sse2, "", always, "") \\\n&|' src/arch/isa_list.hpp
+sed -i '0,/^  X(/s||  X(fake, "fake-sse2", "x86_64", xsimd::sse2, "", always, "") \\\n  X(|' src/arch/isa_list.hpp
 grep -q '^  X(fake, ' src/arch/isa_list.hpp || fail "could not add the row to src/arch/isa_list.hpp"
 refused "a row without src/arch/fake.cpp" "src/arch/fake.cpp is missing" configure
 
