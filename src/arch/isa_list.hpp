@@ -31,8 +31,6 @@
 // clang-format on
 
 #include <cstddef>
-#include <optional>
-#include <string_view>
 
 namespace simdnorm::arch {
 
@@ -55,13 +53,6 @@ inline constexpr const char* kIsaNames[kIsaCount] = {
 
 constexpr const char* name(Isa isa) {
   return kIsaNames[std::size_t(isa)];
-}
-
-// The ISA called `name`, whether or not this build has it.
-constexpr std::optional<Isa> isa_named(std::string_view name) {
-  for (std::size_t i = 0; i < kIsaCount; ++i)
-    if (name == kIsaNames[i]) return Isa(i);
-  return std::nullopt;
 }
 
 }  // namespace simdnorm::arch
