@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# x86 dispatch on real CPU models: the native suite under qemu-x86_64 -cpu Nehalem (SSE4.2, no
-# AVX: nothing may execute an AVX instruction) and -cpu Haswell (AVX2 + FMA, no AVX-512), for the
-# Release build and a Debug -O0 build. At -O0 inline functions are emitted as weak symbols by every
-# file that uses them, including the ISA files built with -mavx2/-mavx512f, and the linker keeps
-# one copy for all: if that copy is AVX code, an SSE-only CPU dies with SIGILL. The -O0 build is
-# also checked statically for such shared symbols; its assert()s are live under emulation.
+# x86 dispatch on real CPU models: for each x86-64 ISA of the list (src/arch/isa_list.hpp, read
+# from <build>/isa_list.tsv) that names a qemu CPU model, the native suite under qemu-x86_64 -cpu
+# <model>, where dispatch must pick exactly that ISA (today Nehalem: SSE4.2, no AVX, so nothing may
+# execute an AVX instruction; Haswell: AVX2 + FMA, no AVX-512), for the Release build and a Debug
+# -O0 build. At -O0 inline functions are emitted as weak symbols by every file that uses them,
+# including the ISA files built with -mavx2/-mavx512f, and the linker keeps one copy for all: if
+# that copy is AVX code, an SSE-only CPU dies with SIGILL. The -O0 objects of the core and the
+# trainer are also checked statically for such shared symbols; its assert()s are live under
+# emulation. Last, scripts/check-adding-an-isa.sh follows HACKING.md's steps for a new ISA.
 # Builds: $SIMDNORM_BUILD_DIR (Release, default build/, shared with the native stage) and build-o0/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,18 +20,17 @@ if [ ! -f "$debug/CMakeCache.txt" ]; then
   cmake -S . -B "$debug" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g" \
     -DSIMDNORM_BUILD_BENCH=OFF -DSIMDNORM_BUILD_EXAMPLES=ON >/dev/null
 fi
-cmake --build "$debug" -j"$jobs" --target simdnorm_tests simdnorm_demo
+cmake --build "$debug" -j"$jobs" --target simdnorm_tests simdnorm_demo simdnorm_nn
 
 fail() { echo "test-isa-cpus: $*" >&2; exit 1; }
 
 # Static check of the -O0 objects: a vague-linkage symbol (inline function, template instance not
 # templated on the ISA) that an ISA file defines *and* a file for a lower ISA defines may be the copy
-# the linker keeps for both. The wider file's copy must then use no encoding the lower one lacks:
-# level 0 = legacy SSE (core files, reference, sse2), 1 = VEX (avx2), 2 = EVEX (avx512).
-objects=$debug/CMakeFiles/simdnorm.dir/src
+# the linker keeps for both. The wider file's copy must then use no encoding the lower one lacks.
+# An object's level is the widest encoding it uses: 0 = legacy SSE (files without ISA flags, sse2),
+# 1 = VEX (avx2), 2 = EVEX (avx512).
+objects=$(find "$debug/CMakeFiles/simdnorm.dir" "$debug/src/nn/CMakeFiles/simdnorm_nn.dir" -name '*.o' | sort)
 weak() { nm --defined-only "$1" | awk '$2 ~ /^[WVu]$/ && $3 !~ /^DW\.ref\./ { print $3 }' | sort -u; }
-# "symbol level" for every function in an object: the widest encoding among its instructions,
-# from the first opcode byte after legacy prefixes (c4/c5: VEX, 62: EVEX in 64-bit mode).
 encodings() {
   objdump -d "$1" | awk -F'\t' '
     /^[0-9a-f]+ <.*>:$/ { sym = substr($0, index($0, "<") + 1); sub(/>:$/, "", sym); lvl[sym] = 0; next }
@@ -40,13 +42,16 @@ encodings() {
     }
     END { for (s in lvl) print s, lvl[s] }' | sort
 }
-level_of() { case "$1" in */avx512.cpp.o) echo 2 ;; */avx2.cpp.o) echo 1 ;; *) echo 0 ;; esac; }
-for wide in "$objects"/arch/avx2.cpp.o "$objects"/arch/avx512.cpp.o; do
-  [ -f "$wide" ] || continue
-  wide_level=$(level_of "$wide")
+declare -A level
+for object in $objects; do
+  level[$object]=$(encodings "$object" | awk '$2 > max { max = $2 } END { print max + 0 }')
+done
+for wide in $objects; do
+  wide_level=${level[$wide]}
+  [ "$wide_level" -gt 0 ] || continue
   wide_encodings=$(encodings "$wide")
-  for other in $(find "$objects" -name '*.o' ! -path "$wide"); do
-    other_level=$(level_of "$other")
+  for other in $objects; do
+    other_level=${level[$other]}
     [ "$other_level" -lt "$wide_level" ] || continue
     for sym in $(comm -12 <(weak "$wide") <(weak "$other")); do
       used=$(awk -v s="$sym" '$1 == s { print $2 }' <<<"$wide_encodings")
@@ -76,17 +81,30 @@ suite() {  # build cpu [gtest filter]
     2> >(grep -v "TCG doesn't support" >&2) || fail "suite failed under -cpu $2 ($1)"
 }
 
+# The x86-64 rows this build compiles, best first: "name<TAB>qemu model" (isa_list.tsv columns 1
+# and 7; column 4 is 1 where built).
+rows=$(awk -F'\t' '$3 == "x86_64" && $4 == 1 { print $1 "\t" $7 }' "$release/isa_list.tsv")
+[ -n "$rows" ] || fail "$release/isa_list.tsv lists no x86-64 ISA built here"
+awk -F'\t' '$2 != "" { found = 1 } END { exit !found }' <<<"$rows" || fail "no x86-64 ISA of src/arch/isa_list.hpp names a qemu CPU model"
+
 # At -O0 under emulation the one large-tensor test takes over a minute per CPU model; it runs in
 # the Release builds, and its kernels are the ones the smaller shapes exercise (assert()s are live
 # in the -O0 build).
 for build in "$release" "$debug"; do
   filter=""
   [ "$build" = "$debug" ] && filter="-KernelsVsReferenceLarge.*"
-  expect_isa "$build" Nehalem "" sse2 "sse2 scalar"
-  expect_isa "$build" Nehalem avx2 sse2 "sse2 scalar"    # forced but unsupported: ignored
-  expect_isa "$build" Nehalem avx512 sse2 "sse2 scalar"
-  expect_isa "$build" Haswell "" avx2 "avx2 sse2 scalar"
-  expect_isa "$build" Haswell avx512 avx2 "avx2 sse2 scalar"
-  suite "$build" Nehalem "$filter"
-  suite "$build" Haswell "$filter"
+  higher=()
+  while IFS=$'\t' read -r -u 3 name model; do
+    if [ -n "$model" ]; then
+      # On this model: this ISA, every lower built one, then the reference; forcing a higher one
+      # is ignored.
+      available=$(awk -F'\t' -v n="$name" '$1 == n { on = 1 } on { printf "%s ", $1 }' <<<"$rows")scalar
+      expect_isa "$build" "$model" "" "$name" "$available"
+      for forced in "${higher[@]}"; do expect_isa "$build" "$model" "$forced" "$name" "$available"; done
+      suite "$build" "$model" "$filter"
+    fi
+    higher+=("$name")
+  done 3<<<"$rows"
 done
+
+bash scripts/check-adding-an-isa.sh

@@ -3,10 +3,11 @@
 # that the SIMD build's kernels run SIMD128 code in their loops and the scalar build has none.
 #
 # How: --emit-symbol-map names each function index; the kernel entry points are the
-# make_table<xsimd::sse4_1> lambdas (moments, normalize, grad_sums, grad_input, normalize_add_relu,
-# relu_mask). Each must contain a loop that loads v128 vectors and does f32x4 arithmetic (or, for
-# the mask, an f32x4 comparison) on them. The scalar build must contain
-# no v128 opcode at all, or it would not even validate on engines without SIMD128.
+# make_table<Arch> lambdas (moments, normalize, grad_sums, grad_input, normalize_add_relu,
+# relu_mask), Arch being the xsimd arch of the wasm32 row of src/arch/isa_list.hpp
+# (build-wasm/isa_list.tsv; today xsimd::sse4_1). Each must contain a loop that loads v128 vectors
+# and does f32x4 arithmetic (or, for the mask, an f32x4 comparison) on them. The scalar build must
+# contain no v128 opcode at all, or it would not even validate on engines without SIMD128.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,9 +19,12 @@ trap 'rm -rf "$tmp"' EXIT
 wasm2wat --enable-all wasm/dist/simdnorm.wasm -o "$tmp/simd.wat"
 wasm2wat --enable-all wasm/dist/simdnorm-scalar.wasm -o "$tmp/scalar.wat"
 
-node - "$tmp/simd.wat" wasm/dist/simdnorm.js.symbols "$tmp/scalar.wat" <<'JS'
+arch=$(awk -F'\t' '$3 == "wasm32" && $4 == 1 { print $5; exit }' build-wasm/isa_list.tsv)
+[ -n "$arch" ] || { echo "test-wasm.sh: build-wasm/isa_list.tsv lists no wasm32 ISA built" >&2; exit 1; }
+
+node - "$tmp/simd.wat" wasm/dist/simdnorm.js.symbols "$tmp/scalar.wat" "$arch" <<'JS'
 const { readFileSync } = require('node:fs');
-const [simdWat, symbols, scalarWat] = process.argv.slice(2);
+const [simdWat, symbols, scalarWat, arch] = process.argv.slice(2);
 
 // Function index -> its instructions (one per line, as wasm2wat prints them).
 function functions(wat) {
@@ -65,11 +69,11 @@ const kernels = {
   [`float const*, float const*, ${S}, ${P}, float*`]: 'normalize_add_relu',
   'float const*, float const*, unsigned long, float*': 'relu_mask',
 };
-const entry = [...names].filter(([, n]) => n.includes('make_table<xsimd::sse4_1>') && n.includes('__invoke'));
+const entry = [...names].filter(([, n]) => n.includes(`make_table<${arch}>`) && n.includes('__invoke'));
 const simd = functions(simdWat);
 let failures = 0;
 if (entry.length !== Object.keys(kernels).length) {
-  console.error(`expected ${Object.keys(kernels).length} make_table<xsimd::sse4_1> kernel entry points in the symbol map, found ${entry.length}`);
+  console.error(`expected ${Object.keys(kernels).length} make_table<${arch}> kernel entry points in the symbol map, found ${entry.length}`);
   failures++;
 }
 for (const [index, name] of entry) {

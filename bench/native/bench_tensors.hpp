@@ -65,6 +65,9 @@ std::string bench_name(Op op, const std::string& impl, const std::string& layout
 // Registration, one per implementation; main() calls them shape by shape.
 void register_copy_baseline(const BenchShape& s);
 void register_simdnorm_ops(const BenchShape& s);
+// The ISAs register_simdnorm_ops benchmarks, best first, comma-separated: the "simdnorm_isas"
+// context of the JSON output, which bench/report/native.mjs orders its columns by.
+std::string simdnorm_isa_order();
 void register_onednn_ops(const BenchShape& s);
 void register_variant_ops(const BenchShape& s);  // variant_ops.cpp
 

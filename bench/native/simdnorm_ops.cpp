@@ -1,9 +1,11 @@
 // simdnorm's ops through the stateless free functions (functional.hpp: no allocation, no copies),
-// once per ISA. ISAs this build or CPU lacks are registered too and skip with the reason.
+// once per ISA this build compiles (src/arch/isa_list.hpp). One the CPU lacks skips with the
+// reason.
 
 #include <algorithm>
 #include <string_view>
 
+#include "arch/built_isas.hpp"
 #include "bench_tensors.hpp"
 #include "simdnorm/functional.hpp"
 #include "simdnorm/isa.hpp"
@@ -12,14 +14,6 @@ namespace simdnorm::bench {
 namespace {
 
 constexpr float kMomentum = 0.1f;
-
-#if defined(__x86_64__) || defined(_M_X64)
-constexpr std::string_view kIsas[] = {"avx512", "avx2", "sse2", "scalar"};
-#elif defined(__aarch64__)
-constexpr std::string_view kIsas[] = {"neon", "scalar"};
-#else
-constexpr std::string_view kIsas[] = {"scalar"};
-#endif
 
 bool isa_available(std::string_view isa) {
   const auto have = available_isas();
@@ -74,9 +68,18 @@ void run_op(Op op, Tensors& t, const Shape& shape) {
 
 }  // namespace
 
+std::string simdnorm_isa_order() {
+  std::string out;
+  for (std::size_t i = 0; i < arch::kIsaCount; ++i)
+    if (arch::built(arch::Isa(i))) (out += out.empty() ? "" : ",") += arch::kIsaNames[i];
+  return out;
+}
+
 void register_simdnorm_ops(const BenchShape& s) {
   for (Op op : kOps) {
-    for (std::string_view isa : kIsas) {
+    for (std::size_t i = 0; i < arch::kIsaCount; ++i) {
+      if (!arch::built(arch::Isa(i))) continue;
+      const std::string_view isa = arch::kIsaNames[i];
       const std::string name = bench_name(op, std::string(isa), s.layout, s);
       benchmark::RegisterBenchmark(name.c_str(), [s, op, isa](benchmark::State& state) {
         if (!isa_available(isa)) {

@@ -20,7 +20,6 @@ const OP_LABEL = {
 // The targets of docs/benchmarks.md: % of copy bandwidth (from each op's minimum traffic) and
 // ≤ 1.0× oneDNN's best layout.
 const PCT_TARGET = { infer: 90, train_fwd: 80, train_fwd_relu: 80, bwd: 70 };
-const SIMD_ISAS = ['avx512', 'avx2', 'sse2', 'neon'];
 const ONEDNN_FORMATS = ['nchw', 'nhwc', 'nChw16c'];
 
 export function loadRuns(json) {
@@ -41,6 +40,16 @@ export function loadRuns(json) {
   return runs;
 }
 
+// simdnorm's ISAs, best first: simdnorm_bench records them (from src/arch/isa_list.hpp) in the
+// "simdnorm_isas" context; older outputs lack it, and then the order of first appearance (the
+// registration order, unless the run interleaved) stands in.
+function isaOrder(json, runs) {
+  const listed = json.context?.simdnorm_isas;
+  if (listed) return listed.split(',');
+  const notIsas = new Set(['memcpy', 'onednn']);
+  return [...new Set([...runs.keys()].map((n) => n.split('/')[1]).filter((impl) => !notIsas.has(impl)))];
+}
+
 function stat(runs, name, field = 'times') {
   const r = runs.get(name);
   return r && !r.error && r[field].length ? summarize(r[field]) : null;
@@ -51,7 +60,8 @@ export function nativeReport(json, { command = '' } = {}) {
   const shapes = [...new Set([...runs.keys()].map((n) => n.split('/')[3]))].sort();
   const layoutOf = (shape) =>
     [...runs.keys()].find((n) => n.startsWith('copy/') && n.endsWith(`/${shape}`))?.split('/')[2];
-  const bestIsa = SIMD_ISAS.find((isa) => [...runs.keys()].some((n) => n.split('/')[1] === isa && stat(runs, n)));
+  const isas = isaOrder(json, runs);
+  const bestIsa = isas.find((isa) => [...runs.keys()].some((n) => n.split('/')[1] === isa && stat(runs, n)));
   const rows = [],
     groups = [],
     misses = [];
@@ -82,7 +92,7 @@ export function nativeReport(json, { command = '' } = {}) {
       const ratioOk = best ? (ratio <= 1 ? ' ✓' : ' ✗') : '';
       if (pctOk === ' ✗') misses.push(`${op} ${shape}: ${fmt(pct.median)} % of copy (target ${target} %)`);
       if (ratioOk === ' ✗') misses.push(`${op} ${shape}: ${fmt(ratio)}× oneDNN ${best.f}`);
-      const others = ['avx2', 'sse2', 'scalar']
+      const others = isas
         .filter((isa) => isa !== bestIsa)
         .map((isa) => `${isa} ${fmt(stat(runs, `${op}/${isa}/${layout}/${shape}`)?.median ?? NaN)}`)
         .join(', ');

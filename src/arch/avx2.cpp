@@ -1,9 +1,7 @@
-// avx2 kernels (AVX2 + FMA3, so xsimd::fma is one instruction). The only file built with
-// -mavx2 -mfma.
+// The core's kernels for avx2: the only file of the library built with its flags (the avx2 row of
+// src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable avx2_table() {
-  return make_table<xsimd::fma3<xsimd::avx2>>("avx2");
-}
+template KernelTable kernel_table<arch::Isa::avx2>();
 }  // namespace simdnorm::kernels

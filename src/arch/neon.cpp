@@ -1,8 +1,7 @@
-// neon kernels for aarch64, where NEON is the baseline: no extra flags.
+// The core's kernels for neon: the only file of the library built with its flags (the neon row of
+// src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable neon_table() {
-  return make_table<xsimd::neon64>("neon");
-}
+template KernelTable kernel_table<arch::Isa::neon>();
 }  // namespace simdnorm::kernels

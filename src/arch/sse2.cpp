@@ -1,8 +1,7 @@
-// sse2 kernels: the x86-64 baseline, so this file needs no extra flags.
+// The core's kernels for sse2: the only file of the library built with its flags (the sse2 row of
+// src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "kernels/make_table.hpp"
 
 namespace simdnorm::kernels {
-KernelTable sse2_table() {
-  return make_table<xsimd::sse2>("sse2");
-}
+template KernelTable kernel_table<arch::Isa::sse2>();
 }  // namespace simdnorm::kernels

@@ -1,20 +1,18 @@
-// Run-time ISA selection: the one place that knows which kernel tables this build contains.
+// Run-time ISA selection: the one choice every kernel family follows. The candidates are the rows
+// of src/arch/isa_list.hpp that this build compiles, best first, then the scalar reference.
 // Built without ISA flags (it must run on every CPU the library claims to support).
 
 #include "core/dispatch.hpp"
 
-#include <array>
+#include <algorithm>
 #include <atomic>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
-#if defined(SIMDNORM_HAVE_SSE2)
-#include <xsimd/config/xsimd_cpuid.hpp>
-#endif
-
+#include "core/cpu_support.hpp"
+#include "core/kernel_family.hpp"
 #include "core/validate.hpp"
 #include "simdnorm/isa.hpp"
 
@@ -22,89 +20,41 @@ namespace simdnorm {
 namespace detail {
 namespace {
 
-struct Candidate {
-  std::string_view name;
-  kernels::KernelTable (*make)();
-  bool (*runs_here)();
-};
-
-bool always() {
-  return true;
-}
-
-#if defined(SIMDNORM_HAVE_SSE2)
-const xsimd::detail::supported_arch& cpu() {
-  static const xsimd::detail::supported_arch arch = xsimd::available_architectures();
-  return arch;
-}
-
-// xsimd 8.1 reads CPUID only; the OS must also save the wider registers on context switches
-// (XCR0), or AVX code faults. Bits: 1-2 SSE/AVX state, 5-7 AVX-512 opmask and upper registers.
-std::uint64_t os_saved_state() {
-  unsigned eax, ebx, ecx, edx;
-  __asm__("cpuid" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx) : "a"(1), "c"(0));
-  if (!(ecx & (1u << 27))) return 0;  // no OSXSAVE: the OS manages no extended state
-  unsigned lo, hi;
-  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  return (std::uint64_t(hi) << 32) | lo;
-}
-bool os_saves_avx() {
-  return (os_saved_state() & 0x6) == 0x6;
-}
-bool os_saves_avx512() {
-  return (os_saved_state() & 0xe6) == 0xe6;
-}
-#endif
-
-// Best first. Which entries exist is decided by CMake (SIMDNORM_HAVE_*), which ones run by the CPU.
-constexpr std::array candidates {
-#if defined(SIMDNORM_HAVE_AVX512)
-  Candidate{"avx512", kernels::avx512_table,
-            [] { return cpu().avx512f && cpu().avx512dq && cpu().fma3_avx2 && os_saves_avx512(); }},
-#endif
-#if defined(SIMDNORM_HAVE_AVX2)
-      Candidate{"avx2", kernels::avx2_table, [] { return cpu().fma3_avx2 && os_saves_avx(); }},
-#endif
-#if defined(SIMDNORM_HAVE_SSE2)
-      // SSE2 is part of x86-64 itself. Not xsimd's flag: 8.1 reads CPUID.1 ECX bit 26 (XSAVE) for
-      // it, so CPUs without XSAVE (Nehalem, Westmere; VMs that hide it) would fall back to scalar.
-      Candidate{"sse2", kernels::sse2_table, always},
-#endif
-#if defined(SIMDNORM_HAVE_NEON)
-      Candidate{"neon", kernels::neon_table, always},
-#endif
-#if defined(SIMDNORM_HAVE_WASM_SIMD128)
-      Candidate{"wasm-simd128", kernels::wasm_simd128_table, always},
-#endif
-      Candidate{"scalar", kernels::reference_table, always},
+// Each row's CPU check, in list order; the reference runs everywhere.
+constexpr bool (*kRunsHere[arch::kIsaCount])() = {
+#define SIMDNORM_ISA_CHECK(id, name, processor, arch, flags, check, ...) cpu::check,
+    SIMDNORM_ISAS(SIMDNORM_ISA_CHECK)
+#undef SIMDNORM_ISA_CHECK
+        cpu::always,
 };
 
 struct Registry {
+  std::vector<arch::Isa> isas;  // available: built and runnable here, best first
   std::vector<std::string_view> names;
-  std::vector<kernels::KernelTable> tables;
-  std::atomic<const kernels::KernelTable*> active{nullptr};
+  std::atomic<arch::Isa> active;
 
   Registry() {
-    for (const Candidate& c : candidates) {
-      if (!c.runs_here()) continue;
-      names.push_back(c.name);
-      tables.push_back(c.make());
+    for (std::size_t i = 0; i < arch::kIsaCount; ++i) {
+      const auto isa = arch::Isa(i);
+      if (!arch::built(isa) || !kRunsHere[i]()) continue;
+      isas.push_back(isa);
+      names.emplace_back(arch::name(isa));
     }
-    active = &tables.front();
+    active = isas.front();
     if (const char* forced = std::getenv("SIMDNORM_ISA"); forced && *forced) {
-      if (const kernels::KernelTable* t = find(forced)) {
-        active = t;
+      if (const auto isa = find(forced)) {
+        active = *isa;
       } else {
         std::fprintf(stderr, "simdnorm: SIMDNORM_ISA=%s is not available here; using %s\n", forced,
-                     active.load()->isa);
+                     arch::name(active));
       }
     }
   }
 
-  const kernels::KernelTable* find(std::string_view isa) const {
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (names[i] == isa) return &tables[i];
-    return nullptr;
+  std::optional<arch::Isa> find(std::string_view name) const {
+    for (const arch::Isa isa : isas)
+      if (name == arch::name(isa)) return isa;
+    return std::nullopt;
   }
 };
 
@@ -113,20 +63,39 @@ Registry& registry() {
   return r;
 }
 
+const KernelFamily<kernels::KernelTable>& core_kernels() {
+  static const KernelFamily<kernels::KernelTable> family(
+      []<arch::Isa I> { return kernels::kernel_table<I>(); });
+  return family;
+}
+
 }  // namespace
 
+arch::Isa active_isa_id() {
+  return registry().active.load(std::memory_order_relaxed);
+}
+
+std::optional<arch::Isa> available_isa(std::string_view isa) {
+  return registry().find(isa);
+}
+
+bool is_available(arch::Isa isa) {
+  const std::vector<arch::Isa>& isas = registry().isas;
+  return std::find(isas.begin(), isas.end(), isa) != isas.end();
+}
+
 const kernels::KernelTable& active_kernels() {
-  return *registry().active.load();
+  return core_kernels().active();
 }
 
 const kernels::KernelTable* kernels_for(std::string_view isa) {
-  return registry().find(isa);
+  return core_kernels().find(isa);
 }
 
 }  // namespace detail
 
 std::string_view active_isa() {
-  return detail::active_kernels().isa;
+  return arch::name(detail::active_isa_id());
 }
 
 std::span<const std::string_view> available_isas() {
@@ -135,14 +104,17 @@ std::span<const std::string_view> available_isas() {
 
 void set_isa(std::string_view isa) {
   detail::Registry& r = detail::registry();
-  const kernels::KernelTable* t = r.find(isa);
-  if (!t) {
+  const auto found = r.find(isa);
+  if (!found) {
     std::string have;
     for (std::string_view n : r.names) (have += have.empty() ? "" : ", ") += n;
-    detail::fail(ErrorCode::range, "set_isa", "isa", "one of " + have,
-                 "\"" + std::string(isa) + "\"");
+    // Appended, not "\"" + std::string(isa) + "\"": GCC 12 misreads that as an overlapping
+    // memcpy (-Wrestrict false positive).
+    std::string given(1, '"');
+    given.append(isa).push_back('"');
+    detail::fail(ErrorCode::range, "set_isa", "isa", "one of " + have, given);
   }
-  r.active = t;
+  r.active = *found;
 }
 
 }  // namespace simdnorm

@@ -1,12 +1,21 @@
 #pragma once
-// Internal: the kernel table in use, and lookup of every compiled table (tests, benchmarks).
+// Internal: the one run-time ISA choice, which every kernel family follows (kernel_family.hpp),
+// and the core's own kernel tables (tests, benchmarks).
 
-#include <span>
+#include <optional>
 #include <string_view>
 
+#include "arch/isa_list.hpp"
 #include "kernels/kernel_table.hpp"
 
 namespace simdnorm::detail {
+
+// The ISA every family's active() table is for: one atomic load.
+arch::Isa active_isa_id();
+
+// `isa` if this build has it and this CPU runs it.
+std::optional<arch::Isa> available_isa(std::string_view isa);
+bool is_available(arch::Isa isa);
 
 const kernels::KernelTable& active_kernels();
 

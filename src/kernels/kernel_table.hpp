@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "arch/isa_list.hpp"
 #include "simdnorm/shape.hpp"
 
 namespace simdnorm::kernels {
@@ -41,12 +42,12 @@ struct KernelTable {
   void (*relu_mask)(const float* dy, const float* y, std::size_t count, float* dz);
 };
 
-// One per ISA file in src/arch; each exists only where that ISA can be compiled.
-KernelTable reference_table();  // scalar, double accumulation: the spec
-KernelTable sse2_table();
-KernelTable avx2_table();
-KernelTable avx512_table();
-KernelTable neon_table();
-KernelTable wasm_simd128_table();
+// The table of one ISA (the family's per-ISA entry for src/core/kernel_family.hpp): defined for
+// every listed ISA by make_table.hpp and explicitly instantiated in src/arch/<id>.cpp; the scalar
+// reference (double accumulation: the spec) in reference.cpp.
+template <arch::Isa I>
+KernelTable kernel_table();
+template <>
+KernelTable kernel_table<arch::Isa::scalar>();
 
 }  // namespace simdnorm::kernels

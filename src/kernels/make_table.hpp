@@ -1,6 +1,7 @@
 #pragma once
 // Instantiates every kernel for one Arch. Included only by the files in src/arch.
 
+#include "arch/xsimd_arch.hpp"
 #include "kernels/add_relu.hpp"
 #include "kernels/grad_input.hpp"
 #include "kernels/grad_sums.hpp"
@@ -33,6 +34,12 @@ KernelTable make_table(const char* isa) {
         relu_mask{}(Arch{}, dy, y, count, dz);
       },
   };
+}
+
+template <arch::Isa I>
+KernelTable kernel_table() {
+  constexpr const char* isa = arch::name(I);  // a constant: no name() copy built with ISA flags
+  return make_table<arch::xsimd_arch<I>>(isa);
 }
 
 }  // namespace simdnorm::kernels

@@ -60,6 +60,7 @@ template <class Arch, class V>
 void merge_block(const ChanWeights<Arch>& w, const V& m, const V& sum_d, const V& sum_d2, V& mean,
                  V& m2) {
   const V zero(0.0);
+  // NOLINTNEXTLINE(misc-redundant-expression): m − m is the finiteness test above.
   const V shift = choose<Arch>(m - m == zero, sum_d * V(w.inv_block), zero);
   const V block_mean = m + shift;
   const V block_m2 = sum_d2 - sum_d * shift;

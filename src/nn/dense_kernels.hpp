@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "arch/isa_list.hpp"
+
 namespace simdnorm::nn::kernels {
 
 struct DenseKernels {
@@ -21,13 +23,13 @@ struct DenseKernels {
                      std::size_t in, float* dx);
 };
 
-// One per file in src/nn/arch (each exists only where src/arch has the same ISA).
-DenseKernels dense_reference_table();  // scalar, double accumulation: the spec
-DenseKernels dense_sse2_table();
-DenseKernels dense_avx2_table();
-DenseKernels dense_avx512_table();
-DenseKernels dense_neon_table();
-DenseKernels dense_wasm_simd128_table();
+// The table of one ISA (this family's entry for src/core/kernel_family.hpp): defined for every
+// listed ISA by nn/kernels/dense.hpp and explicitly instantiated in src/nn/arch/<id>.cpp; the
+// scalar reference (double accumulation: the spec) in dense_reference.cpp.
+template <arch::Isa I>
+DenseKernels dense_table();
+template <>
+DenseKernels dense_table<arch::Isa::scalar>();
 
 // The table for simdnorm::active_isa(), so set_isa / SIMDNORM_ISA switch the trainer's matmuls
 // together with the batch-norm kernels.

@@ -41,8 +41,9 @@ void grad_input(const float* dy, std::size_t n, std::size_t out, const float* wt
 
 }  // namespace
 
-DenseKernels dense_reference_table() {
-  return {"scalar", forward, grad_weight, grad_input};
+template <>
+DenseKernels dense_table<arch::Isa::scalar>() {
+  return {arch::name(arch::Isa::scalar), forward, grad_weight, grad_input};
 }
 
 }  // namespace simdnorm::nn::kernels

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "arch/isa_list.hpp"
+
 namespace simdnorm::nn::kernels {
 
 struct MatmulKernels {
@@ -22,13 +24,13 @@ struct MatmulKernels {
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate);
 };
 
-// One per file in src/nn/arch (each exists only where src/arch has the same ISA).
-MatmulKernels matmul_reference_table();  // scalar, double accumulation: the spec
-MatmulKernels matmul_sse2_table();
-MatmulKernels matmul_avx2_table();
-MatmulKernels matmul_avx512_table();
-MatmulKernels matmul_neon_table();
-MatmulKernels matmul_wasm_simd128_table();
+// The table of one ISA (this family's entry for src/core/kernel_family.hpp): defined for every
+// listed ISA by nn/kernels/matmul.hpp and explicitly instantiated in src/nn/arch/<id>.cpp; the
+// scalar reference (double accumulation: the spec) in matmul_reference.cpp.
+template <arch::Isa I>
+MatmulKernels matmul_table();
+template <>
+MatmulKernels matmul_table<arch::Isa::scalar>();
 
 // The table for simdnorm::active_isa() (SIMDNORM_ISA / set_isa switch it with the BN kernels).
 const MatmulKernels& active_matmul_kernels();

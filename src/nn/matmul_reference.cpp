@@ -33,8 +33,9 @@ void nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t
 
 }  // namespace
 
-MatmulKernels matmul_reference_table() {
-  return {"scalar", nn, tn, nt};
+template <>
+MatmulKernels matmul_table<arch::Isa::scalar>() {
+  return {arch::name(arch::Isa::scalar), nn, tn, nt};
 }
 
 }  // namespace simdnorm::nn::kernels

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "arch/isa_list.hpp"
 #include "isa_scope.hpp"
 #include "simdnorm/simdnorm.hpp"
 
@@ -42,6 +43,17 @@ TEST(Isa, EnvironmentChoosesTheIsa) {
   EXPECT_EQ(kStartupIsa, names.front()) << "an unavailable SIMDNORM_ISA keeps the default";
   GTEST_SKIP() << "SIMDNORM_ISA=" << forced << " is not available on this CPU/build; checked "
                << "that the default (" << names.front() << ") was kept";
+}
+
+// available_isas() follows src/arch/isa_list.hpp: its rows in order, best first, then "scalar".
+TEST(Isa, AvailableIsasFollowTheList) {
+  const auto names = simdnorm::available_isas();
+  const auto* row = std::begin(simdnorm::arch::kIsaNames);
+  for (std::string_view name : names) {
+    row = std::find(row, std::end(simdnorm::arch::kIsaNames), name);
+    ASSERT_NE(row, std::end(simdnorm::arch::kIsaNames))
+        << name << " is not a row of the list, or out of order";
+  }
 }
 
 // The name is the kernel table that runs: a forward under the dispatcher's startup choice is
@@ -79,10 +91,11 @@ TEST(Isa, UnknownNameThrowsListingTheAvailableOnes) {
   EXPECT_EQ(simdnorm::active_isa(), before) << "a rejected set_isa keeps the current ISA";
 }
 
-// An ISA this CPU cannot run is rejected like an unknown one (x86: neon; aarch64: avx2).
+// Every listed ISA this build or CPU cannot run is rejected like an unknown one (x86: neon;
+// aarch64: avx2).
 TEST(Isa, UnavailableIsaIsRejected) {
   IsaScope restore;
-  for (const char* isa : {"neon", "avx2", "avx512", "sse2", "wasm-simd128"}) {
+  for (const char* isa : simdnorm::arch::kIsaNames) {
     if (available(isa)) continue;
     EXPECT_THROW(simdnorm::set_isa(isa), std::invalid_argument) << isa;
   }

@@ -1,13 +1,9 @@
-// Dense-layer and matmul kernels for AVX2 + FMA3 (so xsimd::fma is one instruction). Built with
-// -mavx2 -mfma.
+// The trainer's kernels for avx2: the only file of simdnorm_nn built with its flags (the avx2
+// row of src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-DenseKernels dense_avx2_table() {
-  return make_dense_table<xsimd::fma3<xsimd::avx2>>("avx2");
-}
-MatmulKernels matmul_avx2_table() {
-  return make_matmul_table<xsimd::fma3<xsimd::avx2>>("avx2");
-}
+template DenseKernels dense_table<arch::Isa::avx2>();
+template MatmulKernels matmul_table<arch::Isa::avx2>();
 }  // namespace simdnorm::nn::kernels

@@ -1,13 +1,9 @@
-// Dense-layer and matmul kernels for AVX-512F, built with src/arch/avx512.cpp's flags (xsimd 8.1
-// needs DQ).
+// The trainer's kernels for avx512: the only file of simdnorm_nn built with its flags (the avx512
+// row of src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-DenseKernels dense_avx512_table() {
-  return make_dense_table<xsimd::avx512f>("avx512");
-}
-MatmulKernels matmul_avx512_table() {
-  return make_matmul_table<xsimd::avx512f>("avx512");
-}
+template DenseKernels dense_table<arch::Isa::avx512>();
+template MatmulKernels matmul_table<arch::Isa::avx512>();
 }  // namespace simdnorm::nn::kernels

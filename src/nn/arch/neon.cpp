@@ -1,12 +1,9 @@
-// Dense-layer and matmul kernels for aarch64, where NEON is the baseline: no extra flags.
+// The trainer's kernels for neon: the only file of simdnorm_nn built with its flags (the neon
+// row of src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-DenseKernels dense_neon_table() {
-  return make_dense_table<xsimd::neon64>("neon");
-}
-MatmulKernels matmul_neon_table() {
-  return make_matmul_table<xsimd::neon64>("neon");
-}
+template DenseKernels dense_table<arch::Isa::neon>();
+template MatmulKernels matmul_table<arch::Isa::neon>();
 }  // namespace simdnorm::nn::kernels

@@ -1,12 +1,9 @@
-// Dense-layer and matmul kernels for SSE2, the x86-64 baseline. The only nn file built with -msse2.
+// The trainer's kernels for sse2: the only file of simdnorm_nn built with its flags (the sse2
+// row of src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-DenseKernels dense_sse2_table() {
-  return make_dense_table<xsimd::sse2>("sse2");
-}
-MatmulKernels matmul_sse2_table() {
-  return make_matmul_table<xsimd::sse2>("sse2");
-}
+template DenseKernels dense_table<arch::Isa::sse2>();
+template MatmulKernels matmul_table<arch::Isa::sse2>();
 }  // namespace simdnorm::nn::kernels

@@ -1,13 +1,9 @@
-// Dense-layer and matmul kernels for wasm SIMD128: xsimd 8.1's SSE4.1 path built with
-// -msimd128 -msse4.1, which Emscripten lowers to SIMD128 (as src/arch/wasm_simd128.cpp does).
+// The trainer's kernels for wasm_simd128: the only file of simdnorm_nn built with its flags (the
+// wasm_simd128 row of src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-DenseKernels dense_wasm_simd128_table() {
-  return make_dense_table<xsimd::sse4_1>("wasm-simd128");
-}
-MatmulKernels matmul_wasm_simd128_table() {
-  return make_matmul_table<xsimd::sse4_1>("wasm-simd128");
-}
+template DenseKernels dense_table<arch::Isa::wasm_simd128>();
+template MatmulKernels matmul_table<arch::Isa::wasm_simd128>();
 }  // namespace simdnorm::nn::kernels

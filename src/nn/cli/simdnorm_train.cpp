@@ -35,8 +35,7 @@ constexpr const char* kUsage = R"(usage: simdnorm_train [flags]   (the flags of 
   --optimizer sgd|momentum|adam  --lr LR  --batch B  --seed N
   --steps N  --every N (progress interval)  --trace (per-step losses as JSON)
    or: simdnorm_train --model cnn|mlp --dataset fashion-mnist|mnist ...   (--model --help)
-SIMDNORM_ISA=avx512|avx2|sse2|neon|scalar forces the kernels.
-)";
+SIMDNORM_ISA=<name> forces the kernels; this machine has:)";
 
 double number(std::string_view flag, const char* v) {
   char* end = nullptr;
@@ -126,6 +125,9 @@ Args parse(int argc, char** argv) {
 int run(const Args& a) {
   if (a.help) {
     std::fputs(kUsage, stdout);
+    for (std::string_view isa : simdnorm::available_isas())
+      std::printf(" %.*s", int(isa.size()), isa.data());
+    std::printf("\n");
     return 0;
   }
   Trainer t(a.config);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <xsimd/xsimd.hpp>
 
+#include "arch/xsimd_arch.hpp"
 #include "kernels/lanes.hpp"  // core's Arch-templated partial loads/stores
 #include "nn/dense_kernels.hpp"
 
@@ -116,6 +117,12 @@ DenseKernels make_dense_table(const char* isa) {
       [](const float* dy, std::size_t n, std::size_t out, const float* wt, std::size_t in,
          float* dx) { dense_grad_input{}(Arch{}, dy, n, out, wt, in, dx); },
   };
+}
+
+template <arch::Isa I>
+DenseKernels dense_table() {
+  constexpr const char* isa = arch::name(I);  // a constant: no name() copy built with ISA flags
+  return make_dense_table<arch::xsimd_arch<I>>(isa);
 }
 
 }  // namespace simdnorm::nn::kernels

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <xsimd/xsimd.hpp>
 
+#include "arch/xsimd_arch.hpp"
 #include "kernels/lanes.hpp"  // core's Arch-templated partial loads/stores
 #include "nn/matmul_kernels.hpp"
 
@@ -169,6 +170,12 @@ MatmulKernels make_matmul_table(const char* isa) {
          const float* b, std::size_t ldb, float* c, std::size_t ldc,
          bool accumulate) { matmul_nt{}(Arch{}, m, n, k, a, lda, b, ldb, c, ldc, accumulate); },
   };
+}
+
+template <arch::Isa I>
+MatmulKernels matmul_table() {
+  constexpr const char* isa = arch::name(I);  // a constant: no name() copy built with ISA flags
+  return make_matmul_table<arch::xsimd_arch<I>>(isa);
 }
 
 }  // namespace simdnorm::nn::kernels

@@ -27,7 +27,7 @@ double tolerance(std::size_t len) {
 }
 
 TEST(DenseKernels, EveryIsaMatchesReference) {
-  const DenseKernels ref = dense_reference_table();
+  const DenseKernels ref = dense_table<arch::Isa::scalar>();
   for (std::string_view isa : available_isas()) {
     const DenseKernels* k = dense_kernels_for(isa);
     ASSERT_NE(k, nullptr) << "no dense kernels for available isa " << isa;

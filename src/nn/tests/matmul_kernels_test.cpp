@@ -32,7 +32,7 @@ double tolerance(std::size_t k) {
 enum class Op { nn, tn, nt };
 
 TEST(MatmulKernels, EveryIsaMatchesReference) {
-  const MatmulKernels ref = matmul_reference_table();
+  const MatmulKernels ref = matmul_table<arch::Isa::scalar>();
   for (std::string_view isa : available_isas()) {
     const MatmulKernels* k = matmul_kernels_for(isa);
     ASSERT_NE(k, nullptr) << "no matmul kernels for available isa " << isa;
@@ -74,7 +74,7 @@ TEST(MatmulKernels, EveryIsaMatchesReference) {
 TEST(MatmulKernels, ScalarIsTheReference) {
   const MatmulKernels* k = matmul_kernels_for("scalar");
   ASSERT_NE(k, nullptr);
-  EXPECT_EQ(k->nn, matmul_reference_table().nn);
+  EXPECT_EQ(k->nn, matmul_table<arch::Isa::scalar>().nn);
 }
 
 }  // namespace
