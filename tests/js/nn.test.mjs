@@ -246,6 +246,25 @@ for (const simd of [true, false]) {
       throwsCoded(() => new sn.nn.Sequential([{ type: 'relu' }]), TypeError, 'SIMDNORM_TYPE', /options/);
       throwsCoded(() => new sn.nn.Sequential([{ type: 'relu' }], { inputShape: [1, 28, 28], sed: 1 }), TypeError, 'SIMDNORM_TYPE', /options\.sed/);
       throwsCoded(() => new sn.nn.Sequential([], input), RangeError, 'SIMDNORM_SHAPE', /layers: expected at least 1, given 0/);
+      // Sizes whose products would wrap 32-bit wasm's size_t are refused before allocating.
+      throwsCoded(
+        () => new sn.nn.Sequential([{ type: 'linear', inFeatures: 4, outFeatures: 2 ** 32 + 3 }], { inputShape: [4] }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /outFeatures: expected at most 16777216, given 4294967299/,
+      );
+      throwsCoded(
+        () => new sn.nn.Sequential([{ type: 'linear', inFeatures: 2 ** 24, outFeatures: 2 ** 24 }], { inputShape: [2 ** 24] }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /outFeatures: expected at most 67108863 floats \(the weight \[outFeatures, inFeatures\]\), given 281474976710656/,
+      );
+      throwsCoded(
+        () => new sn.nn.Sequential([{ type: 'relu' }], { inputShape: [2 ** 14, 2 ** 14] }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /inputShape: expected at most 67108863 floats \(one sample\)/,
+      );
       throwsCoded(() => new sn.nn.Sequential([{ type: 'relu' }], { inputShape: [1, 0, 28] }), RangeError, 'SIMDNORM_SHAPE', /inputShape/);
     });
 
