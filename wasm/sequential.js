@@ -13,9 +13,14 @@ const { TYPE, RANGE, DISPOSED, UNSUPPORTED } = errorCodes;
 
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
-function live(raw, fn, what) {
+// What the classes of this file share and users do not see: an object's raw Embind handle
+// (checked not disposed) and, for a model, its module.
+const rawModels = new WeakMap(); // Sequential → (fn) => { raw, module }
+const rawOptimizers = new WeakMap(); // Optimizer → (fn) => raw
+
+function live(raw, fn, what, arg = 'this') {
   if (raw === null)
-    fail(DISPOSED, fn, 'this', `a ${what} that is not disposed`, 'a disposed one (used after dispose())');
+    fail(DISPOSED, fn, arg, `a ${what} that is not disposed`, 'a disposed one (used after dispose())');
   return raw;
 }
 
@@ -82,16 +87,11 @@ export class Sequential {
     this.#inputShape = Object.freeze(raw.inputShape());
     this.#outputShape = Object.freeze(raw.outputShape());
     track(this, 'nn.Sequential', () => raw.delete());
+    rawModels.set(this, (fn) => ({ raw: live(this.#raw, fn, 'Sequential', 'model'), module: this.#module }));
   }
 
   #live(fn) {
     return live(this.#raw, `nn.Sequential.${fn}`, 'Sequential');
-  }
-
-  // The raw model, for the optimizers of this file (not part of the public API).
-  static raw(model, fn) {
-    if (!(model instanceof Sequential)) fail(TYPE, fn, 'model', 'an nn.Sequential', describe(model));
-    return { raw: model.#live(fn.slice(fn.lastIndexOf('.') + 1)), module: model.#module };
   }
 
   get inputShape() {
@@ -133,7 +133,7 @@ export class Sequential {
     if (maxGradNorm !== undefined) checkReal(fn, 'options.maxGradNorm', maxGradNorm);
     if (!(optimizer instanceof Optimizer))
       fail(TYPE, fn, 'optimizer', 'an nn.SGD, nn.Adam or nn.RMSprop', describe(optimizer));
-    const rawOptimizer = Optimizer.raw(optimizer, fn);
+    const rawOptimizer = rawOptimizers.get(optimizer)(fn);
     // Its parameter pointers are this model's: another model's optimizer would write elsewhere.
     if (!optimizer.isFor(this))
       fail(RANGE, fn, 'optimizer', 'an optimizer made for this model', 'one made for another model');
@@ -188,15 +188,13 @@ export class Optimizer {
   constructor(model, make, fn) {
     if (new.target === Optimizer)
       fail(TYPE, 'nn.Optimizer', 'this', 'new nn.SGD, nn.Adam or nn.RMSprop', 'new nn.Optimizer');
-    const { raw: rawModel, module } = Sequential.raw(model, fn);
+    if (!rawModels.has(model)) fail(TYPE, fn, 'model', 'an nn.Sequential', describe(model));
+    const { raw: rawModel, module } = rawModels.get(model)(fn);
     const raw = make(module.NnOptimizer, rawModel);
     this.#raw = raw;
     this.#model = model;
     track(this, fn, () => raw.delete());
-  }
-
-  static raw(optimizer, fn) {
-    return live(optimizer.#raw, fn, 'optimizer');
+    rawOptimizers.set(this, (f) => live(this.#raw, f, 'optimizer', 'optimizer'));
   }
 
   // Whether this optimizer updates `model`.
