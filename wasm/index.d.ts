@@ -602,6 +602,20 @@ export declare namespace nn {
     /** Default true; false = batch statistics in eval mode too. */
     trackRunningStats?: boolean;
   }
+  /**
+   * `nn.LSTM` / `nn.RNN` (tanh): one layer, batch-first, input [steps, inputSize] → the last
+   * step's hidden state [hiddenSize], or every step's [steps, hiddenSize] with returnSequences.
+   * State-dict keys as torch's: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.
+   */
+  interface RecurrentSpec {
+    type: 'lstm' | 'rnn';
+    inputSize: number;
+    hiddenSize: number;
+    /** Default true. */
+    bias?: boolean;
+    /** Default false. */
+    returnSequences?: boolean;
+  }
   /** One layer of a Sequential, by `type`. */
   type LayerSpec =
     | LinearSpec
@@ -611,10 +625,11 @@ export declare namespace nn {
     | FlattenSpec
     | ActivationSpec
     | DropoutSpec
-    | BatchNormSpec;
+    | BatchNormSpec
+    | RecurrentSpec;
 
   interface SequentialOptions {
-    /** Per-sample dims (1 to 3): [features], [C, L] or [C, H, W]. */
+    /** Per-sample dims (1 to 3): [features], [C, L], [steps, features] or [C, H, W]. */
     inputShape: readonly number[];
     /** Parameter initialization (torch's defaults) and dropout masks; default 1. */
     seed?: number;

@@ -43,6 +43,22 @@ const MODELS = {
     { type: 'relu' },
     { type: 'linear', inFeatures: 8, outFeatures: 4 },
   ],
+  // nn.LSTM / nn.RNN (batch_first) returning the last step's hidden state or every step's.
+  lstm_last: [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6 },
+    { type: 'linear', inFeatures: 6, outFeatures: 3 },
+  ],
+  rnn_last: [
+    { type: 'rnn', inputSize: 4, hiddenSize: 6 },
+    { type: 'linear', inFeatures: 6, outFeatures: 3 },
+  ],
+  lstm_sequence: [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6, returnSequences: true },
+    { type: 'linear', inFeatures: 6, outFeatures: 3 },
+    { type: 'tanh' },
+    { type: 'flatten' },
+    { type: 'linear', inFeatures: 15, outFeatures: 3 },
+  ],
 };
 
 function readFixture(file) {
@@ -110,7 +126,7 @@ const FILES = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.txt'))
   .sort();
 
-test('the engine fixtures are there', () => assert.equal(FILES.length, 6, `fixtures in ${FIXTURES.pathname}`));
+test('the engine fixtures are there', () => assert.ok(FILES.length >= 9, `fixtures in ${FIXTURES.pathname}: ${FILES}`));
 
 for (const simd of [true, false]) {
   describe(`sn.nn replays PyTorch (${simd ? 'simd' : 'scalar'})`, async () => {
@@ -119,6 +135,7 @@ for (const simd of [true, false]) {
       const f = readFixture(file);
       const clip = f.number('clip');
       test(file, () => {
+        assert.ok(MODELS[f.text('model')], `${file}: model ${f.text('model')} has no spec in this test`);
         const options = { inputShape: f.ints('input_shape'), seed: 1 };
         const model = own(new sn.nn.Sequential(MODELS[f.text('model')], options));
         // Keys in PyTorch's order, PyTorch's shapes.

@@ -220,5 +220,10 @@ const defaultWidths: readonly number[] = defaults.hidden;
   const shapes: Readonly<Record<string, readonly number[]>> = model.stateDictShapes();
   model.loadStateDict(sd);
   const isModel: boolean = model instanceof nn.Sequential;
+  const recurrent: nn.LayerSpec[] = [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6, bias: true, returnSequences: true },
+    { type: 'rnn', inputSize: 6, hiddenSize: 3 },
+  ];
+  new sn.nn.Sequential(recurrent, { inputShape: [5, 4] }).dispose();
   void [inShape, outShape, lr, mine, loss, correct, norm, training, logits, w, shapes, isModel];
 }
