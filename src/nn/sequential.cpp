@@ -82,16 +82,15 @@ void Sequential::reserve(std::size_t batch) {
   // no product below wraps (32-bit wasm): what does not fit the address space is out of memory.
   // Workspaces are affine in the batch (scratch is often constant), so sizes at 1 and 2 give them.
   const double b = double(batch);
-  double total = 3.0 * double(input_shape_.size()) * b, widest_scratch = 0;
+  double bound = 3.0 * double(input_shape_.size()) * b, bound_scratch = 0;
   for (const auto& l : layers_) {
     const WorkspaceSize one = l->workspace_size(1), two = l->workspace_size(2);
-    total += 4.0 * double(l->output_shape().size()) * b + double(one.saved) +
+    bound += 4.0 * double(l->output_shape().size()) * b + double(one.saved) +
              (double(two.saved) - double(one.saved)) * (b - 1);
-    widest_scratch =
-        std::max(widest_scratch,
-                 double(one.scratch) + (double(two.scratch) - double(one.scratch)) * (b - 1));
+    bound_scratch = std::max(
+        bound_scratch, double(one.scratch) + (double(two.scratch) - double(one.scratch)) * (b - 1));
   }
-  if (total + widest_scratch > double(std::numeric_limits<std::size_t>::max() / 8))
+  if (bound + bound_scratch > double(std::numeric_limits<std::size_t>::max() / 8))
     throw std::bad_alloc();
   // Sizes first, then one allocation, then the spans.
   std::size_t widest = input_shape_.size(), total = input_shape_.size() * batch, scratch = 0;
