@@ -12,8 +12,12 @@ std::string to_string(const SpecValue& value) {
   if (std::holds_alternative<std::nullptr_t>(value)) return "null";
   if (const bool* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   if (const std::int64_t* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  // Whole numbers as written (JavaScript passes every number as a double): 4294967299,
+  // not 4.29e+09.
+  const double d = std::get<double>(value);
+  if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return std::to_string(std::int64_t(d));
   std::ostringstream s;
-  s << std::get<double>(value);
+  s << d;
   return s.str();
 }
 
