@@ -19,8 +19,7 @@ const rawModels = new WeakMap(); // Sequential → (fn) => { raw, module }
 const rawOptimizers = new WeakMap(); // Optimizer → (fn) => raw
 
 function live(raw, fn, what, arg = 'this') {
-  if (raw === null)
-    fail(DISPOSED, fn, arg, `a ${what} that is not disposed`, 'a disposed one (used after dispose())');
+  if (raw === null) fail(DISPOSED, fn, arg, `a ${what} that is not disposed`, 'a disposed one (used after dispose())');
   return raw;
 }
 

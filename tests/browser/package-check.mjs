@@ -37,6 +37,15 @@ export function checkConsumerResults(results, expectedIsas = ['wasm-simd128', 'w
     assert.ok(Math.abs(firstLoss - Math.log(4)) < 0.5, `${r.isa} cnn first loss ${firstLoss}`);
     assert.ok(lastLoss < 0.3 * firstLoss, `${r.isa} cnn loss ${firstLoss} → ${lastLoss}`);
     assert.ok(accuracy >= 0.9, `${r.isa} cnn eval accuracy ${accuracy}`);
-    assert.deepEqual(keys, ['0.weight', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked', '5.weight', '5.bias']);
+    assert.deepEqual(keys, [
+      '0.weight',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+      '5.weight',
+      '5.bias',
+    ]);
   }
 }

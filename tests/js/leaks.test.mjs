@@ -141,9 +141,22 @@ for (const simd of [true, false]) {
     const opt = new sn.nn.SGD(model, { lr: 0.1 });
     const sd = model.stateDict();
     for (let i = 0; i < 100; i++) {
-      assert.throws(() => new sn.nn.Sequential([...layers.slice(0, 6), { type: 'linear', inFeatures: 65, outFeatures: 3 }], { inputShape: [1, 8, 8] }));
-      assert.throws(() => new sn.nn.Sequential([{ type: 'linear', inFeatures: 64, outFeatures: 2 ** 40 }], { inputShape: [64] }));
-      assert.throws(() => model.trainStep(x, labels.map((l) => l + 1), opt));
+      assert.throws(
+        () =>
+          new sn.nn.Sequential([...layers.slice(0, 6), { type: 'linear', inFeatures: 65, outFeatures: 3 }], {
+            inputShape: [1, 8, 8],
+          }),
+      );
+      assert.throws(
+        () => new sn.nn.Sequential([{ type: 'linear', inFeatures: 64, outFeatures: 2 ** 40 }], { inputShape: [64] }),
+      );
+      assert.throws(() =>
+        model.trainStep(
+          x,
+          labels.map((l) => l + 1),
+          opt,
+        ),
+      );
       assert.throws(() => model.loadStateDict({ ...sd, '6.bias': new Float32Array(4) }));
       assert.throws(() => new sn.nn.Adam(model, { betas: [2, 0] }));
     }

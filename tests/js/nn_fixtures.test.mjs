@@ -153,13 +153,21 @@ for (const simd of [true, false]) {
           const labels = Int32Array.from(f.ints(`labels.${s}`));
           twin.loadStateDict(model.stateDict());
           assertClose(twin.forward(x), f.tensor(`logits.${s}`), `step ${s} logits`);
-          const { loss, correct, gradNorm } = model.trainStep(x, labels, opt, clip > 0 ? { maxGradNorm: clip } : undefined);
+          const { loss, correct, gradNorm } = model.trainStep(
+            x,
+            labels,
+            opt,
+            clip > 0 ? { maxGradNorm: clip } : undefined,
+          );
           if (clip > 0) {
             const norm = f.number(`grad_norm.${s}`);
             assert.ok(Math.abs(gradNorm - norm) <= 1e-4 * (1 + norm), `step ${s} gradient norm ${gradNorm} vs ${norm}`);
           } else assert.equal(gradNorm, undefined);
           const expected = f.number(`loss.${s}`);
-          assert.ok(Math.abs(loss - expected) <= 2e-5 * (1 + Math.abs(expected)), `step ${s} loss ${loss} vs ${expected}`);
+          assert.ok(
+            Math.abs(loss - expected) <= 2e-5 * (1 + Math.abs(expected)),
+            `step ${s} loss ${loss} vs ${expected}`,
+          );
           assert.ok(Number.isInteger(correct) && correct >= 0 && correct <= labels.length, `step ${s} correct`);
         }
         const final = model.stateDict();

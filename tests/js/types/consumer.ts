@@ -199,9 +199,22 @@ const defaultWidths: readonly number[] = defaults.hidden;
   using model: nn.Sequential = new sn.nn.Sequential(layers, { inputShape: [1, 28, 28], seed: 1, batchSize: 64 });
   const inShape: readonly number[] = model.inputShape;
   const outShape: readonly number[] = model.outputShape;
-  using sgd: nn.SGD = new sn.nn.SGD(model, { lr: 0.1, momentum: 0.9, weightDecay: 5e-4, nesterov: false, dampening: 0 });
+  using sgd: nn.SGD = new sn.nn.SGD(model, {
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    nesterov: false,
+    dampening: 0,
+  });
   using adam: nn.Optimizer = new sn.nn.Adam(model, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
-  using rms = new sn.nn.RMSprop(model, { lr: 0.01, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false });
+  using rms = new sn.nn.RMSprop(model, {
+    lr: 0.01,
+    alpha: 0.99,
+    eps: 1e-8,
+    weightDecay: 0,
+    momentum: 0,
+    centered: false,
+  });
   const defaultAdam = new nn.Adam(model);
   defaultAdam.dispose();
   sgd.lr = 0.05;
