@@ -180,6 +180,7 @@ const defaultWidths: readonly number[] = defaults.hidden;
   });
   const dgamma: Float32Array = grads.dweight;
   for (const m of [ghost, renorm, steps, block]) m.dispose();
+}
 
 // sn.nn: the CNN, optimizers, a training step, eval logits, the state dict.
 {
