@@ -5,6 +5,7 @@
 //   simdnorm::Error, ErrorCode::shape  ->  RangeError  code 'SIMDNORM_SHAPE'
 //   simdnorm::Error, ErrorCode::range  ->  RangeError  code 'SIMDNORM_RANGE'
 //   simdnorm::Error, ErrorCode::state  ->  Error       code 'SIMDNORM_STATE'
+//   simdnorm::Error, ErrorCode::type   ->  TypeError   code 'SIMDNORM_TYPE'
 //   std::bad_alloc                     ->  RangeError  code 'SIMDNORM_MEMORY'
 //   anything else                      ->  Error       code 'SIMDNORM_INTERNAL' (a bug)
 // The message is the C++ what(), already "simdnorm: <function>: <argument>: expected …, got …".
@@ -40,6 +41,8 @@ namespace simdnorm::wasm {
         throw_js("RangeError", "SIMDNORM_RANGE", e.what());
       case ErrorCode::state:
         throw_js("Error", "SIMDNORM_STATE", e.what());
+      case ErrorCode::type:
+        throw_js("TypeError", "SIMDNORM_TYPE", e.what());
     }
     throw_js("Error", "SIMDNORM_INTERNAL", e.what());
   } catch (const std::bad_alloc&) {

@@ -530,6 +530,214 @@ export declare class Trainer {
   [Symbol.dispose](): void;
 }
 
+/**
+ * The layer engine (src/nn, `simdnorm::nn`): layer specs are torch.nn class names in camelCase with
+ * torch's argument names in camelCase; models are `nn.Sequential`, optimizers torch.optim's.
+ */
+export declare namespace nn {
+  /** `nn.Linear(inFeatures, outFeatures, bias=True)` over the last dim of the sample. */
+  interface LinearSpec {
+    type: 'linear';
+    inFeatures: number;
+    outFeatures: number;
+    bias?: boolean;
+  }
+  /** `nn.Conv2d` with a square kernel, groups = dilation = 1; input [C, H, W]. */
+  interface Conv2dSpec {
+    type: 'conv2d';
+    inChannels: number;
+    outChannels: number;
+    kernelSize: number;
+    /** Default 1. */
+    stride?: number;
+    /** Zero padding, default 0. */
+    padding?: number;
+    /** Default true. */
+    bias?: boolean;
+  }
+  /** `nn.MaxPool2d`: ties go to the first maximum, NaN wins (PyTorch CPU). */
+  interface MaxPool2dSpec {
+    type: 'maxPool2d';
+    kernelSize: number;
+    /** Defaults to kernelSize. */
+    stride?: number;
+    /** At most kernelSize / 2; default 0. */
+    padding?: number;
+  }
+  /** `nn.AvgPool2d`. */
+  interface AvgPool2dSpec {
+    type: 'avgPool2d';
+    kernelSize: number;
+    /** Defaults to kernelSize. */
+    stride?: number;
+    /** At most kernelSize / 2; default 0. */
+    padding?: number;
+    /** Default true. */
+    countIncludePad?: boolean;
+  }
+  /** `nn.Flatten()`: [C, H, W] → [C·H·W]. */
+  interface FlattenSpec {
+    type: 'flatten';
+  }
+  interface ActivationSpec {
+    type: 'relu' | 'tanh' | 'sigmoid';
+  }
+  /** `nn.Dropout(p)`: masks from a per-layer stream seeded by the model's seed. */
+  interface DropoutSpec {
+    type: 'dropout';
+    /** In [0, 1], default 0.5. */
+    p?: number;
+  }
+  /** `nn.BatchNorm1d` (input [F] or [C, L]) and `nn.BatchNorm2d` (input [C, H, W]). */
+  interface BatchNormSpec {
+    type: 'batchNorm1d' | 'batchNorm2d';
+    /** The input's channels (features). */
+    numFeatures: number;
+    /** Default 1e-5. */
+    eps?: number;
+    /** Default 0.1; null = cumulative moving average. */
+    momentum?: number | null;
+    /** Learnable γ and β, default true. */
+    affine?: boolean;
+    /** Default true; false = batch statistics in eval mode too. */
+    trackRunningStats?: boolean;
+  }
+  /**
+   * `nn.LSTM` / `nn.RNN` (tanh): one layer, batch-first, input [steps, inputSize] → the last
+   * step's hidden state [hiddenSize], or every step's [steps, hiddenSize] with returnSequences.
+   * State-dict keys as torch's: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.
+   */
+  interface RecurrentSpec {
+    type: 'lstm' | 'rnn';
+    inputSize: number;
+    hiddenSize: number;
+    /** Default true. */
+    bias?: boolean;
+    /** Default false. */
+    returnSequences?: boolean;
+  }
+  /** One layer of a Sequential, by `type`. */
+  type LayerSpec =
+    | LinearSpec
+    | Conv2dSpec
+    | MaxPool2dSpec
+    | AvgPool2dSpec
+    | FlattenSpec
+    | ActivationSpec
+    | DropoutSpec
+    | BatchNormSpec
+    | RecurrentSpec;
+
+  interface SequentialOptions {
+    /** Per-sample dims (1 to 3): [features], [C, L], [steps, features] or [C, H, W]. */
+    inputShape: readonly number[];
+    /** Parameter initialization (torch's defaults) and dropout masks; default 1. */
+    seed?: number;
+    /** Batch size to plan buffers for at construction; default 1 (a larger batch re-plans once). */
+    batchSize?: number;
+  }
+
+  /** Keys as PyTorch's nn.Sequential.state_dict() ('0.weight', '1.num_batches_tracked'). */
+  type StateDict = Record<string, Float32Array>;
+
+  /** What trainStep returns. */
+  interface TrainStepResult {
+    /** Mean softmax cross-entropy of the batch, before the step. */
+    loss: number;
+    /** Samples whose largest logit was their label (before the step). */
+    correct: number;
+    /** With options.maxGradNorm: the global gradient norm before clipping. */
+    gradNorm?: number;
+  }
+
+  interface TrainStepOptions {
+    /** Clips gradients to this global 2-norm before the step (torch.nn.utils.clip_grad_norm_); ≥ 0. */
+    maxGradNorm?: number;
+  }
+
+  /**
+   * `new sn.nn.Sequential(layers, { inputShape })`: the layers of torch.nn.Sequential. A bad spec
+   * (an unknown type or argument, counts that do not chain, a kernel larger than its input) throws
+   * before anything is allocated, naming the layer index, the argument, the expected and the given
+   * value. Starts in train mode. Buffers are planned for the largest batch seen so far (they grow,
+   * never shrink, until dispose()). Owns wasm memory: call dispose() (or `using`).
+   */
+  class Sequential {
+    constructor(layers: readonly LayerSpec[], options: SequentialOptions);
+    /** Per-sample input dims (frozen). */
+    readonly inputShape: readonly number[];
+    /** Per-sample output dims (frozen), e.g. [classes]. */
+    readonly outputShape: readonly number[];
+    /** true in train mode. */
+    readonly training: boolean;
+    train(on?: boolean): this;
+    eval(): this;
+    /** x: [N, ...inputShape] floats, any N ≥ 1 → a new Float32Array [N, ...outputShape], current mode. */
+    forward(x: Float32Array): Float32Array;
+    /**
+     * One step of softmax cross-entropy training in the current mode: zero grads, forward, mean
+     * loss against labels (N classes in [0, outputShape[0])), backward, optimizer step. The
+     * optimizer must be one made for this model. Bad labels throw before anything changes.
+     */
+    trainStep(x: Float32Array, labels: Int32Array, optimizer: Optimizer, options?: TrainStepOptions): TrainStepResult;
+    /** Copies of every parameter and buffer; shapes in stateDictShapes(). num_batches_tracked as [n]. */
+    stateDict(): StateDict;
+    /** The PyTorch shape of each stateDict() key ([] for num_batches_tracked). Frozen. */
+    stateDictShapes(): Readonly<Record<string, readonly number[]>>;
+    /** Strict: exactly the keys of stateDict() with as many values; throws naming the key, changing nothing. */
+    loadStateDict(state: StateDict): void;
+    /** Frees the wasm memory. Idempotent. */
+    dispose(): void;
+    [Symbol.dispose](): void;
+  }
+
+  /** The base of the optimizers (not constructible). Owns wasm memory (momentum buffers, moments). */
+  abstract class Optimizer {
+    /** The learning rate; assignable (a schedule), state kept. */
+    lr: number;
+    /** Whether this optimizer updates `model`. */
+    isFor(model: Sequential): boolean;
+    dispose(): void;
+    [Symbol.dispose](): void;
+  }
+
+  /** torch.optim.SGD (1.13): lr is required; nesterov needs momentum > 0 and dampening 0. */
+  interface SGDOptions {
+    lr: number;
+    momentum?: number;
+    dampening?: number;
+    weightDecay?: number;
+    nesterov?: boolean;
+  }
+  class SGD extends Optimizer {
+    constructor(model: Sequential, options: SGDOptions);
+  }
+
+  /** torch.optim.Adam (1.13, amsgrad false); defaults lr 1e-3, betas [0.9, 0.999], eps 1e-8. */
+  interface AdamOptions {
+    lr?: number;
+    betas?: readonly [number, number];
+    eps?: number;
+    weightDecay?: number;
+  }
+  class Adam extends Optimizer {
+    constructor(model: Sequential, options?: AdamOptions);
+  }
+
+  /** torch.optim.RMSprop (1.13); defaults lr 1e-2, alpha 0.99, eps 1e-8. */
+  interface RMSpropOptions {
+    lr?: number;
+    alpha?: number;
+    eps?: number;
+    weightDecay?: number;
+    momentum?: number;
+    centered?: boolean;
+  }
+  class RMSprop extends Optimizer {
+    constructor(model: Sequential, options?: RMSpropOptions);
+  }
+}
+
 /** The `code` of every error the package throws (values of `errorCodes`). */
 export type SimdnormErrorCode =
   | 'SIMDNORM_TYPE'
@@ -621,6 +829,13 @@ export interface Simdnorm {
   readonly module: unknown;
   /** The toy-model trainer (src/nn): an MLP with optional BN on 2-D toy datasets, run in wasm. */
   readonly Trainer: typeof Trainer;
+  /** The layer engine, bound to this instance's module. */
+  readonly nn: Readonly<{
+    Sequential: typeof nn.Sequential;
+    SGD: typeof nn.SGD;
+    Adam: typeof nn.Adam;
+    RMSprop: typeof nn.RMSprop;
+  }>;
 }
 
 /** Whether this engine validates WebAssembly SIMD128 (what init() uses to pick a build). */

@@ -12,7 +12,11 @@ import { makeFunctional } from './functional.js';
 import { makeSync } from './sync.js';
 import { Tensor, makeHeap } from './heap.js';
 import { bindClass } from './instance.js';
+import { Adam, Optimizer, RMSprop, SGD, Sequential } from './sequential.js';
 import { Trainer } from './trainer.js';
+
+// The layer engine's classes, for `instanceof` and TypeScript types (`sn.nn` has the same names).
+export const nn = Object.freeze({ Sequential, Optimizer, SGD, Adam, RMSprop });
 
 export { BatchNorm, Tensor, Trainer, errorCodes };
 
@@ -166,6 +170,13 @@ export default async function init(options) {
     Tensor: bindClass(Tensor, heap),
     // The toy-model trainer (src/nn) lives in the same module and heap.
     Trainer: bindClass(Trainer, heap),
+    // The layer engine (src/nn): Sequential models of layer specs and torch.optim's optimizers.
+    nn: Object.freeze({
+      Sequential: bindClass(Sequential, heap),
+      SGD: bindClass(SGD, heap),
+      Adam: bindClass(Adam, heap),
+      RMSprop: bindClass(RMSprop, heap),
+    }),
     batchNorm,
     batchNormAddRelu,
     renormLimits,

@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
 #include "simdnorm/functional.hpp"
 
 namespace simdnorm::nn {
@@ -25,13 +26,14 @@ SampleShape BatchNormLayer::output_shape_for(const Options& o, std::size_t spati
                                              const SampleShape& in) {
   const bool ok = spatial_dims == 1 ? in.rank == 1 || in.rank == 2 : in.rank == 3;
   if (!ok)
-    throw std::invalid_argument(
-        std::string("input: expected ") +
-        (spatial_dims == 1 ? "[features] or [channels, length]" : "[channels, height, width]") +
-        ", given " + to_string(in));
+    throw Error(ErrorCode::shape, std::string("input: expected ") +
+                                      (spatial_dims == 1 ? "[features] or [channels, length]"
+                                                         : "[channels, height, width]") +
+                                      ", given " + to_string(in));
   if (o.num_features != in[0])
-    throw std::invalid_argument("numFeatures: expected " + std::to_string(in[0]) +
-                                " (the input's channels), given " + std::to_string(o.num_features));
+    throw Error(ErrorCode::shape, "numFeatures: expected " + std::to_string(in[0]) +
+                                      " (the input's channels), given " +
+                                      std::to_string(o.num_features));
   return in;
 }
 

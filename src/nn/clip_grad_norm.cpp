@@ -4,13 +4,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn {
 
 double clip_grad_norm(std::span<const Parameter> params, double max_norm) {
   if (!(max_norm >= 0)) {
     std::ostringstream s;
     s << "max_norm: expected a number ≥ 0, given " << max_norm;
-    throw std::invalid_argument(s.str());
+    throw Error(ErrorCode::range, s.str());
   }
   double sum = 0;
   for (const Parameter& p : params)

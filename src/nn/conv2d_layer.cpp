@@ -5,6 +5,7 @@
 
 #include "nn/matmul_kernels.hpp"
 #include "nn/torch_init.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 
@@ -23,18 +24,27 @@ Conv2d::Options Conv2d::parse(const LayerSpec& spec) {
 
 SampleShape Conv2d::output_shape_for(const Options& o, const SampleShape& in) {
   if (in.rank != 3)
-    throw std::invalid_argument("input: expected [channels, height, width], given " +
-                                to_string(in));
+    throw Error(ErrorCode::shape,
+                "input: expected [channels, height, width], given " + to_string(in));
   if (o.in_channels != in[0])
-    throw std::invalid_argument("inChannels: expected " + std::to_string(in[0]) +
-                                " (the input's channels), given " + std::to_string(o.in_channels));
+    throw Error(ErrorCode::shape, "inChannels: expected " + std::to_string(in[0]) +
+                                      " (the input's channels), given " +
+                                      std::to_string(o.in_channels));
   const std::size_t reach = std::min(in[1], in[2]) + 2 * o.padding;
   if (o.kernel_size > reach)
-    throw std::invalid_argument("kernelSize: expected at most " + std::to_string(reach) +
-                                " (the padded input " + to_string(in) + " with padding " +
-                                std::to_string(o.padding) + "), given " +
-                                std::to_string(o.kernel_size));
+    throw Error(ErrorCode::shape, "kernelSize: expected at most " + std::to_string(reach) +
+                                      " (the padded input " + to_string(in) + " with padding " +
+                                      std::to_string(o.padding) + "), given " +
+                                      std::to_string(o.kernel_size));
   const ConvGeometry g{in[0], in[1], in[2], o.kernel_size, o.stride, o.padding};
+  const double col_rows = double(in[0]) * double(o.kernel_size) * double(o.kernel_size);
+  check_tensor_floats("outChannels", double(o.out_channels) * col_rows,
+                      "the weight [outChannels, inChannels, kernelSize, kernelSize]");
+  check_tensor_floats("kernelSize", col_rows * double(g.out_height()) * double(g.out_width()),
+                      "one sample's im2col matrix");
+  check_tensor_floats("outChannels",
+                      double(o.out_channels) * double(g.out_height()) * double(g.out_width()),
+                      "the output of one sample");
   return SampleShape::of({o.out_channels, g.out_height(), g.out_width()});
 }
 

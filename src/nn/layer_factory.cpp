@@ -14,6 +14,7 @@
 #include "nn/lstm_layer.hpp"
 #include "nn/max_pool2d_layer.hpp"
 #include "nn/rnn_layer.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -123,8 +124,8 @@ const LayerType& find_type(std::string_view name) {
     known += known.empty() ? "" : ", ";
     known += t.name;
   }
-  throw std::invalid_argument("type: expected one of " + known + ", given '" + std::string(name) +
-                              "'");
+  throw Error(ErrorCode::range,
+              "type: expected one of " + known + ", given '" + std::string(name) + "'");
 }
 
 }  // namespace

@@ -4,14 +4,20 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn {
 
 std::string to_string(const SpecValue& value) {
   if (std::holds_alternative<std::nullptr_t>(value)) return "null";
   if (const bool* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   if (const std::int64_t* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  // Whole numbers as written (JavaScript passes every number as a double): 4294967299,
+  // not 4.29e+09.
+  const double d = std::get<double>(value);
+  if (std::trunc(d) == d && std::fabs(d) < 9.0e15) return std::to_string(std::int64_t(d));
   std::ostringstream s;
-  s << std::get<double>(value);
+  s << d;
   return s.str();
 }
 
@@ -22,7 +28,8 @@ const SpecValue* SpecArgs::find(std::string_view name) {
   known_ += name;
   for (std::size_t i = 0; i < spec_.args.size(); ++i)
     if (spec_.args[i].first == name) {
-      if (used_[i]) throw std::invalid_argument(std::string(name) + ": expected once, given twice");
+      if (used_[i])
+        throw Error(ErrorCode::range, std::string(name) + ": expected once, given twice");
       used_[i] = true;
       return &spec_.args[i].second;
     }
@@ -35,7 +42,7 @@ std::size_t SpecArgs::integer(std::string_view name, std::size_t minimum,
   const std::string expected = "an integer ≥ " + std::to_string(minimum);
   if (!v) {
     if (fallback) return *fallback;
-    throw std::invalid_argument(std::string(name) + ": expected " + expected + ", given none");
+    throw Error(ErrorCode::type, std::string(name) + ": expected " + expected + ", given none");
   }
   std::int64_t i = 0;
   if (const std::int64_t* p = std::get_if<std::int64_t>(v)) {
@@ -44,12 +51,16 @@ std::size_t SpecArgs::integer(std::string_view name, std::size_t minimum,
              d && std::isfinite(*d) && std::trunc(*d) == *d && std::fabs(*d) < 9.0e15) {
     i = std::int64_t(*d);
   } else {
-    throw std::invalid_argument(std::string(name) + ": expected " + expected + ", given " +
-                                to_string(*v));
+    throw Error(ErrorCode::type,
+                std::string(name) + ": expected " + expected + ", given " + to_string(*v));
   }
+  // A count beyond 2^24 is a mistake, and beyond size_t it would wrap in 32-bit wasm.
+  if (i > kMaxSpecInteger)
+    throw Error(ErrorCode::range, std::string(name) + ": expected at most " +
+                                      std::to_string(kMaxSpecInteger) + ", given " + to_string(*v));
   if (i < std::int64_t(minimum))
-    throw std::invalid_argument(std::string(name) + ": expected " + expected + ", given " +
-                                to_string(*v));
+    throw Error(ErrorCode::range,
+                std::string(name) + ": expected " + expected + ", given " + to_string(*v));
   return std::size_t(i);
 }
 
@@ -57,8 +68,8 @@ bool SpecArgs::flag(std::string_view name, bool fallback) {
   const SpecValue* v = find(name);
   if (!v) return fallback;
   if (const bool* b = std::get_if<bool>(v)) return *b;
-  throw std::invalid_argument(std::string(name) + ": expected true or false, given " +
-                              to_string(*v));
+  throw Error(ErrorCode::type,
+              std::string(name) + ": expected true or false, given " + to_string(*v));
 }
 
 std::optional<float> SpecArgs::number(std::string_view name, float lo, float hi,
@@ -74,21 +85,21 @@ std::optional<float> SpecArgs::number(std::string_view name, float lo, float hi,
   } else if (const std::int64_t* p = std::get_if<std::int64_t>(v)) {
     d = double(*p);
   } else {
-    throw std::invalid_argument(std::string(name) + ": expected " + expected.str() + ", given " +
-                                to_string(*v));
+    throw Error(ErrorCode::type,
+                std::string(name) + ": expected " + expected.str() + ", given " + to_string(*v));
   }
   if (!(d >= lo && d <= hi))
-    throw std::invalid_argument(std::string(name) + ": expected " + expected.str() + ", given " +
-                                to_string(*v));
+    throw Error(ErrorCode::range,
+                std::string(name) + ": expected " + expected.str() + ", given " + to_string(*v));
   return float(d);
 }
 
 void SpecArgs::finish() const {
   for (std::size_t i = 0; i < spec_.args.size(); ++i)
     if (!used_[i])
-      throw std::invalid_argument(spec_.args[i].first + ": expected one of the arguments of " +
-                                  spec_.type + " (" + (known_.empty() ? "none" : known_) +
-                                  "), given an unknown argument");
+      throw Error(ErrorCode::type, spec_.args[i].first + ": expected one of the arguments of " +
+                                       spec_.type + " (" + (known_.empty() ? "none" : known_) +
+                                       "), given an unknown argument");
 }
 
 }  // namespace simdnorm::nn

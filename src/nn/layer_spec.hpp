@@ -23,11 +23,14 @@ struct LayerSpec {
   std::vector<std::pair<std::string, SpecValue>> args;
 };
 
+// The largest integer argument (a feature, channel or kernel count; a stride).
+inline constexpr std::int64_t kMaxSpecInteger = std::int64_t(1) << 24;
+
 class SpecArgs {
  public:
   explicit SpecArgs(const LayerSpec& spec);
 
-  // An integer ≥ minimum; `fallback` when absent (required when nullopt).
+  // An integer in [minimum, kMaxSpecInteger]; `fallback` when absent (required when nullopt).
   std::size_t integer(std::string_view name, std::size_t minimum,
                       std::optional<std::size_t> fallback = std::nullopt);
   bool flag(std::string_view name, bool fallback);

@@ -5,6 +5,7 @@
 
 #include "nn/matmul_kernels.hpp"
 #include "nn/torch_init.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 
@@ -21,11 +22,15 @@ Linear::Options Linear::parse(const LayerSpec& spec) {
 SampleShape Linear::output_shape_for(const Options& o, const SampleShape& in) {
   const std::size_t last = in.rank ? in[in.rank - 1] : 0;
   if (in.rank == 0 || last != o.in_features)
-    throw std::invalid_argument("inFeatures: expected " + std::to_string(last) +
-                                " (the last dimension of the input " + to_string(in) + "), given " +
-                                std::to_string(o.in_features));
+    throw Error(ErrorCode::shape, "inFeatures: expected " + std::to_string(last) +
+                                      " (the last dimension of the input " + to_string(in) +
+                                      "), given " + std::to_string(o.in_features));
+  check_tensor_floats("outFeatures", double(o.out_features) * double(o.in_features),
+                      "the weight [outFeatures, inFeatures]");
   SampleShape out = in;
   out.dims[in.rank - 1] = o.out_features;
+  check_tensor_floats("outFeatures", double(in.size() / last) * double(o.out_features),
+                      "the output of one sample");
   return out;
 }
 

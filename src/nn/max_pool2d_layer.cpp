@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn {
 
 PoolWindow MaxPool2d::parse(const LayerSpec& spec) {
@@ -17,8 +19,8 @@ PoolWindow MaxPool2d::parse(const LayerSpec& spec) {
 MaxPool2d::MaxPool2d(const PoolWindow& window, const SampleShape& in)
     : Layer(in, window.output_shape_for(in)), window_(window) {
   if (in[1] * in[2] > (std::size_t(1) << 24))
-    throw std::invalid_argument("input: expected at most 2^24 positions per plane, given " +
-                                to_string(in));
+    throw Error(ErrorCode::shape,
+                "input: expected at most 2^24 positions per plane, given " + to_string(in));
 }
 
 WorkspaceSize MaxPool2d::workspace_size(std::size_t n) const {

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn {
 
 PoolWindow PoolWindow::parse(SpecArgs& args) {
@@ -16,17 +18,17 @@ PoolWindow PoolWindow::parse(SpecArgs& args) {
 
 SampleShape PoolWindow::output_shape_for(const SampleShape& in) const {
   if (in.rank != 3)
-    throw std::invalid_argument("input: expected [channels, height, width], given " +
-                                to_string(in));
+    throw Error(ErrorCode::shape,
+                "input: expected [channels, height, width], given " + to_string(in));
   if (2 * padding > kernel_size)
-    throw std::invalid_argument("padding: expected at most half the kernel size (" +
-                                std::to_string(kernel_size / 2) + "), given " +
-                                std::to_string(padding));
+    throw Error(ErrorCode::range, "padding: expected at most half the kernel size (" +
+                                      std::to_string(kernel_size / 2) + "), given " +
+                                      std::to_string(padding));
   const std::size_t reach = std::min(in[1], in[2]) + 2 * padding;
   if (kernel_size > reach)
-    throw std::invalid_argument("kernelSize: expected at most " + std::to_string(reach) +
-                                " (the padded input " + to_string(in) + "), given " +
-                                std::to_string(kernel_size));
+    throw Error(ErrorCode::shape, "kernelSize: expected at most " + std::to_string(reach) +
+                                      " (the padded input " + to_string(in) + "), given " +
+                                      std::to_string(kernel_size));
   return SampleShape::of({in[0], (in[1] + 2 * padding - kernel_size) / stride + 1,
                           (in[2] + 2 * padding - kernel_size) / stride + 1});
 }

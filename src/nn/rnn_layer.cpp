@@ -6,6 +6,7 @@
 
 #include "nn/matmul_kernels.hpp"
 #include "nn/torch_init.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 
@@ -22,10 +23,15 @@ Rnn::Options Rnn::parse(const LayerSpec& spec) {
 
 SampleShape Rnn::output_shape_for(const Options& o, const SampleShape& in) {
   if (in.rank != 2)
-    throw std::invalid_argument("input: expected [steps, features], given " + to_string(in));
+    throw Error(ErrorCode::shape, "input: expected [steps, features], given " + to_string(in));
   if (o.input_size != in[1])
-    throw std::invalid_argument("inputSize: expected " + std::to_string(in[1]) +
-                                " (the input's features), given " + std::to_string(o.input_size));
+    throw Error(ErrorCode::shape, "inputSize: expected " + std::to_string(in[1]) +
+                                      " (the input's features), given " +
+                                      std::to_string(o.input_size));
+  check_tensor_floats("hiddenSize",
+                      double(o.hidden_size) * double(std::max(o.hidden_size, o.input_size)),
+                      "the weights");
+  check_tensor_floats("hiddenSize", double(in[0]) * double(o.hidden_size), "a sequence of states");
   return o.return_sequences ? SampleShape::of({in[0], o.hidden_size})
                             : SampleShape::of({o.hidden_size});
 }

@@ -1,16 +1,29 @@
 #include "nn/sample_shape.hpp"
 
+#include <iomanip>
+#include <sstream>
 #include <stdexcept>
+
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 
 SampleShape SampleShape::of(std::initializer_list<std::size_t> dims) {
   if (dims.size() > kMaxRank)
-    throw std::invalid_argument("SampleShape: dims: expected at most 3 dimensions, given " +
-                                std::to_string(dims.size()));
+    throw Error(ErrorCode::shape, "SampleShape: dims: expected at most 3 dimensions, given " +
+                                      std::to_string(dims.size()));
   SampleShape s;
   for (const std::size_t d : dims) s.dims[s.rank++] = d;
   return s;
+}
+
+void check_tensor_floats(const std::string& name, double count, const std::string& what) {
+  if (count > double(kMaxTensorFloats)) {
+    std::ostringstream s;
+    s << name << ": expected at most " << kMaxTensorFloats << " floats (" << what << "), given "
+      << std::fixed << std::setprecision(0) << count;
+    throw Error(ErrorCode::range, s.str());
+  }
 }
 
 std::size_t SampleShape::size() const {

@@ -6,9 +6,18 @@
 #include <array>
 #include <cstddef>
 #include <initializer_list>
+#include <limits>
 #include <string>
 
 namespace simdnorm::nn {
+
+// The most floats one tensor of the engine may hold (a weight, a sample, a batch's activations):
+// sums of a few such sizes never overflow std::size_t, even in 32-bit wasm (2^26 floats there).
+inline constexpr std::size_t kMaxTensorFloats = std::numeric_limits<std::size_t>::max() / 64;
+
+// Throws a range Error "<name>: expected at most kMaxTensorFloats floats (<what>), given …" when
+// the product `count`, computed in double so that it cannot wrap, exceeds it.
+void check_tensor_floats(const std::string& name, double count, const std::string& what);
 
 struct SampleShape {
   static constexpr std::size_t kMaxRank = 3;

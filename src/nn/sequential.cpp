@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <new>
 #include <stdexcept>
 #include <string>
 
+#include "nn/clip_grad_norm.hpp"
 #include "nn/layer_factory.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/random.hpp"
 #include "nn/softmax_cross_entropy.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -19,26 +23,31 @@ SampleShape input_shape_of(const std::vector<std::size_t>& dims) {
     std::string given = "[";
     for (std::size_t i = 0; i < dims.size(); ++i)
       given += (i ? ", " : "") + std::to_string(dims[i]);
-    throw std::invalid_argument(
-        "simdnorm::nn::Sequential: inputShape: expected 1 to 3 dimensions ≥ 1, given " + given +
-        "]");
+    throw Error(ErrorCode::shape,
+                "simdnorm::nn::Sequential: inputShape: expected 1 to 3 dimensions ≥ 1, given " +
+                    given + "]");
   }
   SampleShape s;
-  for (const std::size_t d : dims) s.dims[s.rank++] = d;
+  double floats = 1;
+  for (const std::size_t d : dims) {
+    s.dims[s.rank++] = d;
+    floats *= double(d);
+  }
+  check_tensor_floats("simdnorm::nn::Sequential: inputShape", floats, "one sample");
   return s;
 }
 
 // Every spec parsed and every shape chained, before any layer exists.
 void check_chain(const std::vector<LayerSpec>& specs, const SampleShape& input) {
   if (specs.empty())
-    throw std::invalid_argument("simdnorm::nn::Sequential: layers: expected at least 1, given 0");
+    throw Error(ErrorCode::shape, "simdnorm::nn::Sequential: layers: expected at least 1, given 0");
   SampleShape shape = input;
   for (std::size_t i = 0; i < specs.size(); ++i) {
     try {
       shape = layer_output_shape(specs[i], shape);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("simdnorm::nn::Sequential: layer " + std::to_string(i) + " (" +
-                                  specs[i].type + "): " + e.what());
+    } catch (const Error& e) {
+      throw Error(e.code(), "simdnorm::nn::Sequential: layer " + std::to_string(i) + " (" +
+                                specs[i].type + "): " + e.what());
     }
   }
 }
@@ -69,6 +78,20 @@ const SampleShape& Sequential::output_shape() const {
 
 void Sequential::reserve(std::size_t batch) {
   if (batch <= planned_) return;
+  // Every per-sample size is ≤ kMaxTensorFloats; bound the batch's total in double first so that
+  // no product below wraps (32-bit wasm): what does not fit the address space is out of memory.
+  // Workspaces are affine in the batch (scratch is often constant), so sizes at 1 and 2 give them.
+  const double b = double(batch);
+  double bound = 3.0 * double(input_shape_.size()) * b, bound_scratch = 0;
+  for (const auto& l : layers_) {
+    const WorkspaceSize one = l->workspace_size(1), two = l->workspace_size(2);
+    bound += 4.0 * double(l->output_shape().size()) * b + double(one.saved) +
+             (double(two.saved) - double(one.saved)) * (b - 1);
+    bound_scratch = std::max(
+        bound_scratch, double(one.scratch) + (double(two.scratch) - double(one.scratch)) * (b - 1));
+  }
+  if (bound + bound_scratch > double(std::numeric_limits<std::size_t>::max() / 8))
+    throw std::bad_alloc();
   // Sizes first, then one allocation, then the spans.
   std::size_t widest = input_shape_.size(), total = input_shape_.size() * batch, scratch = 0;
   std::vector<WorkspaceSize> ws;
@@ -108,9 +131,10 @@ void Sequential::reserve(std::size_t batch) {
 std::size_t Sequential::samples_in(std::span<const float> x) const {
   const std::size_t per = input_shape_.size();
   if (x.empty() || x.size() % per != 0)
-    throw std::invalid_argument("simdnorm::nn::Sequential: x: expected a positive multiple of " +
-                                std::to_string(per) + " floats (samples of " +
-                                to_string(input_shape_) + "), given " + std::to_string(x.size()));
+    throw Error(ErrorCode::shape, "simdnorm::nn::Sequential: x: expected a positive multiple of " +
+                                      std::to_string(per) + " floats (samples of " +
+                                      to_string(input_shape_) + "), given " +
+                                      std::to_string(x.size()));
   return x.size() / per;
 }
 
@@ -127,14 +151,15 @@ std::span<const float> Sequential::forward(std::span<const float> x) {
 void Sequential::backward(std::span<const float> doutput) {
   const std::size_t n = last_n_;
   if (n == 0)
-    throw std::invalid_argument(
+    throw Error(
+        ErrorCode::state,
         "simdnorm::nn::Sequential::backward: doutput: expected a forward() before backward(), "
         "given none");
   if (doutput.size() != n * output_shape().size())
-    throw std::invalid_argument("simdnorm::nn::Sequential::backward: doutput: expected " +
-                                std::to_string(n * output_shape().size()) +
-                                " floats (the last forward's output), given " +
-                                std::to_string(doutput.size()));
+    throw Error(ErrorCode::shape, "simdnorm::nn::Sequential::backward: doutput: expected " +
+                                      std::to_string(n * output_shape().size()) +
+                                      " floats (the last forward's output), given " +
+                                      std::to_string(doutput.size()));
   std::span<const float> dy = doutput;
   for (std::size_t i = layers_.size(); i-- > 0;) {
     const std::span<float> dx =
@@ -146,23 +171,37 @@ void Sequential::backward(std::span<const float> doutput) {
 
 TrainStepResult Sequential::train_step(std::span<const float> x,
                                        std::span<const std::int32_t> labels,
-                                       optim::Optimizer& optimizer) {
+                                       optim::Optimizer& optimizer,
+                                       std::optional<double> max_grad_norm) {
   const SampleShape& out = output_shape();
   if (out.rank != 1)
-    throw std::invalid_argument(
-        "simdnorm::nn::Sequential::train_step: model output: expected [classes], given " +
-        to_string(out));
+    throw Error(ErrorCode::shape,
+                "simdnorm::nn::Sequential::train_step: model output: expected [classes], given " +
+                    to_string(out));
   const std::size_t n = samples_in(x);
   if (labels.size() != n)
-    throw std::invalid_argument("simdnorm::nn::Sequential::train_step: labels: expected " +
-                                std::to_string(n) + " (one per sample), given " +
-                                std::to_string(labels.size()));
+    throw Error(ErrorCode::shape, "simdnorm::nn::Sequential::train_step: labels: expected " +
+                                      std::to_string(n) + " (one per sample), given " +
+                                      std::to_string(labels.size()));
+  // Before forward: a bad argument must not leave a half-done step (BN running statistics updated).
+  if (max_grad_norm && !(*max_grad_norm >= 0 && std::isfinite(*max_grad_norm)))
+    throw Error(ErrorCode::range,
+                "simdnorm::nn::Sequential::train_step: max_grad_norm: expected a finite number ≥ "
+                "0, given " +
+                    std::to_string(*max_grad_norm));
+  for (std::size_t i = 0; i < n; ++i)
+    if (labels[i] < 0 || std::size_t(labels[i]) >= out[0])
+      throw Error(ErrorCode::range, "simdnorm::nn::Sequential::train_step: labels[" +
+                                        std::to_string(i) + "]: expected a class in [0, " +
+                                        std::to_string(out[0]) + "), given " +
+                                        std::to_string(labels[i]));
   const std::span<const float> logits = forward(x);
   const std::span<float> dlogits = doutput_.first(logits.size());
   const LossResult r = softmax_cross_entropy(logits, n, out[0], labels, dlogits);
   backward(dlogits);
+  const double norm = max_grad_norm ? clip_grad_norm(optimizer.params(), *max_grad_norm) : 0;
   optimizer.step();
-  return {r.loss, r.correct};
+  return {r.loss, r.correct, norm};
 }
 
 std::vector<Parameter> Sequential::parameters() {
@@ -221,23 +260,23 @@ void Sequential::load_state_dict(const StateDict& state) {
     auto it =
         std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.key == key; });
     if (it == targets.end())
-      throw std::invalid_argument(fn + key + "': expected no such key (strict), given one");
-    if (it->source) throw std::invalid_argument(fn + key + "': expected once, given twice");
+      throw Error(ErrorCode::type, fn + key + "': expected no such key (strict), given one");
+    if (it->source) throw Error(ErrorCode::range, fn + key + "': expected once, given twice");
     const std::size_t expected = it->integer ? 1 : it->floats.size();
     if (tensor.values.size() != expected || (!tensor.shape.empty() && tensor.shape != it->shape))
-      throw std::invalid_argument(fn + key + "': expected shape " + shape_to_string(it->shape) +
-                                  " (" + std::to_string(expected) + " values), given shape " +
-                                  shape_to_string(tensor.shape) + " (" +
-                                  std::to_string(tensor.values.size()) + " values)");
+      throw Error(ErrorCode::shape, fn + key + "': expected shape " + shape_to_string(it->shape) +
+                                        " (" + std::to_string(expected) + " values), given shape " +
+                                        shape_to_string(tensor.shape) + " (" +
+                                        std::to_string(tensor.values.size()) + " values)");
     if (it->integer && !(tensor.values[0] >= 0 && std::trunc(tensor.values[0]) == tensor.values[0]))
-      throw std::invalid_argument(fn + key + "': expected an integer count ≥ 0, given " +
-                                  std::to_string(tensor.values[0]));
+      throw Error(ErrorCode::range, fn + key + "': expected an integer count ≥ 0, given " +
+                                        std::to_string(tensor.values[0]));
     it->source = &tensor;
   }
   for (const Target& t : targets)
     if (!t.source)
-      throw std::invalid_argument(fn + t.key + "': expected a tensor of shape " +
-                                  shape_to_string(t.shape) + ", given none (missing key)");
+      throw Error(ErrorCode::type, fn + t.key + "': expected a tensor of shape " +
+                                       shape_to_string(t.shape) + ", given none (missing key)");
   for (const Target& t : targets) {
     if (t.integer)
       *t.integer = std::int64_t(t.source->values[0]);

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -31,6 +32,7 @@ struct SequentialOptions {
 struct TrainStepResult {
   double loss = 0;          // mean softmax cross-entropy before the step
   std::size_t correct = 0;  // rows whose argmax was the label
+  double grad_norm = 0;     // the global gradient norm before clipping (0 without clipping)
 };
 
 class Sequential {
@@ -60,9 +62,11 @@ class Sequential {
 
   // Zero grads, forward in the current mode, mean softmax cross-entropy against labels
   // (n ints in [0, classes)), backward, optimizer step — nn.Sequential + nn.CrossEntropyLoss.
-  // The model's output must be [classes].
+  // The model's output must be [classes]. With max_grad_norm, gradients are clipped by their
+  // global norm between backward and step (torch.nn.utils.clip_grad_norm_).
   TrainStepResult train_step(std::span<const float> x, std::span<const std::int32_t> labels,
-                             optim::Optimizer& optimizer);
+                             optim::Optimizer& optimizer,
+                             std::optional<double> max_grad_norm = std::nullopt);
 
   // Every parameter with its gradient, named "<index>.<name>" ("0.weight"), in state-dict order.
   std::vector<Parameter> parameters();

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn {
 namespace {
 
@@ -57,13 +59,14 @@ LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, s
 LossResult softmax_cross_entropy(std::span<const float> logits, std::size_t n, std::size_t classes,
                                  std::span<const std::int32_t> labels, std::span<float> dlogits) {
   if (labels.size() != n)
-    throw std::invalid_argument("softmax_cross_entropy: labels: expected " + std::to_string(n) +
-                                " labels (one per row), given " + std::to_string(labels.size()));
+    throw Error(ErrorCode::shape, "softmax_cross_entropy: labels: expected " + std::to_string(n) +
+                                      " labels (one per row), given " +
+                                      std::to_string(labels.size()));
   for (std::size_t i = 0; i < n; ++i)
     if (labels[i] < 0 || std::size_t(labels[i]) >= classes)
-      throw std::invalid_argument("softmax_cross_entropy: labels[" + std::to_string(i) +
-                                  "]: expected a class in [0, " + std::to_string(classes) +
-                                  "), given " + std::to_string(labels[i]));
+      throw Error(ErrorCode::range, "softmax_cross_entropy: labels[" + std::to_string(i) +
+                                        "]: expected a class in [0, " + std::to_string(classes) +
+                                        "), given " + std::to_string(labels[i]));
   return cross_entropy(logits, n, classes, labels, dlogits);
 }
 

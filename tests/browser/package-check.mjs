@@ -32,5 +32,20 @@ export function checkConsumerResults(results, expectedIsas = ['wasm-simd128', 'w
     assertClose(assert, r.dx, b.dx, TOL, `${r.isa} dx`);
     assertClose(assert, r.weightGrad, b.dweight, TOL, `${r.isa} weightGrad`);
     assertClose(assert, r.runningVar, f.runningVar, TOL, `${r.isa} runningVar`);
+    // The small BN CNN (sn.nn) learned its 4 classes: chance is 25 % and ln 4 ≈ 1.39.
+    const { firstLoss, lastLoss, accuracy, keys } = r.cnn;
+    assert.ok(Math.abs(firstLoss - Math.log(4)) < 0.5, `${r.isa} cnn first loss ${firstLoss}`);
+    assert.ok(lastLoss < 0.3 * firstLoss, `${r.isa} cnn loss ${firstLoss} → ${lastLoss}`);
+    assert.ok(accuracy >= 0.9, `${r.isa} cnn eval accuracy ${accuracy}`);
+    assert.deepEqual(keys, [
+      '0.weight',
+      '1.weight',
+      '1.bias',
+      '1.running_mean',
+      '1.running_var',
+      '1.num_batches_tracked',
+      '5.weight',
+      '5.bias',
+    ]);
   }
 }

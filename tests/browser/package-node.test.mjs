@@ -15,7 +15,7 @@ before(async () => {
 });
 after(() => project?.remove());
 
-test('Node: import from the installed tarball, forward/backward on both builds', async () => {
+test('Node: import from the installed tarball, BatchNorm forward/backward and a BN CNN trained on both builds', async () => {
   await writeFile(join(project.dir, 'consumer.mjs'), consumerScript);
   await writeFile(
     join(project.dir, 'main.mjs'),

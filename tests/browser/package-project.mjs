@@ -24,7 +24,9 @@ export async function consumerProject() {
 }
 
 // What every consumer (Node, Vite page, plain page) computes: both builds, one BatchNorm
-// training step, as JSON. The tests check it against the float64 reference of tests/js.
+// training step, and a small CNN with BatchNorm2d (sn.nn) trained on 4-class 8×8 images made
+// here (a bright 3×3 square in one corner, the corner is the class), as JSON. The tests check the
+// BatchNorm step against the float64 reference of tests/js and that the CNN learned.
 export const consumerScript = `
 import init from 'simdnorm';
 export const x = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i) * 2 + (i % 3));
@@ -37,9 +39,43 @@ export async function run() {
     const y = bn.forward(x, [2, 3, 4]);
     const dx = bn.backward(dy);
     results.push({ isa: sn.isa, version: sn.version, y: [...y], dx: [...dx], weightGrad: [...bn.weightGrad],
-      runningVar: [...bn.runningVar] });
+      runningVar: [...bn.runningVar], cnn: trainCnn(sn) });
     bn.dispose();
   }
   return results;
+}
+function corners(n) {
+  const images = new Float32Array(n * 64), labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = i % 4, top = k < 2 ? 0 : 5, left = k % 2 ? 5 : 0;
+    labels[i] = k;
+    for (let p = 0; p < 64; p++) images[i * 64 + p] = 0.4 * Math.sin(i * 7.1 + p * 1.3);
+    for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) images[i * 64 + (top + r) * 8 + left + c] += 1;
+  }
+  return { images, labels };
+}
+function trainCnn(sn) {
+  const model = new sn.nn.Sequential([
+    { type: 'conv2d', inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1, bias: false },
+    { type: 'batchNorm2d', numFeatures: 4 },
+    { type: 'relu' },
+    { type: 'maxPool2d', kernelSize: 2 },
+    { type: 'flatten' },
+    { type: 'linear', inFeatures: 64, outFeatures: 4 },
+  ], { inputShape: [1, 8, 8], seed: 1 });
+  const opt = new sn.nn.Adam(model, { lr: 0.01 });
+  const { images, labels } = corners(32);
+  const losses = [];
+  for (let step = 0; step < 40; step++) losses.push(model.trainStep(images, labels, opt).loss);
+  const logits = model.eval().forward(images);
+  let correct = 0;
+  for (let i = 0; i < 32; i++) {
+    const row = logits.subarray(i * 4, i * 4 + 4);
+    if (row.indexOf(Math.max(...row)) === labels[i]) correct++;
+  }
+  const keys = Object.keys(model.stateDict());
+  opt.dispose();
+  model.dispose();
+  return { firstLoss: losses[0], lastLoss: losses.at(-1), accuracy: correct / 32, keys };
 }
 `;

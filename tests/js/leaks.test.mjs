@@ -98,3 +98,70 @@ test('no leaks over 2 000 cycles of the BN variants', async () => {
   for (let i = 1; i <= 2_000; i++) cycle(i);
   assert.equal(sn.heapInUse(), before, 'bytes in use after the cycles');
 });
+
+// sn.nn: create → train (SGD, Adam, RMSprop in turn, growing and shrinking batches) → state dict
+// round trip → dispose, 300 times, and a stream of rejected specs, calls and loads, leave the heap
+// where it was. Buffers grow to the largest batch seen and are freed by dispose().
+for (const simd of [true, false]) {
+  test(`no leaks over 300 nn.Sequential cycles (${simd ? 'simd' : 'scalar'})`, async () => {
+    const sn = await init({ simd });
+    const layers = [
+      { type: 'conv2d', inChannels: 1, outChannels: 4, kernelSize: 3, padding: 1, bias: false },
+      { type: 'batchNorm2d', numFeatures: 4 },
+      { type: 'relu' },
+      { type: 'maxPool2d', kernelSize: 2 },
+      { type: 'flatten' },
+      { type: 'dropout', p: 0.1 },
+      { type: 'linear', inFeatures: 64, outFeatures: 3 },
+    ];
+    const x = Float32Array.from({ length: 20 * 64 }, (_, i) => Math.sin(i));
+    const labels = Int32Array.from({ length: 20 }, (_, i) => i % 3);
+    const makers = [
+      (m) => new sn.nn.SGD(m, { lr: 0.1, momentum: 0.9, nesterov: true }),
+      (m) => new sn.nn.Adam(m, { lr: 0.01 }),
+      (m) => new sn.nn.RMSprop(m, { centered: true, momentum: 0.5 }),
+    ];
+    const cycle = (i) => {
+      const model = new sn.nn.Sequential(layers, { inputShape: [1, 8, 8], seed: i });
+      const opt = makers[i % 3](model);
+      const n = 1 + ((i * 7) % 20);
+      model.trainStep(x.subarray(0, n * 64), labels.subarray(0, n), opt, i % 2 ? { maxGradNorm: 1 } : undefined);
+      model.trainStep(x.subarray(0, 2 * 64), labels.subarray(0, 2), opt);
+      model.eval().forward(x);
+      model.loadStateDict(model.stateDict());
+      opt.dispose();
+      model.dispose();
+    };
+    cycle(0);
+    const before = sn.heapInUse();
+    for (let i = 1; i <= 300; i++) cycle(i);
+    assert.equal(sn.heapInUse(), before, 'bytes in use after the cycles');
+
+    const model = new sn.nn.Sequential(layers, { inputShape: [1, 8, 8] });
+    const opt = new sn.nn.SGD(model, { lr: 0.1 });
+    const sd = model.stateDict();
+    for (let i = 0; i < 100; i++) {
+      assert.throws(
+        () =>
+          new sn.nn.Sequential([...layers.slice(0, 6), { type: 'linear', inFeatures: 65, outFeatures: 3 }], {
+            inputShape: [1, 8, 8],
+          }),
+      );
+      assert.throws(
+        () => new sn.nn.Sequential([{ type: 'linear', inFeatures: 64, outFeatures: 2 ** 40 }], { inputShape: [64] }),
+      );
+      assert.throws(() =>
+        model.trainStep(
+          x,
+          labels.map((l) => l + 1),
+          opt,
+        ),
+      );
+      assert.throws(() => model.loadStateDict({ ...sd, '6.bias': new Float32Array(4) }));
+      assert.throws(() => new sn.nn.Adam(model, { betas: [2, 0] }));
+    }
+    opt.dispose();
+    model.dispose();
+    assert.equal(sn.heapInUse(), before, 'bytes in use after rejected specs, calls and loads');
+  });
+}

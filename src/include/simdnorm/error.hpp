@@ -13,6 +13,7 @@ enum class ErrorCode {
   shape,  // sizes that do not fit together: a span of the wrong length, C = 0, N·S = 1 to train
   range,  // a value outside what the argument accepts: eps ≤ 0, momentum > 1, an unknown name
   state,  // a call the object's state does not allow: backward() before forward()
+  type,   // an argument of the wrong kind: a flag where a number belongs, an unknown or missing key
 };
 
 class Error : public std::invalid_argument {

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn::optim {
 namespace {
 
@@ -12,7 +14,7 @@ void check_range(const char* name, float v, float lo, float hi, bool hi_open) {
     std::ostringstream s;
     s << name << ": expected a number in [" << lo << ", " << hi << (hi_open ? ")" : "]")
       << ", given " << v;
-    throw std::invalid_argument(s.str());
+    throw Error(ErrorCode::range, s.str());
   }
 }
 

@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn::optim {
 
 Optimizer::Optimizer(std::vector<Parameter> params, float lr) : params_(std::move(params)), lr_(0) {
@@ -15,7 +17,7 @@ void Optimizer::set_lr(float lr) {
   if (!(std::isfinite(lr) && lr >= 0)) {
     std::ostringstream s;
     s << "lr: expected a finite number ≥ 0, given " << lr;
-    throw std::invalid_argument(s.str());
+    throw Error(ErrorCode::range, s.str());
   }
   lr_ = lr;
 }

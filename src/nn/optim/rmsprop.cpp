@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn::optim {
 namespace {
 
@@ -11,7 +13,7 @@ void check_non_negative(const char* name, float v) {
   if (!(std::isfinite(v) && v >= 0)) {
     std::ostringstream s;
     s << name << ": expected a finite number ≥ 0, given " << v;
-    throw std::invalid_argument(s.str());
+    throw Error(ErrorCode::range, s.str());
   }
 }
 

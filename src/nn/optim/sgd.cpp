@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "simdnorm/error.hpp"
+
 namespace simdnorm::nn::optim {
 namespace {
 
@@ -11,7 +13,7 @@ void check_non_negative(const char* name, float v) {
   if (!(std::isfinite(v) && v >= 0)) {
     std::ostringstream s;
     s << name << ": expected a finite number ≥ 0, given " << v;
-    throw std::invalid_argument(s.str());
+    throw Error(ErrorCode::range, s.str());
   }
 }
 
@@ -26,7 +28,7 @@ SGD::SGD(std::vector<Parameter> params, const SGDOptions& options)
     std::ostringstream s;
     s << "nesterov: expected momentum > 0 and dampening = 0, given momentum " << options.momentum
       << " and dampening " << options.dampening;
-    throw std::invalid_argument(s.str());
+    throw Error(ErrorCode::range, s.str());
   }
   if (options.momentum != 0)
     for (const Parameter& p : params_) momentum_buffer_.emplace_back(p.value.size(), 0.f);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "nn/optim/sgd.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -288,10 +289,55 @@ TEST(Sequential, TrainStepChecksLabels) {
     model.train_step(x, std::vector<std::int32_t>{0, 3}, opt);
     FAIL() << "no error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "softmax_cross_entropy: labels[1]: expected a class in [0, 3), given 3");
+    EXPECT_STREQ(e.what(),
+                 "simdnorm::nn::Sequential::train_step: labels[1]: expected a class in [0, 3), "
+                 "given 3");
   }
   EXPECT_THROW(model.train_step(x, std::vector<std::int32_t>{0}, opt), std::invalid_argument);
   EXPECT_THROW(model.forward(std::vector<float>{1, 2, 3}), std::invalid_argument);
+}
+
+TEST(Sequential, AFailedTrainStepChangesNothing) {
+  Sequential model({{"linear", {{"inFeatures", 2}, {"outFeatures", 3}, {"bias", false}}},
+                    {"batchNorm1d", {{"numFeatures", 3}}}},
+                   {{2}, 2, 1});
+  optim::SGD opt(model.parameters(), {.lr = 0.1f});
+  const std::vector<float> x = {1, 2, 3, 4};
+  const StateDict before = model.state_dict();
+  EXPECT_THROW(model.train_step(x, std::vector<std::int32_t>{0, -1}, opt), simdnorm::Error);
+  EXPECT_THROW(model.train_step(x, std::vector<std::int32_t>{0, 1}, opt, -1.0), simdnorm::Error);
+  const StateDict after = model.state_dict();
+  for (std::size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(after[i].second.values, before[i].second.values) << before[i].first;
+}
+
+TEST(Sequential, ClipsGradientsByGlobalNorm) {
+  Sequential model({{"linear", {{"inFeatures", 2}, {"outFeatures", 3}}}}, {{2}, 2, 1});
+  optim::SGD opt(model.parameters(), {.lr = 1});
+  const std::vector<float> x = {1, 2, 3, 4};
+  const StateDict before = model.state_dict();
+  const TrainStepResult r = model.train_step(x, std::vector<std::int32_t>{0, 2}, opt, 1e-3);
+  EXPECT_GT(r.grad_norm, 1e-2);
+  // With lr 1 the parameters moved by exactly the clipped gradient, of global norm 1e-3.
+  const StateDict after = model.state_dict();
+  double moved = 0;
+  for (std::size_t k = 0; k < after.size(); ++k)
+    for (std::size_t i = 0; i < after[k].second.values.size(); ++i)
+      moved += std::pow(double(after[k].second.values[i]) - before[k].second.values[i], 2);
+  EXPECT_NEAR(std::sqrt(moved), 1e-3, 1e-6);
+}
+
+TEST(Sequential, SizesThatWouldWrapIn32BitsAreRefusedBeforeAllocating) {
+  try {
+    Sequential({{"linear", {{"inFeatures", 4}, {"outFeatures", std::int64_t(1) << 32}}}},
+               {{4}, 1, 1});
+    FAIL() << "no error";
+  } catch (const simdnorm::Error& e) {
+    EXPECT_EQ(e.code(), simdnorm::ErrorCode::range);
+    EXPECT_STREQ(e.what(),
+                 "simdnorm::nn::Sequential: layer 0 (linear): outFeatures: expected at most "
+                 "16777216, given 4294967296");
+  }
 }
 
 }  // namespace

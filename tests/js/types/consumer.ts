@@ -1,6 +1,6 @@
 // A TypeScript consumer of the package: every public API used the way docs/js-api.md shows. It must
 // type-check with no error under --strict (tests/js/types.test.mjs); it is never run.
-import init, { BatchNorm, Tensor, Trainer, errorCodes, exceptionsSupported, simdSupported } from 'simdnorm';
+import init, { BatchNorm, Tensor, Trainer, errorCodes, exceptionsSupported, nn, simdSupported } from 'simdnorm';
 import type {
   PlaneBounds,
   Shape,
@@ -180,4 +180,64 @@ const defaultWidths: readonly number[] = defaults.hidden;
   });
   const dgamma: Float32Array = grads.dweight;
   for (const m of [ghost, renorm, steps, block]) m.dispose();
+}
+
+// sn.nn: the CNN, optimizers, a training step, eval logits, the state dict.
+{
+  const layers: nn.LayerSpec[] = [
+    { type: 'conv2d', inChannels: 1, outChannels: 8, kernelSize: 3, stride: 1, padding: 1, bias: false },
+    { type: 'batchNorm2d', numFeatures: 8, eps: 1e-5, momentum: null, affine: true, trackRunningStats: true },
+    { type: 'relu' },
+    { type: 'maxPool2d', kernelSize: 2 },
+    { type: 'avgPool2d', kernelSize: 1, stride: 1, padding: 0, countIncludePad: false },
+    { type: 'dropout', p: 0.1 },
+    { type: 'flatten' },
+    { type: 'linear', inFeatures: 8 * 14 * 14, outFeatures: 10 },
+    { type: 'tanh' },
+    { type: 'sigmoid' },
+    { type: 'batchNorm1d', numFeatures: 10 },
+  ];
+  using model: nn.Sequential = new sn.nn.Sequential(layers, { inputShape: [1, 28, 28], seed: 1, batchSize: 64 });
+  const inShape: readonly number[] = model.inputShape;
+  const outShape: readonly number[] = model.outputShape;
+  using sgd: nn.SGD = new sn.nn.SGD(model, {
+    lr: 0.1,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    nesterov: false,
+    dampening: 0,
+  });
+  using adam: nn.Optimizer = new sn.nn.Adam(model, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  using rms = new sn.nn.RMSprop(model, {
+    lr: 0.01,
+    alpha: 0.99,
+    eps: 1e-8,
+    weightDecay: 0,
+    momentum: 0,
+    centered: false,
+  });
+  const defaultAdam = new nn.Adam(model);
+  defaultAdam.dispose();
+  sgd.lr = 0.05;
+  const lr: number = sgd.lr;
+  const mine: boolean = adam.isFor(model) && rms.isFor(model);
+  const xs = new Float32Array(64 * 784);
+  const ys = new Int32Array(64);
+  const step: nn.TrainStepResult = model.trainStep(xs, ys, sgd);
+  const { loss, correct } = model.trainStep(xs, ys, adam, { maxGradNorm: 1 });
+  const norm: number | undefined = step.gradNorm;
+  const training: boolean = model.training;
+  const logits: Float32Array = model.eval().forward(xs);
+  model.train().train(false);
+  const sd: nn.StateDict = model.stateDict();
+  const w: Float32Array = sd['0.weight'];
+  const shapes: Readonly<Record<string, readonly number[]>> = model.stateDictShapes();
+  model.loadStateDict(sd);
+  const isModel: boolean = model instanceof nn.Sequential;
+  const recurrent: nn.LayerSpec[] = [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6, bias: true, returnSequences: true },
+    { type: 'rnn', inputSize: 6, hiddenSize: 3 },
+  ];
+  new sn.nn.Sequential(recurrent, { inputShape: [5, 4] }).dispose();
+  void [inShape, outShape, lr, mine, loss, correct, norm, training, logits, w, shapes, isModel];
 }

@@ -73,3 +73,20 @@ const stats = t.runningStats()[0].variance; // error TS2339
 new sn.BatchNorm(4, { renorm: { rmax: '3' } }); // error TS2322
 new sn.BatchNorm(4, { timeSteps: 2 }).forward(x, [4, 4], { timeStep: '1' }); // error TS2769
 sn.sync.mergeMoments([{ count: 4, mean: x }]); // error TS2741
+
+// sn.nn: layer specs by type, required arguments, typed arrays, read-only results.
+new sn.nn.Sequential([{ type: 'conv2d', inChannels: 1, outChannels: 8 }], { inputShape: [1, 28, 28] }); // error TS2322
+new sn.nn.Sequential([{ type: 'batchnorm2d', numFeatures: 8 }], { inputShape: [1, 28, 28] }); // error TS2820
+new sn.nn.Sequential([{ type: 'relu', inplace: true }], { inputShape: [4] }); // error TS2353
+new sn.nn.Sequential([{ type: 'linear', inFeatures: 4, outFeatures: '2' }], { inputShape: [4] }); // error TS2322
+new sn.nn.Sequential([{ type: 'relu' }]); // error TS2554
+const nnModel = new sn.nn.Sequential([{ type: 'linear', inFeatures: 4, outFeatures: 2 }], { inputShape: [4] });
+new sn.nn.SGD(nnModel, { momentum: 0.9 }); // error TS2741
+new sn.nn.Adam(nnModel, { betas: [0.9] }); // error TS2322
+new sn.nn.RMSprop(nnModel, { weight_decay: 0 }); // error TS2561
+const nnOpt = new sn.nn.SGD(nnModel, { lr: 0.1 });
+nnModel.trainStep(new Float32Array(4), [0], nnOpt); // error TS2740
+nnModel.trainStep(new Float32Array(4), new Uint8Array(1), nnOpt); // error TS2345
+nnModel.forward([1, 2, 3, 4]); // error TS2740
+nnModel.inputShape = [4]; // error TS2540
+nnModel.stateDictShapes()['0.weight'] = []; // error TS2542
