@@ -41,7 +41,10 @@ image_data() {
 for need in "$@"; do
   case $need in
     start) wasm_build ;;
-    js) wasm_build; image_data; want "numpy, the independent idx reader the JS data tests compare with" python3-numpy ;;
+    js)
+      wasm_build; image_data
+      want "numpy, the independent idx reader the JS data tests compare with" python3-numpy
+      want "PyTorch loads the JS-trained state dicts (tests/js/nn_torch_roundtrip.test.mjs)" python3-torch ;;
     wasm) wasm_build; want "wasm2wat proves the kernels are SIMD128 code" wabt ;;
     browser) wasm_build; image_data; want "the browser tests' Chromium, driven by playwright-core" chromium ;;
     native) native_build; image_data ;;
