@@ -115,8 +115,13 @@ void relu_mask(const float* dy, const float* y, std::size_t count, float* dz) {
 
 template <>
 KernelTable kernel_table<arch::Isa::scalar>() {
-  return {arch::name(arch::Isa::scalar), moments, normalize, grad_sums, grad_input,
-          normalize_add_relu, relu_mask};
+  return {arch::name(arch::Isa::scalar),
+          moments,
+          normalize,
+          grad_sums,
+          grad_input,
+          normalize_add_relu,
+          relu_mask};
 }
 
 }  // namespace simdnorm::kernels
