@@ -33,20 +33,17 @@ const BATCH_NORM_OPTIONS = [
 
 export function makeFunctional(heap) {
   const { module } = heap;
-  // Batch statistics when training (and then runningMean/runningVar, if given, are updated in
-  // place with the unbiased variance, as PyTorch does); the running statistics otherwise.
-  function batchNorm(x, shape, options) {
-    const fn = 'batchNorm';
-    const o = checkOptions(fn, 'options', options, BATCH_NORM_OPTIONS);
+
+  // The options batchNorm and batchNormAddRelu share: mode, running-statistics update, eps,
+  // layout, and which statistics the mode needs. Returns them with the parsed shape.
+  function statisticsOptions(fn, o, shape) {
     const training = o.training ?? false;
     const momentum = o.momentum ?? 0.1;
     const eps = o.eps ?? 1e-5;
-    const relu = o.relu ?? false;
     const layout = o.layout ?? 'channels-first';
     checkBoolean(fn, 'options.training', training);
     checkMomentum(fn, 'options.momentum', momentum, { nullable: false });
     checkEps(fn, 'options.eps', eps);
-    checkBoolean(fn, 'options.relu', relu);
     checkLayout(fn, 'options.layout', layout);
     const s = parseShape(fn, shape, layout);
     const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
@@ -68,6 +65,17 @@ export function makeFunctional(heap) {
       );
     if (training && s.n * s.s === 1)
       fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+    return { training, momentum, eps, s };
+  }
+
+  // Batch statistics when training (and then runningMean/runningVar, if given, are updated in
+  // place with the unbiased variance, as PyTorch does); the running statistics otherwise.
+  function batchNorm(x, shape, options) {
+    const fn = 'batchNorm';
+    const o = checkOptions(fn, 'options', options, BATCH_NORM_OPTIONS);
+    const relu = o.relu ?? false;
+    checkBoolean(fn, 'options.relu', relu);
+    const { training, momentum, eps, s } = statisticsOptions(fn, o, shape);
 
     const call = new heap.Call(fn);
     try {
@@ -129,34 +137,7 @@ export function makeFunctional(heap) {
   function batchNormAddRelu(x, z, shape, options) {
     const fn = 'batchNormAddRelu';
     const o = checkOptions(fn, 'options', options, ADD_RELU_OPTIONS);
-    const training = o.training ?? false;
-    const momentum = o.momentum ?? 0.1;
-    const eps = o.eps ?? 1e-5;
-    const layout = o.layout ?? 'channels-first';
-    checkBoolean(fn, 'options.training', training);
-    checkMomentum(fn, 'options.momentum', momentum, { nullable: false });
-    checkEps(fn, 'options.eps', eps);
-    checkLayout(fn, 'options.layout', layout);
-    const s = parseShape(fn, shape, layout);
-    const hasStats = [o.runningMean, o.runningVar].map((v) => v !== null && v !== undefined);
-    if (hasStats[0] !== hasStats[1])
-      fail(
-        TYPE,
-        fn,
-        hasStats[0] ? 'options.runningVar' : 'options.runningMean',
-        'both running statistics or neither',
-        describe(hasStats[0] ? o.runningVar : o.runningMean),
-      );
-    if (!training && !hasStats[0])
-      fail(
-        TYPE,
-        fn,
-        'options.runningMean',
-        'a Float32Array when training is false (eval mode)',
-        describe(o.runningMean),
-      );
-    if (training && s.n * s.s === 1)
-      fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+    const { training, momentum, eps, s } = statisticsOptions(fn, o, shape);
     const call = new heap.Call(fn);
     try {
       const perChannel = `one per channel of shape ${s.text}`;
