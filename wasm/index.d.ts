@@ -675,6 +675,12 @@ export declare namespace nn {
     /** x: [N, ...inputShape] floats, any N ≥ 1 → a new Float32Array [N, ...outputShape], current mode. */
     forward(x: Float32Array): Float32Array;
     /**
+     * A copy of layer `index`'s output in the last forward() or trainStep() (computed before that
+     * step's optimizer update): [N, ...that layer's output dims] for that call's N samples. Throws
+     * (RangeError) for an index ≥ the number of layers and (Error, SIMDNORM_STATE) before any forward.
+     */
+    layerOutput(index: number): Float32Array;
+    /**
      * One step of softmax cross-entropy training in the current mode: zero grads, forward, mean
      * loss against labels (N classes in [0, outputShape[0])), backward, optimizer step. The
      * optimizer must be one made for this model. Bad labels throw before anything changes.

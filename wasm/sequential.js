@@ -123,6 +123,14 @@ export class Sequential {
     return raw.forward(x);
   }
 
+  // Layer `index`'s output in the last forward() or trainStep() (before its optimizer step).
+  layerOutput(index) {
+    const fn = 'nn.Sequential.layerOutput';
+    const raw = this.#live('layerOutput');
+    checkWhole(fn, 'index', index, 0, 2 ** 31 - 1);
+    return raw.layerOutput(index);
+  }
+
   trainStep(x, labels, optimizer, options) {
     const fn = 'nn.Sequential.trainStep';
     const raw = this.#live('trainStep');

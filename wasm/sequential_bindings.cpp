@@ -112,6 +112,7 @@ class NnSequential {
   bool training() const { return model_->training(); }
 
   val forward(const val& x) { return floats(model_->forward(copy_in(x, x_))); }
+  val layer_output(double index) const { return floats(model_->layer_output(std::size_t(index))); }
 
   // clip: whether to clip gradients to max_grad_norm (trainStep's options.maxGradNorm).
   val train_step(const val& x, const val& labels, NnOptimizer& opt, bool clip,
@@ -198,6 +199,7 @@ EMSCRIPTEN_BINDINGS(simdnorm_sequential) {
       .function("train", guard<&NnSequential::train>)
       .function("training", guard<&NnSequential::training>)
       .function("forward", guard<&NnSequential::forward>)
+      .function("layerOutput", guard<&NnSequential::layer_output>)
       .function("trainStep", guard<&NnSequential::train_step>)
       .function("stateDict", guard<&NnSequential::state_dict>)
       .function("loadStateDict", guard<&NnSequential::load_state_dict>);

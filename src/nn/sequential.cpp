@@ -148,6 +148,18 @@ std::span<const float> Sequential::forward(std::span<const float> x) {
   return activations_.back().first(n * output_shape().size());
 }
 
+std::span<const float> Sequential::layer_output(std::size_t i) const {
+  if (i >= layers_.size())
+    throw Error(ErrorCode::range,
+                "simdnorm::nn::Sequential::layer_output: index: expected a layer in [0, " +
+                    std::to_string(layers_.size()) + "), given " + std::to_string(i));
+  if (last_n_ == 0)
+    throw Error(ErrorCode::state,
+                "simdnorm::nn::Sequential::layer_output: index: expected a forward() before "
+                "layer_output(), given none");
+  return activations_[i + 1].first(last_n_ * layers_[i]->output_shape().size());
+}
+
 void Sequential::backward(std::span<const float> doutput) {
   const std::size_t n = last_n_;
   if (n == 0)

@@ -57,6 +57,11 @@ class Sequential {
   // current mode. The view stays valid until the next forward or reserve.
   std::span<const float> forward(std::span<const float> x);
 
+  // Layer i's output in the last forward (or train_step's forward, before its optimizer step):
+  // [n, ...layer(i).output_shape()] for that call's n samples, e.g. the input of an activation
+  // for percentiles or a conv layer's channels. Valid until the next forward or reserve.
+  std::span<const float> layer_output(std::size_t i) const;
+
   // From ∂L/∂output of the last forward (n·output size floats): overwrites every parameter's grad.
   void backward(std::span<const float> doutput);
 

@@ -464,6 +464,67 @@ for (const simd of [true, false]) {
       assert.deepEqual([...model.stateDict()['1.num_batches_tracked']], [1]);
     });
 
+    test("layerOutput: each layer's output of the last forward or trainStep, against float64", () => {
+      const layers = [
+        { type: 'linear', inFeatures: 3, outFeatures: 4 },
+        { type: 'batchNorm1d', numFeatures: 4 },
+        { type: 'sigmoid' },
+        { type: 'linear', inFeatures: 4, outFeatures: 2 },
+      ];
+      const model = own(new sn.nn.Sequential(layers, { inputShape: [3], seed: 3 }));
+      throwsCoded(() => model.layerOutput(0), Error, 'SIMDNORM_STATE', /layer_output: index: expected a forward/);
+      const r = rng(11);
+      const n = 5;
+      const x = Float32Array.from({ length: n * 3 }, () => r() * 4 - 2);
+      // The float64 chain from a state dict: linear, BN with batch statistics (train mode), sigmoid.
+      const reference = (sd) => {
+        const [w, b] = [sd['0.weight'], sd['0.bias']];
+        const z = Array.from({ length: n * 4 }, (_, k) => {
+          const [i, j] = [Math.floor(k / 4), k % 4];
+          return b[j] + w[j * 3] * x[i * 3] + w[j * 3 + 1] * x[i * 3 + 1] + w[j * 3 + 2] * x[i * 3 + 2];
+        });
+        const bn = z.map((v, k) => {
+          const col = Array.from({ length: n }, (_, i) => z[i * 4 + (k % 4)]);
+          const mean = col.reduce((a, c) => a + c, 0) / n;
+          const variance = col.reduce((a, c) => a + (c - mean) ** 2, 0) / n;
+          return (sd['1.weight'][k % 4] * (v - mean)) / Math.sqrt(variance + 1e-5) + sd['1.bias'][k % 4];
+        });
+        return [z, bn, bn.map((v) => 1 / (1 + Math.exp(-v)))];
+      };
+      const close = (got, want, what) => {
+        assert.equal(got.length, want.length, what);
+        got.forEach((g, i) =>
+          assert.ok(Math.abs(g - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]), `${what}[${i}]: ${g} vs ${want[i]}`),
+        );
+      };
+      const before = model.stateDict();
+      const logits = model.forward(x);
+      reference(before).forEach((want, k) => close(model.layerOutput(k), want, `forward: layer ${k}`));
+      assert.deepEqual(model.layerOutput(3), logits);
+
+      // trainStep: the outputs of its forward, with the parameters from before its update.
+      const opt = own(new sn.nn.SGD(model, { lr: 1 }));
+      const sd = model.stateDict();
+      model.trainStep(x, Int32Array.from([0, 1, 1, 0, 1]), opt);
+      assert.notDeepEqual(model.stateDict()['0.weight'], sd['0.weight'], 'the step changed the weights');
+      reference(sd).forEach((want, k) => close(model.layerOutput(k), want, `trainStep: layer ${k}`));
+
+      // A smaller batch after a larger one: [n, ...output dims] of the last call only.
+      model.eval().forward(x.subarray(0, 6));
+      assert.equal(model.layerOutput(2).length, 2 * 4);
+      assert.ok(model.layerOutput(1) instanceof Float32Array);
+
+      throwsCoded(
+        () => model.layerOutput(4),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /index: expected a layer in \[0, 4\), given 4/,
+      );
+      throwsCoded(() => model.layerOutput(-1), RangeError, 'SIMDNORM_RANGE', /layerOutput: index/);
+      throwsCoded(() => model.layerOutput(1.5), RangeError, 'SIMDNORM_RANGE', /layerOutput: index/);
+      throwsCoded(() => model.layerOutput('1'), TypeError, 'SIMDNORM_TYPE', /layerOutput: index/);
+    });
+
     test('dispose: idempotent, then every method throws SIMDNORM_DISPOSED', () => {
       const model = own(new sn.nn.Sequential([{ type: 'linear', inFeatures: 2, outFeatures: 2 }], { inputShape: [2] }));
       const opt = own(new sn.nn.RMSprop(model));

@@ -228,6 +228,7 @@ const defaultWidths: readonly number[] = defaults.hidden;
   const norm: number | undefined = step.gradNorm;
   const training: boolean = model.training;
   const logits: Float32Array = model.eval().forward(xs);
+  const firstLayerOut: Float32Array = model.layerOutput(0);
   model.train().train(false);
   const sd: nn.StateDict = model.stateDict();
   const w: Float32Array = sd['0.weight'];
