@@ -4,6 +4,14 @@ import uPlot from './node_modules/uplot/dist/uPlot.esm.js';
 
 export const twinColors = { bn: '#2563eb', plain: '#dc2626' };
 
+// Axis text and grid lines in the page's colours (its CSS variables: light or dark mode).
+function axisColors() {
+  const css = getComputedStyle(document.documentElement);
+  const ink = css.getPropertyValue('--muted').trim() || '#5b6470';
+  const line = css.getPropertyValue('--line').trim() || '#e3e6ea';
+  return { stroke: ink, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
+}
+
 function fitWidth(el, plot, height) {
   const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
   observer.observe(el);
@@ -12,7 +20,7 @@ function fitWidth(el, plot, height) {
 // series: [{ label, stroke, dash?, points?, scale? }]; data: [xs, ...ys]. Series with
 // scale: 'y2' use a second y axis on the right, labelled y2Label.
 export function lineChart(el, { series, height = 180, y, x = {}, yLabel, xLabel = 'step', legend = true, y2Label }) {
-  const axisFont = { font: '11px system-ui', labelFont: '11px system-ui', labelSize: 16 };
+  const axisFont = { font: '11px system-ui', labelFont: '11px system-ui', labelSize: 16, ...axisColors() };
   const opts = {
     width: el.clientWidth || 400,
     height,
@@ -22,7 +30,7 @@ export function lineChart(el, { series, height = 180, y, x = {}, yLabel, xLabel 
     axes: [
       { label: xLabel, size: 32, ...axisFont },
       { label: yLabel, size: 52, ...axisFont },
-      ...(y2Label ? [{ scale: 'y2', side: 1, label: y2Label, size: 52, grid: { show: false }, ...axisFont }] : []),
+      ...(y2Label ? [{ scale: 'y2', side: 1, label: y2Label, size: 52, ...axisFont, grid: { show: false } }] : []),
     ],
     series: [
       {},
@@ -53,8 +61,8 @@ export function bandChart(el, { color, height = 120, title }) {
     cursor: { show: false },
     scales: { x: { time: false } },
     axes: [
-      { size: 24, font: '10px system-ui' },
-      { size: 40, font: '10px system-ui' },
+      { size: 24, font: '10px system-ui', ...axisColors() },
+      { size: 40, font: '10px system-ui', ...axisColors() },
     ],
     series: [
       {},

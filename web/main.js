@@ -1,6 +1,8 @@
 // The page: reads the run from the URL, builds the controls, starts the workers (live twins,
-// sweep, batch-size comparison) and routes their reports to the six experiment views.
+// sweep, batch-size comparison) and routes their reports to the six toy experiment views; the
+// engine experiments (7 and up) have their own worker and wiring (engine-experiments.js).
 import { buildControls } from './controls.js';
+import { createEngineExperiments } from './engine-experiments.js';
 import { createConvergence } from './experiments/convergence.js';
 import { createEfficiency } from './experiments/efficiency.js';
 import { createGeneralization } from './experiments/generalization.js';
@@ -147,3 +149,7 @@ $('copy-link').addEventListener('click', async () => {
 });
 
 reset();
+createEngineExperiments({ state, change });
+// The views above changed the layout after the browser scrolled to the link's #anchor: go there
+// again, so a deep link opens at its part or experiment.
+if (location.hash) document.getElementById(location.hash.slice(1))?.scrollIntoView();

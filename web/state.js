@@ -39,6 +39,13 @@ export const fields = {
   sweep: [7, number(2, 9, { integer: true })],
   sweepSteps: [600, number(20, 5000, { integer: true })],
   gapSteps: [1500, number(20, 10000, { integer: true })],
+  // Experiment 7 (the BN paper's Figure 1): its steps (the paper's 50 000 is the full run), SGD
+  // learning rate and seed; test images measured (fig1Eval) and which last-layer sigmoid (fig1Unit).
+  fig1Steps: [3000, number(10, 50000, { integer: true })],
+  fig1Lr: [0.5, number(1e-3, 10)],
+  fig1Seed: [1, number(0, 2 ** 31 - 1, { integer: true })],
+  fig1Eval: [2000, number(100, 10000, { integer: true })],
+  fig1Unit: [0, number(0, 99, { integer: true })],
 };
 
 export function defaults() {

@@ -1,0 +1,185 @@
+// Experiment 7: the BN paper's Figure 1 (Ioffe & Szegedy 2015, §4.1), trained live in the engine
+// worker (web/runs/figure1.js): (a) test accuracy of both twins over steps, (b, c) the 15/50/85th
+// percentiles of one last-hidden-layer sigmoid's input in each twin. The sentence compares this
+// run's numbers with the paper's observation.
+import { lineChart, twinColors } from '../charts.js';
+import { acc3, int, num, pct, say } from '../format.js';
+
+const $ = (id) => document.getElementById(id);
+const FULL = 50000;
+const STEP_CHOICES = [200, 1000, 3000, 10000, FULL];
+const LR_CHOICES = [0.05, 0.1, 0.2, 0.5, 1, 2];
+const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
+
+function percentileChart(el, color) {
+  return lineChart(el, {
+    height: 170,
+    yLabel: 'sigmoid input',
+    series: [
+      { label: '15th', stroke: color, dash: [4, 3], width: 1.2 },
+      { label: '50th', stroke: color, width: 1.8 },
+      { label: '85th', stroke: color, dash: [4, 3], width: 1.2 },
+    ],
+  });
+}
+
+// The step at which `acc` first reached `target`, or null.
+const firstReach = (points, twin, target) => points.find((p) => p.acc[twin] >= target)?.step ?? null;
+
+export function createFigure1({ worker, state, change }) {
+  const form = $('fig1-settings');
+  const charts = {
+    acc: lineChart($('fig1-chart-acc'), {
+      height: 170,
+      yLabel: 'test accuracy',
+      series: [
+        { label: 'with BN', stroke: twinColors.bn },
+        { label: 'plain', stroke: twinColors.plain },
+      ],
+    }),
+    plain: percentileChart($('fig1-chart-plain'), twinColors.plain),
+    bn: percentileChart($('fig1-chart-bn'), twinColors.bn),
+  };
+  let points = [];
+  let running = null; // the params of the run in progress or shown
+  let frame = 0;
+
+  function select(name, values, format = String) {
+    const el = form.elements[name];
+    const v = state[name];
+    el.replaceChildren(
+      ...[...new Set([...values, v])].sort((a, b) => a - b).map((c) => new Option(format(c), String(c))),
+    );
+    el.value = String(v);
+    el.onchange = () => change(name, Number(el.value));
+  }
+  select('fig1Steps', STEP_CHOICES, int);
+  select('fig1Lr', LR_CHOICES);
+  form.elements.fig1Seed.value = String(state.fig1Seed);
+  form.elements.fig1Seed.onchange = () => {
+    const v = Number(form.elements.fig1Seed.value);
+    if (Number.isInteger(v) && v >= 0) change('fig1Seed', v);
+  };
+
+  say($('paper-fig1'), [
+    'The paper (§4.1, Figure 1): on MNIST, a network of three fully connected hidden layers of 100 ',
+    'sigmoids, batch 60, trained for 50 000 steps. The BN network reaches the higher test accuracy, ',
+    'and while the plain network’s sigmoid inputs change significantly over training, in mean and ',
+    'in variance, the BN network’s stay much more stable.',
+  ]);
+  say($('explain-fig1'), [
+    'Run it: both twins start from the same weights and see the same batches of 60 MNIST digits; ',
+    'test accuracy is measured on the first test images, the percentiles over those images.',
+  ]);
+
+  function draw() {
+    frame = 0;
+    const steps = points.map((p) => p.step);
+    charts.acc.setData([steps, points.map((p) => p.acc.bn), points.map((p) => p.acc.plain)]);
+    for (const twin of ['plain', 'bn']) {
+      charts[twin].setData([steps, ...[0, 1, 2].map((i) => points.map((p) => p.percentiles[twin][i]))]);
+    }
+  }
+  const redraw = () => {
+    frame ||= requestAnimationFrame(draw);
+  };
+
+  function explain(done) {
+    const last = points.at(-1);
+    const { steps, lr } = running;
+    // How far the median moved after the first tenth of the run (largest − smallest), per twin.
+    const late = points.filter((p) => p.step >= steps / 10);
+    const drift = (twin) => {
+      const m = late.map((p) => p.percentiles[twin][1]);
+      return Math.max(...m) - Math.min(...m);
+    };
+    const band = (p, twin) => `[${num(p.percentiles[twin][0], 2)}, ${num(p.percentiles[twin][2], 2)}]`;
+    const reach = (twin) => firstReach(points, twin, 0.9);
+    const reachText = (twin) => (reach(twin) === null ? 'not within the run' : `at step ${int(reach(twin))}`);
+    say($('explain-fig1'), [
+      `This run (${int(steps)} steps, SGD at lr ${lr}, ${int(done.seconds)} s in this browser at `,
+      { b: `${int(done.stepsPerSecond)} steps/s` },
+      steps === FULL ? ', the paper’s full length' : '',
+      '): the BN twin reached ',
+      { b: pct(last.acc.bn, 1) },
+      ' test accuracy, the plain twin ',
+      { b: pct(last.acc.plain, 1) },
+      ` (90 % ${reachText('bn')} with BN, ${reachText('plain')} plain). After the first tenth of the run the median `,
+      'sigmoid input moved within a range of ',
+      { b: num(drift('plain'), 2) },
+      ' in the plain twin and ',
+      { b: num(drift('bn'), 2) },
+      ' in the BN twin; the 15–85th percentile band went from ',
+      { b: `${band(points[0], 'plain')} to ${band(last, 'plain')}` },
+      ' (plain) and from ',
+      { b: `${band(points[0], 'bn')} to ${band(last, 'bn')}` },
+      ' (BN).',
+    ]);
+  }
+
+  function show(point) {
+    $('fig1-step').textContent = String(point.step);
+    $('fig1-acc-bn').textContent = acc3(point.acc.bn);
+    $('fig1-acc-plain').textContent = acc3(point.acc.plain);
+    ['fig1-p15', 'fig1-p50', 'fig1-p85'].forEach((id, i) => {
+      $(id).textContent = point.percentiles.bn[i].toFixed(3);
+    });
+  }
+
+  const status = (text) => {
+    $('fig1-status').textContent = text;
+  };
+
+  function run(steps = state.fig1Steps) {
+    if (steps !== state.fig1Steps) {
+      change('fig1Steps', steps);
+      form.elements.fig1Steps.value = String(steps);
+    }
+    running = { steps, lr: state.fig1Lr, seed: state.fig1Seed, evalSize: state.fig1Eval, unit: state.fig1Unit };
+    points = [];
+    draw();
+    $('fig1-progress').value = 0;
+    status('loading MNIST…');
+    worker.postMessage({ type: 'run', experiment: 'figure1', params: running });
+  }
+  $('fig1-run').addEventListener('click', () => run());
+  $('fig1-full').addEventListener('click', () => run(FULL));
+
+  return {
+    data({ name, loaded, total }) {
+      if (name === 'mnist' && running && points.length === 0 && total) {
+        $('fig1-progress').value = loaded / total;
+        status(`loading MNIST ${MB(loaded)}/${MB(total)} MB`);
+      }
+    },
+    message(m) {
+      switch (m.type) {
+        case 'start':
+          status('training');
+          break;
+        case 'point':
+          points.push(m);
+          show(m);
+          redraw();
+          break;
+        case 'progress':
+          $('fig1-step').textContent = String(m.step);
+          $('fig1-sps').textContent = int(m.stepsPerSecond);
+          $('fig1-progress').value = m.step / m.steps;
+          status(`training ${int(m.step)}/${int(m.steps)}`);
+          break;
+        case 'done':
+          $('fig1-sps').textContent = int(m.stepsPerSecond);
+          $('fig1-progress').value = 1;
+          draw();
+          explain(m);
+          status('done');
+          break;
+        case 'error':
+          status(`error: ${m.message}`);
+          console.error(`figure 1: ${m.message}`);
+          break;
+      }
+    },
+  };
+}
