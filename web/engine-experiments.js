@@ -1,11 +1,13 @@
 // The engine experiments (7 and up: MNIST, Fashion-MNIST): one worker (engine-worker.js) that
 // loads each data set once and trains every run; this module routes its reports to the views.
+import { createCnn } from './experiments/cnn.js';
 import { createFigure1 } from './experiments/figure1.js';
 
 export function createEngineExperiments({ state, change }) {
   const worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module' });
   const views = {
     figure1: createFigure1({ worker, state, change }),
+    cnn: createCnn({ worker, state, change }),
   };
   worker.onmessage = ({ data: m }) => {
     if (m.type === 'data') Object.values(views).forEach((v) => v.data(m));

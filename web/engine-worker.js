@@ -7,10 +7,12 @@
 //        { experiment, type: 'start' | 'progress' | 'point' | 'done' | 'error', ... }
 import init from '../wasm/index.js';
 import { loadImageDataset } from './data/image-datasets.js';
+import { runCnn } from './runs/cnn.js';
 import { runFigure1 } from './runs/figure1.js';
 
 const runs = {
   figure1: { dataset: () => 'mnist', run: runFigure1 },
+  cnn: { dataset: (params) => params.dataset, run: runCnn },
 };
 
 const sn = init();

@@ -46,6 +46,13 @@ export const fields = {
   fig1Seed: [1, number(0, 2 ** 31 - 1, { integer: true })],
   fig1Eval: [2000, number(100, 10000, { integer: true })],
   fig1Unit: [0, number(0, 99, { integer: true })],
+  // Experiment 8 (BN in a CNN): data set, steps (batches of 32), SGD learning rate (momentum 0.9),
+  // seed, test images measured.
+  cnnDataset: ['fashion-mnist', choice(['fashion-mnist', 'mnist'])],
+  cnnSteps: [300, number(10, 20000, { integer: true })],
+  cnnLr: [0.03, number(1e-3, 1)],
+  cnnSeed: [1, number(0, 2 ** 31 - 1, { integer: true })],
+  cnnEval: [500, number(50, 10000, { integer: true })],
 };
 
 export function defaults() {

@@ -188,12 +188,17 @@ const taskDelay = (page) =>
   );
 
 const PHONE = { width: 390, height: 844 };
+// Element screenshots scroll the page: the sticky header would be drawn over the part.
+const partShot = (page, part, path) =>
+  page.locator(`#${part}`).screenshot({ path, style: '.bar { position: static; }' });
 
 test('the images part: Figure 1 from a deep link, live in a worker, the page responsive', async (t) => {
   // A small run: 300 steps, 500 test images (the defaults are 3000 and 2000).
   const { page, errors } = await openPage(browser.context, 'about:blank');
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(`${server.url}/web/index.html?fig1Steps=300&fig1Eval=500&fig1Seed=3#exp-fig1`);
+  await page.goto(
+    `${server.url}/web/index.html?fig1Steps=300&fig1Eval=500&fig1Seed=3&cnnSteps=60&cnnEval=100#exp-fig1`,
+  );
   await page.waitForSelector('[data-testid=play]:not([disabled])', { timeout: 30_000 });
 
   await t.test('the link sets the run and scrolls to its card', async () => {
@@ -230,13 +235,39 @@ test('the images part: Figure 1 from a deep link, live in a worker, the page res
     assert.ok(delays.length >= 5 && p90 < 100, `main-thread delays (ms): ${delays.map(Math.round)}`);
   });
 
+  await t.test('the CNN twins run to done on Fashion-MNIST: accuracies, image grid, confusion matrices', async () => {
+    assert.equal(await page.inputValue('select[name=cnnDataset]'), 'fashion-mnist');
+    await page.click('[data-testid=cnn-run]');
+    await page.waitForFunction(
+      () => /^(done|error)/.test(document.querySelector('[data-testid=cnn-status]').textContent),
+      null,
+      {
+        timeout: 180_000,
+      },
+    );
+    assert.equal(await text(page, 'cnn-status'), 'done');
+    assert.equal(await number(page, 'cnn-step'), 60);
+    for (const id of ['cnn-acc-bn', 'cnn-acc-plain']) {
+      const acc = await number(page, id);
+      assert.ok(acc > 0.3 && acc <= 1, `${id} ${acc} (chance: 0.1)`);
+    }
+    // 16 images, each with its true class and both twins' predictions (class names).
+    assert.equal(await page.locator('#cnn-grid figure').count(), 16);
+    assert.match(await page.locator('#cnn-grid figure').first().textContent(), /BN: .+ [✓✗]plain: .+ [✓✗]/);
+    // Each confusion matrix counts every measured test image once.
+    for (const twin of ['bn', 'plain']) {
+      assert.equal(await page.locator(`#cnn-confusion-${twin}`).getAttribute('data-total'), '100', twin);
+    }
+    assert.match(await page.locator('#explain-cnn').textContent(), /This run \(Fashion-MNIST, 60 steps/);
+  });
+
   await t.test('screenshots of each part at 1280 px, phone width and in dark mode', async () => {
     for (const part of ['toy', 'images']) {
-      await page.locator(`#${part}`).screenshot({ path: `${artifacts}/part-${part}-1280.png` });
+      await partShot(page, part, `${artifacts}/part-${part}-1280.png`);
     }
     await page.setViewportSize(PHONE);
     for (const part of ['toy', 'images']) {
-      await page.locator(`#${part}`).screenshot({ path: `${artifacts}/part-${part}-phone.png` });
+      await partShot(page, part, `${artifacts}/part-${part}-phone.png`);
     }
     // Nothing wider than the phone's viewport (the page does not scroll sideways).
     assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
@@ -257,7 +288,7 @@ test('the images part: Figure 1 from a deep link, live in a worker, the page res
       },
     );
     await dark.page.screenshot({ path: `${artifacts}/page-dark-1280.png` });
-    await dark.page.locator('#images').screenshot({ path: `${artifacts}/part-images-dark.png` });
+    await partShot(dark.page, 'images', `${artifacts}/part-images-dark.png`);
     assert.deepEqual(dark.errors, []);
     await dark.page.close();
   });

@@ -4,6 +4,7 @@
 // run's numbers with the paper's observation.
 import { lineChart, twinColors } from '../charts.js';
 import { acc3, int, num, pct, say } from '../format.js';
+import { bindRunControls } from '../run-controls.js';
 
 const $ = (id) => document.getElementById(id);
 const FULL = 50000;
@@ -44,22 +45,7 @@ export function createFigure1({ worker, state, change }) {
   let running = null; // the params of the run in progress or shown
   let frame = 0;
 
-  function select(name, values, format = String) {
-    const el = form.elements[name];
-    const v = state[name];
-    el.replaceChildren(
-      ...[...new Set([...values, v])].sort((a, b) => a - b).map((c) => new Option(format(c), String(c))),
-    );
-    el.value = String(v);
-    el.onchange = () => change(name, Number(el.value));
-  }
-  select('fig1Steps', STEP_CHOICES, int);
-  select('fig1Lr', LR_CHOICES);
-  form.elements.fig1Seed.value = String(state.fig1Seed);
-  form.elements.fig1Seed.onchange = () => {
-    const v = Number(form.elements.fig1Seed.value);
-    if (Number.isInteger(v) && v >= 0) change('fig1Seed', v);
-  };
+  bindRunControls(form, state, change, { fig1Steps: STEP_CHOICES, fig1Lr: LR_CHOICES }, { fig1Steps: int });
 
   say($('paper-fig1'), [
     'The paper (§4.1, Figure 1): on MNIST, a network of three fully connected hidden layers of 100 ',
