@@ -2,12 +2,14 @@
 // loads each data set once and trains every run; this module routes its reports to the views.
 import { createCnn } from './experiments/cnn.js';
 import { createFigure1 } from './experiments/figure1.js';
+import { createHparam } from './experiments/hparam.js';
 
 export function createEngineExperiments({ state, change }) {
   const worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module' });
   const views = {
     figure1: createFigure1({ worker, state, change }),
     cnn: createCnn({ worker, state, change }),
+    hparam: createHparam({ worker, state, change }),
   };
   worker.onmessage = ({ data: m }) => {
     if (m.type === 'data') Object.values(views).forEach((v) => v.data(m));

@@ -9,10 +9,12 @@ import init from '../wasm/index.js';
 import { loadImageDataset } from './data/image-datasets.js';
 import { runCnn } from './runs/cnn.js';
 import { runFigure1 } from './runs/figure1.js';
+import { runHparam } from './runs/hparam.js';
 
 const runs = {
   figure1: { dataset: () => 'mnist', run: runFigure1 },
   cnn: { dataset: (params) => params.dataset, run: runCnn },
+  hparam: { dataset: () => 'mnist', run: runHparam },
 };
 
 const sn = init();

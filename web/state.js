@@ -53,6 +53,13 @@ export const fields = {
   cnnLr: [0.03, number(1e-3, 1)],
   cnnSeed: [1, number(0, 2 ** 31 - 1, { integer: true })],
   cnnEval: [500, number(50, 10000, { integer: true })],
+  // Experiment 9 (random search): configurations, steps each, seed of the sampled configurations,
+  // test images measured, target accuracy.
+  hparamCount: [12, number(1, 200, { integer: true })],
+  hparamSteps: [200, number(10, 10000, { integer: true })],
+  hparamSeed: [1, number(0, 2 ** 31 - 1, { integer: true })],
+  hparamEval: [1000, number(50, 10000, { integer: true })],
+  hparamTarget: [0.9, number(0.1, 1)],
 };
 
 export function defaults() {

@@ -197,7 +197,7 @@ test('the images part: Figure 1 from a deep link, live in a worker, the page res
   const { page, errors } = await openPage(browser.context, 'about:blank');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(
-    `${server.url}/web/index.html?fig1Steps=300&fig1Eval=500&fig1Seed=3&cnnSteps=60&cnnEval=100#exp-fig1`,
+    `${server.url}/web/index.html?fig1Steps=300&fig1Eval=500&fig1Seed=3&cnnSteps=60&cnnEval=100&hparamCount=4&hparamSteps=50&hparamEval=200#exp-fig1`,
   );
   await page.waitForSelector('[data-testid=play]:not([disabled])', { timeout: 30_000 });
 
@@ -261,12 +261,40 @@ test('the images part: Figure 1 from a deep link, live in a worker, the page res
     assert.match(await page.locator('#explain-cnn').textContent(), /This run \(Fashion-MNIST, 60 steps/);
   });
 
+  await t.test(
+    'the hyperparameter search runs to done: the same configurations for both twins, accuracies',
+    async () => {
+      await page.click('[data-testid=hparam-run]');
+      await page.waitForFunction(
+        () => /^(done|error)/.test(document.querySelector('[data-testid=hparam-status]').textContent),
+        null,
+        { timeout: 180_000 },
+      );
+      assert.equal(await text(page, 'hparam-status'), 'done');
+      const rows = await page
+        .locator('#hparam-rows tr')
+        .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      assert.equal(rows.length, 4);
+      for (const [, lr, scale, optimizer, batch, bn, plain] of rows) {
+        assert.ok(Number(lr) >= 1e-3 && Number(lr) <= 3, `lr ${lr}`);
+        assert.ok(Number(scale) >= 0.1 && Number(scale) <= 10, `init scale ${scale}`);
+        assert.match(optimizer, /^(SGD|SGD \+ momentum|Adam)$/);
+        assert.match(batch, /^(16|32|64|128)$/);
+        for (const acc of [bn, plain]) assert.match(acc, /^\d+(\.\d)? %$/);
+      }
+      // Some configuration learns (a search over sane ranges finds at least one above chance).
+      const best = Math.max(...rows.flatMap((r) => [parseFloat(r[5]), parseFloat(r[6])]));
+      assert.ok(best > 30, `best accuracy ${best} %`);
+      assert.match(await page.locator('#explain-hparam').textContent(), /This search \(4 configurations × 50 steps/);
+    },
+  );
+
   await t.test('screenshots of each part at 1280 px, phone width and in dark mode', async () => {
-    for (const part of ['toy', 'images']) {
+    for (const part of ['toy', 'images', 'hyperparameters']) {
       await partShot(page, part, `${artifacts}/part-${part}-1280.png`);
     }
     await page.setViewportSize(PHONE);
-    for (const part of ['toy', 'images']) {
+    for (const part of ['toy', 'images', 'hyperparameters']) {
       await partShot(page, part, `${artifacts}/part-${part}-phone.png`);
     }
     // Nothing wider than the phone's viewport (the page does not scroll sideways).

@@ -1,0 +1,147 @@
+// Experiment 9: fewer hyperparameters to tune. A random search (web/runs/hparam.js) trains the
+// same sampled configurations with and without BN; the view lists each configuration's final
+// test accuracies, the share of configurations that reach the target, and the distribution of
+// final accuracies of both twins (a histogram).
+import { lineChart, twinColors } from '../charts.js';
+import { int, num, pct, say } from '../format.js';
+import { bindRunControls } from '../run-controls.js';
+
+const $ = (id) => document.getElementById(id);
+const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
+const BINS = 10; // accuracy histogram: [0, 0.1), …, [0.9, 1]
+const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'SGD + momentum', adam: 'Adam' };
+
+export function createHparam({ worker, state, change }) {
+  bindRunControls(
+    $('hparam-settings'),
+    state,
+    change,
+    { hparamCount: [4, 12, 24, 48], hparamSteps: [50, 200, 500, 1000], hparamTarget: [0.8, 0.9, 0.95] },
+    { hparamTarget: (v) => pct(v) },
+  );
+  const chart = lineChart($('hparam-chart'), {
+    height: 180,
+    xLabel: 'final test accuracy',
+    yLabel: 'configurations',
+    x: { range: [0, 1] },
+    series: [
+      { label: 'with BN', stroke: twinColors.bn, points: true },
+      { label: 'plain', stroke: twinColors.plain, points: true },
+    ],
+  });
+  let results = [];
+  let running = null;
+
+  say($('explain-hparam'), [
+    'Run the search: random configurations (learning rate, init scale, optimizer, batch size), each ',
+    'trained with and without BN from the same start on the same batches; then count how many reach ',
+    'the target test accuracy.',
+  ]);
+
+  function draw() {
+    const centres = Array.from({ length: BINS }, (_, b) => (b + 0.5) / BINS);
+    const histogram = (twin) => {
+      const h = new Array(BINS).fill(0);
+      for (const r of results) h[Math.min(BINS - 1, Math.floor(r.acc[twin] * BINS))]++;
+      return h;
+    };
+    chart.setData([centres, histogram('bn'), histogram('plain')]);
+    const rows = results.map((r) => {
+      const tr = document.createElement('tr');
+      const cells = [
+        int(r.config.index + 1),
+        num(r.config.lr, 2),
+        num(r.config.initScale, 2),
+        OPTIMIZER_NAMES[r.config.optimizer],
+        int(r.config.batch),
+        pct(r.acc.bn, 1),
+        pct(r.acc.plain, 1),
+      ];
+      for (const [i, c] of cells.entries()) {
+        const td = document.createElement('td');
+        td.textContent = c;
+        if (i === 5 && r.acc.bn >= running.target) td.className = 'reached';
+        if (i === 6 && r.acc.plain >= running.target) td.className = 'reached';
+        tr.append(td);
+      }
+      return tr;
+    });
+    $('hparam-rows').replaceChildren(...rows);
+  }
+
+  function explain(done) {
+    const { target, steps } = running;
+    const reached = (twin) => results.filter((r) => r.acc[twin] >= target).length;
+    const median = (twin) => {
+      const a = results.map((r) => r.acc[twin]).sort((x, y) => x - y);
+      return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    };
+    say($('explain-hparam'), [
+      `This search (${results.length} configurations × ${int(steps)} steps, ${int(done.seconds)} s at `,
+      { b: `${int(done.stepsPerSecond)} steps/s` },
+      `): ${pct(target)} test accuracy was reached by `,
+      { b: `${reached('bn')} of ${results.length}` },
+      ' configurations with BN and ',
+      { b: `${reached('plain')} of ${results.length}` },
+      ' without; the median final accuracy was ',
+      { b: pct(median('bn'), 1) },
+      ' with BN and ',
+      { b: pct(median('plain'), 1) },
+      ' plain.',
+    ]);
+  }
+
+  const status = (text) => {
+    $('hparam-status').textContent = text;
+  };
+
+  $('hparam-run').addEventListener('click', () => {
+    running = {
+      count: state.hparamCount,
+      steps: state.hparamSteps,
+      seed: state.hparamSeed,
+      evalSize: state.hparamEval,
+      target: state.hparamTarget,
+    };
+    results = [];
+    draw();
+    $('hparam-progress').value = 0;
+    status('loading MNIST…');
+    worker.postMessage({ type: 'run', experiment: 'hparam', params: running });
+  });
+
+  return {
+    data({ name, loaded, total }) {
+      if (running && name === 'mnist' && results.length === 0 && total) {
+        $('hparam-progress').value = loaded / total;
+        status(`loading MNIST ${MB(loaded)}/${MB(total)} MB`);
+      }
+    },
+    message(m) {
+      switch (m.type) {
+        case 'start':
+          status('training');
+          break;
+        case 'progress':
+          $('hparam-sps').textContent = int(m.stepsPerSecond);
+          $('hparam-progress').value = m.done / m.total;
+          status(`training ${int(m.done)}/${int(m.total)} steps`);
+          break;
+        case 'config':
+          results.push(m);
+          draw();
+          break;
+        case 'done':
+          $('hparam-sps').textContent = int(m.stepsPerSecond);
+          $('hparam-progress').value = 1;
+          explain(m);
+          status('done');
+          break;
+        case 'error':
+          status(`error: ${m.message}`);
+          console.error(`hyperparameter search: ${m.message}`);
+          break;
+      }
+    },
+  };
+}
