@@ -2,7 +2,7 @@
 // loss and test accuracy of both twins, per-channel statistics of the second ReLU's input over
 // training, 16 test images with both twins' predictions, and each twin's confusion matrix.
 import { lineChart, twinColors } from '../charts.js';
-import { acc3, int, num, pct, say } from '../format.js';
+import { acc3, duration, int, num, pct, say } from '../format.js';
 import { drawConfusion, drawImage } from '../image-grid.js';
 import { bindRunControls } from '../run-controls.js';
 
@@ -128,7 +128,7 @@ export function createCnn({ worker, state, change }) {
     };
     const early = points.find((p) => p.step >= steps / 10) ?? last;
     say($('explain-cnn'), [
-      `This run (${TITLES[dataset]}, ${int(steps)} steps of 32, lr ${lr}, ${int(done.seconds)} s at `,
+      `This run (${TITLES[dataset]}, ${int(steps)} steps of 32, lr ${lr}, ${duration(done.seconds)} at `,
       { b: `${num(done.stepsPerSecond, 3)} steps/s` },
       '): test accuracy ',
       { b: pct(last.acc.bn, 1) },

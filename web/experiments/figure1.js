@@ -3,7 +3,7 @@
 // percentiles of one last-hidden-layer sigmoid's input in each twin. The sentence compares this
 // run's numbers with the paper's observation.
 import { lineChart, twinColors } from '../charts.js';
-import { acc3, int, num, pct, say } from '../format.js';
+import { acc3, duration, int, num, pct, say } from '../format.js';
 import { bindRunControls } from '../run-controls.js';
 
 const $ = (id) => document.getElementById(id);
@@ -83,7 +83,7 @@ export function createFigure1({ worker, state, change }) {
     const reach = (twin) => firstReach(points, twin, 0.9);
     const reachText = (twin) => (reach(twin) === null ? 'not within the run' : `at step ${int(reach(twin))}`);
     say($('explain-fig1'), [
-      `This run (${int(steps)} steps, SGD at lr ${lr}, ${int(done.seconds)} s in this browser at `,
+      `This run (${int(steps)} steps, SGD at lr ${lr}, ${duration(done.seconds)} in this browser at `,
       { b: `${int(done.stepsPerSecond)} steps/s` },
       steps === FULL ? ', the paper’s full length' : '',
       '): the BN twin reached ',

@@ -3,7 +3,7 @@
 // test accuracies, the share of configurations that reach the target, and the distribution of
 // final accuracies of both twins (a histogram).
 import { lineChart, twinColors } from '../charts.js';
-import { int, num, pct, say } from '../format.js';
+import { duration, int, num, pct, say } from '../format.js';
 import { bindRunControls } from '../run-controls.js';
 
 const $ = (id) => document.getElementById(id);
@@ -77,7 +77,7 @@ export function createHparam({ worker, state, change }) {
       return a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     };
     say($('explain-hparam'), [
-      `This search (${results.length} configurations × ${int(steps)} steps, ${int(done.seconds)} s at `,
+      `This search (${results.length} configurations × ${int(steps)} steps, ${duration(done.seconds)} at `,
       { b: `${int(done.stepsPerSecond)} steps/s` },
       `): ${pct(target)} test accuracy was reached by `,
       { b: `${reached('bn')} of ${results.length}` },
