@@ -67,18 +67,27 @@ void BatchNormLayer::forward(std::span<const float> x, std::size_t n, std::span<
   const std::size_t c = options_.num_features, count = shape.numel();
   const NormParams params{weight_, bias_, options_.eps, false};
   last_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
+  synced_count_ = 0;
   if (!last_batch_stats_) {
     forward_inference(x.first(count), shape, params, running_mean_, running_var_, y.first(count));
     return;
   }
   const std::span<float> mean = ws.saved.subspan(0, c), invstd = ws.saved.subspan(c, c),
                          var = ws.saved.subspan(2 * c, c);
-  forward_training(x.first(count), shape, params, y.first(count), mean, invstd, var);
+  // As torch's SyncBatchNorm: synced in training only; eval without running statistics uses
+  // this worker's batch.
+  const bool synced = sync_ && mode == Mode::train;
+  if (synced)
+    synced_count_ =
+        sync_->forward_training(x.first(count), shape, params, y.first(count), mean, invstd, var);
+  else
+    forward_training(x.first(count), shape, params, y.first(count), mean, invstd, var);
   if (mode == Mode::train && options_.track_running_stats) {
     ++num_batches_tracked_;
     const float momentum =
         options_.momentum ? *options_.momentum : 1.f / float(num_batches_tracked_);
-    update_running_stats(mean, var, shape.per_channel(), momentum, running_mean_, running_var_);
+    update_running_stats(mean, var, synced ? synced_count_ : shape.per_channel(), momentum,
+                         running_mean_, running_var_);
   }
 }
 
@@ -89,7 +98,10 @@ void BatchNormLayer::backward(std::span<const float> x, std::span<const float>,
   const std::size_t c = options_.num_features, count = shape.numel();
   const NormParams params{weight_, bias_, options_.eps, false};
   const Gradients grads{dx.empty() ? dx : dx.first(count), weight_grad_, bias_grad_};
-  if (last_batch_stats_) {
+  if (synced_count_ > 0) {
+    sync_->backward_training(dy.first(count), x.first(count), shape, params, ws.saved.subspan(0, c),
+                             ws.saved.subspan(c, c), synced_count_, grads);
+  } else if (last_batch_stats_) {
     backward_training(dy.first(count), x.first(count), shape, params, ws.saved.subspan(0, c),
                       ws.saved.subspan(c, c), grads);
   } else {

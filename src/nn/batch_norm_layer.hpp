@@ -8,9 +8,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "nn/batch_norm_sync.hpp"
 #include "nn/layer.hpp"
 #include "nn/layer_spec.hpp"
 #include "simdnorm/shape.hpp"
@@ -52,6 +54,10 @@ class BatchNormLayer final : public Layer {
   std::span<const float> running_var() const { return running_var_; }
   std::int64_t num_batches_tracked() const { return num_batches_tracked_; }
 
+  // SyncBatchNorm: in training mode, statistics over the batch split across the workers `sync`
+  // connects (running statistics updated with the whole batch's count); null: this batch only.
+  void set_sync(std::shared_ptr<BatchNormSync> sync) { sync_ = std::move(sync); }
+
  private:
   Shape core_shape(std::size_t n) const;
   Options options_;
@@ -59,6 +65,8 @@ class BatchNormLayer final : public Layer {
   std::vector<float> weight_, bias_, weight_grad_, bias_grad_, running_mean_, running_var_;
   std::int64_t num_batches_tracked_ = 0;
   bool last_batch_stats_ = false;
+  std::shared_ptr<BatchNormSync> sync_;
+  std::size_t synced_count_ = 0;  // the whole batch's N·S of the last synced forward, 0 if none
 };
 
 }  // namespace simdnorm::nn
