@@ -47,7 +47,10 @@ for need in "$@"; do
       want "PyTorch loads the JS-trained state dicts (tests/js/nn_torch_roundtrip.test.mjs)" python3-torch ;;
     wasm) wasm_build; want "wasm2wat proves the kernels are SIMD128 code" wabt ;;
     browser) wasm_build; image_data; want "the browser tests' Chromium, driven by playwright-core" chromium ;;
-    native) native_build; image_data ;;
+    native)
+      native_build; image_data
+      want "SyncBatchNorm over MPI (src/mpi): built when found, tested under mpirun -np 1..4" \
+        libopenmpi-dev openmpi-bin ;;
     bench-smoke | bench) native_build; wasm_build; want "oneDNN, the native benchmarks' peer" libdnnl-dev ;;
     isa-cpus) native_build; want "qemu-x86_64 runs the suite on older x86 CPU models" qemu-user ;;
     sanitizers) native_build; image_data; want "ASan, UBSan and libFuzzer builds with clang 14" clang-14 libclang-rt-14-dev ;;

@@ -13,8 +13,11 @@ if [ ! -f "$dir/CMakeCache.txt" ]; then
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
     -DCMAKE_CXX_FLAGS="$sanitize" -DCMAKE_EXE_LINKER_FLAGS="$sanitize" \
-    -DSIMDNORM_BUILD_BENCH=OFF -DSIMDNORM_BUILD_EXAMPLES=OFF >/dev/null
+    -DSIMDNORM_BUILD_BENCH=OFF -DSIMDNORM_BUILD_EXAMPLES=OFF -DSIMDNORM_MPI=OFF >/dev/null
 fi
+# Without simdnorm::mpi, also in a build directory made before it existed: OpenMPI itself leaves
+# ~120 KB of allocations at exit, which LeakSanitizer reports in any MPI program.
+grep -q '^SIMDNORM_MPI:BOOL=OFF' "$dir/CMakeCache.txt" || cmake -S . -B "$dir" -DSIMDNORM_MPI=OFF >/dev/null
 cmake --build "$dir" -j"$jobs"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
