@@ -32,6 +32,8 @@ node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
 node bench/js/run.mjs --quick --out "$tmp/js.json" >/dev/null 2>"$tmp/js.err" || { cat "$tmp/js.err" >&2; exit 1; }
 if grep -q "differs from plain JS" "$tmp/js.err"; then cat "$tmp/js.err" >&2; exit 1; fi
 echo "bench-smoke: Node suite ran ($(grep -c '"peer"' "$tmp/js.json") entries)"
+grep -q '"mode": "floor"' "$tmp/js.json" && grep -q 'against its floor' "$tmp/js.md" ||
+  { echo "bench-smoke: no e2e floor entries or table (bench/js/e2e-floor.mjs)" >&2; exit 1; }
 # The result pages must say where, when and how they were measured.
 for md in "$tmp/native.md" "$tmp/js.md"; do
   grep -q '^Machine: ' "$md" && ! grep -q 'CPU model not recorded' "$md" &&

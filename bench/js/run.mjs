@@ -1,6 +1,7 @@
 // Node benchmarks: simdnorm (wasm-simd128, wasm-scalar) against TF.js (wasm, cpu),
 // onnxruntime-web (wasm, 1 thread) and plain JavaScript, per shape × op × mode (e2e: Float32Array
-// in → out; resident: data already in the library's memory). Writes results JSON (+ .md, .svg).
+// in → out; resident: data already in the library's memory; floor: copy in + resident + copy out,
+// bench/js/e2e-floor.mjs). Writes results JSON (+ .md, .svg).
 //
 //   node bench/js/run.mjs [--quick] [--shapes S1,S3] [--no-training] [--out bench/results/js.json]
 // --quick: the CI smoke configuration (S3 only, short timings, a few training steps, no result
@@ -13,6 +14,7 @@ import { cpuModel } from './cpu-model.mjs';
 import { SHAPES, makeInputs, numelOf } from './shapes.mjs';
 import { timeCalls, timeCallsAsync } from './timing.mjs';
 import { simdnormPeer } from './peers/simdnorm.mjs';
+import { withFloor } from './e2e-floor.mjs';
 import { plainJsPeer } from './peers/plain-js.mjs';
 import { tfjsPeer } from './peers/tfjs.mjs';
 import { onnxRuntimePeer } from './peers/onnxruntime.mjs';
@@ -28,7 +30,7 @@ const out = value('--out', quick ? null : 'bench/results/js.json');
 const timing = quick ? { repetitions: 1, minMs: 1, maxMs: 200 } : { repetitions: 5, minMs: 40, maxMs: 2500 };
 
 const PEERS = [
-  (s, i) => simdnormPeer(s, i, { simd: true }),
+  async (s, i) => withFloor(await simdnormPeer(s, i, { simd: true }), s, i, { simd: true }),
   (s, i) => simdnormPeer(s, i, { simd: false }),
   (s, i) => tfjsPeer(s, i, { backend: 'wasm' }),
   // TF.js's cpu backend takes seconds per call from 8 MiB up (S1 train fwd ≈ 3 s): measured on

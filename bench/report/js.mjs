@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { barChartSvg } from './svg-chart.mjs';
 import { markdownTable } from './markdown.mjs';
+import { floorReport } from './e2e-floor.mjs';
 import { fmt, formatWithSpread, summarize } from './stats.mjs';
 
 const OPS = ['infer', 'train_fwd', 'bwd', 'fwd_bwd'];
@@ -90,6 +91,7 @@ export function jsReport(json) {
     }
   }
   const train = trainingReport(json.training);
+  const floor = floorReport(json);
   const c = json.context;
   const header = [
     'shape',
@@ -115,6 +117,7 @@ export function jsReport(json) {
             : 'The 4× target is met on every op × shape in this run.\n',
         ]
       : []),
+    floor.md,
     train.md,
   ].join('\n');
   const svg = barChartSvg({
@@ -123,7 +126,7 @@ export function jsReport(json) {
     series: [`${OURS} e2e`, `${OURS} resident`, `${SCALAR} e2e`, ...PEERS.map((p) => `${p} e2e`)],
     groups,
   });
-  return { md, svg, misses: [...misses, ...train.misses] };
+  return { md, svg, misses: [...misses, ...floor.misses.map((m) => `e2e ${m} the floor`), ...train.misses] };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

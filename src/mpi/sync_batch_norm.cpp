@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -76,17 +77,18 @@ void check_params(std::string_view fn, const Shape& shape, const NormParams& p) 
 }
 
 // Runs this rank's checks, exchanges the headers and makes every rank throw if any rank's
-// arguments were bad or the ranks disagree on C (or, in backward, on the whole batch's count).
+// arguments were bad or the ranks disagree on C, or (backward: `claimed` given) if any rank's
+// count is not the whole batch's N·S.
 template <class Check>
 std::vector<Header> agree(MPI_Comm comm, int ranks, std::string_view fn, const Shape& shape,
-                          std::uint64_t claimed, Check check) {
+                          std::optional<std::uint64_t> claimed, Check check) {
   std::exception_ptr local;
   try {
     check();
   } catch (const Error&) {
     local = std::current_exception();
   }
-  const Header mine{local ? 0u : 1u, shape.c, shape.per_channel(), claimed};
+  const Header mine{local ? 0u : 1u, shape.c, shape.per_channel(), claimed.value_or(0)};
   std::vector<Header> all(static_cast<std::size_t>(ranks));
   static_assert(sizeof(Header) == 4 * sizeof(std::uint64_t));
   check_mpi(MPI_Allgather(&mine, 4, MPI_UINT64_T, all.data(), 4, MPI_UINT64_T, comm), fn,
@@ -103,8 +105,8 @@ std::vector<Header> agree(MPI_Comm comm, int ranks, std::string_view fn, const S
            std::to_string(all[r].channels) + " on rank " + std::to_string(r));
     total += all[r].count;
   }
-  for (std::size_t r = 0; r < all.size(); ++r)
-    if (all[r].claimed != all[0].claimed || (claimed != 0 && all[r].claimed != total))
+  for (std::size_t r = 0; claimed && r < all.size(); ++r)
+    if (all[r].claimed != total)
       fail(ErrorCode::shape, fn, "count",
            "the whole batch's N·S = " + std::to_string(total) + " on every rank",
            std::to_string(all[r].claimed) + " on rank " + std::to_string(r));
@@ -129,7 +131,7 @@ std::size_t sync_forward_training(MPI_Comm comm, std::span<const float> x, const
                                   std::span<float> batch_var) {
   constexpr std::string_view fn = "mpi::sync_forward_training";
   const int ranks = check_comm(fn, comm);
-  const std::vector<Header> headers = agree(comm, ranks, fn, shape, 0, [&] {
+  const std::vector<Header> headers = agree(comm, ranks, fn, shape, std::nullopt, [&] {
     check_shape(fn, shape);
     check_tensor(fn, "x", x.size(), shape);
     check_tensor(fn, "y", y.size(), shape);

@@ -323,6 +323,16 @@ TEST(SyncBatchNormErrors, BackwardCountMustBeTheWholeBatch) {
             "N·S = " +
                 std::to_string(count) + " on every rank, got " + std::to_string(count + 1) +
                 " on rank 0");
+  // The same wrong count on every rank (0: no forward's result) is still wrong.
+  const Thrown zero = thrown([&] {
+    simdnorm::mpi::sync_backward_training(MPI_COMM_WORLD, dy, b.x, s, {}, b.mean, b.invstd, 0,
+                                          {dx, {}, {}});
+  });
+  EXPECT_EQ(zero.code, simdnorm::ErrorCode::shape);
+  EXPECT_EQ(zero.what,
+            "simdnorm: mpi::sync_backward_training: count: expected the whole batch's "
+            "N·S = " +
+                std::to_string(count) + " on every rank, got 0 on rank 0");
   expect_usable();
 }
 

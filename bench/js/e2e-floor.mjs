@@ -1,0 +1,45 @@
+// The floor of an e2e call (issue 13): what moving the data and running the kernel cost with
+// nothing else — copy the inputs into the wasm heap (Tensor.set), the resident kernel, copy the
+// outputs out (Tensor.toFloat32Array, a fresh Float32Array as e2e returns). Timed in the same run
+// as the e2e calls, so their ratio is free of the machine's drift; the report gives each e2e time
+// as a multiple of this floor (target ≤ 1.2×).
+
+import init from '../../wasm/index.js';
+
+// Adds '<op> floor' entries to simdnorm's peer of the same build (the same name in the results):
+// its own module instance's BatchNorm with the same inputs and options, and its own Tensors.
+export async function withFloor(peer, shape, inp, { simd }) {
+  const sn = await init({ simd });
+  const c = shape.layout === 'nhwc' ? shape.dims[3] : shape.dims[1];
+  const layout = shape.layout === 'nhwc' ? 'channels-last' : 'channels-first';
+  const bn = new sn.BatchNorm(c, { eps: inp.eps, momentum: inp.momentum, layout });
+  bn.weight = inp.weight;
+  bn.bias = inp.bias;
+  bn.runningMean = inp.runningMean;
+  bn.runningVar = inp.runningVar;
+  const dims = shape.dims;
+  const tx = new sn.Tensor(inp.x.length),
+    ty = new sn.Tensor(inp.x.length),
+    tdy = new sn.Tensor(inp.x.length),
+    tdx = new sn.Tensor(inp.x.length);
+  const forward = () => (tx.set(inp.x), bn.forward(tx, dims, ty), ty.toFloat32Array());
+  const backward = () => (tdy.set(inp.dy), bn.backward(tdy, tdx), tdx.toFloat32Array());
+  const { setup, dispose } = peer;
+  return {
+    ...peer,
+    ops: {
+      ...peer.ops,
+      'infer floor': () => (bn.eval(), forward()),
+      'train_fwd floor': () => (bn.train(), forward()),
+      'bwd floor': backward,
+      'fwd_bwd floor': () => (bn.train(), forward(), backward()),
+    },
+    // A training forward before a lone backward, for both modules.
+    setup: () => (setup(), bn.train(), bn.forward(tx, dims, ty)),
+    dispose() {
+      for (const t of [tx, ty, tdy, tdx]) t.dispose();
+      bn.dispose();
+      dispose();
+    },
+  };
+}
