@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Headless trainer: `npm run train -- --dataset spiral --bn --steps 2000 --lr 0.1`.
 // Runs sn.Trainer (the same wasm as the page) in Node, prints progress and final metrics.
+// With --model, a named model on an image set instead: scripts/train-images.mjs.
 import init from '../wasm/index.js';
 
 const HELP = `usage: npm run train -- [options]
@@ -14,7 +15,8 @@ const HELP = `usage: npm run train -- [options]
   --noise X          label noise fraction (0)    --test-fraction X (0.25)
   --seed N           model seed (1)              --data-seed N (1)
   --scalar           use the wasm build without SIMD128
-  --json             print only the final metrics, as one JSON line`;
+  --json             print only the final metrics, as one JSON line
+   or: npm run train -- --model cnn|mlp --dataset mnist|fashion-mnist ...   (--model --help)`;
 
 const FLAGS = {
   '--dataset': ['dataset', String],
@@ -75,6 +77,10 @@ function parse(argv) {
 }
 
 async function main() {
+  if (process.argv.includes('--model')) {
+    const { trainImagesMain } = await import('./train-images.mjs');
+    return trainImagesMain(process.argv.slice(2), init);
+  }
   const { config, run } = parse(process.argv.slice(2));
   const sn = await init(run.simd === undefined ? undefined : { simd: run.simd });
   if (!sn.Trainer) throw new Error('this wasm build has no trainer (rebuild with scripts/build-wasm.sh)');

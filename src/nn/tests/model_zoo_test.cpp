@@ -1,10 +1,16 @@
 // The named models build on 28×28 images, give 10 logits, and their BN / no-BN twins differ only
-// by the BatchNorm layers and the biases BN makes redundant.
+// by the BatchNorm layers and the biases BN makes redundant. Their state dicts have the keys and
+// shapes of PyTorch's nn.Sequential of the same modules (tests/pytorch/make_model_zoo_fixture.py;
+// tests/js/learning.test.mjs checks the JavaScript zoo against the same file).
 
 #include "nn/model_zoo.hpp"
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
+#include "fixture_file.hpp"
 #include "nn/sequential.hpp"
 
 namespace simdnorm::nn {
@@ -28,6 +34,26 @@ TEST(ModelZoo, NamedModelsBuildAsTwins) {
     EXPECT_EQ(bn, std::string_view(name) == "cnn" ? 2u : 3u);
   }
   EXPECT_THROW(named_model("resnet", true), std::invalid_argument);
+}
+
+TEST(ModelZoo, StateDictsMatchPyTorch) {
+  const simdnorm_test::FixtureFile torch(std::string(SIMDNORM_ENGINE_FIXTURES_DIR) +
+                                         "/model_zoo.txt");
+  for (const char* name : {"cnn", "mlp"}) {
+    for (const bool bn : {true, false}) {
+      const std::string tag = std::string(name) + (bn ? ".bn" : ".plain");
+      const StateDict sd = Sequential(named_model(name, bn), {{1, 28, 28}, 2, 1}).state_dict();
+      std::vector<std::string> keys;
+      for (const auto& [key, tensor] : sd) {
+        keys.push_back(key);
+        std::vector<std::size_t> shape;
+        for (const std::string& d : torch.tokens("shape." + tag + "." + key))
+          shape.push_back(std::stoul(d));
+        EXPECT_EQ(tensor.shape, shape) << tag << " " << key;
+      }
+      EXPECT_EQ(keys, torch.tokens("keys." + tag)) << tag;
+    }
+  }
 }
 
 }  // namespace
