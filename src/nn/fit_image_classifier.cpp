@@ -25,15 +25,13 @@ void normalize(std::span<float> x, const ImageDatasetInfo& info) {
   for (float& v : x) v = (v - info.mean) / info.std;
 }
 
+// After check_image_training_options: sgd, momentum or adam.
 std::unique_ptr<optim::Optimizer> make_optimizer(Sequential& model, const ImageTrainingOptions& o) {
   if (o.optimizer == "sgd" || o.optimizer == "momentum")
     return std::make_unique<optim::SGD>(
         model.parameters(),
         optim::SGDOptions{.lr = o.lr, .momentum = o.optimizer == "sgd" ? 0.f : 0.9f});
-  if (o.optimizer == "adam")
-    return std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = o.lr});
-  detail::fail(ErrorCode::range, kFn, "optimizer", "sgd, momentum or adam",
-               "'" + o.optimizer + "'");
+  return std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = o.lr});
 }
 
 float scheduled_lr(const ImageTrainingOptions& o, std::size_t t) {
@@ -64,17 +62,27 @@ std::pair<double, double> evaluate(Sequential& model, const TensorDataset& s,
 
 }  // namespace
 
-ImageTrainingResult fit_image_classifier(
-    const ImageDataset& data, const ImageTrainingOptions& o, std::size_t every,
-    const std::function<void(const ImageTrainingProgress&)>& progress) {
+void check_image_training_options(const ImageTrainingOptions& o) {
+  named_model(o.model, o.batch_norm);
+  if (o.optimizer != "sgd" && o.optimizer != "momentum" && o.optimizer != "adam")
+    detail::fail(ErrorCode::range, kFn, "optimizer", "sgd, momentum or adam",
+                 "'" + o.optimizer + "'");
   if (!(o.lr > 0) || !std::isfinite(o.lr))
     detail::fail(ErrorCode::range, kFn, "lr", "a finite number > 0", detail::str(o.lr));
   if (o.schedule != "constant" && o.schedule != "cosine")
     detail::fail(ErrorCode::range, kFn, "schedule", "constant or cosine", "'" + o.schedule + "'");
+  if (o.batch < 2)
+    detail::fail(ErrorCode::range, kFn, "batch", "at least 2", std::to_string(o.batch));
   if (o.steps < 1) detail::fail(ErrorCode::range, kFn, "steps", "at least 1", "0");
+}
+
+ImageTrainingResult fit_image_classifier(
+    const ImageDataset& data, const ImageTrainingOptions& o, std::size_t every,
+    const std::function<void(const ImageTrainingProgress&)>& progress) {
+  check_image_training_options(o);
   const std::size_t n_train =
       o.train_limit ? std::min(o.train_limit, data.train.size()) : data.train.size();
-  if (o.batch < 2 || o.batch > n_train)
+  if (o.batch > n_train)
     detail::fail(ErrorCode::range, kFn, "batch",
                  "2 to " + std::to_string(n_train) + " (the training images used)",
                  std::to_string(o.batch));

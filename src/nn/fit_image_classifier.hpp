@@ -38,6 +38,10 @@ struct ImageTrainingResult {
   double test_accuracy = 0;  // fraction of the test split classified right, eval mode
 };
 
+// Throws simdnorm::Error naming the first bad option (model, optimizer, lr, schedule, batch,
+// steps): what fit_image_classifier checks before it needs the data.
+void check_image_training_options(const ImageTrainingOptions& options);
+
 // `data` as loaded (pixels in [0, 1]): each batch is normalized with the set's mean/std
 // (transforms.Normalize) as it is gathered. Calls `progress` every `every` steps and after the
 // last. Throws simdnorm::Error for bad options, naming the option.

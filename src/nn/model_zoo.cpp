@@ -1,7 +1,8 @@
 #include "nn/model_zoo.hpp"
 
-#include <stdexcept>
 #include <string>
+
+#include "core/validate.hpp"
 
 namespace simdnorm::nn {
 
@@ -37,7 +38,8 @@ std::vector<LayerSpec> named_model(std::string_view name, bool batch_norm) {
     l.push_back({"linear", {{"inFeatures", 100}, {"outFeatures", 10}}});
     return l;
   }
-  throw std::invalid_argument("model: expected cnn or mlp, given '" + std::string(name) + "'");
+  detail::fail(ErrorCode::range, "nn::named_model", "name", "cnn or mlp",
+               "'" + std::string(name) + "'");
 }
 
 }  // namespace simdnorm::nn

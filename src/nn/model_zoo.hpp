@@ -13,7 +13,7 @@
 
 namespace simdnorm::nn {
 
-// Throws std::invalid_argument for another name ("model: expected cnn or mlp, given …").
+// Throws simdnorm::Error (range) for another name ("name: expected cnn or mlp, got …").
 std::vector<LayerSpec> named_model(std::string_view name, bool batch_norm);
 
 }  // namespace simdnorm::nn

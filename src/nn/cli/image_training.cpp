@@ -118,6 +118,7 @@ int run_image_training(int argc, char** argv) {
     return 0;
   }
   ImageTrainingOptions& o = f.options;
+  check_image_training_options(o);  // before the seconds spent loading the data
   const ImageDataset data = f.data_dir.empty() ? load_image_dataset(f.dataset)
                                                : load_image_dataset(f.dataset, f.data_dir);
   const std::size_t n_train =

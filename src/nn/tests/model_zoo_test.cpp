@@ -12,6 +12,7 @@
 
 #include "fixture_file.hpp"
 #include "nn/sequential.hpp"
+#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -33,7 +34,12 @@ TEST(ModelZoo, NamedModelsBuildAsTwins) {
     EXPECT_EQ(with.size(), without.size() + bn) << name;
     EXPECT_EQ(bn, std::string_view(name) == "cnn" ? 2u : 3u);
   }
-  EXPECT_THROW(named_model("resnet", true), std::invalid_argument);
+  try {
+    named_model("resnet", true);
+    ADD_FAILURE() << "no error for an unknown model";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "simdnorm: nn::named_model: name: expected cnn or mlp, got 'resnet'");
+  }
 }
 
 TEST(ModelZoo, StateDictsMatchPyTorch) {
