@@ -59,11 +59,12 @@ function batchSampler(count, batch, seed) {
   };
 }
 
+const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
+
 function makeOptimizer(sn, model, { optimizer, lr }) {
   if (optimizer === 'sgd') return new sn.nn.SGD(model, { lr });
   if (optimizer === 'momentum') return new sn.nn.SGD(model, { lr, momentum: 0.9 });
-  if (optimizer === 'adam') return new sn.nn.Adam(model, { lr });
-  throw new RangeError(`--optimizer: expected sgd, momentum or adam, got ${JSON.stringify(optimizer)}`);
+  return new sn.nn.Adam(model, { lr });
 }
 
 // Mean loss and accuracy of `model` (eval mode) over a whole split, 500 images at a time.
@@ -93,27 +94,38 @@ export function evaluate(model, set, { mean, std }) {
   return { loss: loss / set.count, accuracy: correct / set.count };
 }
 
-// Trains namedModel(options.model) on `data` (readImageDataset / loadImageDataset) and returns
-// { steps, seconds, stepsPerSecond, testLoss, testAccuracy, isa }. onProgress({ step, loss,
-// accuracy, stepsPerSecond }) every `every` steps and after the last (loss and batch accuracy
-// averaged since the previous report, train mode).
-export function trainImageClassifier(sn, data, options = {}, { every = 100, onProgress } = {}) {
+// Throws a RangeError naming the first bad option (as its flag), the expected and the given value;
+// `count` is the number of training images used (the batch must fit), `every` the progress interval.
+export function checkImageTrainingOptions(options, count = Infinity, every = 100) {
   const o = { ...defaults, ...options };
-  const count = o.trainLimit ? Math.min(o.trainLimit, data.train.count) : data.train.count;
   const check = (ok, flag, expected, got) => {
     if (!ok) throw new RangeError(`${flag}: expected ${expected}, got ${got}`);
   };
+  check(modelNames.includes(o.model), '--model', modelNames.join(' or '), JSON.stringify(o.model));
+  check(OPTIMIZERS.includes(o.optimizer), '--optimizer', 'sgd, momentum or adam', JSON.stringify(o.optimizer));
   check(
     Number.isInteger(o.batch) && o.batch >= 2 && o.batch <= count,
     '--batch',
-    `a whole number in [2, ${count}]`,
+    count === Infinity ? 'a whole number ≥ 2' : `a whole number in [2, ${count}]`,
     o.batch,
   );
   check(Number.isInteger(o.steps) && o.steps >= 1, '--steps', 'a whole number ≥ 1', o.steps);
   check(Number.isFinite(o.lr) && o.lr > 0, '--lr', 'a finite number > 0', o.lr);
   check(['constant', 'cosine'].includes(o.schedule), '--schedule', 'constant or cosine', JSON.stringify(o.schedule));
+  check(Number.isInteger(o.trainLimit) && o.trainLimit >= 0, '--train-limit', 'a whole number ≥ 0', o.trainLimit);
+  check(Number.isInteger(o.seed) && o.seed >= 0, '--seed', 'a whole number ≥ 0', o.seed);
   check(Number.isInteger(every) && every >= 1, '--every', 'a whole number ≥ 1', every);
+  return o;
+}
 
+// Trains namedModel(options.model) on `data` (readImageDataset / loadImageDataset) and returns
+// { steps, seconds, stepsPerSecond, testLoss, testAccuracy, isa }. onProgress({ step, loss,
+// accuracy, stepsPerSecond }) every `every` steps and after the last (loss and batch accuracy
+// averaged since the previous report, train mode).
+export function trainImageClassifier(sn, data, options = {}, { every = 100, onProgress } = {}) {
+  const limit = options.trainLimit ?? defaults.trainLimit;
+  const count = limit ? Math.min(limit, data.train.count) : data.train.count;
+  const o = checkImageTrainingOptions(options, count, every);
   const size = data.train.shape[0] * data.train.shape[1] * data.train.shape[2];
   const model = new sn.nn.Sequential(namedModel(o.model, { batchNorm: o.batchNorm }), {
     inputShape: data.train.shape,
@@ -179,23 +191,17 @@ const NUMBERS = {
 export function parseImageTrainingArgs(argv) {
   const options = {};
   const run = { dataset: null, dataDir: undefined, every: 100, epochs: 0, json: false, simd: undefined, help: false };
+  if (argv.includes('--help') || argv.includes('-h')) return { options, run: { ...run, help: true } };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    if (flag === '--help' || flag === '-h') run.help = true;
-    else if (flag === '--bn' || flag === '--no-bn') options.batchNorm = flag === '--bn';
+    if (flag === '--bn' || flag === '--no-bn') options.batchNorm = flag === '--bn';
     else if (flag === '--json') run.json = true;
     else if (flag === '--scalar') run.simd = false;
     else {
       const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) {
-        if (flag === '--model' && run.help) continue;
-        throw new RangeError(`${flag}: expected a value`);
-      }
-      if (flag === '--model') {
-        if (!modelNames.includes(value))
-          throw new RangeError(`--model: expected ${modelNames.join(' or ')}, got ${JSON.stringify(value)}`);
-        options.model = value;
-      } else if (flag === '--dataset') run.dataset = value;
+      if (value === undefined || value.startsWith('--')) throw new RangeError(`${flag}: expected a value`);
+      if (flag === '--model') options.model = value;
+      else if (flag === '--dataset') run.dataset = value;
       else if (flag === '--data-dir') run.dataDir = value;
       else if (flag === '--optimizer') options.optimizer = value;
       else if (flag === '--schedule') options.schedule = value;
@@ -209,7 +215,6 @@ export function parseImageTrainingArgs(argv) {
       } else throw new RangeError(`unknown option ${flag} (see --model --help)`);
     }
   }
-  if (run.help) return { options, run };
   if (!options.model) throw new RangeError(`--model: expected ${modelNames.join(' or ')}, got nothing`);
   if (!run.dataset) throw new RangeError('--dataset: expected mnist or fashion-mnist, got nothing');
   if (run.epochs && options.steps) throw new RangeError('--steps and --epochs: expected one of them, got both');
@@ -221,9 +226,11 @@ export function parseImageTrainingArgs(argv) {
 export async function trainImagesMain(argv, init) {
   const { options, run } = parseImageTrainingArgs(argv);
   if (run.help) return void console.log(HELP);
+  checkImageTrainingOptions(options, Infinity, run.every); // before the seconds spent reading the files
   const data = await readImageDataset(run.dataset, run.dataDir);
   const o = { ...defaults, ...options };
   const count = o.trainLimit ? Math.min(o.trainLimit, data.train.count) : data.train.count;
+  checkImageTrainingOptions(o, count, run.every);
   if (run.epochs) o.steps = run.epochs * Math.floor(count / o.batch);
   const sn = await init(run.simd === undefined ? undefined : { simd: run.simd });
   if (!run.json)

@@ -132,13 +132,22 @@ describe('npm run train -- --model', () => {
       [['--model', 'cnn'], /--dataset: expected mnist or fashion-mnist, got nothing/],
       [['--model', 'cnn', '--dataset', 'cifar'], /name: expected one of mnist, fashion-mnist, got "cifar"/],
       [['--model', 'cnn', '--dataset', 'mnist', '--batch', 'x'], /--batch: expected a number, got "x"/],
-      [
-        ['--model', 'cnn', '--dataset', 'mnist', '--batch', '1'],
-        /--batch: expected a whole number in \[2, 60000\], got 1/,
-      ],
+      [['--model', 'cnn', '--dataset', 'mnist', '--batch', '1'], /--batch: expected a whole number ≥ 2, got 1/],
       [
         ['--model', 'cnn', '--dataset', 'mnist', '--schedule', 'step'],
         /--schedule: expected constant or cosine, got "step"/,
+      ],
+      [
+        ['--model', 'mlp', '--dataset', 'mnist', '--optimizer', 'rms'],
+        /--optimizer: expected sgd, momentum or adam, got "rms"/,
+      ],
+      [
+        ['--model', 'cnn', '--dataset', 'mnist', '--batch', '100000'],
+        /--batch: expected a whole number in \[2, 60000\], got 100000/,
+      ],
+      [
+        ['--model', 'cnn', '--dataset', 'mnist', '--steps', '5', '--epochs', '1'],
+        /--steps and --epochs: expected one of them, got both/,
       ],
     ]) {
       const r = train(...args);
