@@ -75,7 +75,6 @@ describe('npm run train -- --model', () => {
     const r = train(
       '--model',
       'mlp',
-      '--no-bn',
       '--dataset',
       'mnist',
       '--steps',
@@ -91,19 +90,21 @@ describe('npm run train -- --model', () => {
     const lines = r.stdout.trim().split('\n');
     assert.match(
       lines[0],
-      /^mlp \(no BatchNorm\) on MNIST, 60000 train \/ 10000 test images, momentum lr 0.1 \(cosine\), batch 64, 40 steps/,
+      /^mlp \(BatchNorm\) on MNIST, 60000 train \/ 10000 test images, momentum lr 0.1 \(cosine\), batch 64, 40 steps/,
     );
     assert.match(lines[1], /^step +20 {2}loss \d+\.\d{4} {2}batch acc 0\.\d{3} {2}\d+\.\d steps\/s$/);
     assert.match(lines[2], /^step +40 /);
-    // 40 steps of a sigmoid MLP already beat chance (10 %) by far on the whole test set.
+    // 40 steps of the BN paper's sigmoid MLP beat chance (10 %) by far on the whole test set
+    // (0.83 measured).
     const accuracy = Number(lines[3].match(/test \(eval mode, 10000 images\) loss \S+ accuracy (\S+)$/)[1]);
-    assert.ok(accuracy > 0.3, lines[3]);
+    assert.ok(accuracy > 0.5, lines[3]);
   });
 
   test('--json prints one line with the options and the result', () => {
     const r = train(
       '--model',
       'cnn',
+      '--no-bn',
       '--dataset',
       'fashion-mnist',
       '--steps',
@@ -118,7 +119,7 @@ describe('npm run train -- --model', () => {
     const out = JSON.parse(r.stdout);
     assert.equal(out.model, 'cnn');
     assert.equal(out.dataset, 'fashion-mnist');
-    assert.equal(out.batchNorm, true);
+    assert.equal(out.batchNorm, false);
     assert.equal(out.steps, 3);
     assert.equal(out.batch, 8);
     assert.ok(out.stepsPerSecond > 0);
