@@ -5,6 +5,7 @@
 import { readImageDataset } from './dataset-files.mjs';
 import { modelNames, namedModel } from '../web/nn/model-zoo.js';
 import { labelsInt32, toTensor } from '../web/data/idx.js';
+import { batchSampler } from '../web/runs/batches.js';
 
 export const HELP = `usage: npm run train -- --model cnn|mlp --dataset mnist|fashion-mnist [options]
   --bn | --no-bn        the model with BatchNorm (default) or its twin without
@@ -29,35 +30,6 @@ export const defaults = Object.freeze({
   trainLimit: 0,
   seed: 1,
 });
-
-// Deterministic uniform numbers in [0, 1) (mulberry32) for the batch order.
-function uniform(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-// Each epoch a fresh shuffle, cut into full batches (the leftover is skipped, as BatchSampler).
-function batchSampler(count, batch, seed) {
-  const random = uniform(seed);
-  const order = Uint32Array.from({ length: count }, (_, i) => i);
-  let pos = count;
-  return () => {
-    if (pos + batch > count) {
-      for (let j = count - 1; j > 0; j--) {
-        const k = Math.floor(random() * (j + 1));
-        [order[j], order[k]] = [order[k], order[j]];
-      }
-      pos = 0;
-    }
-    pos += batch;
-    return order.subarray(pos - batch, pos);
-  };
-}
 
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 
@@ -135,7 +107,7 @@ export function trainImageClassifier(sn, data, options = {}, { every = 100, onPr
   let opt;
   try {
     opt = makeOptimizer(sn, model, o);
-    const next = batchSampler(count, o.batch, o.seed);
+    const sampler = batchSampler(count, o.batch, o.seed);
     const x = new Float32Array(o.batch * size);
     const y = new Int32Array(o.batch);
     const normalize = { mean: data.mean, std: data.std };
@@ -144,7 +116,7 @@ export function trainImageClassifier(sn, data, options = {}, { every = 100, onPr
       correct = 0,
       since = 0;
     for (let step = 1; step <= o.steps; step++) {
-      const indices = next();
+      const indices = sampler.next();
       toTensor(data.train, indices, x, normalize);
       labelsInt32(data.train, indices, y);
       opt.lr = o.schedule === 'constant' ? o.lr : 0.5 * o.lr * (1 + Math.cos((Math.PI * (step - 1)) / o.steps));
