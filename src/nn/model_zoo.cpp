@@ -38,8 +38,9 @@ std::vector<LayerSpec> named_model(std::string_view name, bool batch_norm) {
     l.push_back({"linear", {{"inFeatures", 100}, {"outFeatures", 10}}});
     return l;
   }
-  detail::fail(ErrorCode::range, "nn::named_model", "name", "cnn or mlp",
-               "'" + std::string(name) + "'");
+  std::string given = "'";  // built in steps: GCC 12's -Wrestrict misfires on "'" + string
+  given.append(name).append("'");
+  detail::fail(ErrorCode::range, "nn::named_model", "name", "cnn or mlp", given);
 }
 
 }  // namespace simdnorm::nn
