@@ -8,9 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <string>
 
 #include "nn/fit_image_classifier.hpp"
 #include "nn/image_datasets.hpp"
+#include "simdnorm/error.hpp"
 #include "simdnorm/isa.hpp"
 
 namespace simdnorm::nn {
@@ -25,6 +27,34 @@ double learn(const char* dataset) {
               dataset, r.steps, budget.batch, std::string(simdnorm::active_isa()).c_str(),
               r.seconds, r.test_accuracy);
   return r.test_accuracy;
+}
+
+TEST(FitImageClassifier, BadOptionsAreNamedBeforeAnyData) {
+  const auto message = [](auto change) {
+    ImageTrainingOptions o;
+    change(o);
+    try {
+      check_image_training_options(o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message([](auto&) {}), "no error");
+  EXPECT_EQ(message([](auto& o) { o.model = "vgg"; }),
+            "simdnorm: nn::named_model: name: expected cnn or mlp, got 'vgg'");
+  EXPECT_EQ(message([](auto& o) { o.optimizer = "rmsprop"; }),
+            "simdnorm: nn::fit_image_classifier: optimizer: expected sgd, momentum or adam, got "
+            "'rmsprop'");
+  EXPECT_EQ(message([](auto& o) { o.lr = -1; }),
+            "simdnorm: nn::fit_image_classifier: lr: expected a finite number > 0, got -1");
+  EXPECT_EQ(
+      message([](auto& o) { o.schedule = "step"; }),
+      "simdnorm: nn::fit_image_classifier: schedule: expected constant or cosine, got 'step'");
+  EXPECT_EQ(message([](auto& o) { o.batch = 1; }),
+            "simdnorm: nn::fit_image_classifier: batch: expected at least 2, got 1");
+  EXPECT_EQ(message([](auto& o) { o.steps = 0; }),
+            "simdnorm: nn::fit_image_classifier: steps: expected at least 1, got 0");
 }
 
 TEST(LearningTargets, BnCnnReaches98PercentOnMnist) {
