@@ -18,7 +18,7 @@ import { modelNames, namedModel } from '../../web/nn/model-zoo.js';
 const sn = await init();
 
 test('the JS model zoo has the state-dict keys and shapes of PyTorch (and of the C++ zoo)', () => {
-  const text = readFileSync(new URL('../fixtures/engine/model_zoo.txt', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../fixtures/model_zoo/state_dicts.txt', import.meta.url), 'utf8');
   const torch = new Map();
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;

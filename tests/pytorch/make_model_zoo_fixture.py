@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generates tests/fixtures/engine/model_zoo.txt: the state-dict keys and shapes of the named
+"""Generates tests/fixtures/model_zoo/state_dicts.txt: the state-dict keys and shapes of the named
 models (`--model cnn|mlp`, with and without BatchNorm) as PyTorch's nn.Sequential of the same
 modules has them. The C++ zoo (src/nn/model_zoo.cpp) and its JavaScript twin
 (web/nn/model-zoo.js) are both compared with this file, so they agree with each other and with
@@ -15,7 +15,7 @@ import os
 import torch
 from torch import nn
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "engine", "model_zoo.txt")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "model_zoo", "state_dicts.txt")
 
 
 def cnn(bn):

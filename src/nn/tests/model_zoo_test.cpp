@@ -1,7 +1,8 @@
 // The named models build on 28×28 images, give 10 logits, and their BN / no-BN twins differ only
 // by the BatchNorm layers and the biases BN makes redundant. Their state dicts have the keys and
-// shapes of PyTorch's nn.Sequential of the same modules (tests/pytorch/make_model_zoo_fixture.py;
-// tests/js/learning.test.mjs checks the JavaScript zoo against the same file).
+// shapes of PyTorch's nn.Sequential of the same modules (tests/fixtures/model_zoo/state_dicts.txt
+// from tests/pytorch/make_model_zoo_fixture.py; tests/js/learning.test.mjs checks the JavaScript
+// zoo against the same file).
 
 #include "nn/model_zoo.hpp"
 
@@ -43,8 +44,9 @@ TEST(ModelZoo, NamedModelsBuildAsTwins) {
 }
 
 TEST(ModelZoo, StateDictsMatchPyTorch) {
+  // Beside the engine's fixtures, not among them: those are all training cases.
   const simdnorm_test::FixtureFile torch(std::string(SIMDNORM_ENGINE_FIXTURES_DIR) +
-                                         "/model_zoo.txt");
+                                         "/../model_zoo/state_dicts.txt");
   for (const char* name : {"cnn", "mlp"}) {
     for (const bool bn : {true, false}) {
       const std::string tag = std::string(name) + (bn ? ".bn" : ".plain");
