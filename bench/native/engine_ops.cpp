@@ -1,12 +1,16 @@
 // The layer engine's costs: Conv2d by im2col + matmul (what the engine runs) against a direct
 // convolution loop, on the MNIST CNN shapes, and whole training steps of the two
-// benchmark models (nn/model_zoo.hpp). Names read op/isa/shape; items/s are samples/s.
+// benchmark models (nn/model_zoo.hpp) on every ISA. Names read op/isa/shape; items/s are samples/s.
+// `npm run bench` (scripts/bench.sh) runs it with PyTorch's side, bench/native/torch_train_step.py.
 
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "cpu_model.hpp"
 #include "nn/conv2d_layer.hpp"
 #include "nn/model_zoo.hpp"
 #include "nn/optim/sgd.hpp"
@@ -92,51 +96,59 @@ void BM_ConvIm2col(benchmark::State& state, ConvCase c, const char* isa) {
   simdnorm::set_isa(previous);
 }
 
-// clang-format off: benchmark names are op/isa/shape without spaces
-BENCHMARK_CAPTURE(BM_ConvDirect, conv2d_fwd / direct / 64x1x28x28_k3_16, kConv1);
-BENCHMARK_CAPTURE(BM_ConvDirect, conv2d_fwd / direct / 64x16x14x14_k3_32, kConv2);
-BENCHMARK_CAPTURE(BM_ConvIm2col, conv2d_fwd / im2col_scalar / 64x1x28x28_k3_16, kConv1, "scalar");
-BENCHMARK_CAPTURE(BM_ConvIm2col, conv2d_fwd / im2col_scalar / 64x16x14x14_k3_32, kConv2, "scalar");
-BENCHMARK_CAPTURE(BM_ConvIm2col, conv2d_fwd / im2col_best / 64x1x28x28_k3_16, kConv1,
-                  simdnorm::available_isas().front().data());
-BENCHMARK_CAPTURE(BM_ConvIm2col, conv2d_fwd / im2col_best / 64x16x14x14_k3_32, kConv2,
-                  simdnorm::available_isas().front().data());
-
-// clang-format on
-
-// One SGD step (forward, cross-entropy, backward, update) of a model on a fixed batch.
-void BM_TrainStep(benchmark::State& state, std::vector<LayerSpec> layers,
-                  std::vector<std::size_t> input, std::size_t batch, double flops_per_sample) {
-  Sequential model(layers, {input, batch, 1});
-  optim::SGD opt(model.parameters(), {0.01f, 0.9f});
-  std::size_t per = 1;
-  for (const std::size_t d : input) per *= d;
-  const auto x = normals(batch * per, 5);
+// One SGD step (forward, cross-entropy, backward, update) of a model on a fixed batch, on one ISA.
+// bench/native/torch_train_step.py is PyTorch's side of it (same models, batch, optimizer, data).
+void BM_TrainStep(benchmark::State& state, const std::string& isa, const char* model,
+                  std::size_t batch, double flops_per_sample) {
+  const std::string previous(simdnorm::active_isa());
+  simdnorm::set_isa(isa);
+  Sequential net(named_model(model, true), {{1, 28, 28}, batch, 1});
+  optim::SGD opt(net.parameters(), {0.01f, 0.9f});
+  const auto x = normals(batch * 28 * 28, 5);
   std::vector<std::int32_t> labels(batch);
   for (std::size_t i = 0; i < batch; ++i) labels[i] = std::int32_t(i % 10);
-  for (auto _ : state) benchmark::DoNotOptimize(model.train_step(x, labels, opt).loss);
+  for (auto _ : state) benchmark::DoNotOptimize(net.train_step(x, labels, opt).loss);
   state.counters["steps/s"] =
       benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
   // Forward + backward ≈ 3× the forward's multiply-adds, 2 flops each.
   state.counters["GFLOP/s"] =
       benchmark::Counter(double(state.iterations()) * double(batch) * flops_per_sample / 1e9,
                          benchmark::Counter::kIsRate);
+  simdnorm::set_isa(previous);
 }
 
 constexpr double kMnistCnnFlops = 3 * 2 * (16 * 9 * 28 * 28 + 32 * 16 * 9 * 14 * 14 + 1568 * 10);
 
 constexpr double kMlpFlops = 3 * 2 * (784 * 100 + 100 * 100 * 2 + 100 * 10);
 
-// clang-format off
-BENCHMARK_CAPTURE(BM_TrainStep, train_step/best/mnist_cnn_batch64, named_model("cnn", true),
-                  std::vector<std::size_t>{1, 28, 28}, 64, kMnistCnnFlops)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_TrainStep, train_step/best/bn_mlp_784_100x3_10_batch60, named_model("mlp", true),
-                  std::vector<std::size_t>{1, 28, 28}, 60, kMlpFlops)
-    ->Unit(benchmark::kMicrosecond);
-
-// clang-format on
-
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  for (const auto& [shape, c] :
+       {std::pair{"64x1x28x28_k3_16", kConv1}, {"64x16x14x14_k3_32", kConv2}}) {
+    const std::string suffix = std::string("/") + shape;
+    benchmark::RegisterBenchmark(("conv2d_fwd/direct" + suffix).c_str(), BM_ConvDirect, c);
+    benchmark::RegisterBenchmark(("conv2d_fwd/im2col_scalar" + suffix).c_str(), BM_ConvIm2col, c,
+                                 "scalar");
+    const std::string_view best = simdnorm::available_isas().front();
+    benchmark::RegisterBenchmark(("conv2d_fwd/im2col_" + std::string(best) + suffix).c_str(),
+                                 BM_ConvIm2col, c, best.data());
+  }
+  // Every ISA of the build this CPU runs, best first, then the scalar (double-accumulating)
+  // reference: train_step/<isa>/<model>.
+  for (const std::string_view isa : simdnorm::available_isas()) {
+    const std::string name(isa);
+    benchmark::RegisterBenchmark(("train_step/" + name + "/mnist_cnn_batch64").c_str(),
+                                 BM_TrainStep, name, "cnn", 64, kMnistCnnFlops)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("train_step/" + name + "/bn_mlp_784_100x3_10_batch60").c_str(),
+                                 BM_TrainStep, name, "mlp", 60, kMlpFlops)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("cpu_model", simdnorm::bench::cpu_model());
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
