@@ -51,7 +51,8 @@ for need in "$@"; do
       native_build; image_data
       want "SyncBatchNorm over MPI (src/mpi): built when found, tested under mpirun -np 1..4" \
         libopenmpi-dev openmpi-bin ;;
-    bench-smoke | bench) native_build; wasm_build; want "oneDNN, the native benchmarks' peer" libdnnl-dev ;;
+    bench-smoke | bench) native_build; wasm_build; want "oneDNN, the native benchmarks' peer" libdnnl-dev
+      want "PyTorch (1 thread), the engine benchmark's native peer" python3-torch ;;
     isa-cpus) native_build; want "qemu-x86_64 runs the suite on older x86 CPU models" qemu-user ;;
     sanitizers) native_build; image_data; want "ASan, UBSan and libFuzzer builds with clang 14" clang-14 libclang-rt-14-dev ;;
     fuzz) native_build; want "ASan, UBSan and libFuzzer builds with clang 14" clang-14 libclang-rt-14-dev ;;

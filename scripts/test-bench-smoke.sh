@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # CI stage: the benchmarks still build and run, in seconds (timings are not checked here).
+# The layer engine's benchmarks (native, PyTorch, Node) run once each, at small batches in Node.
 # Native: the 64 KiB shape (S3) once per op, ISA and peer; fails on any error other than an ISA
 # this CPU lacks. Node: the quick configuration of bench/js/run.mjs. Both report generators run,
 # and their headers must state the CPU model, date and command.
@@ -28,14 +29,44 @@ node --input-type=module -e '
 ' "$tmp/native.json"
 node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
 
+# The layer engine: every conv and train-step entry once, PyTorch's side for a few steps, the Node
+# side at batch 4; the report must have a row for both models on both sides.
+engine=${SIMDNORM_BUILD_DIR:-build}/bench/simdnorm_engine_bench
+[ -x "$engine" ] || { echo "bench-smoke: $engine was not built" >&2; exit 1; }
+OMP_NUM_THREADS=1 "$engine" --benchmark_min_time=0.001 --benchmark_out="$tmp/engine-native.json" \
+  --benchmark_out_format=json >/dev/null
+/usr/bin/python3 bench/native/torch_train_step.py --repetitions 1 --min-time 0.001 --out "$tmp/engine-pytorch.json"
+
 [ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] || bash scripts/build-wasm.sh
 node bench/js/run.mjs --quick --out "$tmp/js.json" >/dev/null 2>"$tmp/js.err" || { cat "$tmp/js.err" >&2; exit 1; }
 if grep -q "differs from plain JS" "$tmp/js.err"; then cat "$tmp/js.err" >&2; exit 1; fi
 echo "bench-smoke: Node suite ran ($(grep -c '"peer"' "$tmp/js.json") entries)"
 grep -q '"mode": "floor"' "$tmp/js.json" && grep -q 'against its floor' "$tmp/js.md" ||
   { echo "bench-smoke: no e2e floor entries or table (bench/js/e2e-floor.mjs)" >&2; exit 1; }
+node bench/js/engine-training.mjs --quick --out "$tmp/engine-node.json" >/dev/null
+node bench/report/engine.mjs --out "$tmp/engine.json" --command smoke --native "$tmp/engine-native.json" \
+  --pytorch "$tmp/engine-pytorch.json" --node "$tmp/engine-node.json" >/dev/null
+node --input-type=module -e '
+  import { readFileSync } from "node:fs";
+  const json = JSON.parse(readFileSync(process.argv[1], "utf8"));
+  const md = readFileSync(process.argv[1].replace(/json$/, "md"), "utf8");
+  const bad = json.native[0].benchmarks.filter((b) => b.error_occurred).map((b) => `${b.name}: ${b.error_message}`);
+  const names = new Set([...json.native, ...json.pytorch].flatMap((o) => o.benchmarks.map((b) => b.name)));
+  for (const model of ["mnist_cnn_batch64", "bn_mlp_784_100x3_10_batch60"]) {
+    for (const impl of ["pytorch", "scalar"])
+      if (!names.has(`train_step/${impl}/${model}`)) bad.push(`train_step/${impl}/${model} did not run`);
+    for (const peer of ["sn.nn wasm-simd128", "sn.nn wasm-scalar", "TF.js cpu layers"]) {
+      const e = json.node.engine.find((x) => x.model === model && x.peer === peer);
+      if (!e?.runs.length || !Number.isFinite(e.lossLast)) bad.push(`Node ${model} ${peer}: ${e?.error ?? "did not run"}`);
+    }
+  }
+  if ((md.match(/^\| (MNIST CNN|BN paper MLP)/gm) ?? []).length !== 4) bad.push("engine.md lacks a model row");
+  for (const b of bad) console.error(`bench-smoke: engine: ${b}`);
+  process.exit(bad.length ? 1 : 0);
+' "$tmp/engine.json"
+echo "bench-smoke: engine benchmarks ran (native, PyTorch, Node)"
 # The result pages must say where, when and how they were measured.
-for md in "$tmp/native.md" "$tmp/js.md"; do
+for md in "$tmp/native.md" "$tmp/js.md" "$tmp/engine.md"; do
   grep -q '^Machine: ' "$md" && ! grep -q 'CPU model not recorded' "$md" &&
     grep -Eq '^Date: [0-9]{4}-[0-9]{2}-[0-9]{2}T.*Command: `[^`]+`' "$md" ||
     { echo "bench-smoke: $md lacks the CPU model, date or command:" >&2; head -2 "$md" >&2; exit 1; }

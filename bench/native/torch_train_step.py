@@ -17,6 +17,7 @@ sides alike. Writes Google Benchmark-shaped JSON, merged by bench/report/engine.
 
 import argparse
 import json
+import os
 import time
 
 import torch
@@ -79,6 +80,14 @@ def measure(make, batch, flops, repetitions, min_time):
     return runs
 
 
+def blas_library():
+    """The BLAS PyTorch's Linear layers call (Debian's build links the generic libblas.so.3, which
+    update-alternatives points at the reference BLAS, OpenBLAS or BLIS)."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1]}
+    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "not found"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True)
@@ -96,9 +105,8 @@ def main():
                 "time_unit": unit, "steps/s": iterations / cpu,
                 "GFLOP/s": iterations * batch * flops / 1e9 / cpu,
             })
-    context = {"torch": torch.__version__, "torch_threads": torch.get_num_threads(),
-               "torch_cpu_capability": torch.backends.cpu.get_cpu_capability()
-               if hasattr(torch.backends, "cpu") else ""}
+    context = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+               "blas": blas_library()}
     with open(args.out, "w") as f:
         json.dump({"context": context, "benchmarks": benchmarks}, f, indent=1)
 
