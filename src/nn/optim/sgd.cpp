@@ -35,18 +35,24 @@ SGD::SGD(std::vector<Parameter> params, const SGDOptions& options)
 }
 
 void SGD::step() {
-  const SGDOptions& o = options_;
+  // The options as locals: through `options_` every store to a parameter (a float) might change
+  // them, which keeps the compiler from hoisting the branches and vectorizing the loops.
+  const float wd = options_.weight_decay, mu = options_.momentum, lr = lr_;
+  const float keep = 1 - options_.dampening;
+  const bool decay = wd != 0, nesterov = options_.nesterov, first = first_step_;
   for (std::size_t k = 0; k < params_.size(); ++k) {
-    const Parameter& p = params_[k];
-    for (std::size_t i = 0; i < p.value.size(); ++i) {
-      float g = p.grad[i];
-      if (o.weight_decay != 0) g += o.weight_decay * p.value[i];
-      if (o.momentum != 0) {
-        float& b = momentum_buffer_[k][i];
-        b = first_step_ ? g : o.momentum * b + (1 - o.dampening) * g;
-        g = o.nesterov ? g + o.momentum * b : b;
-      }
-      p.value[i] -= lr_ * g;
+    float* __restrict v = params_[k].value.data();
+    const float* __restrict grad = params_[k].grad.data();
+    const std::size_t n = params_[k].value.size();
+    if (mu == 0) {
+      for (std::size_t i = 0; i < n; ++i) v[i] -= lr * (decay ? grad[i] + wd * v[i] : grad[i]);
+      continue;
+    }
+    float* __restrict b = momentum_buffer_[k].data();
+    for (std::size_t i = 0; i < n; ++i) {
+      const float g = decay ? grad[i] + wd * v[i] : grad[i];
+      b[i] = first ? g : mu * b[i] + keep * g;
+      v[i] -= lr * (nesterov ? g + mu * b[i] : b[i]);
     }
   }
   first_step_ = false;
