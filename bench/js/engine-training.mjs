@@ -18,7 +18,8 @@
 // machine's load hits all of them alike. Rates are steps per CPU second of this process
 // (process.cpuUsage), with wall-clock rates alongside.
 //
-//   node bench/js/engine-training.mjs [--quick] [--out file.json]   (part of `npm run bench`)
+//   node bench/js/engine-training.mjs [--quick] [--models cnn,mlp] [--out file.json]
+// (part of `npm run bench`; --models keeps the models whose id contains one of the names)
 
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -171,7 +172,7 @@ async function measure(t, chunk, minMs) {
   return { steps, cpu: (c.user + c.system) / 1e6, wall };
 }
 
-export async function runEngineTraining({ quick = false, log = console.log } = {}) {
+export async function runEngineTraining({ quick = false, models = null, log = console.log } = {}) {
   setThreadsCount(1); // before TF.js's wasm backend initializes (no effect after)
   const timing = quick ? { repetitions: 1, minMs: 1 } : { repetitions: 5, minMs: 1500 };
   const makers = [
@@ -183,7 +184,8 @@ export async function runEngineTraining({ quick = false, log = console.log } = {
   const results = [];
   // quick (the CI smoke run): batches of 4, one step each — TF.js's cpu backend takes seconds for
   // one step of the CNN at batch 64.
-  for (const m of quick ? ENGINE_MODELS.map((m) => ({ ...m, batch: 4 })) : ENGINE_MODELS) {
+  const chosen = ENGINE_MODELS.filter((m) => !models || models.some((name) => m.id.includes(name)));
+  for (const m of quick ? chosen.map((m) => ({ ...m, batch: 4 })) : chosen) {
     const data = batchOf(m);
     const live = [];
     for (const [peer, make] of makers) {
@@ -220,7 +222,8 @@ export async function runEngineTraining({ quick = false, log = console.log } = {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const loadavgStart = os.loadavg();
-  const engine = await runEngineTraining({ quick: args.includes('--quick') });
+  const models = args.includes('--models') ? args[args.indexOf('--models') + 1].split(',') : null;
+  const engine = await runEngineTraining({ quick: args.includes('--quick'), models });
   if (args.includes('--out')) {
     const json = {
       context: {

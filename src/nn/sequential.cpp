@@ -68,6 +68,8 @@ Sequential::Sequential(const std::vector<LayerSpec>& layers, const SequentialOpt
     layers_.push_back(make_layer(layers[i], shape, Rng(options.seed, stream)));
     layers_.back()->reset_parameters(init);
     shape = layers_.back()->output_shape();
+    if (first_learning_ == layers_.size() - 1 && layers_.back()->parameters().empty())
+      ++first_learning_;
   }
   reserve(std::max<std::size_t>(options.batch_size, 1));
 }
@@ -172,10 +174,14 @@ void Sequential::backward(std::span<const float> doutput) {
                                       std::to_string(n * output_shape().size()) +
                                       " floats (the last forward's output), given " +
                                       std::to_string(doutput.size()));
+  // Backward stops at the first layer with parameters: nothing before it learns and the input's
+  // gradient is no output (a Flatten before the BN MLP's first Linear would otherwise cost a
+  // quarter of its step in a 60 × 100 × 784 product no one reads).
   std::span<const float> dy = doutput;
-  for (std::size_t i = layers_.size(); i-- > 0;) {
-    const std::span<float> dx =
-        i == 0 ? std::span<float>() : (dy.data() == grad_a_.data() ? grad_b_ : grad_a_);
+  for (std::size_t i = layers_.size(); i-- > first_learning_;) {
+    const std::span<float> dx = i == first_learning_
+                                    ? std::span<float>()
+                                    : (dy.data() == grad_a_.data() ? grad_b_ : grad_a_);
     layers_[i]->backward(activations_[i], activations_[i + 1], dy, n, dx, workspaces_[i]);
     dy = dx;
   }

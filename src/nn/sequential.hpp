@@ -86,6 +86,7 @@ class Sequential {
 
   SampleShape input_shape_;
   std::vector<std::unique_ptr<Layer>> layers_;
+  std::size_t first_learning_ = 0;  // the first layer with parameters (layers_.size(): none)
   Mode mode_ = Mode::train;
   std::size_t planned_ = 0;
   std::size_t last_n_ = 0;

@@ -1,15 +1,15 @@
 #pragma once
-// Arch-templated matrix products (xsimd), without packing: the engine's matrices are small enough
-// (a CNN's im2col block for one sample, a layer's weights) that B's rows stay in L1/L2 while a
-// tile of C is computed.
+// Arch-templated matrix products (xsimd). nn and tn read B in place: the engine's matrices are
+// small enough (a CNN's im2col block for one sample, a layer's weights) that B's rows stay in
+// L1/L2 while a tile of C is computed.
 //   nn, tn: C is computed in tiles of 4 rows × 2 vectors (8 independent FMA chains hide the FMA
 //           latency; each step loads 2 vectors of a row of B and broadcasts 4 elements of A —
 //           A's row/column stride is a parameter, so Aᵀ costs nothing extra).
-//   nt:     each C element is a dot product along k (rows of A and B are both contiguous), in
-//           tiles of 2 × 4 dot products whose 8 vector accumulators are reduced at the end.
+//   nt:     B's rows are transposed, a panel at a time, into a stack buffer, then as `nn`.
 // Row and column tails are handled in the same functions by narrower tiles and partial loads.
 // Included only by the files in src/nn/arch.
 
+#include <algorithm>
 #include <cstddef>
 #include <xsimd/xsimd.hpp>
 
@@ -79,46 +79,31 @@ void broadcast_product(std::size_t m, std::size_t n, std::size_t k, const float*
                             accumulate);
 }
 
-// C[MR × NR] (+)= A[MR rows]·B[NR rows]ᵀ, each element a dot product of length k.
-template <std::size_t MR, std::size_t NR, class Arch>
-void dot_tile(std::size_t k, const float* a, std::size_t lda, const float* b, std::size_t ldb,
-              float* c, std::size_t ldc, bool accumulate) {
-  constexpr std::size_t L = batch<Arch>::size;
-  batch<Arch> acc[MR][NR];
-  for (std::size_t r = 0; r < MR; ++r)
-    for (std::size_t s = 0; s < NR; ++s) acc[r][s] = batch<Arch>(0.f);
-  std::size_t p = 0;
-  for (; p + L <= k; p += L) {
-    batch<Arch> bv[NR];
-    for (std::size_t s = 0; s < NR; ++s) bv[s] = batch<Arch>::load_unaligned(b + s * ldb + p);
-    for (std::size_t r = 0; r < MR; ++r) {
-      const batch<Arch> av = batch<Arch>::load_unaligned(a + r * lda + p);
-      for (std::size_t s = 0; s < NR; ++s) acc[r][s] = xsimd::fma(av, bv[s], acc[r][s]);
-    }
+// C (+)= A·Bᵀ: B's rows are copied, one panel of 2 vectors' width and up to KC of k at a time,
+// transposed into a stack buffer that the broadcast tiles read like B of `nn`. Forming each C
+// element as a dot product instead loads 6 vectors per 8 FMAs and ends in a horizontal sum per
+// element, which on the engine's short rows (k = 100 in an MLP) costs as much as the products
+// (measured: 2.5× slower per flop than `nn` on the BN MLP). A panel is KC·2·lanes floats (16 KiB
+// with AVX-512): it stays in L1 while all m rows of A stream past it.
+template <class Arch>
+void packed_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+               const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+  constexpr std::size_t NR = 2 * batch<Arch>::size, KC = 128;
+  alignas(64) float panel[KC * NR];
+  for (std::size_t j = 0; j < n; j += NR) {
+    const std::size_t nb = std::min(NR, n - j);
+    std::size_t p0 = 0;
+    do {  // at least once: k = 0 still writes (or keeps, accumulating) C
+      const std::size_t kb = std::min(KC, k - p0);
+      for (std::size_t jj = 0; jj < nb; ++jj) {
+        const float* row = b + (j + jj) * ldb + p0;
+        for (std::size_t p = 0; p < kb; ++p) panel[p * NR + jj] = row[p];
+      }
+      broadcast_product<Arch>(m, nb, kb, a + p0, lda, 1, panel, NR, c + j, ldc,
+                              accumulate || p0 > 0);
+      p0 += kb;
+    } while (p0 < k);
   }
-  if (p < k) {
-    batch<Arch> bv[NR];
-    for (std::size_t s = 0; s < NR; ++s)
-      bv[s] = load_lanes<true, Arch>(b + s * ldb + p, k - p, 0.f);
-    for (std::size_t r = 0; r < MR; ++r) {
-      const batch<Arch> av = load_lanes<true, Arch>(a + r * lda + p, k - p, 0.f);
-      for (std::size_t s = 0; s < NR; ++s) acc[r][s] = xsimd::fma(av, bv[s], acc[r][s]);
-    }
-  }
-  for (std::size_t r = 0; r < MR; ++r)
-    for (std::size_t s = 0; s < NR; ++s) {
-      const float sum = xsimd::hadd(acc[r][s]);
-      c[r * ldc + s] = accumulate ? c[r * ldc + s] + sum : sum;
-    }
-}
-
-template <std::size_t MR, class Arch>
-void dot_rows(std::size_t n, std::size_t k, const float* a, std::size_t lda, const float* b,
-              std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  std::size_t j = 0;
-  for (; j + 4 <= n; j += 4)
-    dot_tile<MR, 4, Arch>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
-  for (; j < n; ++j) dot_tile<MR, 1, Arch>(k, a, lda, b + j * ldb, ldb, c + j, ldc, accumulate);
 }
 
 }  // namespace matmul_detail
@@ -146,13 +131,7 @@ struct matmul_nt {
   void operator()(Arch, std::size_t m, std::size_t n, std::size_t k, const float* a,
                   std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
                   bool accumulate) const {
-    std::size_t i = 0;
-    for (; i + 2 <= m; i += 2)
-      matmul_detail::dot_rows<2, Arch>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc,
-                                       accumulate);
-    for (; i < m; ++i)
-      matmul_detail::dot_rows<1, Arch>(n, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc,
-                                       accumulate);
+    matmul_detail::packed_nt<Arch>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
   }
 };
 
