@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "simdnorm/error.hpp"
 
@@ -14,6 +15,22 @@ void check_non_negative(const char* name, float v) {
     std::ostringstream s;
     s << name << ": expected a finite number ≥ 0, given " << v;
     throw Error(ErrorCode::range, s.str());
+  }
+}
+
+// torch.optim.SGD's update of one parameter, without a branch in the loop.
+template <bool Decay, bool Momentum, bool Nesterov, bool First>
+void sgd_update(std::size_t n, float* __restrict v, const float* __restrict grad,
+                float* __restrict b, float lr, float wd, float mu, float keep) {
+  for (std::size_t i = 0; i < n; ++i) {
+    float g = grad[i];
+    if constexpr (Decay) g += wd * v[i];
+    if constexpr (Momentum) {
+      const float m = First ? g : mu * b[i] + keep * g;
+      b[i] = m;
+      g = Nesterov ? g + mu * m : m;
+    }
+    v[i] -= lr * g;
   }
 }
 
@@ -35,25 +52,26 @@ SGD::SGD(std::vector<Parameter> params, const SGDOptions& options)
 }
 
 void SGD::step() {
-  // The options as locals: through `options_` every store to a parameter (a float) might change
-  // them, which keeps the compiler from hoisting the branches and vectorizing the loops.
+  // The options as template arguments and locals: a branch per element, or options read through
+  // `this` (which a store to a float parameter might change), keeps the loops from vectorizing —
+  // 22 % of the BN MLP's native step and 12 % in wasm before.
   const float wd = options_.weight_decay, mu = options_.momentum, lr = lr_;
   const float keep = 1 - options_.dampening;
-  const bool decay = wd != 0, nesterov = options_.nesterov, first = first_step_;
+  const auto with = [](bool c, auto f) { c ? f(std::true_type{}) : f(std::false_type{}); };
   for (std::size_t k = 0; k < params_.size(); ++k) {
-    float* __restrict v = params_[k].value.data();
-    const float* __restrict grad = params_[k].grad.data();
+    float* v = params_[k].value.data();
+    const float* grad = params_[k].grad.data();
+    float* b = mu != 0 ? momentum_buffer_[k].data() : nullptr;
     const std::size_t n = params_[k].value.size();
-    if (mu == 0) {
-      for (std::size_t i = 0; i < n; ++i) v[i] -= lr * (decay ? grad[i] + wd * v[i] : grad[i]);
-      continue;
-    }
-    float* __restrict b = momentum_buffer_[k].data();
-    for (std::size_t i = 0; i < n; ++i) {
-      const float g = decay ? grad[i] + wd * v[i] : grad[i];
-      b[i] = first ? g : mu * b[i] + keep * g;
-      v[i] -= lr * (nesterov ? g + mu * b[i] : b[i]);
-    }
+    with(wd != 0, [&](auto decay) {
+      with(mu != 0, [&](auto momentum) {
+        with(options_.nesterov, [&](auto nesterov) {
+          with(first_step_, [&](auto first) {
+            sgd_update<decay(), momentum(), nesterov(), first()>(n, v, grad, b, lr, wd, mu, keep);
+          });
+        });
+      });
+    });
   }
   first_step_ = false;
 }
