@@ -234,7 +234,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         cpus: os.cpus().length,
         loadavg_start: loadavgStart,
         loadavg_end: os.loadavg(),
-        command: ['bench/js/engine-training.mjs', ...args.filter((a, i) => a !== '--out' && args[i - 1] !== '--out')].join(' '),
+        command: [
+          'bench/js/engine-training.mjs',
+          ...args.filter((a, i) => a !== '--out' && args[i - 1] !== '--out'),
+        ].join(' '),
       },
       engine,
     };

@@ -145,6 +145,12 @@ int main(int argc, char** argv) {
                                  BM_TrainStep, name, "mlp", 60, kMlpFlops)
         ->Unit(benchmark::kMicrosecond);
   }
+  std::string isas;
+  for (const std::string_view isa : simdnorm::available_isas()) {
+    if (!isas.empty()) isas += ',';
+    isas += isa;
+  }
+  benchmark::AddCustomContext("simdnorm_isas", isas);
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("cpu_model", simdnorm::bench::cpu_model());
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

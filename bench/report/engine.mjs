@@ -38,7 +38,8 @@ function collect(outputs) {
 
 function nativeSection(json) {
   const runs = collect([...json.native, ...json.pytorch]);
-  const isas = json.native[0].context.simdnorm_isas?.split(',') ?? [];
+  // simdnorm_engine_bench records its ISAs best first; without that context, the known order.
+  const isas = json.native[0].context.simdnorm_isas?.split(',') ?? ['avx512', 'avx2', 'sse2', 'neon', 'scalar'];
   const trained = (isa, model) => runs.get(`train_step/${isa}/${model}`);
   const present = isas.filter((isa) => MODELS.some(([m]) => trained(isa, m)?.stepsPerSecond.length));
   const best = present[0];
@@ -71,8 +72,13 @@ function nativeSection(json) {
       values: [s.median, null, t?.median ?? null, null, null],
     });
   }
-  const convShapes = [...new Set([...runs.keys()].filter((n) => n.startsWith('conv2d_fwd/')).map((n) => n.split('/')[2]))];
-  const convImpls = [...new Set([...runs.keys()].filter((n) => n.startsWith('conv2d_fwd/')).map((n) => n.split('/')[1]))];
+  const convShapes = [
+    ...new Set([...runs.keys()].filter((n) => n.startsWith('conv2d_fwd/')).map((n) => n.split('/')[2])),
+  ];
+  const convRank = (impl) => (impl === 'direct' ? 0 : impl === 'im2col_scalar' ? 1 : 2);
+  const convImpls = [
+    ...new Set([...runs.keys()].filter((n) => n.startsWith('conv2d_fwd/')).map((n) => n.split('/')[1])),
+  ].sort((a, b) => convRank(a) - convRank(b));
   const convRows = convShapes.map((shape) => [
     shape,
     ...convImpls.map((impl) => {
@@ -127,7 +133,8 @@ function nodeSection(node) {
       .filter((x) => x.s)
       .reduce((a, b) => (!a || b.s.median > a.s.median ? b : a), null);
     for (const p of peers)
-      if (entries[p]?.error) notes.add(`${p} cannot train the ${model.split('_')[0] === 'mnist' ? 'CNN' : 'MLP'}: "${entries[p].error}"`);
+      if (entries[p]?.error)
+        notes.add(`${p} cannot train the ${model.split('_')[0] === 'mnist' ? 'CNN' : 'MLP'}: "${entries[p].error}"`);
     const ratio = tf ? s.median / tf.s.median : NaN;
     const ok = tf ? (ratio >= NODE_TARGET ? ' ✓' : ' ✗') : '';
     if (ok === ' ✗') misses.push(`Node ${model}: ${fmt(ratio)}× ${tf.p}`);
@@ -142,7 +149,13 @@ function nodeSection(node) {
     ]);
     groups.push({
       label: `Node ${model.split('_')[0] === 'mnist' ? 'CNN' : 'MLP'}`,
-      values: [null, s.median, null, rate(entries['TF.js wasm layers'])?.median ?? null, rate(entries['TF.js cpu layers'])?.median ?? null],
+      values: [
+        null,
+        s.median,
+        null,
+        rate(entries['TF.js wasm layers'])?.median ?? null,
+        rate(entries['TF.js cpu layers'])?.median ?? null,
+      ],
     });
   }
   const c = node.context;
@@ -154,7 +167,10 @@ function nodeSection(node) {
     '',
     `The same models, batch, optimizer and data as the native table; \`model.trainStep(x, labels, opt)\` (x copied into wasm every step) against TF.js layers \`model.trainOnBatch\` (NHWC, batch uploaded once; wasm backend with 1 thread). Steps per CPU second of the process, median (min–max) of ${node.engine.find((e) => e.runs.length)?.runs.length ?? '?'} interleaved repetitions, and GFLOP/s. ✓/✗: wasm SIMD128 against the target ≥ ${NODE_TARGET}× TF.js's best backend that trains the model.`,
     '',
-    markdownTable(['model', ...peers.map((p) => `${p} steps/s`), `sn.nn wasm-simd128 × best TF.js (≥ ${NODE_TARGET}×)`], rows),
+    markdownTable(
+      ['model', ...peers.map((p) => `${p} steps/s`), `sn.nn wasm-simd128 × best TF.js (≥ ${NODE_TARGET}×)`],
+      rows,
+    ),
     ...[...notes].map((n) => `${n}, so the CNN's TF.js figure is its cpu backend.`),
     '',
   ].join('\n');
@@ -178,7 +194,13 @@ export function engineReport(json) {
   const svg = barChartSvg({
     title: 'Training steps per second (higher is better)',
     unit: 'steps per CPU second',
-    series: [`simdnorm ${native.best}`, 'sn.nn wasm-simd128', 'PyTorch 1 thread', 'TF.js wasm layers', 'TF.js cpu layers'],
+    series: [
+      `simdnorm ${native.best}`,
+      'sn.nn wasm-simd128',
+      'PyTorch 1 thread',
+      'TF.js wasm layers',
+      'TF.js cpu layers',
+    ],
     groups: [...native.groups, ...node.groups],
   });
   return { md, svg, misses };
