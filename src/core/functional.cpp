@@ -464,8 +464,8 @@ void backward_from_sums(std::span<const float> dy, std::span<const float> x, con
   // The means divide the merged sums by the merged count, not by this shard's N·S.
   kernels::ChannelParams p = channel_params(params, mean.data(), nullptr, save_invstd.data());
   p.batch_count = count;
-  detail::active_partitioned_kernels().grad_input(dy.data(), x.data(), shape, p, params.relu,
-                                                  true, sum_dy.data(), sum_dy_xmu.data(),
+  detail::active_partitioned_kernels().grad_input(dy.data(), x.data(), shape, p, params.relu, true,
+                                                  sum_dy.data(), sum_dy_xmu.data(),
                                                   grads.dx.data());
 }
 

@@ -40,15 +40,15 @@ Partition::Partition(const Shape& s)
     const std::size_t row = rows_ ? s.c : s.c * s.s;  // floats per step of the n axis
     if (row <= piece) {
       per_n_ = piece / row;
+    } else if (rows_) {  // rows wider than a piece: one row each (a row is not split)
+      per_n_ = 1;
     } else if (per_s_ <= piece) {  // channels-first: one sample's channels
       per_n_ = 1;
       per_c_ = piece / per_s_;
-    } else if (!rows_) {  // channels-first: one run of S floats
+    } else {  // channels-first: one run of S floats
       per_n_ = 1;
       per_c_ = 1;
       per_s_ = piece;
-    } else {  // rows wider than a piece: one row each (channels-last rows are not split)
-      per_n_ = 1;
     }
   }
   blocks_n_ = total_n_ ? ceil_div(total_n_, per_n_) : 1;

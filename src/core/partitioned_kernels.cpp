@@ -141,16 +141,14 @@ void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape&
 
 void PartitionedKernels::grad_input(const float* dy, const float* x, const Shape& s,
                                     const ChannelParams& p, bool relu, bool batch_stats,
-                                    const float* sum_dy, const float* sum_dy_xmu,
-                                    float* dx) const {
+                                    const float* sum_dy, const float* sum_dy_xmu, float* dx) const {
   const Partition part(s);
   if (part.size() == 1)
     return k_.grad_input(dy, x, s, p, relu, batch_stats, sum_dy, sum_dy_xmu, dx);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
-    k_.grad_input(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s),
-                  relu, batch_stats, at(sum_dy, piece.c0), at(sum_dy_xmu, piece.c0),
-                  dx + piece.offset);
+    k_.grad_input(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s), relu,
+                  batch_stats, at(sum_dy, piece.c0), at(sum_dy_xmu, piece.c0), dx + piece.offset);
   });
 }
 
