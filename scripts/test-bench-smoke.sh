@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI stage: the benchmarks still build and run, in seconds (timings are not checked here).
-# Native: the 64 KiB shape (S3) once per op, ISA and peer; fails on any error other than an ISA
+# Native: the 64 KiB shape (S3) once per op, ISA and peer, its thread scaling and one cut-over size; fails on any error other than an ISA
 # this CPU lacks. Node: the quick configuration of bench/js/run.mjs. Both report generators run,
 # and their headers must state the CPU model, date and command.
 set -euo pipefail
@@ -11,7 +11,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 bin=${SIMDNORM_BUILD_DIR:-build}/bench/simdnorm_bench
 [ -x "$bin" ] || { echo "bench-smoke: $bin was not built" >&2; exit 1; }
-OMP_NUM_THREADS=1 "$bin" --benchmark_filter='/S3$' --benchmark_min_time=0.001 \
+OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 "$bin" --benchmark_min_time=0.001 \
+  --benchmark_filter='/S3$|^scaling/.*/S3/|^cutover/[^/]+/[^/]+/64KiB/' \
   --benchmark_out="$tmp/native.json" --benchmark_out_format=json >/dev/null
 node --input-type=module -e '
   import { readFileSync } from "node:fs";
@@ -27,6 +28,9 @@ node --input-type=module -e '
   process.exit(bad.length ? 1 : 0);
 ' "$tmp/native.json"
 node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
+node bench/report/threads.mjs "$tmp/native.json" smoke >/dev/null
+grep -q '^| S3 | train_fwd |' "$tmp/threads.md" && grep -q '^| train_fwd | nchw | 64 KiB |' "$tmp/threads.md" ||
+  { echo "bench-smoke: threads.md lacks the S3 scaling or the cut-over rows" >&2; exit 1; }
 
 [ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] || bash scripts/build-wasm.sh
 node bench/js/run.mjs --quick --out "$tmp/js.json" >/dev/null 2>"$tmp/js.err" || { cat "$tmp/js.err" >&2; exit 1; }
@@ -35,7 +39,7 @@ echo "bench-smoke: Node suite ran ($(grep -c '"peer"' "$tmp/js.json") entries)"
 grep -q '"mode": "floor"' "$tmp/js.json" && grep -q 'against its floor' "$tmp/js.md" ||
   { echo "bench-smoke: no e2e floor entries or table (bench/js/e2e-floor.mjs)" >&2; exit 1; }
 # The result pages must say where, when and how they were measured.
-for md in "$tmp/native.md" "$tmp/js.md"; do
+for md in "$tmp/native.md" "$tmp/threads.md" "$tmp/js.md"; do
   grep -q '^Machine: ' "$md" && ! grep -q 'CPU model not recorded' "$md" &&
     grep -Eq '^Date: [0-9]{4}-[0-9]{2}-[0-9]{2}T.*Command: `[^`]+`' "$md" ||
     { echo "bench-smoke: $md lacks the CPU model, date or command:" >&2; head -2 "$md" >&2; exit 1; }
