@@ -5,7 +5,8 @@
 //
 //   scaling/<op>/<impl>/<shape>/t<threads>        impl: simdnorm (best ISA) | onednn (plain layout)
 //   cutover/<op>/<layout>/<KiB>/<split>            split: whole (1 thread, one piece) |
-//                                                  halves_t2 (2 pieces on 2 threads)
+//                                                  halves_t2 (2 pieces on 2 threads) |
+//                                                  pieces_t1 (the default pieces, 1 thread)
 
 #include <algorithm>
 #include <array>
@@ -81,18 +82,20 @@ void register_thread_ops() {
       }
   for (const SweepShape& sw : sweep_shapes())
     for (Op op : {Op::train_fwd, Op::bwd})
-      for (const bool split : {false, true}) {
+      for (const char* split : {"whole", "halves_t2", "pieces_t1"}) {
         const BenchShape s = sw.bench;
         const std::string name = std::string("cutover/") + op_name(op) + "/" + s.layout + "/" +
-                                 std::to_string(s.bytes() >> 10) + "KiB/" +
-                                 (split ? "halves_t2" : "whole");
+                                 std::to_string(s.bytes() >> 10) + "KiB/" + split;
         benchmark::RegisterBenchmark(name.c_str(), [s, op, split](benchmark::State& state) {
           Tensors& t = tensors_for(s);
           const Shape shape = s.shape();
           const std::size_t numel = shape.numel();
+          const std::string mode = split;
           // whole: one piece, the single-threaded kernels; halves: exactly two pieces.
-          detail::set_piece_floats(split ? (numel + 1) / 2 : numel);
-          set_num_threads(split ? 2 : 1);
+          detail::set_piece_floats(mode == "whole"       ? numel
+                                   : mode == "halves_t2" ? (numel + 1) / 2
+                                                         : 0);
+          set_num_threads(mode == "halves_t2" ? 2 : 1);
           run_simdnorm(Op::train_fwd, t, shape);
           for (auto _ : state) run_simdnorm(op, t, shape);
           set_num_threads(1);

@@ -47,7 +47,16 @@ export function threadsReport(json, { command = '' } = {}) {
     .map(([, op, layout, size]) => {
       const whole = median(runs, `cutover/${op}/${layout}/${size}/whole`);
       const halves = median(runs, `cutover/${op}/${layout}/${size}/halves_t2`);
-      return [op, layout, size.replace('KiB', ' KiB'), fmt(whole), fmt(halves), `${fmt(halves / whole)}×`];
+      const pieces = median(runs, `cutover/${op}/${layout}/${size}/pieces_t1`);
+      return [
+        op,
+        layout,
+        size.replace('KiB', ' KiB'),
+        fmt(whole),
+        fmt(halves),
+        `${fmt(halves / whole)}×`,
+        `${fmt(pieces)} (${fmt(pieces / whole)}×)`,
+      ];
     });
   const ctx = json.context ?? {};
   const md = [
@@ -66,9 +75,13 @@ export function threadsReport(json, { command = '' } = {}) {
     '',
     'NCHW/NHWC n×32×16×16 tensors: the whole tensor on 1 thread (one piece, the single-threaded kernels) against ' +
       'the same tensor cut into two pieces on 2 threads. Where the ratio is below 1 the threads pay; ' +
-      'src/core/partition.cpp sets the piece size from it.',
+      'src/core/partition.cpp sets the piece size from it. The last column is the cost of the default partition ' +
+      'on one thread (the same bits on any thread count need it there too).',
     '',
-    markdownTable(['op', 'layout', 'tensor', 'whole, 1 thread µs', 'halves, 2 threads µs', 'ratio'], sweepRows),
+    markdownTable(
+      ['op', 'layout', 'tensor', 'whole, 1 thread µs', 'halves, 2 threads µs', 'ratio', 'default pieces, 1 thread µs'],
+      sweepRows,
+    ),
     '',
   ].join('\n');
   return { md };

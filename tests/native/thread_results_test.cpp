@@ -51,7 +51,7 @@ std::vector<Case> cases() {
       {{37, 19, 1, Layout::ChannelsFirst}, kTinyPiece, "NC rows"},
       {{3, 70, 2, Layout::ChannelsLast}, kTinyPiece, "rows wider than a piece"},
       {{4, 100, 1, Layout::ChannelsFirst}, kTinyPiece, "NC rows wider than a piece"},
-      {{4, 16, 1024, Layout::ChannelsFirst}, 0, "samples, default pieces"},
+      {{8, 16, 1024, Layout::ChannelsFirst}, 0, "samples, default pieces"},
       {{2, 24, 1600, Layout::ChannelsLast}, 0, "rows, default pieces"},
   };
 }
