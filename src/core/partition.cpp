@@ -8,12 +8,12 @@ namespace {
 // 256 KiB (64 Ki floats). Measured with `simdnorm_bench --benchmark_filter=^cutover/`
 // (bench/native/thread_ops.cpp: training forward and backward on NCHW and NHWC tensors of 32 KiB
 // to 2 MiB, whole on 1 thread against cut in two pieces on 2 threads; docs/benchmarks.md) on the
-// 2-core Zen 4 machine this project is built on, shared with other jobs (load average ≈ 29): the
-// pool's round trip (wake a worker, join it) cost ≈ 12 µs (32 KiB: 7 µs whole, 19 µs in halves),
-// and there two threads lost at every size, since the second core was busy. So the cut-over is
-// set by that cost rather than by a crossing: a piece must carry ≥ 3–4 round trips of work,
-// which training forward and backward reach at 256 KiB (43 and 55 µs on one thread). On an idle
-// machine the round trip is shorter and the true cut-over lower; re-measure there. S3 (64 KiB)
+// 2-core AMD EPYC (x86 family 26) VM this project is built on, shared with other jobs (load ≈ 29):
+// the pool's round trip (wake a worker, join it) cost ≈ 12 µs (32 KiB: 7 µs whole, 19 µs in
+// halves), and there two threads lost at every size, since the second core was busy. So the
+// cut-over is set by that cost rather than by a crossing: a piece must carry ≥ 3–4 round trips of
+// work, which training forward and backward reach at 256 KiB (43 and 55 µs on one thread). On an
+// idle machine the round trip is shorter and the true cut-over lower; re-measure there. S3 (64 KiB)
 // stays whole: exactly the single-threaded kernels.
 constexpr std::size_t kPieceFloats = std::size_t(64) << 10;
 

@@ -96,6 +96,9 @@ void set_num_threads(std::size_t n) {
     detail::fail(ErrorCode::range, "set_num_threads", "n",
                  "a thread count in [0, " + std::to_string(kMaxThreads) + "] (0: the default)",
                  std::to_string(n));
+  if (detail::in_task)  // the pool is this call's caller: waiting for it would never end
+    detail::fail(ErrorCode::state, "set_num_threads", "n", "a call outside the pool's tasks",
+                 "a call from inside one");
   detail::Threads& t = detail::threads();
   const std::lock_guard lock(t.pool_mutex);  // waits for a running call; the next one resizes
   t.count = detail::resolve(n);

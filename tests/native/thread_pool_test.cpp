@@ -59,6 +59,20 @@ TEST(Threads, NestedCallsRunOnTheirOwnThread) {
   for (std::size_t k = 0; k < runs.size(); ++k) ASSERT_EQ(runs[k].load(), 1) << "task " << k;
 }
 
+TEST(Threads, SetNumThreadsInsideATaskIsRefused) {
+  ThreadCount scope(2);
+  std::atomic<int> refused{0};
+  simdnorm::detail::parallel_for(4, [&](std::size_t) {
+    try {
+      simdnorm::set_num_threads(3);
+    } catch (const simdnorm::Error& e) {
+      if (e.code() == simdnorm::ErrorCode::state) refused.fetch_add(1);
+    }
+  });
+  EXPECT_EQ(refused.load(), 4);
+  EXPECT_EQ(simdnorm::num_threads(), 2u);
+}
+
 TEST(Threads, ConcurrentCallersEachFinishTheirTasks) {
   ThreadCount scope(3);
   std::vector<std::vector<int>> out(4, std::vector<int>(500));
