@@ -2,7 +2,7 @@
 # `npm run bench`: the native Google Benchmark suite (simdnorm per ISA, memcpy, oneDNN) and the
 # Node suite (simdnorm wasm vs TF.js, onnxruntime-web, plain JS) and the layer engine's training
 # steps (native vs PyTorch, wasm vs TF.js layers). Writes bench/results/
-# {native,js,engine}.{json,md,svg}. About 2 + 4 + 4 minutes on a 2-core machine.
+# {native,js,engine}.{json,md,svg} and threads.md. About 2 + 4 + 4 minutes on a 2-core machine.
 # SIMDNORM_BENCH_SUITES="native" (or "js", "engine") runs one suite; extra arguments go to
 # simdnorm_bench.
 set -euo pipefail
@@ -20,14 +20,17 @@ if [[ " $suites " == *" native "* ]]; then
   [ -f "$build/CMakeCache.txt" ] || cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release \
     -DSIMDNORM_BUILD_BENCH=ON -DSIMDNORM_BUILD_TESTS=OFF >/dev/null
   cmake --build "$build" -j2 --target simdnorm_bench
-  # Single thread everywhere (oneDNN uses OpenMP); 5 repetitions in random interleaved order, so
-  # slow drifts of the machine's load hit every entry alike.
+  # Single thread everywhere (oneDNN uses OpenMP, simdnorm its pool) except the scaling/ and
+  # cutover/ entries, which set their own thread counts; 5 repetitions in random interleaved
+  # order, so slow drifts of the machine's load hit every entry alike.
   args=(--benchmark_min_time=0.03 --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
         --benchmark_out="$results/native.json" --benchmark_out_format=json "$@")
   echo "bench.sh: native suite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-  OMP_NUM_THREADS=1 "$build/bench/simdnorm_bench" "${args[@]}" >/dev/null
+  OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 "$build/bench/simdnorm_bench" "${args[@]}" >/dev/null
   node bench/report/native.mjs "$results/native.json" \
-    "OMP_NUM_THREADS=1 $build/bench/simdnorm_bench ${args[*]}"
+    "OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 $build/bench/simdnorm_bench ${args[*]}"
+  node bench/report/threads.mjs "$results/native.json" \
+    "OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 $build/bench/simdnorm_bench ${args[*]}" >/dev/null
 fi
 
 if [[ " $suites " == *" js "* ]]; then

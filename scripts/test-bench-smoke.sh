@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI stage: the benchmarks still build and run, in seconds (timings are not checked here).
 # The layer engine's benchmarks (native, PyTorch, Node) run once each, at small batches in Node.
-# Native: the 64 KiB shape (S3) once per op, ISA and peer; fails on any error other than an ISA
+# Native: the 64 KiB shape (S3) once per op, ISA and peer, its thread scaling and one cut-over
+# size; fails on any error other than an ISA
 # this CPU lacks. Node: the quick configuration of bench/js/run.mjs. Both report generators run,
 # and their headers must state the CPU model, date and command.
 set -euo pipefail
@@ -12,7 +13,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 bin=${SIMDNORM_BUILD_DIR:-build}/bench/simdnorm_bench
 [ -x "$bin" ] || { echo "bench-smoke: $bin was not built" >&2; exit 1; }
-OMP_NUM_THREADS=1 "$bin" --benchmark_filter='/S3$' --benchmark_min_time=0.001 \
+OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 "$bin" --benchmark_min_time=0.001 \
+  --benchmark_filter='/S3$|^scaling/.*/S3/|^cutover/[^/]+/[^/]+/64KiB/' \
   --benchmark_out="$tmp/native.json" --benchmark_out_format=json >/dev/null
 node --input-type=module -e '
   import { readFileSync } from "node:fs";
@@ -28,6 +30,9 @@ node --input-type=module -e '
   process.exit(bad.length ? 1 : 0);
 ' "$tmp/native.json"
 node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
+node bench/report/threads.mjs "$tmp/native.json" smoke >/dev/null
+grep -q '^| S3 | train_fwd |' "$tmp/threads.md" && grep -q '^| train_fwd | nchw | 64 KiB |' "$tmp/threads.md" ||
+  { echo "bench-smoke: threads.md lacks the S3 scaling or the cut-over rows" >&2; exit 1; }
 
 # The layer engine: every conv and train-step entry once, PyTorch's side for a few steps, the Node
 # side at batch 4; the report must have a row for both models on both sides.
@@ -66,7 +71,7 @@ node --input-type=module -e '
 ' "$tmp/engine.json"
 echo "bench-smoke: engine benchmarks ran (native, PyTorch, Node)"
 # The result pages must say where, when and how they were measured.
-for md in "$tmp/native.md" "$tmp/js.md" "$tmp/engine.md"; do
+for md in "$tmp/native.md" "$tmp/threads.md" "$tmp/js.md" "$tmp/engine.md"; do
   grep -q '^Machine: ' "$md" && ! grep -q 'CPU model not recorded' "$md" &&
     grep -Eq '^Date: [0-9]{4}-[0-9]{2}-[0-9]{2}T.*Command: `[^`]+`' "$md" ||
     { echo "bench-smoke: $md lacks the CPU model, date or command:" >&2; head -2 "$md" >&2; exit 1; }

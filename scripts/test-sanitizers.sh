@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The native GoogleTest suite built with clang-14 under AddressSanitizer + UndefinedBehaviorSanitizer,
-# run once per SIMDNORM_ISA value (ctest). Any report aborts the test (-fno-sanitize-recover=all),
-# so a passing stage means no report at all. Builds in build-asan/.
+# run once per SIMDNORM_ISA value (ctest); then the thread tests under ThreadSanitizer (below).
+# Any report aborts the test (-fno-sanitize-recover=all),
+# so a passing stage means no report at all. Builds in build-asan/ and build-tsan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${SIMDNORM_ASAN_DIR:-build-asan}
@@ -23,3 +24,26 @@ cmake --build "$dir" -j"$jobs"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+
+# ThreadSanitizer on the thread pool and everything that runs on it: the pool's own tests, every
+# BN entry point on 1…8 threads, and the layer engine's training steps. One ISA (the scalar
+# reference, on every machine): the tasks and their synchronization are the same for all, and
+# TSan's cost stays about a minute. Builds the two test binaries only, in build-tsan/.
+tsan_dir=${SIMDNORM_TSAN_DIR:-build-tsan}
+tsan="-fsanitize=thread -fno-omit-frame-pointer"
+# The runtime as a shared library: the trainer tests replace operator new (no_allocation_test),
+# which TSan's static runtime also defines.
+tsan_rt=$(dirname "$(clang++-14 -print-file-name=libclang_rt.tsan-x86_64.so)")
+tsan_link="$tsan -shared-libsan -Wl,-rpath,$tsan_rt"
+if ! grep -q shared-libsan "$tsan_dir/CMakeCache.txt" 2>/dev/null; then
+  cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DCMAKE_CXX_FLAGS="$tsan" -DCMAKE_EXE_LINKER_FLAGS="$tsan_link" \
+    -DSIMDNORM_BUILD_BENCH=OFF -DSIMDNORM_BUILD_EXAMPLES=OFF >/dev/null
+fi
+cmake --build "$tsan_dir" -j"$jobs" --target simdnorm_tests simdnorm_nn_tests
+export TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1
+"$tsan_dir/tests/simdnorm_tests" --gtest_brief=1 \
+  --gtest_filter='Threads.*:*ThreadResults.SameBitsOnOneToEightThreads/scalar'
+"$tsan_dir/src/nn/simdnorm_nn_tests" --gtest_brief=1 \
+  --gtest_filter='*EngineThreads.SameBitsOnOneToEightThreads/scalar'

@@ -70,5 +70,9 @@ void register_simdnorm_ops(const BenchShape& s);
 std::string simdnorm_isa_order();
 void register_onednn_ops(const BenchShape& s);
 void register_variant_ops(const BenchShape& s);  // variant_ops.cpp
+// thread_ops.cpp: the scaling table and the cut-over sweep; oneDNN's scaling entries
+// (onednn_ops.cpp) for one op and thread count.
+void register_thread_ops();
+void register_onednn_scaling(const BenchShape& s, Op op, std::size_t threads);
 
 }  // namespace simdnorm::bench

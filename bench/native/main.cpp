@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   }
   // The variants after the core suite, so its report's neighbours stay as they were.
   for (const BenchShape& s : bench_shapes()) register_variant_ops(s);
+  register_thread_ops();
   benchmark::AddCustomContext("simdnorm_isas", simdnorm_isa_order());
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("cpu_model", cpu_model());

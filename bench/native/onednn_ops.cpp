@@ -166,4 +166,24 @@ void register_onednn_ops(const BenchShape& s) {
   }
 }
 
+// The same thread count as simdnorm's entry (OpenMP), in the layout simdnorm receives.
+void register_onednn_scaling(const BenchShape& s, Op op, std::size_t threads) {
+  const std::string name =
+      std::string("scaling/") + op_name(op) + "/onednn/" + s.id + "/t" + std::to_string(threads);
+  benchmark::RegisterBenchmark(name.c_str(), [s, op, threads](benchmark::State& state) {
+    omp_set_num_threads(int(threads));
+    try {
+      OneDnnCase k(s, std::string(s.layout) == "nhwc" ? tag::nhwc : tag::nchw, false);
+      k.run(Op::train_fwd);
+      k.run(op);
+      for (auto _ : state) k.run(op);
+      set_traffic_counters(state, s, op, copy_seconds(s));
+      state.SetLabel(k.impl(op));
+    } catch (const dnnl::error& e) {
+      state.SkipWithError((std::string("oneDNN: ") + e.what()).c_str());
+    }
+    omp_set_num_threads(1);
+  });
+}
+
 }  // namespace simdnorm::bench

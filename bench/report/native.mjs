@@ -57,7 +57,10 @@ function stat(runs, name, field = 'times') {
 
 export function nativeReport(json, { command = '' } = {}) {
   const runs = loadRuns(json);
-  const shapes = [...new Set([...runs.keys()].map((n) => n.split('/')[3]))].sort();
+  // The core suite's names only (op/impl/layout/shape); scaling/ and cutover/ have their report.
+  const shapes = [
+    ...new Set([...runs.keys()].filter((n) => !/^(scaling|cutover)\//.test(n)).map((n) => n.split('/')[3])),
+  ].sort();
   const layoutOf = (shape) =>
     [...runs.keys()].find((n) => n.startsWith('copy/') && n.endsWith(`/${shape}`))?.split('/')[2];
   const isas = isaOrder(json, runs);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "nn/matmul_kernels.hpp"
+#include "nn/parallel_matmul.hpp"
 #include "nn/torch_init.hpp"
 #include "simdnorm/error.hpp"
 
@@ -66,7 +66,7 @@ void Conv2d::forward(std::span<const float> x, std::size_t n, std::span<float> y
                      LayerWorkspace ws) {
   const std::size_t in = input_shape().size(), out = output_shape().size();
   const std::size_t rows = geometry_.col_rows(), cols = geometry_.col_cols();
-  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const kernels::ParallelMatmul k = kernels::active_parallel_matmul();
   float* col = ws.scratch.data();
   for (std::size_t s = 0; s < n; ++s) {
     float* ys = y.data() + s * out;
@@ -84,7 +84,7 @@ void Conv2d::backward(std::span<const float> x, std::span<const float>, std::spa
   const std::size_t in = input_shape().size(), out = output_shape().size();
   const std::size_t rows = geometry_.col_rows(), cols = geometry_.col_cols();
   const std::size_t oc = options_.out_channels;
-  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const kernels::ParallelMatmul k = kernels::active_parallel_matmul();
   float* col = ws.scratch.data();
   std::fill(weight_grad_.begin(), weight_grad_.end(), 0.f);
   std::fill(bias_grad_.begin(), bias_grad_.end(), 0.f);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "nn/matmul_kernels.hpp"
+#include "nn/parallel_matmul.hpp"
 #include "nn/torch_init.hpp"
 #include "simdnorm/error.hpp"
 
@@ -50,15 +50,15 @@ void Linear::forward(std::span<const float> x, std::size_t n, std::span<float> y
   if (options_.bias)
     for (std::size_t r = 0; r < rows; ++r)
       std::copy(bias_.begin(), bias_.end(), y.begin() + std::ptrdiff_t(r * out));
-  kernels::active_matmul_kernels().nt(rows, out, in, x.data(), in, weight_.data(), in, y.data(),
-                                      out, options_.bias);
+  kernels::active_parallel_matmul().nt(rows, out, in, x.data(), in, weight_.data(), in, y.data(),
+                                       out, options_.bias);
 }
 
 void Linear::backward(std::span<const float> x, std::span<const float>, std::span<const float> dy,
                       std::size_t n, std::span<float> dx, LayerWorkspace) {
   const std::size_t rows = n * rows_per_sample_, in = options_.in_features,
                     out = options_.out_features;
-  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const kernels::ParallelMatmul k = kernels::active_parallel_matmul();
   // dW[out, in] = dyᵀ·x; dx[rows, in] = dy·W.
   k.tn(out, in, rows, dy.data(), out, x.data(), in, weight_grad_.data(), in, false);
   if (options_.bias) {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "nn/matmul_kernels.hpp"
+#include "nn/parallel_matmul.hpp"
 #include "nn/torch_init.hpp"
 #include "simdnorm/error.hpp"
 
@@ -68,7 +68,7 @@ void Lstm::forward(std::span<const float> x, std::size_t n, std::span<float> y, 
   float* gates = ws.saved.data();  // [n, T, 4H]
   float* cells = gates + nt * g4;  // [n, T, H]
   float* hidden = cells + nt * h;  // [n, T, H]
-  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const kernels::ParallelMatmul k = kernels::active_parallel_matmul();
   // Input projections of every step at once, then the recurrent term step by step.
   for (std::size_t r = 0; r < nt; ++r)
     for (std::size_t j = 0; j < g4; ++j)
@@ -115,7 +115,7 @@ void Lstm::backward(std::span<const float> x, std::span<const float>, std::span<
   float* dh_next = dgates + nt * g4;  // [n, H]: ∂L/∂h_t through step t + 1
   float* dc_next = dh_next + n * h;   // [n, H]
   std::fill(dh_next, dh_next + 2 * n * h, 0.f);
-  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const kernels::ParallelMatmul k = kernels::active_parallel_matmul();
   for (std::size_t t = t_max; t-- > 0;) {
     for (std::size_t s = 0; s < n; ++s) {
       const std::size_t at = s * t_max + t;

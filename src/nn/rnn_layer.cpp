@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "nn/matmul_kernels.hpp"
+#include "nn/parallel_matmul.hpp"
 #include "nn/torch_init.hpp"
 #include "simdnorm/error.hpp"
 
@@ -59,7 +59,7 @@ void Rnn::forward(std::span<const float> x, std::size_t n, std::span<float> y, M
   const std::size_t h = options_.hidden_size, f = options_.input_size, t_max = steps_;
   const std::size_t nt = n * t_max;
   float* hidden = ws.saved.data();  // [n, T, H]: pre-activations, then h_t step by step
-  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const kernels::ParallelMatmul k = kernels::active_parallel_matmul();
   for (std::size_t r = 0; r < nt; ++r)
     for (std::size_t j = 0; j < h; ++j)
       hidden[r * h + j] = options_.bias ? b_ih_[j] + b_hh_[j] : 0.f;
@@ -90,7 +90,7 @@ void Rnn::backward(std::span<const float> x, std::span<const float>, std::span<c
   float* da = ws.scratch.data();  // [n, T, H]: ∂L/∂(pre-activation)
   float* dh_next = da + nt * h;   // [n, H]
   std::fill(dh_next, dh_next + n * h, 0.f);
-  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const kernels::ParallelMatmul k = kernels::active_parallel_matmul();
   for (std::size_t t = t_max; t-- > 0;) {
     for (std::size_t s = 0; s < n; ++s) {
       const std::size_t at = s * t_max + t;

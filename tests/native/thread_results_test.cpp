@@ -1,0 +1,195 @@
+// Results independent of the thread count, bit for bit: every BN entry point (both layouts, every
+// variant, the sync primitives, the modules) under every ISA on 2…8 threads against 1 thread,
+// on shapes that the partition (src/core/partition.hpp) cuts in each of its ways. Pieces are made
+// tiny (set_piece_floats) so small tensors exercise every cut; one shape runs at the default size.
+// The split results are also checked against the float64 truth: merging pieces keeps accuracy.
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/partition.hpp"
+#include "float64_batch_norm.hpp"
+#include "isa_scope.hpp"
+#include "random_batch.hpp"
+#include "simdnorm/simdnorm.hpp"
+#include "thread_count.hpp"
+#include "tolerance.hpp"
+
+namespace simdnorm_test {
+namespace {
+
+using simdnorm::Gradients;
+using simdnorm::NormParams;
+
+// Pieces of this many floats for the tests below (0: the default).
+class PieceFloats {
+ public:
+  explicit PieceFloats(std::size_t floats) { simdnorm::detail::set_piece_floats(floats); }
+  ~PieceFloats() { simdnorm::detail::set_piece_floats(0); }
+  PieceFloats(const PieceFloats&) = delete;
+  PieceFloats& operator=(const PieceFloats&) = delete;
+};
+
+constexpr std::size_t kTinyPiece = 48;
+
+struct Case {
+  Shape shape;
+  std::size_t piece;  // piece floats, 0: the default
+  const char* cut;    // which cut of the partition the shape takes
+};
+
+std::vector<Case> cases() {
+  return {
+      {{5, 3, 7, Layout::ChannelsFirst}, kTinyPiece, "samples"},
+      {{3, 6, 20, Layout::ChannelsFirst}, kTinyPiece, "channels of a sample"},
+      {{2, 3, 130, Layout::ChannelsFirst}, kTinyPiece, "runs"},
+      {{3, 7, 5, Layout::ChannelsLast}, kTinyPiece, "rows"},
+      {{37, 19, 1, Layout::ChannelsFirst}, kTinyPiece, "NC rows"},
+      {{3, 70, 2, Layout::ChannelsLast}, kTinyPiece, "rows wider than a piece"},
+      {{4, 100, 1, Layout::ChannelsFirst}, kTinyPiece, "NC rows wider than a piece"},
+      {{8, 16, 1024, Layout::ChannelsFirst}, 0, "samples, default pieces"},
+      {{2, 24, 1600, Layout::ChannelsLast}, 0, "rows, default pieces"},
+  };
+}
+
+void append(std::vector<float>& out, std::span<const float> v) {
+  out.insert(out.end(), v.begin(), v.end());
+}
+
+// The smallest ghost batch size that divides N and leaves more than one value per channel.
+std::size_t ghost_size(const Shape& s) {
+  for (std::size_t k = 1; k <= s.n; ++k)
+    if (s.n % k == 0 && k * s.s > 1) return k;
+  return s.n;
+}
+
+// Every output of every entry point on one input, concatenated.
+std::vector<float> all_outputs(const Shape& s) {
+  RandomBatch rng(unsigned(s.numel()));
+  const std::vector<float> x = rng.input(s), dy = rng.normal(s.numel()), z = rng.normal(s.numel());
+  const std::vector<float> gamma = rng.weight(s.c), beta = rng.uniform_vector(s.c, -1, 1);
+  const std::vector<float> rmean = rng.uniform_vector(s.c, -1, 1);
+  const std::vector<float> rvar = rng.uniform_vector(s.c, 0.5, 2);
+  const std::size_t m = s.numel(), c = s.c;
+  std::vector<float> out, y(m), dx(m), dz(m), a(c), b(c), d(c), e(c), f(c);
+  for (const bool relu : {false, true}) {
+    const NormParams p{gamma, beta, 1e-5f, relu};
+    simdnorm::batch_moments(x, s, a, b);
+    append(out, a), append(out, b);
+    simdnorm::forward_training(x, s, p, y, a, b, d);
+    append(out, y), append(out, a), append(out, b), append(out, d);
+    simdnorm::backward_training(dy, x, s, p, a, b, {dx, e, f});
+    append(out, dx), append(out, e), append(out, f);
+    simdnorm::forward_inference(x, s, p, rmean, rvar, y);
+    append(out, y);
+    simdnorm::backward_inference(dy, x, s, p, rmean, rvar, {dx, e, f});
+    append(out, dx), append(out, e), append(out, f);
+    // The sync primitives on the whole tensor as one shard of a batch twice its size.
+    const std::size_t count = simdnorm::partial_moments(x, s, a, b);
+    append(out, a), append(out, b);
+    simdnorm::forward_with_stats(x, s, p, rmean, rvar, y, d);
+    append(out, y), append(out, d);
+    simdnorm::partial_grad_sums(dy, x, s, p, rmean, d, e, f);
+    append(out, e), append(out, f);
+    simdnorm::backward_from_sums(dy, x, s, p, rmean, d, e, f, 2 * count, {dx, a, b});
+    append(out, dx), append(out, a), append(out, b);
+  }
+  const NormParams p{gamma, beta, 1e-5f, false};
+  simdnorm::forward_add_relu_training(x, z, s, p, y, a, b, d);
+  append(out, y), append(out, a), append(out, b), append(out, d);
+  simdnorm::backward_add_relu_training(dy, y, x, s, p, a, b, {dx, e, f}, dz);
+  append(out, dx), append(out, e), append(out, f), append(out, dz);
+  simdnorm::forward_add_relu_inference(x, z, s, p, rmean, rvar, y);
+  append(out, y);
+  simdnorm::backward_add_relu_inference(dy, y, x, s, p, rmean, rvar, {dx, e, f}, dz);
+  append(out, dx), append(out, e), append(out, f), append(out, dz);
+  // The modules: ghost batches with renorm, then per-step statistics.
+  simdnorm::BatchNorm bn(c, {.virtual_batch_size = ghost_size(s),
+                             .renorm = simdnorm::Renorm{.rmax = 1.5f, .dmax = 0.5f}});
+  for (int step = 0; step < 2; ++step) {
+    bn.forward(x, s, y);
+    bn.backward(dy, dx);
+    append(out, y), append(out, dx), append(out, bn.weight_grad()), append(out, bn.bias_grad());
+  }
+  append(out, bn.running_mean()), append(out, bn.running_var());
+  simdnorm::StepBatchNorm steps(c, 2);
+  for (std::size_t t = 0; t < 2; ++t) {
+    steps.forward(t ? y : x, s, t, dz);
+    steps.backward(dy, t, dx);
+    append(out, dz), append(out, dx), append(out, steps.weight_grad());
+  }
+  return out;
+}
+
+class ThreadResults : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { simdnorm::set_isa(GetParam()); }
+  IsaScope restore_;
+};
+
+TEST_P(ThreadResults, SameBitsOnOneToEightThreads) {
+  for (const Case& k : cases()) {
+    SCOPED_TRACE(simdnorm::to_string(k.shape) + " (" + k.cut + "), ISA " + GetParam());
+    const PieceFloats piece(k.piece);
+    std::vector<float> one;
+    {
+      const ThreadCount threads(1);
+      one = all_outputs(k.shape);
+    }
+    for (std::size_t n = 2; n <= 8; ++n) {
+      const ThreadCount threads(n);
+      const std::vector<float> many = all_outputs(k.shape);
+      ASSERT_EQ(many.size(), one.size());
+      for (std::size_t i = 0; i < one.size(); ++i)
+        if (std::memcmp(&one[i], &many[i], sizeof(float)) != 0)
+          FAIL() << n << " threads: output float " << i << " of " << one.size() << " is " << many[i]
+                 << ", on 1 thread " << one[i];
+    }
+  }
+}
+
+// The merged statistics and what depends on them stay within the kernels' bounds
+// (tolerance.hpp) of float64: merging pieces in double adds one rounding of each piece's values.
+TEST_P(ThreadResults, SplitResultsMatchFloat64) {
+  const ThreadCount threads(3);
+  for (const Case& k : cases()) {
+    SCOPED_TRACE(simdnorm::to_string(k.shape) + " (" + k.cut + "), ISA " + GetParam());
+    const PieceFloats piece(k.piece);
+    const Shape& s = k.shape;
+    RandomBatch rng(unsigned(s.numel()) + 1);
+    const std::vector<float> x = rng.input(s), dy = rng.normal(s.numel());
+    const std::vector<float> gamma = rng.weight(s.c), beta = rng.uniform_vector(s.c, -1, 1);
+    std::vector<float> y(s.numel()), dx(s.numel()), mean(s.c), invstd(s.c), var(s.c), dw(s.c),
+        db(s.c);
+    const NormParams p{gamma, beta, 1e-5f, false};
+    simdnorm::forward_training(x, s, p, y, mean, invstd, var);
+    simdnorm::backward_training(dy, x, s, p, mean, invstd, {dx, dw, db});
+
+    const Moments64 m = moments64(x, s);
+    std::vector<double> var_magnitude(s.c), mean_magnitude(s.c);
+    for (std::size_t c = 0; c < s.c; ++c) {
+      var_magnitude[c] = m.var[c] + m.mean_abs[c] * m.mean_abs[c] * 1e-6;
+      mean_magnitude[c] = m.mean_abs[c];
+    }
+    EXPECT_TRUE(all_close("mean", mean, m.mean, mean_magnitude));
+    EXPECT_TRUE(all_close("var", var, m.var, var_magnitude));
+    const Channel64 ch = channel64(m.mean, invstd_from_var(m.var, 1e-5), gamma, beta);
+    const Forward64 f = forward64(x, s, ch, false, m.mean_abs);
+    // Doubled, as gradients_test.cpp argues: the kernels run on float statistics.
+    EXPECT_TRUE(all_close("y", y, f.y, f.magnitude, 2 * kRelTol));
+    const Backward64 b = backward64(dy, x, s, ch, false, true, m.mean_abs);
+    EXPECT_TRUE(all_close("dx", dx, b.dx, b.dx_magnitude, 2 * kRelTol));
+    EXPECT_TRUE(all_close("dweight", dw, b.dgamma, b.dgamma_magnitude, 2 * kRelTol));
+    EXPECT_TRUE(all_close("dbias", db, b.dbeta, b.dbeta_magnitude, 2 * kRelTol));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, ThreadResults, ::testing::ValuesIn(all_isas()),
+                         isa_test_name<::testing::TestParamInfo<std::string>>);
+
+}  // namespace
+}  // namespace simdnorm_test
