@@ -52,13 +52,13 @@ if [[ " $suites " == *" engine "* ]]; then
   native_args=(--benchmark_min_time=0.3 --benchmark_enable_random_interleaving=true)
   echo "bench.sh: engine suite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
   for r in $(seq "$rounds"); do
-    OMP_NUM_THREADS=1 "$build/bench/simdnorm_engine_bench" "${native_args[@]}" \
+    OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 "$build/bench/simdnorm_engine_bench" "${native_args[@]}" \
       --benchmark_out="$tmp/native-$r.json" --benchmark_out_format=json >/dev/null
     OMP_NUM_THREADS=1 /usr/bin/python3 bench/native/torch_train_step.py --repetitions 1 \
       --min-time 0.5 --out "$tmp/pytorch-$r.json"
   done
   node bench/js/engine-training.mjs --out "$tmp/node.json"
   node bench/report/engine.mjs --out "$results/engine.json" \
-    --command "$rounds rounds of: OMP_NUM_THREADS=1 $build/bench/simdnorm_engine_bench ${native_args[*]}; /usr/bin/python3 bench/native/torch_train_step.py --repetitions 1 --min-time 0.5; then node bench/js/engine-training.mjs" \
+    --command "$rounds rounds of: OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 $build/bench/simdnorm_engine_bench ${native_args[*]}; /usr/bin/python3 bench/native/torch_train_step.py --repetitions 1 --min-time 0.5; then node bench/js/engine-training.mjs" \
     --native "$tmp"/native-*.json --pytorch "$tmp"/pytorch-*.json --node "$tmp/node.json"
 fi
