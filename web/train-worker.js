@@ -48,7 +48,7 @@ function fail(e) {
 async function reset(state) {
   if (!sn || sn.kernels !== state.kernels) {
     sn = await loadSimdnorm(state.kernels);
-    postMessage({ type: 'module', isa: sn.isa, kernels: state.kernels });
+    postMessage({ type: 'module', isa: sn.isa, threads: sn.threads, kernels: state.kernels });
   }
   twins?.bn.dispose();
   twins?.plain.dispose();
