@@ -113,7 +113,8 @@ function sharedView(memory) {
 }
 
 export function makeHeap(module) {
-  const f32 = module.wasmMemory?.buffer instanceof SharedArrayBuffer ? sharedView(module.wasmMemory) : () => module.HEAPF32;
+  const f32 =
+    module.wasmMemory?.buffer instanceof SharedArrayBuffer ? sharedView(module.wasmMemory) : () => module.HEAPF32;
 
   function alloc(fn, arg, count) {
     const address = module._malloc(Math.max(count, 1) * 4);

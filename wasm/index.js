@@ -15,7 +15,14 @@ import { makeSync } from './sync.js';
 import { Tensor, makeHeap } from './heap.js';
 import { bindClass } from './instance.js';
 import { Adam, Optimizer, RMSprop, SGD, Sequential } from './sequential.js';
-import { MAX_THREADS, THREADS_NAME, defaultThreads, loadThreadsGlue, threadsSupported, unrefWorkers } from './threads.js';
+import {
+  MAX_THREADS,
+  THREADS_NAME,
+  defaultThreads,
+  loadThreadsGlue,
+  threadsSupported,
+  unrefWorkers,
+} from './threads.js';
 import { Trainer } from './trainer.js';
 
 // The layer engine's classes, for `instanceof` and TypeScript types (`sn.nn` has the same names).
@@ -132,7 +139,8 @@ async function chooseThreads(threads, simd) {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
     fail(kind(threads), 'init', 'options.threads', `an integer in [1, ${MAX_THREADS}]`, describe(threads));
   if (threads === 1) return 1;
-  if (!simd) fail(RANGE, 'init', 'options.threads', '1 with options.simd false (the threaded build is SIMD128)', threads);
+  if (!simd)
+    fail(RANGE, 'init', 'options.threads', '1 with options.simd false (the threaded build is SIMD128)', threads);
   if (!threadsSupported())
     fail(
       UNSUPPORTED,
@@ -153,7 +161,8 @@ async function createBuildModule(simd, threads, o) {
     // The pool's workers besides the calling thread, started before the module resolves.
     moduleArgs.simdnormPoolSize = threads - 1;
     if (o.wasmBinary) moduleArgs.wasmBinary = o.wasmBinary;
-    else if (isNode) moduleArgs.wasmBinary = await readWasmInNode(`${THREADS_NAME}.wasm`, './dist/threads/', o.locateFile);
+    else if (isNode)
+      moduleArgs.wasmBinary = await readWasmInNode(`${THREADS_NAME}.wasm`, './dist/threads/', o.locateFile);
     const module = await createModule(moduleArgs);
     unrefWorkers(module);
     return module;

@@ -55,7 +55,10 @@ function cnnSteps(sn) {
     const losses = [];
     for (let step = 0; step < 3; step++) losses.push(model.trainStep(x, labels, opt).loss);
     const state = Object.fromEntries(
-      Object.entries(model.stateDict()).map(([k, v]) => [k, v instanceof Float32Array ? bits(v) : Array.from(v, String)]),
+      Object.entries(model.stateDict()).map(([k, v]) => [
+        k,
+        v instanceof Float32Array ? bits(v) : Array.from(v, String),
+      ]),
     );
     return { losses: bits(losses), state };
   } finally {
