@@ -23,7 +23,8 @@ export async function consumerProject() {
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-// What every consumer (Node, Vite page, plain page) computes: both builds, one BatchNorm
+// What every consumer (Node, Vite page, plain page) computes: init()'s default build (SIMD128,
+// with threads where shared memory is allowed) and the scalar one, one BatchNorm
 // training step, and a small CNN with BatchNorm2d (sn.nn) trained on 4-class 8×8 images made
 // here (a bright 3×3 square in one corner, the corner is the class), as JSON. The tests check the
 // BatchNorm step against the float64 reference of tests/js and that the CNN learned.
@@ -38,7 +39,7 @@ export async function run() {
     const bn = new sn.BatchNorm(3);
     const y = bn.forward(x, [2, 3, 4]);
     const dx = bn.backward(dy);
-    results.push({ isa: sn.isa, version: sn.version, y: [...y], dx: [...dx], weightGrad: [...bn.weightGrad],
+    results.push({ isa: sn.isa, threads: sn.threads, version: sn.version, y: [...y], dx: [...dx], weightGrad: [...bn.weightGrad],
       runningVar: [...bn.runningVar], cnn: trainCnn(sn) });
     bn.dispose();
   }
