@@ -1,10 +1,24 @@
 // What the thread-count tests compute on one init() instance, in Node and in a browser Worker
 // (tests/js/threads.test.mjs, tests/browser/threads.test.mjs): BatchNorm training forward,
 // backward and eval forward in both layouts on tensors large enough to be split across threads,
-// and three Adam steps of a small BN CNN (sn.nn). Every result is returned as plain arrays of
-// the floats' bit patterns, so equal results are equal bit for bit (NaN payloads and -0 too).
+// and three Adam steps of a small BN CNN (sn.nn). Every result is returned as the floats' bit
+// patterns, so equal results are equal bit for bit (NaN payloads and -0 too): small arrays in
+// full, large tensors as their length, first values and two 32-bit hashes of every word (a
+// browser hands megabytes of numbers to the test slowly).
 
-const bits = (f32) => Array.from(new Uint32Array(Float32Array.from(f32).buffer));
+const FULL = 4096;
+
+function bits(f32) {
+  const u = new Uint32Array(Float32Array.from(f32).buffer);
+  if (u.length <= FULL) return Array.from(u);
+  let fnv = 0x811c9dc5;
+  let murmur = 0x9747b28c;
+  for (const v of u) {
+    fnv = Math.imul(fnv ^ v, 0x01000193);
+    murmur = Math.imul(murmur ^ ((v >>> 16) | (v << 16)), 0x5bd1e995) ^ (murmur >>> 15);
+  }
+  return { length: u.length, head: Array.from(u.subarray(0, 8)), hash: [fnv >>> 0, murmur >>> 0] };
+}
 
 // Deterministic values in [-2, 2) (a 32-bit LCG).
 function values(n, seed) {
