@@ -1,4 +1,5 @@
-// The public stateless API: validation, then the active ISA's kernels.
+// The public stateless API: validation, then the active ISA's kernels over the tensor's pieces
+// (core/partitioned_kernels.hpp: on the thread pool, the same bits for any thread count).
 
 #include "simdnorm/functional.hpp"
 
@@ -8,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/dispatch.hpp"
+#include "core/partitioned_kernels.hpp"
 #include "core/validate.hpp"
 
 namespace simdnorm {
@@ -85,7 +86,7 @@ void batch_moments(std::span<const float> x, const Shape& shape, std::span<float
   check_channels(fn, "mean", mean.size(), shape);
   check_channels(fn, "var", var.size(), shape);
   if (shape.per_channel() == 0) return;
-  detail::active_kernels().moments(x.data(), shape, mean.data(), var.data());
+  detail::active_partitioned_kernels().moments(x.data(), shape, mean.data(), var.data());
 }
 
 void forward_training(std::span<const float> x, const Shape& shape, const NormParams& params,
@@ -103,7 +104,7 @@ void forward_training(std::span<const float> x, const Shape& shape, const NormPa
   if (shape.per_channel() == 0) return;
   detail::check_trainable(fn, shape);
 
-  const kernels::KernelTable& k = detail::active_kernels();
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   // The variance goes to batch_var if wanted, else temporarily into save_invstd.
   std::span<float> var = batch_var.empty() ? save_invstd : batch_var;
   k.moments(x.data(), shape, save_mean.data(), var.data());
@@ -125,7 +126,7 @@ void forward_inference(std::span<const float> x, const Shape& shape, const NormP
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
   if (shape.per_channel() == 0) return;
-  detail::active_kernels().normalize(
+  detail::active_partitioned_kernels().normalize(
       x.data(), shape, channel_params(params, running_mean.data(), running_var.data(), nullptr),
       params.relu, y.data());
 }
@@ -166,7 +167,7 @@ void backward_training(std::span<const float> dy, std::span<const float> x, cons
     for (float& v : grads.dbias) v = 0.f;
     return;
   }
-  const kernels::KernelTable& k = detail::active_kernels();
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
   SumBuffers sums(grads, shape.c);
   k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data());
@@ -193,7 +194,7 @@ void backward_inference(std::span<const float> dy, std::span<const float> x, con
     for (float& v : grads.dbias) v = 0.f;
     return;
   }
-  const kernels::KernelTable& k = detail::active_kernels();
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   const auto p = channel_params(params, running_mean.data(), running_var.data(), nullptr);
   if (!grads.dweight.empty() || !grads.dbias.empty()) {
     // The sums read x and dy before grad_input may overwrite either (dx aliasing).
@@ -250,7 +251,7 @@ std::span<const float> masked_grad(std::string_view fn, std::span<const float> d
       out = scratch;
     }
   }
-  detail::active_kernels().relu_mask(dy.data(), y.data(), shape.numel(), out.data());
+  detail::active_partitioned_kernels().relu_mask(dy.data(), y.data(), shape.numel(), out.data());
   return out;
 }
 
@@ -267,7 +268,7 @@ void forward_add_relu_training(std::span<const float> x, std::span<const float> 
   check_optional_channels(fn, "batch_var", batch_var.size(), shape.c);
   if (shape.per_channel() == 0) return;
   detail::check_trainable(fn, shape);
-  const kernels::KernelTable& k = detail::active_kernels();
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   std::span<float> var = batch_var.empty() ? save_invstd : batch_var;
   k.moments(x.data(), shape, save_mean.data(), var.data());
   k.normalize_add_relu(x.data(), z.data(), shape,
@@ -284,7 +285,7 @@ void forward_add_relu_inference(std::span<const float> x, std::span<const float>
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
   if (shape.per_channel() == 0) return;
-  detail::active_kernels().normalize_add_relu(
+  detail::active_partitioned_kernels().normalize_add_relu(
       x.data(), z.data(), shape,
       channel_params(params, running_mean.data(), running_var.data(), nullptr), y.data());
 }
@@ -342,7 +343,7 @@ std::size_t partial_moments(std::span<const float> x, const Shape& shape, std::s
     std::fill(m2.begin(), m2.end(), 0.f);
     return 0;
   }
-  detail::active_kernels().moments(x.data(), shape, mean.data(), m2.data());
+  detail::active_partitioned_kernels().moments(x.data(), shape, mean.data(), m2.data());
   // M2 = var·count in double, then one rounding: what the merge needs, without a second pass.
   for (std::size_t c = 0; c < shape.c; ++c) m2[c] = float(double(m2[c]) * double(count));
   return count;
@@ -410,7 +411,7 @@ void partial_grad_sums(std::span<const float> dy, std::span<const float> x, cons
     std::fill(sum_dy_xmu.begin(), sum_dy_xmu.end(), 0.f);
     return;
   }
-  detail::active_kernels().grad_sums(
+  detail::active_partitioned_kernels().grad_sums(
       dy.data(), x.data(), shape, channel_params(params, mean.data(), nullptr, save_invstd.data()),
       params.relu, sum_dy.data(), sum_dy_xmu.data());
 }
@@ -460,17 +461,12 @@ void backward_from_sums(std::span<const float> dy, std::span<const float> x, con
                  std::to_string(count));
   parameter_grads(grads, sum_dy, sum_dy_xmu, save_invstd);
   if (grads.dx.empty() || shape.per_channel() == 0) return;
-  // grad_input divides the sums by this shard's N·S: scaled by N·S/count they give the means
-  // over the whole batch (one extra rounding of each per-channel sum).
-  const double scale = double(shape.per_channel()) / double(count);
-  std::vector<float> scaled_dy(shape.c), scaled_dy_xmu(shape.c);
-  for (std::size_t c = 0; c < shape.c; ++c) {
-    scaled_dy[c] = float(sum_dy[c] * scale);
-    scaled_dy_xmu[c] = float(sum_dy_xmu[c] * scale);
-  }
-  detail::active_kernels().grad_input(
-      dy.data(), x.data(), shape, channel_params(params, mean.data(), nullptr, save_invstd.data()),
-      params.relu, true, scaled_dy.data(), scaled_dy_xmu.data(), grads.dx.data());
+  // The means divide the merged sums by the merged count, not by this shard's N·S.
+  kernels::ChannelParams p = channel_params(params, mean.data(), nullptr, save_invstd.data());
+  p.batch_count = count;
+  detail::active_partitioned_kernels().grad_input(dy.data(), x.data(), shape, p, params.relu,
+                                                  true, sum_dy.data(), sum_dy_xmu.data(),
+                                                  grads.dx.data());
 }
 
 }  // namespace simdnorm

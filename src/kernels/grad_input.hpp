@@ -98,7 +98,7 @@ void run(const float* dy, const float* x, std::size_t len, const Coefficients<Ar
 template <bool Relu, bool Stream, class Arch>
 void channels_first(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                     bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
-  const float count_inv = 1.f / float(s.per_channel());
+  const float count_inv = 1.f / float(p.batch_count ? p.batch_count : s.per_channel());
   // Memory order (lanes.hpp); the coefficients are recomputed per sample and group of channels.
   for (std::size_t n = 0; n < s.n; ++n) {
     for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
@@ -116,7 +116,7 @@ template <bool Relu, bool Stream, class Arch>
 void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool batch_stats,
           const float* sum_dy, const float* sum_dy_xmu, float* dx) {
   constexpr std::size_t L = batch<Arch>::size;
-  const float count_inv = 1.f / float(s.per_channel());
+  const float count_inv = 1.f / float(p.batch_count ? p.batch_count : s.per_channel());
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);  // tiles of rows, as in normalize
   for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {
@@ -153,14 +153,14 @@ void grad_input::operator()(Arch, const float* dy, const float* x, const Shape& 
                             const ChannelParams& p, bool relu, bool batch_stats,
                             const float* sum_dy, const float* sum_dy_xmu, float* dx) const {
   using namespace grad_input_detail;
-  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, 3, dx)) {
+  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, p, 3, dx)) {
     relu ? rows<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
          : rows<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
     streaming_done<Arch>();
   } else if (rows_of_channels<Arch>(shape)) {
     relu ? rows<true, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
          : rows<false, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
-  } else if (streaming_output<Arch>(shape, 3)) {
+  } else if (streaming_output<Arch>(shape, p, 3)) {
     relu ? channels_first<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
          : channels_first<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
     streaming_done<Arch>();

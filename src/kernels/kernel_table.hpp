@@ -18,6 +18,11 @@ struct ChannelParams {
   const float* weight = nullptr;  // nullptr: γ = 1
   const float* bias = nullptr;    // nullptr: β = 0
   float eps = 0.f;
+  // When the kernel runs on one piece of a call's tensor (src/core/partition.hpp): the values
+  // per channel of the whole call, which grad_input's means divide by, and the whole call's
+  // N·C·S, which picks streaming stores. 0: the shape's own.
+  std::size_t batch_count = 0;
+  std::size_t call_numel = 0;
 };
 
 struct KernelTable {
@@ -31,7 +36,7 @@ struct KernelTable {
   void (*grad_sums)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
                     bool relu, float* sum_dy, float* sum_dy_xmu);
   // dx = γ·invstd·dy' when !batch_stats; with batch stats also minus the mean terms:
-  // γ·invstd·(dy' − sum_dy/M − (x − mean)·invstd²·sum_dy_xmu/M), M = N·S.
+  // γ·invstd·(dy' − sum_dy/M − (x − mean)·invstd²·sum_dy_xmu/M), M = p.batch_count or N·S.
   void (*grad_input)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
                      bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
                      float* dx);

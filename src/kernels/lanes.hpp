@@ -73,10 +73,11 @@ void store_lanes(const batch<Arch>& v, float* p, std::size_t count) {
 // inference on that 8 MiB tensor (2 × 8 MiB) stays 15 % faster with plain stores.
 inline constexpr std::size_t kStreamingBytes = std::size_t(24) << 20;
 
-// `tensors`: how many tensors of the shape the kernel reads or writes (normalize 2, grad_input 3).
+// `tensors`: how many tensors of the shape the kernel reads or writes (normalize 2, grad_input 3);
+// judged on the whole call's size when the kernel runs on one piece of it.
 template <class Arch>
-bool streaming_output(const Shape& s, std::size_t tensors) {
-  return tensors * s.numel() * sizeof(float) >= kStreamingBytes;
+bool streaming_output(const Shape& s, const ChannelParams& p, std::size_t tensors) {
+  return tensors * (p.call_numel ? p.call_numel : s.numel()) * sizeof(float) >= kStreamingBytes;
 }
 
 // Stores a full vector to an address aligned to Arch::alignment(), bypassing the caches where
@@ -115,8 +116,8 @@ std::size_t floats_to_alignment(const float* p) {
 // Rows of channels stream only when every whole vector of the output is aligned: an aligned
 // base and a row stride (C) that is a multiple of the lanes.
 template <class Arch>
-bool streaming_rows(const Shape& s, std::size_t tensors, const float* out) {
-  return streaming_output<Arch>(s, tensors) && floats_to_alignment<Arch>(out) == 0 &&
+bool streaming_rows(const Shape& s, const ChannelParams& p, std::size_t tensors, const float* out) {
+  return streaming_output<Arch>(s, p, tensors) && floats_to_alignment<Arch>(out) == 0 &&
          s.c % batch<Arch>::size == 0;
 }
 

@@ -113,12 +113,12 @@ template <class Arch>
 void normalize::operator()(Arch, const float* x, const Shape& shape, const ChannelParams& p,
                            bool relu, float* y) const {
   using namespace normalize_detail;
-  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, 2, y)) {
+  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, p, 2, y)) {
     relu ? rows<true, true, Arch>(x, shape, p, y) : rows<false, true, Arch>(x, shape, p, y);
     streaming_done<Arch>();
   } else if (rows_of_channels<Arch>(shape)) {
     relu ? rows<true, false, Arch>(x, shape, p, y) : rows<false, false, Arch>(x, shape, p, y);
-  } else if (streaming_output<Arch>(shape, 2)) {
+  } else if (streaming_output<Arch>(shape, p, 2)) {
     relu ? channels_first<true, true, Arch>(x, shape, p, y)
          : channels_first<false, true, Arch>(x, shape, p, y);
     streaming_done<Arch>();

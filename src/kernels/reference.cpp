@@ -84,7 +84,7 @@ void grad_sums(const float* dy, const float* x, const Shape& s, const ChannelPar
 
 void grad_input(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
                 bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
-  const double m = double(s.per_channel());
+  const double m = double(p.batch_count ? p.batch_count : s.per_channel());
   for (std::size_t c = 0; c < s.c; ++c) {
     const Coeffs k = coeffs(p, c);
     const double scale = k.gamma * k.invstd;

@@ -7,4 +7,5 @@
 #include "simdnorm/isa.hpp"              // IWYU pragma: export
 #include "simdnorm/shape.hpp"            // IWYU pragma: export
 #include "simdnorm/step_batch_norm.hpp"  // IWYU pragma: export
+#include "simdnorm/threads.hpp"          // IWYU pragma: export
 #include "simdnorm/version.hpp"          // IWYU pragma: export

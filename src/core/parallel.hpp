@@ -1,0 +1,24 @@
+#pragma once
+// Internal: runs the tasks of one call on the thread pool (src/core/threads.cpp).
+
+#include <cstddef>
+#include <type_traits>
+
+#include "core/thread_pool.hpp"
+
+namespace simdnorm::detail {
+
+// Runs task(i) for every i in [0, count), on the pool when this call may use it (more than one
+// task and thread, the pool not busy with another thread's call, not inside a task already),
+// else in order on the calling thread. Either way the results must be the same: tasks write
+// disjoint outputs and depend neither on the thread nor on the order.
+void run_tasks(std::size_t count, TaskRef task);
+
+template <class F>
+void parallel_for(std::size_t count, F&& task) {
+  using Fn = std::remove_reference_t<F>;
+  run_tasks(count, {[](void* f, std::size_t i) { (*static_cast<Fn*>(f))(i); },
+                    const_cast<void*>(static_cast<const void*>(&task))});
+}
+
+}  // namespace simdnorm::detail

@@ -1,0 +1,63 @@
+#pragma once
+// Internal: the fixed split of a tensor into contiguous pieces that the thread pool shares out.
+// It depends on the shape only, never on the thread count, so a reduction that merges its
+// pieces' partial results in piece order gives the same bits on 1 thread or 64.
+//
+// A tensor of at most piece_floats() floats is one piece, the whole tensor: small tensors run
+// exactly the single-threaded kernels, with no pool and no merge. Larger ones are cut into pieces
+// of at most piece_floats() floats, each contiguous in memory:
+//   rows of channels (channels-last, NC): ranges of the N·S rows of C floats;
+//   channels-first with S > 1: ranges of samples; or, when a sample holds more than a piece,
+//   ranges of one sample's channels; or, when one run of S floats does, ranges of that run.
+
+#include <cstddef>
+
+#include "simdnorm/shape.hpp"
+
+namespace simdnorm::detail {
+
+// Floats per piece: the cut-over below which a call stays on one thread, in
+// src/core/partition.cpp with how it was measured.
+std::size_t piece_floats();
+// For the cut-over benchmark only (bench/native/thread_ops.cpp): results depend on it.
+void set_piece_floats(std::size_t floats);
+
+struct Piece {
+  std::size_t offset;  // of its first float in the tensor
+  Shape shape;         // its own shape (the whole shape for a single piece)
+  std::size_t c0;      // its first channel
+};
+
+class Partition {
+ public:
+  explicit Partition(const Shape& s);
+
+  std::size_t size() const { return blocks_n_ * blocks_c_ * blocks_s_; }
+  Piece operator[](std::size_t i) const;
+  // Channels of the widest piece: the stride of per-piece, per-channel partial results.
+  std::size_t channels_per_piece() const { return per_c_; }
+
+  // Every channel lies in parts() pieces, the same number and the same value counts for all.
+  std::size_t parts() const { return blocks_n_ * blocks_s_; }
+  // Part k of channel c, in merge order: the piece and the channel's index in it.
+  std::size_t piece_of(std::size_t c, std::size_t k) const {
+    return ((k / blocks_s_) * blocks_c_ + c / per_c_) * blocks_s_ + k % blocks_s_;
+  }
+  std::size_t local_channel(std::size_t c) const { return c % per_c_; }
+  // Values of each channel in part k.
+  std::size_t part_count(std::size_t k) const;
+
+ private:
+  static std::size_t length(std::size_t total, std::size_t per, std::size_t block) {
+    const std::size_t start = block * per;
+    return total - start < per ? total - start : per;
+  }
+
+  Shape shape_;
+  bool rows_;            // rows of channels: the n axis below counts rows of C floats
+  std::size_t total_n_;  // samples, or rows
+  std::size_t per_n_, per_c_, per_s_;
+  std::size_t blocks_n_, blocks_c_, blocks_s_;
+};
+
+}  // namespace simdnorm::detail

@@ -1,0 +1,181 @@
+#include "core/partitioned_kernels.hpp"
+
+#include <vector>
+
+#include "core/dispatch.hpp"
+#include "core/parallel.hpp"
+#include "core/partition.hpp"
+
+namespace simdnorm::detail {
+namespace {
+
+using kernels::ChannelParams;
+
+// The piece's view of per-channel arrays: they start at its first channel.
+const float* at(const float* p, std::size_t c0) {
+  return p ? p + c0 : nullptr;
+}
+
+ChannelParams piece_params(const ChannelParams& p, const Piece& piece, const Shape& whole) {
+  ChannelParams q = p;
+  q.mean = at(p.mean, piece.c0);
+  q.var = at(p.var, piece.c0);
+  q.invstd = at(p.invstd, piece.c0);
+  q.weight = at(p.weight, piece.c0);
+  q.bias = at(p.bias, piece.c0);
+  q.batch_count = p.batch_count ? p.batch_count : whole.per_channel();
+  q.call_numel = p.call_numel ? p.call_numel : whole.numel();
+  return q;
+}
+
+// Per-piece partial results (two arrays of channels_per_piece floats per piece), and the merge's
+// per-part weights: grown once per calling thread, then reused, so calls allocate nothing.
+struct Scratch {
+  std::vector<float> a, b;
+  std::vector<double> w_old, w_new, cross;
+};
+
+Scratch& scratch(std::size_t floats, std::size_t parts) {
+  thread_local Scratch s;
+  if (s.a.size() < floats) {
+    s.a.resize(floats);
+    s.b.resize(floats);
+  }
+  if (s.w_old.size() < parts) {
+    s.w_old.resize(parts);
+    s.w_new.resize(parts);
+    s.cross.resize(parts);
+  }
+  return s;
+}
+
+// Channels per merge task: the merge is a few multiply-adds per channel and part.
+constexpr std::size_t kMergeChannels = 256;
+
+template <class F>
+void for_channel_ranges(std::size_t channels, F&& merge) {
+  parallel_for((channels + kMergeChannels - 1) / kMergeChannels, [&](std::size_t t) {
+    const std::size_t c0 = t * kMergeChannels;
+    merge(c0, channels - c0 < kMergeChannels ? channels : c0 + kMergeChannels);
+  });
+}
+
+}  // namespace
+
+void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, float* var) const {
+  const Partition part(s);
+  if (part.size() == 1) return k_.moments(x, s, mean, var);
+  const std::size_t stride = part.channels_per_piece(), parts = part.parts();
+  Scratch& r = scratch(part.size() * stride, parts);
+  parallel_for(part.size(), [&](std::size_t i) {
+    const Piece piece = part[i];
+    k_.moments(x + piece.offset, piece.shape, r.a.data() + i * stride, r.b.data() + i * stride);
+  });
+  // Chan et al.'s merge in the weighted form (as the moments kernel merges its blocks): with
+  // n values merged and b more, mean ← n/(n+b)·mean + b/(n+b)·mean_b and
+  // M2 ← M2 + M2_b + δ²·n·b/(n+b). The weights depend on the counts only, the same for every
+  // channel. The weighted mean keeps a +Inf mean +Inf (PyTorch's), where mean += δ·b/(n+b)
+  // would give Inf − Inf = NaN; the pieces' NaN variance carries the NaN into M2.
+  double merged = 0;
+  for (std::size_t k = 0; k < parts; ++k) {
+    const double b = double(part.part_count(k)), total = merged + b;
+    r.w_old[k] = merged / total;
+    r.w_new[k] = b / total;
+    r.cross[k] = merged * b / total;
+    merged = total;
+  }
+  for_channel_ranges(s.c, [&](std::size_t c0, std::size_t c1) {
+    for (std::size_t c = c0; c < c1; ++c) {
+      const std::size_t local = part.local_channel(c);
+      const std::size_t first = part.piece_of(c, 0) * stride + local;
+      double mu = r.a[first], m2 = double(r.b[first]) * double(part.part_count(0));
+      for (std::size_t k = 1; k < parts; ++k) {
+        const std::size_t at = part.piece_of(c, k) * stride + local;
+        const double m = r.a[at], delta = m - mu;
+        mu = r.w_old[k] * mu + r.w_new[k] * m;
+        m2 += double(r.b[at]) * double(part.part_count(k)) + delta * delta * r.cross[k];
+      }
+      mean[c] = float(mu);
+      var[c] = float(m2 / merged);
+    }
+  });
+}
+
+void PartitionedKernels::normalize(const float* x, const Shape& s, const ChannelParams& p,
+                                   bool relu, float* y) const {
+  const Partition part(s);
+  if (part.size() == 1) return k_.normalize(x, s, p, relu, y);
+  parallel_for(part.size(), [&](std::size_t i) {
+    const Piece piece = part[i];
+    k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset);
+  });
+}
+
+void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape& s,
+                                   const ChannelParams& p, bool relu, float* sum_dy,
+                                   float* sum_dy_xmu) const {
+  const Partition part(s);
+  if (part.size() == 1) return k_.grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
+  const std::size_t stride = part.channels_per_piece(), parts = part.parts();
+  Scratch& r = scratch(part.size() * stride, 0);
+  parallel_for(part.size(), [&](std::size_t i) {
+    const Piece piece = part[i];
+    k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s), relu,
+                 r.a.data() + i * stride, r.b.data() + i * stride);
+  });
+  // merge_grad_sums's math: the parts added in double, in order.
+  for_channel_ranges(s.c, [&](std::size_t c0, std::size_t c1) {
+    for (std::size_t c = c0; c < c1; ++c) {
+      const std::size_t local = part.local_channel(c);
+      double a = 0, b = 0;
+      for (std::size_t k = 0; k < parts; ++k) {
+        const std::size_t at = part.piece_of(c, k) * stride + local;
+        a += r.a[at];
+        b += r.b[at];
+      }
+      sum_dy[c] = float(a);
+      sum_dy_xmu[c] = float(b);
+    }
+  });
+}
+
+void PartitionedKernels::grad_input(const float* dy, const float* x, const Shape& s,
+                                    const ChannelParams& p, bool relu, bool batch_stats,
+                                    const float* sum_dy, const float* sum_dy_xmu,
+                                    float* dx) const {
+  const Partition part(s);
+  if (part.size() == 1)
+    return k_.grad_input(dy, x, s, p, relu, batch_stats, sum_dy, sum_dy_xmu, dx);
+  parallel_for(part.size(), [&](std::size_t i) {
+    const Piece piece = part[i];
+    k_.grad_input(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s),
+                  relu, batch_stats, at(sum_dy, piece.c0), at(sum_dy_xmu, piece.c0),
+                  dx + piece.offset);
+  });
+}
+
+void PartitionedKernels::normalize_add_relu(const float* x, const float* z, const Shape& s,
+                                            const ChannelParams& p, float* y) const {
+  const Partition part(s);
+  if (part.size() == 1) return k_.normalize_add_relu(x, z, s, p, y);
+  parallel_for(part.size(), [&](std::size_t i) {
+    const Piece piece = part[i];
+    k_.normalize_add_relu(x + piece.offset, z + piece.offset, piece.shape,
+                          piece_params(p, piece, s), y + piece.offset);
+  });
+}
+
+void PartitionedKernels::relu_mask(const float* dy, const float* y, std::size_t count,
+                                   float* dz) const {
+  const std::size_t piece = piece_floats();
+  parallel_for((count + piece - 1) / piece, [&](std::size_t i) {
+    const std::size_t start = i * piece;
+    k_.relu_mask(dy + start, y + start, count - start < piece ? count - start : piece, dz + start);
+  });
+}
+
+PartitionedKernels active_partitioned_kernels() {
+  return PartitionedKernels(active_kernels());
+}
+
+}  // namespace simdnorm::detail

@@ -1,0 +1,57 @@
+#pragma once
+// A fixed set of worker threads that run the tasks of one call together with the calling thread.
+// std::thread only (pthreads natively, Web Workers under Emscripten -pthread): one code path for
+// both. Tasks are claimed from a shared counter, so a slow or descheduled thread delays nobody;
+// which thread runs which task is therefore arbitrary, and tasks must not depend on it.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace simdnorm::detail {
+
+// A task: fn(context, index). Tasks must not throw.
+struct TaskRef {
+  void (*fn)(void*, std::size_t);
+  void* context;
+};
+
+class ThreadPool {
+ public:
+  // threads − 1 workers (the caller of run() is the last thread). Fewer if the system refuses to
+  // start more: results do not depend on the count.
+  explicit ThreadPool(std::size_t threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  std::size_t threads() const { return workers_.size() + 1; }
+
+  // Runs task for every index in [0, count) and returns when all are done. One run at a time:
+  // callers serialize (src/core/threads.cpp).
+  void run(std::size_t count, TaskRef task);
+
+ private:
+  void work();
+  // Claims and runs tasks of run `tag` until none is left; returns how many this thread ran.
+  std::size_t drain(std::uint32_t tag, std::size_t count, TaskRef task);
+
+  std::vector<std::thread> workers_;
+  std::mutex mutex_;
+  std::condition_variable wake_, finished_;
+  // Guarded by mutex_: the current run, published to workers by bumping tag_.
+  std::uint32_t tag_ = 0;
+  std::size_t count_ = 0;
+  TaskRef task_{};
+  bool stop_ = false;
+  // The next task of the current run: run tag in the high 32 bits, index in the low 32, so a
+  // worker that wakes after its run ended cannot claim a task of the next run.
+  std::atomic<std::uint64_t> next_{0};
+  std::atomic<std::size_t> done_{0};  // tasks of the current run finished
+};
+
+}  // namespace simdnorm::detail
