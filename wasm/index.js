@@ -32,8 +32,8 @@ export { BatchNorm, Tensor, Trainer, errorCodes, threadsSupported };
 
 const { TYPE, RANGE, UNSUPPORTED } = errorCodes;
 
-// The two single-thread builds (the threaded one: threads.js). Literal import() paths so bundlers find and emit both; each glue file locates
-// its .wasm with new URL('<name>.wasm', import.meta.url).
+// The two single-thread builds (the threaded one: threads.js). Literal import() paths so bundlers
+// find and emit both; each glue file locates its .wasm with new URL('<name>.wasm', import.meta.url).
 const BUILDS = {
   simd: { isa: 'wasm-simd128', wasm: 'simdnorm.wasm', glue: () => import('./dist/simdnorm.js') },
   scalar: { isa: 'wasm-scalar', wasm: 'simdnorm-scalar.wasm', glue: () => import('./dist/simdnorm-scalar.js') },
@@ -165,6 +165,8 @@ async function createBuildModule(simd, threads, o) {
       moduleArgs.wasmBinary = await readWasmInNode(`${THREADS_NAME}.wasm`, './dist/threads/', o.locateFile);
     const module = await createModule(moduleArgs);
     unrefWorkers(module);
+    // The core's default would be the hardware's count, which the pool was not sized for.
+    module.setNumThreads(threads);
     return module;
   }
   const build = simd ? BUILDS.simd : BUILDS.scalar;
@@ -209,7 +211,7 @@ export default async function init(options) {
   return Object.freeze({
     isa: module.activeIsa() === 'scalar' ? 'wasm-scalar' : module.activeIsa(),
     simd,
-    threads,
+    threads: module.numThreads(),
     version: module.version(),
     BatchNorm: bindClass(BatchNorm, heap),
     Tensor: bindClass(Tensor, heap),
