@@ -19,7 +19,7 @@ import {
   MAX_THREADS,
   THREADS_NAME,
   defaultThreads,
-  loadThreadsGlue,
+  createThreadsModule,
   threadsSupported,
   unrefWorkers,
 } from './threads.js';
@@ -157,13 +157,11 @@ async function chooseThreads(threads, simd) {
 // Creates the wasm module of the chosen build.
 async function createBuildModule(simd, threads, o) {
   if (threads > 1) {
-    const { createModule, moduleArgs } = await loadThreadsGlue(o.locateFile);
     // The pool's workers besides the calling thread, started before the module resolves.
-    moduleArgs.simdnormPoolSize = threads - 1;
-    if (o.wasmBinary) moduleArgs.wasmBinary = o.wasmBinary;
-    else if (isNode)
-      moduleArgs.wasmBinary = await readWasmInNode(`${THREADS_NAME}.wasm`, './dist/threads/', o.locateFile);
-    const module = await createModule(moduleArgs);
+    const args = { simdnormPoolSize: threads - 1 };
+    if (o.wasmBinary) args.wasmBinary = o.wasmBinary;
+    else if (isNode) args.wasmBinary = await readWasmInNode(`${THREADS_NAME}.wasm`, './dist/threads/', o.locateFile);
+    const module = await createThreadsModule(args, o.locateFile);
     unrefWorkers(module);
     // The core's default would be the hardware's count, which the pool was not sized for.
     module.setNumThreads(threads);

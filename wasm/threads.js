@@ -36,47 +36,57 @@ export async function defaultThreads() {
 }
 
 // The URLs of the build's files. Literal `new URL(..., import.meta.url)` so bundlers emit them as
-// assets (the glue is fetched, not imported: a bundler must not parse it).
+// assets (the scripts are fetched, not imported: a bundler must not parse them; it may inline the
+// small worker script as a data: URL, which fetch reads as well).
 const files = () => ({
-  dir: new URL('./dist/threads/', import.meta.url).href,
   glue: new URL('./dist/threads/simdnorm-threads.js', import.meta.url).href,
   worker: new URL('./dist/threads/simdnorm-threads.worker.js', import.meta.url).href,
   wasm: new URL('./dist/threads/simdnorm-threads.wasm', import.meta.url).href,
 });
 
+async function fetchText(fn, url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`simdnorm: ${fn}: ${url}: HTTP ${response.status} ${response.statusText}`);
+  return response.text();
+}
+
+const blobUrl = (parts) => URL.createObjectURL(new Blob(parts, { type: 'text/javascript' }));
+
 /**
- * The module-creating function of the threaded build, and the extra Module arguments it needs
- * to find its files. `locateFile` is the user's (path, scriptDirectory) => url, if any.
+ * Creates the threaded build's module with Module arguments `args` (wasmBinary, pool size).
+ * `locateFile` is the user's (path, scriptDirectory) => url for the build's files, if any.
  */
-export async function loadThreadsGlue(locateFile) {
-  const f = files();
+export async function createThreadsModule(args, locateFile) {
   if (isNode) {
-    // CommonJS (dist/threads/package.json); the glue finds its worker beside itself.
+    // CommonJS (dist/threads/package.json); the glue starts its workers from the file beside it.
     const { createRequire } = await import(/* @vite-ignore */ 'node:module');
     const createModule = createRequire(import.meta.url)('./dist/threads/simdnorm-threads.js');
-    return { createModule, moduleArgs: locateFile ? { locateFile: (p) => locateFile(p, f.dir) } : {} };
+    const dir = new URL('.', files().glue).href;
+    return createModule(locateFile ? { ...args, locateFile: (p) => locateFile(p, dir) } : args);
   }
-  const response = await fetch(f.glue);
-  if (!response.ok) throw new Error(`simdnorm: init: ${f.glue}: HTTP ${response.status}`);
-  const source = await response.text();
-  // Evaluated once as a module here; the pthread workers importScripts the same text as a Blob.
-  const url = URL.createObjectURL(
-    new Blob([source, '\nexport default createSimdnormThreadsModule;\n'], { type: 'text/javascript' }),
-  );
-  let createModule;
+  const f = files();
+  const where = (name, ours) => (locateFile ? locateFile(name, new URL('.', f.glue).href) : ours);
+  const [glue, worker] = await Promise.all([
+    fetchText('init', where('simdnorm-threads.js', f.glue)),
+    fetchText('init', where('simdnorm-threads.worker.js', f.worker)),
+  ]);
+  // The glue runs here as a module from a blob: URL, and in every pool worker through
+  // importScripts of the same text; the workers start from a blob: URL too, so they share the
+  // page's origin wherever (or however inlined) the files were served.
+  const glueModule = blobUrl([glue, '\nexport default createSimdnormThreadsModule;\n']);
+  const workerUrl = blobUrl([worker]);
   try {
-    createModule = (await import(/* @vite-ignore */ url)).default;
+    const { default: createModule } = await import(/* @vite-ignore */ glueModule);
+    const wasm = where('simdnorm-threads.wasm', f.wasm);
+    return await createModule({
+      ...args,
+      locateFile: (p) => (p.endsWith('.worker.js') ? workerUrl : wasm),
+      mainScriptUrlOrBlob: new Blob([glue], { type: 'text/javascript' }),
+    });
   } finally {
-    URL.revokeObjectURL(url);
+    URL.revokeObjectURL(glueModule);
+    URL.revokeObjectURL(workerUrl);
   }
-  const ours = { 'simdnorm-threads.wasm': f.wasm, 'simdnorm-threads.worker.js': f.worker };
-  return {
-    createModule,
-    moduleArgs: {
-      locateFile: locateFile ? (p) => locateFile(p, f.dir) : (p) => ours[p] ?? new URL(p, f.dir).href,
-      mainScriptUrlOrBlob: new Blob([source], { type: 'text/javascript' }),
-    },
-  };
 }
 
 // Node's worker_threads keep a process alive: the pool's workers must not (a script that calls
