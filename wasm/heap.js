@@ -113,8 +113,9 @@ function sharedView(memory) {
 }
 
 export function makeHeap(module) {
-  const f32 =
-    module.wasmMemory?.buffer instanceof SharedArrayBuffer ? sharedView(module.wasmMemory) : () => module.HEAPF32;
+  // Only the threaded build exports its memory (and a page that is not isolated has no
+  // SharedArrayBuffer at all).
+  const f32 = module.wasmMemory ? sharedView(module.wasmMemory) : () => module.HEAPF32;
 
   function alloc(fn, arg, count) {
     const address = module._malloc(Math.max(count, 1) * 4);
