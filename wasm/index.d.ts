@@ -16,9 +16,9 @@ export interface InitOptions {
   /** Use the SIMD128 build. Default: whether WebAssembly.validate accepts a SIMD module. */
   simd?: boolean;
   /**
-   * Threads the kernels run on, an integer in [1, 64]; 1 = a single-thread build, more = the
-   * SIMD128 + threads build (needs threadsSupported()). Default: the logical cores, at most 8,
-   * where threadsSupported(); else 1. Results are bit-identical for every count.
+   * Threads the kernels run on, an integer in [1, 64]; 1 (the default) = a single-thread build,
+   * more = the SIMD128 + threads build (needs threadsSupported(); defaultThreads() is a good
+   * count). Results are bit-identical for every count.
    */
   threads?: number;
   /**
@@ -863,6 +863,9 @@ export declare function simdSupported(): boolean;
  * cross-origin isolated page (COOP same-origin + COEP require-corp) with Web Workers.
  */
 export declare function threadsSupported(): boolean;
+
+/** The logical cores (navigator.hardwareConcurrency, Node's os.availableParallelism()), at most 8. */
+export declare function defaultThreads(): Promise<number>;
 
 /**
  * Whether this engine validates WebAssembly exception handling, which every build needs;

@@ -27,7 +27,7 @@ export function threadsSupported() {
   }
 }
 
-// What the page or process may use: the logical cores, at most DEFAULT_MAX_THREADS.
+/** The thread count to ask for: the logical cores, at most 8 (a Promise: Node reads node:os). */
 export async function defaultThreads() {
   const cores = isNode
     ? (await import(/* @vite-ignore */ 'node:os')).availableParallelism()

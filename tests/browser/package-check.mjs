@@ -8,8 +8,9 @@ const TOL = 1e-4;
 // The one version number (CMake generates simdnorm::version from it).
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
-// expectedThreads: sn.threads of init()'s default build (the scalar build always has 1).
-export function checkConsumerResults(results, expectedThreads, expectedIsas = ['wasm-simd128', 'wasm-scalar']) {
+// threaded: whether the consumer also ran the threaded build (where threadsSupported()).
+export function checkConsumerResults(results, threaded) {
+  const expectedIsas = ['wasm-simd128', 'wasm-scalar', ...(threaded ? ['wasm-simd128'] : [])];
   const g = geometry([2, 3, 4]);
   const x = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i) * 2 + (i % 3));
   const dy = Float32Array.from({ length: 24 }, (_, i) => Math.cos(i * 0.7));
@@ -29,7 +30,7 @@ export function checkConsumerResults(results, expectedThreads, expectedIsas = ['
   );
   assert.deepEqual(
     results.map((r) => r.threads),
-    [expectedThreads, 1],
+    [1, 1, ...(threaded ? [2] : [])],
   );
   for (const r of results) {
     assert.equal(r.version, version, "sn.version is package.json's version");

@@ -1,7 +1,7 @@
 // The SIMD128 + threads build in Chromium: on a cross-origin isolated page (scripts/serve.mjs's
-// COOP/COEP) init() runs it in a module Worker and on the main thread, with the single-thread
-// build's results bit for bit; without isolation init() falls back to one thread and
-// init({ threads: 2 }) says why it cannot.
+// COOP/COEP) init({ threads }) runs it in a module Worker and on the main thread, with the
+// single-thread build's results bit for bit; without isolation init({ threads: 2 }) says why it
+// cannot, and init() runs on one thread either way.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { serve } from '../../scripts/serve.mjs';
@@ -39,8 +39,7 @@ test('isolated page: threads in a Worker and on the main thread, bit-identical t
       for (const part of ['nchw', 'nhwc', 'cnn'])
         assert.deepEqual(r[part], single[part], `threads: ${threads} ${part}`);
     }
-    const byDefault = await page.evaluate(() => window.inWorker(undefined));
-    assert.equal(result(byDefault, 'default').threads, Math.min(byDefault.hardwareConcurrency, 8));
+    assert.equal(result(await page.evaluate(() => window.inWorker(undefined)), 'default').threads, 1);
     const main = result(await page.evaluate(() => window.onMainThread(2)), 'main thread');
     assert.equal(main.threads, 2);
     for (const part of ['nchw', 'nhwc', 'cnn']) assert.deepEqual(main[part], single[part], `main thread ${part}`);
@@ -50,7 +49,7 @@ test('isolated page: threads in a Worker and on the main thread, bit-identical t
   }
 });
 
-test('page without COOP/COEP: one thread by default, threads: 2 is refused with the reason', async () => {
+test('page without COOP/COEP: one thread, threads: 2 is refused with the reason', async () => {
   const { page, errors, close } = await openFixture(false);
   try {
     assert.equal(await page.evaluate(() => crossOriginIsolated), false);

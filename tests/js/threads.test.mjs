@@ -1,5 +1,5 @@
-// The SIMD128 + threads build in Node (worker_threads): init() picks it by default and
-// init({ threads }) chooses the count; its results equal the single-thread SIMD128 build's bit
+// The SIMD128 + threads build in Node (worker_threads): init({ threads }) chooses it and the
+// count (the default stays one thread); its results equal the single-thread SIMD128 build's bit
 // for bit, for every thread count (BN forward/backward/eval in both layouts, sn.nn training
 // steps); bad counts are typed errors; and a process that loaded it still exits on its own.
 import assert from 'node:assert/strict';
@@ -7,15 +7,16 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import init, { threadsSupported } from '../../wasm/index.js';
+import init, { defaultThreads, threadsSupported } from '../../wasm/index.js';
 import { threadsWorkload } from './threads-workload.mjs';
 
 const single = threadsWorkload(await init({ threads: 1 }));
 
-test('Node supports the threaded build and init() uses it by default', async () => {
+test('Node supports the threaded build; init() stays on one thread unless asked', async () => {
   assert.equal(threadsSupported(), true);
+  assert.equal(await defaultThreads(), Math.min(availableParallelism(), 8));
   const sn = await init();
-  assert.equal(sn.threads, Math.min(availableParallelism(), 8));
+  assert.equal(sn.threads, 1);
   assert.equal(sn.isa, 'wasm-simd128');
 });
 
