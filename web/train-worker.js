@@ -47,7 +47,7 @@ function fail(e) {
 
 async function reset(state) {
   if (!sn || sn.kernels !== state.kernels) {
-    sn = await loadSimdnorm(state.kernels);
+    sn = await loadSimdnorm(state.kernels, { threads: true });
     postMessage({ type: 'module', isa: sn.isa, threads: sn.threads, kernels: state.kernels });
   }
   twins?.bn.dispose();
