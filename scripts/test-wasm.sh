@@ -94,7 +94,7 @@ for (const [index, name] of entry) {
   if (!ok) failures++;
 }
 }
-const threadsMemory = readFileSync(builds.at(-2), 'utf8').match(/^  \(import "env" "memory" \(memory[^)]*\)\)/m)?.[0] ?? 'none';
+const threadsMemory = readFileSync(builds.at(-2), 'utf8').match(/^  \(import "[^"]*" "[^"]*" \(memory .*$/m)?.[0] ?? 'none';
 const shared = / shared\)\)$/.test(threadsMemory);
 console.log(`${shared ? 'ok  ' : 'FAIL'} threads build memory: ${threadsMemory.trim()}`);
 if (!shared) failures++;
