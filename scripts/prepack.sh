@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm pack` / `npm publish` (prepack): builds both wasm modules from the current sources, so the
+# `npm pack` / `npm publish` (prepack): builds the three wasm modules from the current sources, so the
 # tarball never carries a missing or stale build (scripts/build-wasm.sh is incremental: seconds
 # when nothing changed). Without Emscripten it stops with what to install instead of packing.
 set -euo pipefail

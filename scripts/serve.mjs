@@ -1,5 +1,7 @@
 // A static file server for the page and the browser tests: correct MIME types for ES modules
 // and wasm, loopback only. `node scripts/serve.mjs [port]`, or import { serve } for tests.
+// Every response carries COOP/COEP (unless `isolated: false`): the page is cross-origin isolated,
+// so the package's threaded build (SharedArrayBuffer) runs; worker scripts need COEP too.
 // /datasets/NAME/FILE serves the built-in image data sets' idx files from the packages that
 // install them (scripts/dataset-files.mjs); only the catalogue's file names, so no other path.
 import { createReadStream } from 'node:fs';
@@ -33,6 +35,12 @@ function datasetFiles(dirs) {
   return files;
 }
 
+// Cross-origin isolation: what a page needs for SharedArrayBuffer.
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 // The file's bytes, streamed with its Content-Length (the page's loader shows progress from it).
 async function sendFile(res, file) {
   const info = await stat(file);
@@ -47,11 +55,19 @@ async function sendFile(res, file) {
 }
 
 // Serves `root` on 127.0.0.1:port (0 = any free port). "/" redirects to `index`. `datasetDirs`
-// maps a data set name to the folder its files are read from.
-export function serve({ root = projectRoot, port = 0, index = '/web/index.html', datasetDirs = datasetDir } = {}) {
+// maps a data set name to the folder its files are read from. `isolated: false` leaves out the
+// COOP/COEP headers (a page that is not cross-origin isolated: the single-thread builds).
+export function serve({
+  root = projectRoot,
+  port = 0,
+  index = '/web/index.html',
+  datasetDirs = datasetDir,
+  isolated = true,
+} = {}) {
   root = resolve(root);
   const datasets = datasetFiles(datasetDirs);
   const server = createServer(async (req, res) => {
+    if (isolated) for (const [name, value] of Object.entries(ISOLATION_HEADERS)) res.setHeader(name, value);
     let path;
     try {
       path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
@@ -102,5 +118,5 @@ export function serve({ root = projectRoot, port = 0, index = '/web/index.html',
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const port = Number(process.argv[2] ?? 8080);
   const { url } = await serve({ port });
-  console.log(`simdnorm page: ${url}/web/index.html`);
+  console.log(`simdnorm page: ${url}/web/index.html (cross-origin isolated: threads)`);
 }

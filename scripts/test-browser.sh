@@ -3,5 +3,5 @@
 # the npm package consumer tests, the page tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] || bash scripts/build-wasm.sh
+[ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] && [ -f wasm/dist/threads/simdnorm-threads.wasm ] || bash scripts/build-wasm.sh
 node --test tests/browser/

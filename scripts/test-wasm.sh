@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stage "wasm": builds both WebAssembly modules (scripts/build-wasm.sh) and proves with wasm2wat
-# that the SIMD build's kernels run SIMD128 code in their loops and the scalar build has none.
+# Stage "wasm": builds the three WebAssembly modules (scripts/build-wasm.sh) and proves with
+# wasm2wat that the SIMD builds' kernels (single-thread and threads) run SIMD128 code in their
+# loops, that the threaded build's memory is shared, and that the scalar build has no SIMD.
 #
 # How: --emit-symbol-map names each function index; the kernel entry points are the
 # make_table<Arch> lambdas (moments, normalize, grad_sums, grad_input, normalize_add_relu,
@@ -11,20 +12,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/build-wasm.sh simd scalar
+bash scripts/build-wasm.sh simd scalar threads
 command -v wasm2wat >/dev/null || { echo "test-wasm.sh: wasm2wat not found (Debian package wabt)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # --enable-all: the modules use the exception-handling proposal (-fwasm-exceptions) and SIMD.
 wasm2wat --enable-all wasm/dist/simdnorm.wasm -o "$tmp/simd.wat"
 wasm2wat --enable-all wasm/dist/simdnorm-scalar.wasm -o "$tmp/scalar.wat"
+wasm2wat --enable-all wasm/dist/threads/simdnorm-threads.wasm -o "$tmp/threads.wat"
 
 arch=$(awk -F'\t' '$3 == "wasm32" && $4 == 1 { print $5; exit }' build-wasm/isa_list.tsv)
 [ -n "$arch" ] || { echo "test-wasm.sh: build-wasm/isa_list.tsv lists no wasm32 ISA built" >&2; exit 1; }
 
-node - "$tmp/simd.wat" wasm/dist/simdnorm.js.symbols "$tmp/scalar.wat" "$arch" <<'JS'
+node - "$tmp/scalar.wat" "$arch" "$tmp/simd.wat" wasm/dist/simdnorm.js.symbols \
+  "$tmp/threads.wat" wasm/dist/threads/simdnorm-threads.js.symbols <<'JS'
 const { readFileSync } = require('node:fs');
-const [simdWat, symbols, scalarWat, arch] = process.argv.slice(2);
+const [scalarWat, arch, ...builds] = process.argv.slice(2);
 
 // Function index -> its instructions (one per line, as wasm2wat prints them).
 function functions(wat) {
@@ -55,7 +58,7 @@ function loops(body) {
   return done;
 }
 
-const names = new Map(readFileSync(symbols, 'utf8').trim().split('\n').map((l) => {
+const symbolNames = (symbols) => new Map(readFileSync(symbols, 'utf8').trim().split('\n').map((l) => {
   const i = l.indexOf(':');
   return [Number(l.slice(0, i)), l.slice(i + 1).replace(/\\([0-9a-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))];
 }));
@@ -69,9 +72,12 @@ const kernels = {
   [`float const*, float const*, ${S}, ${P}, float*`]: 'normalize_add_relu',
   'float const*, float const*, unsigned long, float*': 'relu_mask',
 };
-const entry = [...names].filter(([, n]) => n.includes(`make_table<${arch}>`) && n.includes('__invoke'));
-const simd = functions(simdWat);
 let failures = 0;
+for (let b = 0; b < builds.length; b += 2) {
+const [simdWat, symbols] = builds.slice(b, b + 2);
+console.log(simdWat.replace(/.*\//, ''));
+const entry = [...symbolNames(symbols)].filter(([, n]) => n.includes(`make_table<${arch}>`) && n.includes('__invoke'));
+const simd = functions(simdWat);
 if (entry.length !== Object.keys(kernels).length) {
   console.error(`expected ${Object.keys(kernels).length} make_table<${arch}> kernel entry points in the symbol map, found ${entry.length}`);
   failures++;
@@ -87,6 +93,11 @@ for (const [index, name] of entry) {
     `${count(/^f32x4\./)} f32x4 ops, ${count(/^v128\.(load|store)/)} v128 loads/stores`);
   if (!ok) failures++;
 }
+}
+const threadsMemory = readFileSync(builds.at(-2), 'utf8').match(/^  \(import "[^"]*" "[^"]*" \(memory .*$/m)?.[0] ?? 'none';
+const shared = / shared\)\)$/.test(threadsMemory);
+console.log(`${shared ? 'ok  ' : 'FAIL'} threads build memory: ${threadsMemory.trim()}`);
+if (!shared) failures++;
 const scalarVector = readFileSync(scalarWat, 'utf8').split('\n').filter((l) => /\b(v128|[fi](8x16|16x8|32x4|64x2))\./.test(l));
 console.log(`${scalarVector.length === 0 ? 'ok  ' : 'FAIL'} scalar build: ${scalarVector.length} SIMD instructions`);
 if (scalarVector.length) { console.error(scalarVector.slice(0, 5).join('\n')); failures++; }

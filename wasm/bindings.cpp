@@ -327,6 +327,9 @@ EMSCRIPTEN_BINDINGS(simdnorm) {
   em::function("version", guard<&version>);
   em::function("activeIsa", guard<&active_isa>);
   em::function("heapInUse", guard<&heap_in_use>);
+  // init({ threads }): the count the pool of the threaded build runs (1 in the other builds).
+  em::function("setNumThreads", guard<&simdnorm::set_num_threads>);
+  em::function("numThreads", guard<&simdnorm::num_threads>);
   em::function("batchNorm", guard<&batch_norm>);
   em::function("foldIntoLinear", guard<&fold_into_linear>);
   em::function("batchNormAddRelu", guard<&batch_norm_add_relu>);

@@ -4,6 +4,9 @@
 // Memory growth replaces the heap's ArrayBuffer and detaches every view of the old one (their
 // length becomes 0). So nothing here keeps a view across a call into wasm: module.HEAPF32 is
 // re-read each time (Emscripten swaps it on growth), and Tensor.view is re-derived when stale.
+// The threaded build's memory is shared: growth replaces its SharedArrayBuffer (old views keep the
+// old length), and growth on a pool thread does not swap this thread's module.HEAPF32, so there
+// the view is taken from the memory itself whenever its buffer changed.
 
 import { MAX_FLOATS, describe } from './check.js';
 import { errorCodes, fail } from './errors.js';
@@ -100,8 +103,19 @@ export class Tensor {
   }
 }
 
+function sharedView(memory) {
+  let view = null;
+  return () => {
+    const buffer = memory.buffer;
+    if (view?.buffer !== buffer) view = new Float32Array(buffer);
+    return view;
+  };
+}
+
 export function makeHeap(module) {
-  const f32 = () => module.HEAPF32;
+  // Only the threaded build exports its memory (and a page that is not isolated has no
+  // SharedArrayBuffer at all).
+  const f32 = module.wasmMemory ? sharedView(module.wasmMemory) : () => module.HEAPF32;
 
   function alloc(fn, arg, count) {
     const address = module._malloc(Math.max(count, 1) * 4);

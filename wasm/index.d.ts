@@ -15,7 +15,16 @@ export type TensorLike = Float32Array | Tensor;
 export interface InitOptions {
   /** Use the SIMD128 build. Default: whether WebAssembly.validate accepts a SIMD module. */
   simd?: boolean;
-  /** Where the .wasm file is: called with 'simdnorm.wasm' or 'simdnorm-scalar.wasm'. */
+  /**
+   * Threads the kernels run on, an integer in [1, 64]; 1 (the default) = a single-thread build,
+   * more = the SIMD128 + threads build (needs threadsSupported(); defaultThreads() is a good
+   * count). Results are bit-identical for every count.
+   */
+  threads?: number;
+  /**
+   * Where the build's files are: called with 'simdnorm.wasm' or 'simdnorm-scalar.wasm', or
+   * (threads) 'simdnorm-threads.wasm' and 'simdnorm-threads.worker.js'.
+   */
   locateFile?: (path: string, scriptDirectory: string) => string;
   /** The .wasm bytes of the chosen build (skips fetching/reading it). */
   wasmBinary?: ArrayBuffer | Uint8Array;
@@ -789,6 +798,8 @@ export interface Simdnorm {
   /** The kernels in use. */
   readonly isa: 'wasm-simd128' | 'wasm-scalar';
   readonly simd: boolean;
+  /** The threads the kernels run on: 1 for the single-thread builds. */
+  readonly threads: number;
   readonly version: string;
   readonly BatchNorm: typeof BatchNorm;
   readonly Tensor: typeof Tensor;
@@ -848,7 +859,16 @@ export interface Simdnorm {
 export declare function simdSupported(): boolean;
 
 /**
- * Whether this engine validates WebAssembly exception handling, which both builds need;
+ * Whether the SIMD128 + threads build can run here: shared WebAssembly memory, and in a browser a
+ * cross-origin isolated page (COOP same-origin + COEP require-corp) with Web Workers.
+ */
+export declare function threadsSupported(): boolean;
+
+/** The logical cores (navigator.hardwareConcurrency, Node's os.availableParallelism()), at most 8. */
+export declare function defaultThreads(): Promise<number>;
+
+/**
+ * Whether this engine validates WebAssembly exception handling, which every build needs;
  * without it init() rejects with SIMDNORM_UNSUPPORTED instead of a bare CompileError.
  */
 export declare function exceptionsSupported(): boolean;
@@ -856,6 +876,6 @@ export declare function exceptionsSupported(): boolean;
 /**
  * Loads the module; every call creates an independent instance with its own heap (a frozen
  * object). Rejects with SIMDNORM_UNSUPPORTED when the engine lacks exception handling, or SIMD128
- * with `simd: true`.
+ * with `simd: true`, or threads with `threads` > 1 where threadsSupported() is false.
  */
 export default function init(options?: InitOptions): Promise<Simdnorm>;

@@ -1,29 +1,39 @@
-// The `simdnorm` package: `const sn = await init()` loads the WebAssembly module (SIMD128 when
-// the engine has it, the scalar build otherwise) and returns the API built on it.
+// The `simdnorm` package: `const sn = await init()` loads the WebAssembly module (SIMD128 +
+// threads where shared memory is allowed, SIMD128 when the engine has it, the scalar build
+// otherwise) and returns the API built on it.
 // Works unchanged in Node (≥ 20, package.json "engines"), browsers, workers and bundlers.
 //
 // The classes are also named exports, for `instanceof` and TypeScript types; `new BatchNorm()`
 // uses the first module init() loaded, `new sn.BatchNorm()` the module of `sn` (wasm/instance.js).
 
 import { BatchNorm } from './batch_norm.js';
-import { checkBoolean, checkOptions, describe } from './check.js';
+import { checkBoolean, checkOptions, describe, kind } from './check.js';
+import { isNode } from './environment.js';
 import { errorCodes, fail } from './errors.js';
 import { makeFunctional } from './functional.js';
 import { makeSync } from './sync.js';
 import { Tensor, makeHeap } from './heap.js';
 import { bindClass } from './instance.js';
 import { Adam, Optimizer, RMSprop, SGD, Sequential } from './sequential.js';
+import {
+  MAX_THREADS,
+  THREADS_NAME,
+  defaultThreads,
+  createThreadsModule,
+  threadsSupported,
+  unrefWorkers,
+} from './threads.js';
 import { Trainer } from './trainer.js';
 
 // The layer engine's classes, for `instanceof` and TypeScript types (`sn.nn` has the same names).
 export const nn = Object.freeze({ Sequential, Optimizer, SGD, Adam, RMSprop });
 
-export { BatchNorm, Tensor, Trainer, errorCodes };
+export { BatchNorm, Tensor, Trainer, defaultThreads, errorCodes, threadsSupported };
 
-const { TYPE, UNSUPPORTED } = errorCodes;
+const { TYPE, RANGE, UNSUPPORTED } = errorCodes;
 
-// The two builds. Literal import() paths so bundlers find and emit both; each glue file locates
-// its .wasm with new URL('<name>.wasm', import.meta.url).
+// The two single-thread builds (the threaded one: threads.js). Literal import() paths so bundlers
+// find and emit both; each glue file locates its .wasm with new URL('<name>.wasm', import.meta.url).
 const BUILDS = {
   simd: { isa: 'wasm-simd128', wasm: 'simdnorm.wasm', glue: () => import('./dist/simdnorm.js') },
   scalar: { isa: 'wasm-scalar', wasm: 'simdnorm-scalar.wasm', glue: () => import('./dist/simdnorm-scalar.js') },
@@ -112,29 +122,70 @@ export function exceptionsSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(EXCEPTIONS_PROBE);
 }
 
-const isNode =
-  typeof process === 'object' &&
-  typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined' &&
-  typeof importScripts === 'undefined';
-
-// The glue is built for web and worker only (its Node branch would need __dirname, which ES
-// modules lack), so in Node the .wasm is read here and handed over as wasmBinary.
-async function readWasmInNode(build, locateFile) {
+// The single-thread glue is built for web and worker only (its Node branch would need __dirname,
+// which ES modules lack), so in Node the .wasm is read here and handed over as wasmBinary (the
+// threaded build's too: Node's fetch cannot read a file path).
+async function readWasmInNode(wasm, folder, locateFile) {
   const { readFile } = await import(/* @vite-ignore */ 'node:fs/promises');
-  const dist = new URL('./dist/', import.meta.url);
-  const where = locateFile ? locateFile(build.wasm, dist.href) : new URL(build.wasm, dist);
+  const dist = new URL(folder, import.meta.url);
+  const where = locateFile ? locateFile(wasm, dist.href) : new URL(wasm, dist);
   const path = typeof where === 'string' && where.startsWith('file:') ? new URL(where) : where;
   return readFile(path);
 }
 
+// options.threads, checked, or the default: one thread. The threaded build is opt-in until C++
+// errors reach JS typed from it too (docs/js-api.md#threads: they arrive as SIMDNORM_INTERNAL).
+async function chooseThreads(threads, simd) {
+  if (threads === undefined) return 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+    fail(kind(threads), 'init', 'options.threads', `an integer in [1, ${MAX_THREADS}]`, describe(threads));
+  if (threads === 1) return 1;
+  if (!simd)
+    fail(RANGE, 'init', 'options.threads', '1 with options.simd false (the threaded build is SIMD128)', threads);
+  if (!threadsSupported())
+    fail(
+      UNSUPPORTED,
+      'init',
+      'options.threads',
+      isNode
+        ? '1 on an engine without shared WebAssembly memory'
+        : '1 on a page that is not cross-origin isolated (serve it with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp) or without shared WebAssembly memory',
+      threads,
+    );
+  return threads;
+}
+
+// Creates the wasm module of the chosen build.
+async function createBuildModule(simd, threads, o) {
+  if (threads > 1) {
+    // The pool's workers besides the calling thread, started before the module resolves.
+    const args = { simdnormPoolSize: threads - 1 };
+    if (o.wasmBinary) args.wasmBinary = o.wasmBinary;
+    else if (isNode) args.wasmBinary = await readWasmInNode(`${THREADS_NAME}.wasm`, './dist/threads/', o.locateFile);
+    const module = await createThreadsModule(args, o.locateFile);
+    unrefWorkers(module);
+    // The core's default would be the hardware's count, which the pool was not sized for.
+    module.setNumThreads(threads);
+    return module;
+  }
+  const build = simd ? BUILDS.simd : BUILDS.scalar;
+  const moduleArgs = {};
+  if (o.locateFile) moduleArgs.locateFile = o.locateFile;
+  if (o.wasmBinary) moduleArgs.wasmBinary = o.wasmBinary;
+  else if (isNode) moduleArgs.wasmBinary = await readWasmInNode(build.wasm, './dist/', o.locateFile);
+  const { default: createModule } = await build.glue();
+  return createModule(moduleArgs);
+}
+
 /**
  * Loads the module. options: { simd?: boolean (default: WebAssembly.validate of a SIMD module),
- * locateFile?: (path, scriptDirectory) => string (where the .wasm is), wasmBinary?: ArrayBuffer |
- * Uint8Array (the .wasm bytes of the chosen build) }. Every call creates an independent module.
+ * threads?: number (default 1, a single-thread build; more: the SIMD128 + threads build, where
+ * threadsSupported(); defaultThreads() is the cores, at most 8), locateFile?: (path, scriptDirectory) => string (where the .wasm and the
+ * threaded build's files are), wasmBinary?: ArrayBuffer | Uint8Array (the .wasm bytes of the
+ * chosen build) }. Every call creates an independent module (and, threaded, its own workers).
  */
 export default async function init(options) {
-  const o = checkOptions('init', 'options', options, ['simd', 'locateFile', 'wasmBinary']);
+  const o = checkOptions('init', 'options', options, ['simd', 'threads', 'locateFile', 'wasmBinary']);
   if (o.simd !== undefined) checkBoolean('init', 'options.simd', o.simd);
   if (o.locateFile !== undefined && typeof o.locateFile !== 'function')
     fail(TYPE, 'init', 'options.locateFile', 'a function (path, scriptDirectory) => url', describe(o.locateFile));
@@ -151,20 +202,15 @@ export default async function init(options) {
   const simd = o.simd ?? simdSupported();
   if (simd && !simdSupported())
     fail(UNSUPPORTED, 'init', 'options.simd', 'false on an engine without WebAssembly SIMD128', 'true');
-  const build = simd ? BUILDS.simd : BUILDS.scalar;
-
-  const moduleArgs = {};
-  if (o.locateFile) moduleArgs.locateFile = o.locateFile;
-  if (o.wasmBinary) moduleArgs.wasmBinary = o.wasmBinary;
-  else if (isNode) moduleArgs.wasmBinary = await readWasmInNode(build, o.locateFile);
-  const { default: createModule } = await build.glue();
-  const module = await createModule(moduleArgs);
+  const threads = await chooseThreads(o.threads, simd);
+  const module = await createBuildModule(simd, threads, o);
 
   const heap = makeHeap(module);
   const { batchNorm, batchNormAddRelu, renormLimits, foldIntoLinear } = makeFunctional(heap);
   return Object.freeze({
     isa: module.activeIsa() === 'scalar' ? 'wasm-scalar' : module.activeIsa(),
     simd,
+    threads: module.numThreads(),
     version: module.version(),
     BatchNorm: bindClass(BatchNorm, heap),
     Tensor: bindClass(Tensor, heap),

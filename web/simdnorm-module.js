@@ -1,16 +1,22 @@
 // Loads the simdnorm wasm module for a worker: 'simd' is the SIMD128 build, 'scalar' the build
-// without SIMD opcodes. Each build is instantiated once per worker and kept (own heap each).
-import init from '../wasm/index.js';
+// without SIMD opcodes. With `threads`, 'simd' runs on threads when the page is cross-origin
+// isolated (scripts/serve.mjs sends COOP/COEP): the live twins do; the sweeps' many tiny models
+// gain nothing from a pool per job worker. Each build is instantiated once per worker and kept.
+import init, { defaultThreads, threadsSupported } from '../wasm/index.js';
 
 const loaded = new Map();
 
-export async function loadSimdnorm(kernels) {
+export async function loadSimdnorm(kernels, { threads = false } = {}) {
   if (!loaded.has(kernels)) {
     loaded.set(
       kernels,
-      init({ simd: kernels === 'simd' }).then((sn) => ({
+      (async () => {
+        const simd = kernels === 'simd';
+        return init({ simd, threads: threads && simd && threadsSupported() ? await defaultThreads() : 1 });
+      })().then((sn) => ({
         Trainer: sn.Trainer,
         isa: sn.isa,
+        threads: sn.threads,
         kernels,
       })),
     );

@@ -47,8 +47,8 @@ function fail(e) {
 
 async function reset(state) {
   if (!sn || sn.kernels !== state.kernels) {
-    sn = await loadSimdnorm(state.kernels);
-    postMessage({ type: 'module', isa: sn.isa, kernels: state.kernels });
+    sn = await loadSimdnorm(state.kernels, { threads: true });
+    postMessage({ type: 'module', isa: sn.isa, threads: sn.threads, kernels: state.kernels });
   }
   twins?.bn.dispose();
   twins?.plain.dispose();

@@ -23,22 +23,23 @@ export async function consumerProject() {
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-// What every consumer (Node, Vite page, plain page) computes: both builds, one BatchNorm
+// What every consumer (Node, Vite page, plain page) computes: init()'s default build (SIMD128),
+// the scalar one and, where threadsSupported(), SIMD128 + threads on 2 threads; one BatchNorm
 // training step, and a small CNN with BatchNorm2d (sn.nn) trained on 4-class 8×8 images made
 // here (a bright 3×3 square in one corner, the corner is the class), as JSON. The tests check the
 // BatchNorm step against the float64 reference of tests/js and that the CNN learned.
 export const consumerScript = `
-import init from 'simdnorm';
+import init, { threadsSupported } from 'simdnorm';
 export const x = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i) * 2 + (i % 3));
 export const dy = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.cos(i * 0.7));
 export async function run() {
   const results = [];
-  for (const options of [undefined, { simd: false }]) {
+  for (const options of [undefined, { simd: false }, ...(threadsSupported() ? [{ threads: 2 }] : [])]) {
     const sn = await init(options);
     const bn = new sn.BatchNorm(3);
     const y = bn.forward(x, [2, 3, 4]);
     const dx = bn.backward(dy);
-    results.push({ isa: sn.isa, version: sn.version, y: [...y], dx: [...dx], weightGrad: [...bn.weightGrad],
+    results.push({ isa: sn.isa, threads: sn.threads, version: sn.version, y: [...y], dx: [...dx], weightGrad: [...bn.weightGrad],
       runningVar: [...bn.runningVar], cnn: trainCnn(sn) });
     bn.dispose();
   }

@@ -38,8 +38,11 @@ async function open(query, viewport = { width: 1366, height: 768 }) {
 test('the page trains both twins, sweeps, switches inference mode and reproduces a run', async (t) => {
   const { page, errors } = await open(QUERY);
 
-  await t.test('shows the ISA and starts at step 0', async () => {
+  await t.test('shows the ISA, the threads (served cross-origin isolated) and starts at step 0', async () => {
     assert.match(await text(page, 'isa'), /^wasm-(simd128|scalar)$/);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(await number(page, 'threads'), Math.min(cores, 8));
     assert.equal(await number(page, 'step'), 0);
   });
 

@@ -1,5 +1,6 @@
 // `npm pack` ships exactly what a consumer needs: the wrapper modules, the typings, both builds'
-// glue + .wasm, package.json and README — no sources, tests, build folders or symbol maps.
+// glue + .wasm (the threaded build's worker script and CommonJS marker too), package.json and
+// README — no sources, tests, build folders or symbol maps.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,10 +22,14 @@ test('npm pack file list', () => {
     'wasm/dist/simdnorm.wasm',
     'wasm/dist/simdnorm-scalar.js',
     'wasm/dist/simdnorm-scalar.wasm',
+    'wasm/dist/threads/package.json',
+    'wasm/dist/threads/simdnorm-threads.js',
+    'wasm/dist/threads/simdnorm-threads.worker.js',
+    'wasm/dist/threads/simdnorm-threads.wasm',
   ];
   for (const f of required) assert.ok(files.includes(f), `${f} missing from the package: ${files.join(', ')}`);
   const allowed =
-    /^(package\.json|README\.md|LICENSE(\.md)?|wasm\/[a-z_]+\.js|wasm\/index\.d\.ts|wasm\/dist\/simdnorm(-scalar)?\.(js|wasm))$/;
+    /^(package\.json|README\.md|LICENSE(\.md)?|wasm\/[a-z_]+\.js|wasm\/index\.d\.ts|wasm\/dist\/simdnorm(-scalar)?\.(js|wasm)|wasm\/dist\/threads\/(package\.json|simdnorm-threads\.(js|worker\.js|wasm)))$/;
   const extra = files.filter((f) => !allowed.test(f));
   assert.deepEqual(extra, [], 'files a consumer does not need');
 });
@@ -37,12 +42,14 @@ test('package.json points at files that exist in the package', () => {
   assert.equal(pkg.exports['.'].default, './wasm/index.js');
   assert.equal(pkg.exports['./simdnorm.wasm'], './wasm/dist/simdnorm.wasm');
   assert.equal(pkg.exports['./simdnorm-scalar.wasm'], './wasm/dist/simdnorm-scalar.wasm');
-  // Every relative import of the wrapper resolves to a packed file.
+  assert.equal(pkg.exports['./simdnorm-threads.wasm'], './wasm/dist/threads/simdnorm-threads.wasm');
+  // Every relative import, require and new URL(…, import.meta.url) of the wrapper resolves to a
+  // packed file.
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
   const files = new Set(JSON.parse(out)[0].files.map((f) => f.path));
   for (const f of [...files].filter((p) => /^wasm\/[a-z_]+\.js$/.test(p))) {
     const src = readFileSync(new URL(`../../${f}`, import.meta.url), 'utf8');
-    for (const [, spec] of src.matchAll(/(?:from|import\()\s*'(\.\/[^']+)'/g)) {
+    for (const [, spec] of src.matchAll(/(?:from|import\(|new URL\(|\)\()\s*'(\.\/[^']*[^/'])'/g)) {
       const target = new URL(spec, new URL(`file:///${f}`)).pathname.slice(1);
       assert.ok(files.has(target), `${f} imports ${spec}, which is not packed`);
     }

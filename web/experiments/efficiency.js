@@ -99,8 +99,9 @@ export function createEfficiency({ onKernels, worker }) {
       $('bench-status').textContent = 'running';
       worker.postMessage({ type: 'bench', id: job, state });
     },
-    module({ isa: name, kernels }) {
+    module({ isa: name, kernels, threads }) {
       isa = name;
+      $('threads').textContent = threads;
       select.value = kernels;
       select.disabled = false;
       $('isa').textContent = name;

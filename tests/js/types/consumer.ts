@@ -1,6 +1,15 @@
 // A TypeScript consumer of the package: every public API used the way docs/js-api.md shows. It must
 // type-check with no error under --strict (tests/js/types.test.mjs); it is never run.
-import init, { BatchNorm, Tensor, Trainer, errorCodes, exceptionsSupported, nn, simdSupported } from 'simdnorm';
+import init, {
+  BatchNorm,
+  Tensor,
+  Trainer,
+  errorCodes,
+  exceptionsSupported,
+  nn,
+  simdSupported,
+  threadsSupported,
+} from 'simdnorm';
 import type {
   PlaneBounds,
   Shape,
@@ -14,8 +23,13 @@ import type {
 } from 'simdnorm';
 
 const probe: boolean = simdSupported() && exceptionsSupported();
-const sn: Simdnorm = await init({ simd: probe, locateFile: (path, dir) => dir + path });
+const sn: Simdnorm = await init({
+  simd: probe,
+  threads: threadsSupported() ? 2 : 1,
+  locateFile: (path, dir) => dir + path,
+});
 const isa: 'wasm-simd128' | 'wasm-scalar' = sn.isa;
+const threads: number = sn.threads;
 const version: string = sn.version;
 const inUse: number = sn.heapInUse();
 
