@@ -612,12 +612,12 @@ export declare namespace nn {
     trackRunningStats?: boolean;
   }
   /**
-   * `nn.LSTM` / `nn.RNN` (tanh): one layer, batch-first, input [steps, inputSize] → the last
-   * step's hidden state [hiddenSize], or every step's [steps, hiddenSize] with returnSequences.
-   * State-dict keys as torch's: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.
+   * `nn.RNN` (tanh): one layer, batch-first, input [steps, inputSize] → the last step's hidden
+   * state [hiddenSize], or every step's [steps, hiddenSize] with returnSequences. State-dict keys
+   * as torch's: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.
    */
-  interface RecurrentSpec {
-    type: 'lstm' | 'rnn';
+  interface RnnSpec {
+    type: 'rnn';
     inputSize: number;
     hiddenSize: number;
     /** Default true. */
@@ -625,6 +625,35 @@ export declare namespace nn {
     /** Default false. */
     returnSequences?: boolean;
   }
+  /**
+   * `nn.LSTM`: as RnnSpec, with optional recurrent batch normalization (Cooijmans et al. 2016):
+   * BN on W_ih·x_t and W_hh·h_{t−1} (γ only) and on c_t before the output tanh (γ and β), γ
+   * initialized to 0.1. Extra state-dict keys: bn_ih.weight, bn_ih.running_mean [slots, 4H],
+   * bn_ih.running_var, bn_ih.num_batches_tracked [slots], the same for bn_hh, and bn_c.weight,
+   * bn_c.bias, bn_c.running_mean [slots, H], … (slots: maxLength for 'per-step', 1 for 'shared').
+   */
+  interface LstmSpec {
+    type: 'lstm';
+    inputSize: number;
+    hiddenSize: number;
+    /** Default true. */
+    bias?: boolean;
+    /** Default false. */
+    returnSequences?: boolean;
+    /**
+     * Default false. 'per-step': batch and running statistics per time step, γ/β shared;
+     * 'shared': one set of statistics for every step.
+     */
+    batchNorm?: false | 'per-step' | 'shared';
+    /**
+     * With 'per-step': the number of per-step statistics slots, default the input's steps. Later
+     * steps share the last slot; in eval, steps after the last trained slot use its running
+     * statistics (load a model trained on shorter sequences with its maxLength to run longer ones).
+     */
+    maxLength?: number;
+  }
+  /** Either recurrent layer. */
+  type RecurrentSpec = LstmSpec | RnnSpec;
   /** One layer of a Sequential, by `type`. */
   type LayerSpec =
     | LinearSpec
@@ -635,7 +664,8 @@ export declare namespace nn {
     | ActivationSpec
     | DropoutSpec
     | BatchNormSpec
-    | RecurrentSpec;
+    | LstmSpec
+    | RnnSpec;
 
   interface SequentialOptions {
     /** Per-sample dims (1 to 3): [features], [C, L], [steps, features] or [C, H, W]. */
@@ -695,7 +725,10 @@ export declare namespace nn {
      * optimizer must be one made for this model. Bad labels throw before anything changes.
      */
     trainStep(x: Float32Array, labels: Int32Array, optimizer: Optimizer, options?: TrainStepOptions): TrainStepResult;
-    /** Copies of every parameter and buffer; shapes in stateDictShapes(). num_batches_tracked as [n]. */
+    /**
+     * Copies of every parameter and buffer; shapes in stateDictShapes(). num_batches_tracked as
+     * [n] (per-step BN in an LSTM: one count per slot).
+     */
     stateDict(): StateDict;
     /** The PyTorch shape of each stateDict() key ([] for num_batches_tracked). Frozen. */
     stateDictShapes(): Readonly<Record<string, readonly number[]>>;

@@ -30,7 +30,8 @@ function moduleFor(newTarget, fn) {
   return module;
 }
 
-// { type, ...args } → [type, [[name, value], ...]]; values must be null, booleans or numbers.
+// { type, ...args } → [type, [[name, value], ...]]; values must be null, booleans, numbers or
+// strings (batchNorm: 'per-step'); the C++ checks which of them each argument accepts.
 function toSpec(fn, spec, i) {
   const at = `layers[${i}]`;
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
@@ -39,8 +40,8 @@ function toSpec(fn, spec, i) {
   const args = [];
   for (const [name, value] of Object.entries(spec)) {
     if (name === 'type') continue;
-    if (!(value === null || typeof value === 'boolean' || typeof value === 'number'))
-      fail(TYPE, fn, `${at}.${name}`, 'null, a boolean or a number', describe(value));
+    if (!(value === null || ['boolean', 'number', 'string'].includes(typeof value)))
+      fail(TYPE, fn, `${at}.${name}`, 'null, a boolean, a number or a string', describe(value));
     args.push([name, value]);
   }
   return [spec.type, args];

@@ -1,6 +1,6 @@
 // Embind bindings of the layer engine (simdnorm::nn::Sequential and nn::optim) for
 // wasm/sequential.js. They only translate: wasm/sequential.js has checked every JS type (a spec
-// value is null, a boolean or a number; arrays are Float32Array/Int32Array), the C++ checks every
+// value is null, a boolean, a number or a string; arrays are Float32Array/Int32Array), the C++ checks every
 // meaning (shapes, ranges, keys) and every binding goes through guard<> (wasm/guard.hpp), so what
 // C++ throws reaches JS as a typed error. Inputs are copied into buffers that grow to the largest
 // batch seen and are then reused; results cross as Float32Array copies.
@@ -64,6 +64,8 @@ std::vector<LayerSpec> specs_of(const val& layers) {
         v = value.as<bool>();
       else if (value.isNumber())
         v = value.as<double>();
+      else if (value.isString())
+        v = value.as<std::string>();
       spec.args.emplace_back(args[a][0].as<std::string>(), v);
     }
     specs.push_back(std::move(spec));

@@ -61,9 +61,9 @@ std::size_t StepBatchNorm::statistics_slot(std::size_t step) const {
   return std::min(step, (trained ? trained : time_steps_) - 1);
 }
 
-void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::size_t step,
-                            std::span<float> y) {
-  constexpr std::string_view fn = "StepBatchNorm::forward";
+bool StepBatchNorm::check_forward(std::string_view fn, std::span<const float> x,
+                                  const Shape& shape, std::size_t step,
+                                  std::span<float> y) const {
   detail::check_shape(fn, shape);
   if (shape.c != num_features_)
     detail::fail(ErrorCode::shape, fn, "shape.c", std::to_string(num_features_) + " (num_features)",
@@ -76,7 +76,30 @@ void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::s
                  std::to_string(step));
   const bool batch_stats = training_ || !options_.track_running_stats;
   if (batch_stats && shape.per_channel() != 0) detail::check_trainable(fn, shape);
+  return batch_stats;
+}
 
+void StepBatchNorm::forward_into(std::span<const float> x, const Shape& shape, std::size_t step,
+                                 std::span<float> y, bool batch_stats,
+                                 const StepStatistics& saved) {
+  if (shape.per_channel() == 0) return;
+  if (!batch_stats) {
+    const std::size_t t = statistics_slot(step);
+    forward_inference(x, shape, params(), slot(running_mean_, t), slot(running_var_, t), y);
+    return;
+  }
+  forward_training(x, shape, params(), y, saved.mean, saved.invstd, saved.var);
+  if (training_ && options_.track_running_stats) {
+    const std::int64_t tracked = ++num_batches_tracked_[step];
+    const float momentum = options_.momentum ? *options_.momentum : 1.f / float(tracked);
+    update_running_stats(saved.mean, saved.var, shape.per_channel(), momentum,
+                         slot(running_mean_, step), slot(running_var_, step));
+  }
+}
+
+void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::size_t step,
+                            std::span<float> y) {
+  const bool batch_stats = check_forward("StepBatchNorm::forward", x, shape, step, y);
   Saved& s = saved_[std::min(step, time_steps_ - 1)];
   s.step = step;
   s.shape = shape;
@@ -85,18 +108,30 @@ void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::s
   s.mean.resize(num_features_);
   s.invstd.resize(num_features_);
   s.var.resize(num_features_);
-  if (shape.per_channel() == 0) return;
-  if (!batch_stats) {
+  forward_into(s.input, shape, step, y, batch_stats, {s.mean, s.invstd, s.var});
+}
+
+void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::size_t step,
+                            std::span<float> y, const StepStatistics& saved) {
+  constexpr std::string_view fn = "StepBatchNorm::forward";
+  const bool batch_stats = check_forward(fn, x, shape, step, y);
+  for (const auto& [arg, v] : {std::pair{"saved.mean", saved.mean},
+                               std::pair{"saved.invstd", saved.invstd},
+                               std::pair{"saved.var", saved.var}})
+    detail::check_size(fn, arg, v.size(), num_features_, "num_features");
+  forward_into(x, shape, step, y, batch_stats, saved);
+}
+
+void StepBatchNorm::backward_from(std::span<const float> dy, std::span<const float> x,
+                                  const Shape& shape, std::size_t step, bool batch_stats,
+                                  std::span<const float> mean, std::span<const float> invstd,
+                                  const Gradients& grads) {
+  if (batch_stats) {
+    backward_training(dy, x, shape, params(), mean, invstd, grads);
+  } else {
     const std::size_t t = statistics_slot(step);
-    forward_inference(s.input, shape, params(), slot(running_mean_, t), slot(running_var_, t), y);
-    return;
-  }
-  forward_training(s.input, shape, params(), y, s.mean, s.invstd, s.var);
-  if (training_ && options_.track_running_stats) {
-    const std::int64_t tracked = ++num_batches_tracked_[step];
-    const float momentum = options_.momentum ? *options_.momentum : 1.f / float(tracked);
-    update_running_stats(s.mean, s.var, shape.per_channel(), momentum, slot(running_mean_, step),
-                         slot(running_var_, step));
+    backward_inference(dy, x, shape, params(), slot(running_mean_, t), slot(running_var_, t),
+                       grads);
   }
 }
 
@@ -110,14 +145,16 @@ void StepBatchNorm::backward(std::span<const float> dy, std::size_t step, std::s
       "the shape of step " + std::to_string(step) + "'s forward " + to_string(s.shape);
   detail::check_size(fn, "dy", dy.size(), s.shape.numel(), what);
   detail::check_size(fn, "dx", dx.size(), s.shape.numel(), what);
-  const Gradients grads{dx, weight_grad_, bias_grad_};
-  if (s.batch_stats) {
-    backward_training(dy, s.input, s.shape, params(), s.mean, s.invstd, grads);
-  } else {
-    const std::size_t t = statistics_slot(step);
-    backward_inference(dy, s.input, s.shape, params(), slot(running_mean_, t),
-                       slot(running_var_, t), grads);
-  }
+  backward_from(dy, s.input, s.shape, step, s.batch_stats, s.mean, s.invstd,
+                {dx, weight_grad_, bias_grad_});
+}
+
+void StepBatchNorm::backward(std::span<const float> dy, std::span<const float> x,
+                             const Shape& shape, std::size_t step, const StepStatistics& saved,
+                             std::span<float> dx, std::span<float> dweight,
+                             std::span<float> dbias) {
+  const bool batch_stats = training_ || !options_.track_running_stats;
+  backward_from(dy, x, shape, step, batch_stats, saved.mean, saved.invstd, {dx, dweight, dbias});
 }
 
 }  // namespace simdnorm

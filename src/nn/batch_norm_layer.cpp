@@ -124,7 +124,7 @@ std::vector<Buffer> BatchNormLayer::buffers() {
   if (options_.track_running_stats) {
     b.push_back({"running_mean", {options_.num_features}, std::span<float>(running_mean_)});
     b.push_back({"running_var", {options_.num_features}, std::span<float>(running_var_)});
-    b.push_back({"num_batches_tracked", {}, &num_batches_tracked_});
+    b.push_back({"num_batches_tracked", {}, std::span<std::int64_t>(&num_batches_tracked_, 1)});
   }
   return b;
 }

@@ -29,12 +29,12 @@ struct Parameter {
   std::span<float> grad;
 };
 
-// A non-learnable tensor of the state dict (running_mean, running_var) or an integer counter
-// (num_batches_tracked, shape []).
+// A non-learnable tensor of the state dict (running_mean, running_var) or integer counters
+// (num_batches_tracked: shape [], or [steps] for per-step statistics).
 struct Buffer {
   std::string name;
   std::vector<std::size_t> shape;
-  std::variant<std::span<float>, std::int64_t*> value;
+  std::variant<std::span<float>, std::span<std::int64_t>> value;
 };
 
 // Floats a layer needs per batch: `saved` persists from forward to backward (a dropout mask,

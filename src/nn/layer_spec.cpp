@@ -12,6 +12,7 @@ std::string to_string(const SpecValue& value) {
   if (std::holds_alternative<std::nullptr_t>(value)) return "null";
   if (const bool* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   if (const std::int64_t* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  if (const std::string* name = std::get_if<std::string>(&value)) return "'" + *name + "'";
   // Whole numbers as written (JavaScript passes every number as a double): 4294967299,
   // not 4.29e+09.
   const double d = std::get<double>(value);
@@ -92,6 +93,21 @@ std::optional<float> SpecArgs::number(std::string_view name, float lo, float hi,
     throw Error(ErrorCode::range,
                 std::string(name) + ": expected " + expected.str() + ", given " + to_string(*v));
   return float(d);
+}
+
+std::size_t SpecArgs::choice(std::string_view name, std::span<const SpecValue> choices,
+                             std::size_t fallback) {
+  const SpecValue* v = find(name);
+  if (!v) return fallback;
+  std::string expected = "one of ";
+  bool same_kind = false;
+  for (std::size_t i = 0; i < choices.size(); ++i) {
+    if (choices[i] == *v) return i;
+    same_kind = same_kind || choices[i].index() == v->index();
+    expected += (i ? ", " : "") + to_string(choices[i]);
+  }
+  throw Error(same_kind ? ErrorCode::range : ErrorCode::type,
+              std::string(name) + ": expected " + expected + ", given " + to_string(*v));
 }
 
 void SpecArgs::finish() const {

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,8 +16,9 @@
 
 namespace simdnorm::nn {
 
-// null (e.g. momentum: null = cumulative average), a flag, an integer or a real number.
-using SpecValue = std::variant<std::nullptr_t, bool, std::int64_t, double>;
+// null (e.g. momentum: null = cumulative average), a flag, an integer, a real number or a name
+// (batchNorm: 'per-step').
+using SpecValue = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string>;
 
 struct LayerSpec {
   std::string type;
@@ -37,6 +39,10 @@ class SpecArgs {
   // A finite number in [lo, hi]; null accepted (and returned as nullopt) when `nullable`.
   std::optional<float> number(std::string_view name, float lo, float hi,
                               std::optional<float> fallback, bool nullable = false);
+  // The index in `choices` of the given value (batchNorm: false | 'per-step' | 'shared');
+  // `fallback` when absent. A value of another kind is a type error, an unlisted one a range error.
+  std::size_t choice(std::string_view name, std::span<const SpecValue> choices,
+                     std::size_t fallback);
   // Throws if the spec has an argument none of the calls above asked for.
   void finish() const;
 
@@ -47,7 +53,7 @@ class SpecArgs {
   std::string known_;  // the names asked for, for the unknown-argument message
 };
 
-// "1", "0.5", "true", "null" — how a given value reads in an error message.
+// "1", "0.5", "true", "null", "'shared'" — how a given value reads in an error message.
 std::string to_string(const SpecValue& value);
 
 }  // namespace simdnorm::nn

@@ -235,16 +235,32 @@ std::vector<Parameter> Sequential::parameters() {
 StateDict Sequential::state_dict() const {
   StateDict dict;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
+    StateDict layer;
     for (const Parameter& p : layers_[i]->parameters())
-      dict.push_back({key_of(i, p.name), {p.shape, {p.value.begin(), p.value.end()}}});
+      layer.push_back({p.name, {p.shape, {p.value.begin(), p.value.end()}}});
     for (const Buffer& b : layers_[i]->buffers()) {
       StateTensor t{b.shape, {}};
       if (const auto* f = std::get_if<std::span<float>>(&b.value))
         t.values.assign(f->begin(), f->end());
       else
-        t.values.push_back(float(*std::get<std::int64_t*>(b.value)));
-      dict.push_back({key_of(i, b.name), std::move(t)});
+        for (const std::int64_t count : std::get<std::span<std::int64_t>>(b.value))
+          t.values.push_back(float(count));
+      layer.push_back({b.name, std::move(t)});
     }
+    // PyTorch's order within a module: its own parameters, its own buffers, then each
+    // submodule's ("bn_ih.weight", "bn_ih.running_mean", ...) in the order they first appear.
+    std::vector<std::string> submodules{""};
+    auto rank = [&](const std::string& name) {
+      const std::size_t dot = name.find('.');
+      const std::string prefix = dot == std::string::npos ? "" : name.substr(0, dot);
+      auto it = std::find(submodules.begin(), submodules.end(), prefix);
+      if (it == submodules.end()) it = submodules.insert(it, prefix);
+      return std::size_t(it - submodules.begin());
+    };
+    for (const auto& entry : layer) rank(entry.first);
+    std::stable_sort(layer.begin(), layer.end(),
+                     [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+    for (auto& entry : layer) dict.push_back({key_of(i, entry.first), std::move(entry.second)});
   }
   return dict;
 }
@@ -255,7 +271,8 @@ void Sequential::load_state_dict(const StateDict& state) {
     std::string key;
     std::vector<std::size_t> shape;
     std::span<float> floats;
-    std::int64_t* integer = nullptr;
+    std::span<std::int64_t> integers;
+    bool counts = false;
     const StateTensor* source = nullptr;
   };
   std::vector<Target> targets;
@@ -266,8 +283,10 @@ void Sequential::load_state_dict(const StateDict& state) {
       Target t{key_of(i, b.name), b.shape, {}};
       if (const auto* f = std::get_if<std::span<float>>(&b.value))
         t.floats = *f;
-      else
-        t.integer = std::get<std::int64_t*>(b.value);
+      else {
+        t.integers = std::get<std::span<std::int64_t>>(b.value);
+        t.counts = true;
+      }
       targets.push_back(std::move(t));
     }
   }
@@ -280,15 +299,17 @@ void Sequential::load_state_dict(const StateDict& state) {
     if (it == targets.end())
       throw Error(ErrorCode::type, fn + key + "': expected no such key (strict), given one");
     if (it->source) throw Error(ErrorCode::range, fn + key + "': expected once, given twice");
-    const std::size_t expected = it->integer ? 1 : it->floats.size();
+    const std::size_t expected = it->counts ? it->integers.size() : it->floats.size();
     if (tensor.values.size() != expected || (!tensor.shape.empty() && tensor.shape != it->shape))
       throw Error(ErrorCode::shape, fn + key + "': expected shape " + shape_to_string(it->shape) +
                                         " (" + std::to_string(expected) + " values), given shape " +
                                         shape_to_string(tensor.shape) + " (" +
                                         std::to_string(tensor.values.size()) + " values)");
-    if (it->integer && !(tensor.values[0] >= 0 && std::trunc(tensor.values[0]) == tensor.values[0]))
-      throw Error(ErrorCode::range, fn + key + "': expected an integer count ≥ 0, given " +
-                                        std::to_string(tensor.values[0]));
+    if (it->counts)
+      for (const float v : tensor.values)
+        if (!(v >= 0 && std::trunc(v) == v))
+          throw Error(ErrorCode::range,
+                      fn + key + "': expected integer counts ≥ 0, given " + std::to_string(v));
     it->source = &tensor;
   }
   for (const Target& t : targets)
@@ -296,8 +317,9 @@ void Sequential::load_state_dict(const StateDict& state) {
       throw Error(ErrorCode::type, fn + t.key + "': expected a tensor of shape " +
                                        shape_to_string(t.shape) + ", given none (missing key)");
   for (const Target& t : targets) {
-    if (t.integer)
-      *t.integer = std::int64_t(t.source->values[0]);
+    if (t.counts)
+      std::transform(t.source->values.begin(), t.source->values.end(), t.integers.begin(),
+                     [](float v) { return std::int64_t(v); });
     else
       std::copy(t.source->values.begin(), t.source->values.end(), t.floats.begin());
   }

@@ -241,12 +241,19 @@ for (const simd of [true, false]) {
         'SIMDNORM_TYPE',
         /bias: expected true or false, given 1/,
       );
-      // JS types are checked in JS, with the same message form.
+      // JS types are checked in JS, with the same message form; which arguments take a string
+      // (batchNorm: 'per-step') is the C++'s to say.
+      throwsCoded(
+        () => new sn.nn.Sequential([{ type: 'linear', inFeatures: [784], outFeatures: 10 }], { inputShape: [784] }),
+        TypeError,
+        'SIMDNORM_TYPE',
+        /nn\.Sequential: layers\[0\]\.inFeatures: expected null, a boolean, a number or a string, got/,
+      );
       throwsCoded(
         () => new sn.nn.Sequential([{ type: 'linear', inFeatures: '784', outFeatures: 10 }], { inputShape: [784] }),
         TypeError,
         'SIMDNORM_TYPE',
-        /nn\.Sequential: layers\[0\]\.inFeatures: expected null, a boolean or a number, got "784"/,
+        /layer 0 \(linear\): inFeatures: expected an integer ≥ 1, given '784'/,
       );
       throwsCoded(
         () => new sn.nn.Sequential([{ kind: 'relu' }], input),
@@ -301,6 +308,60 @@ for (const simd of [true, false]) {
         'SIMDNORM_SHAPE',
         /inputShape/,
       );
+    });
+
+    test("an LSTM with recurrent BN: spec errors, per-step statistics in the state dict", () => {
+      const lstm = (extra) => [{ type: 'lstm', inputSize: 3, hiddenSize: 4, ...extra }];
+      const inputShape = [5, 3];
+      throwsCoded(
+        () => new sn.nn.Sequential(lstm({ batchNorm: 'perstep' }), { inputShape }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /layer 0 \(lstm\): batchNorm: expected one of false, 'per-step', 'shared', given 'perstep'/,
+      );
+      throwsCoded(
+        () => new sn.nn.Sequential(lstm({ batchNorm: 1 }), { inputShape }),
+        TypeError,
+        'SIMDNORM_TYPE',
+        /layer 0 \(lstm\): batchNorm: expected one of false, 'per-step', 'shared', given 1/,
+      );
+      throwsCoded(
+        () => new sn.nn.Sequential(lstm({ batchNorm: 'per-step', maxLength: 0 }), { inputShape }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /layer 0 \(lstm\): maxLength: expected an integer ≥ 1, given 0/,
+      );
+
+      const layers = [...lstm({ batchNorm: 'per-step' }), { type: 'linear', inFeatures: 4, outFeatures: 2 }];
+      const model = own(new sn.nn.Sequential(layers, { inputShape, seed: 3 }));
+      const shapes = model.stateDictShapes();
+      assert.deepEqual([...shapes['0.bn_hh.running_mean']], [5, 16]);
+      assert.deepEqual([...shapes['0.bn_c.running_var']], [5, 4]);
+      assert.deepEqual([...shapes['0.bn_ih.num_batches_tracked']], [5]);
+      assert.deepEqual([...model.stateDict()['0.bn_ih.weight']], new Array(16).fill(Math.fround(0.1)));
+      const r = rng(5);
+      const x = Float32Array.from({ length: 8 * 15 }, () => r() * 2 - 1);
+      const labels = Int32Array.from({ length: 8 }, (_, i) => i % 2);
+      const opt = own(new sn.nn.SGD(model, { lr: 0.1 }));
+      model.trainStep(x, labels, opt);
+      model.trainStep(x, labels, opt);
+      const sd = model.stateDict();
+      assert.deepEqual([...sd['0.bn_hh.num_batches_tracked']], [2, 2, 2, 2, 2]);
+      // Step 0's W_hh·h_{-1} is 0: its running variance decays by 0.9 per batch, later steps' not.
+      const hhVar = sd['0.bn_hh.running_var'];
+      for (let j = 0; j < 16; j++) assert.ok(Math.abs(hhVar[j] - 0.81) < 1e-6, `step 0 variance ${hhVar[j]}`);
+      assert.ok(hhVar.subarray(16).some((v) => Math.abs(v - 0.81) > 1e-3), 'later steps see data');
+      // The running statistics of step 4 are not step 1's (per-step), and the state round-trips.
+      const mean = sd['0.bn_ih.running_mean'];
+      assert.notDeepEqual([...mean.subarray(16, 32)], [...mean.subarray(64, 80)]);
+      const twin = own(new sn.nn.Sequential(layers, { inputShape, seed: 9 }));
+      twin.loadStateDict(sd);
+      assert.deepEqual(twin.eval().forward(x), model.eval().forward(x));
+
+      const shared = own(new sn.nn.Sequential(lstm({ batchNorm: 'shared' }), { inputShape }));
+      assert.deepEqual([...shared.stateDictShapes()['0.bn_ih.running_mean']], [1, 16]);
+      shared.forward(x);
+      assert.deepEqual([...shared.stateDict()['0.bn_ih.num_batches_tracked']], [5]);
     });
 
     test('bad calls throw typed errors and change nothing', () => {

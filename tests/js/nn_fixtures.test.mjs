@@ -2,7 +2,8 @@
 // tests/pytorch/make_engine_fixtures.py: an nn.Sequential loaded with a fixed state, trained for
 // a few optimizer steps on fixed batches, then run in eval mode) replayed through the public JS
 // API on both builds: the state-dict keys and shapes, every step's loss and training-mode logits
-// (and gradient norm where the script clips with clip_grad_norm_), every final parameter and running statistic (num_batches_tracked included) and the eval logits.
+// (and gradient norm where the script clips with clip_grad_norm_), every final parameter and running statistic (num_batches_tracked included, per step for the BN-LSTMs) and the eval logits,
+// also on sequences longer than the trained ones where the fixture has them.
 // The layer specs below are written from the script's torch.nn modules, independently of the C++
 // test's.
 //
@@ -59,6 +60,23 @@ const MODELS = {
     { type: 'flatten' },
     { type: 'linear', inFeatures: 15, outFeatures: 3 },
   ],
+  // The script's BNLSTM (Cooijmans et al. recurrent BN); maxLength 5 as trained, so the same
+  // specs run the longer eval sequences.
+  bn_lstm_per_step: [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6, batchNorm: 'per-step', maxLength: 5 },
+    { type: 'linear', inFeatures: 6, outFeatures: 3 },
+  ],
+  bn_lstm_shared: [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6, batchNorm: 'shared' },
+    { type: 'linear', inFeatures: 6, outFeatures: 3 },
+  ],
+  bn_lstm_sequence: [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6, batchNorm: 'per-step', returnSequences: true },
+    { type: 'linear', inFeatures: 6, outFeatures: 3 },
+    { type: 'tanh' },
+    { type: 'flatten' },
+    { type: 'linear', inFeatures: 15, outFeatures: 3 },
+  ],
 };
 
 function readFixture(file) {
@@ -78,6 +96,7 @@ function readFixture(file) {
   return {
     keys: [...rec.keys()].filter((k) => k.startsWith('init.')).map((k) => k.slice(5)),
     text: (key) => get(key)[0],
+    has: (key) => rec.has(key),
     number: (key) => Number(get(key)[0]),
     ints: (key) => get(key).map(Number),
     tensor: (key) => Float32Array.from(get(key), Number),
@@ -126,7 +145,7 @@ const FILES = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.txt'))
   .sort();
 
-test('the engine fixtures are there', () => assert.ok(FILES.length >= 9, `fixtures in ${FIXTURES.pathname}: ${FILES}`));
+test('the engine fixtures are there', () => assert.ok(FILES.length >= 14, `fixtures in ${FIXTURES.pathname}: ${FILES}`));
 
 for (const simd of [true, false]) {
   describe(`sn.nn replays PyTorch (${simd ? 'simd' : 'scalar'})`, async () => {
@@ -176,6 +195,15 @@ for (const simd of [true, false]) {
         model.eval();
         assert.equal(model.training, false);
         assertClose(model.forward(f.tensor('eval_x')), f.tensor('eval_logits'), 'eval logits');
+
+        // Sequences longer than the trained ones, with the trained state.
+        if (f.has('eval_long_steps')) {
+          const inputShape = [f.number('eval_long_steps'), ...options.inputShape.slice(1)];
+          const longer = own(new sn.nn.Sequential(MODELS[f.text('model')], { ...options, inputShape }));
+          longer.loadStateDict(final);
+          longer.eval();
+          assertClose(longer.forward(f.tensor('eval_long_x')), f.tensor('eval_long_logits'), 'eval logits, longer sequences');
+        }
       });
     }
   });

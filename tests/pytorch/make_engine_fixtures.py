@@ -2,13 +2,15 @@
 """Generates tests/fixtures/engine/*.txt: what PyTorch's nn.Sequential does when trained for a few
 optimizer steps, as the layer engine (src/nn, simdnorm::nn::Sequential) must reproduce it.
 
-Five models (a small CNN with BatchNorm2d, an MLP with BatchNorm1d including momentum=None, an
+Eight models (a small CNN with BatchNorm2d, an MLP with BatchNorm1d including momentum=None, an
 LSTM returning its last hidden state, an LSTM returning the sequence under a per-step Linear, a
-tanh RNN), trained with SGD (momentum + weight decay; Nesterov with clip_grad_norm_), Adam
-(weight decay) or RMSprop (centered, momentum) as CASES lists. Each case: the initial state
-dict, then per step a fixed batch in train mode (zero_grad, forward, mean cross-entropy,
-backward, [clip], step) with its loss and logits, then the final state dict and the logits of an
-eval-mode pass.
+tanh RNN, and the recurrent batch-normalized LSTM of Cooijmans et al. 2016 with per-step and
+shared statistics, written below from the paper's equations), trained with SGD (momentum +
+weight decay; Nesterov with clip_grad_norm_), Adam (weight decay) or RMSprop (centered, momentum)
+as CASES lists. Each case: the initial state dict, then per step a fixed batch in train mode
+(zero_grad, forward, mean cross-entropy, backward, [clip], step) with its loss and logits, then
+the final state dict and the logits of an eval-mode pass; the BN-LSTMs returning their last
+state also run an eval pass on sequences longer than the trained ones (eval_long_*).
 
 Regenerate (only when adding cases; the files are committed and the tests read them):
     /usr/bin/python3 tests/pytorch/make_engine_fixtures.py
@@ -112,6 +114,105 @@ def lstm_sequence():
     ), [5, 4], 3
 
 
+class StepBatchNorm(nn.Module):
+    """Batch normalization with `slots` rows of running statistics (one per time step, or one
+    for all steps), γ (and β if `shift`) shared: Cooijmans et al. 2016, §3. Written out from the
+    definition (not F.batch_norm): training normalizes with the batch's mean and biased variance
+    and moves slot min(t, slots - 1) by momentum 0.1 (unbiased variance, as nn.BatchNorm1d); eval
+    uses that slot's running statistics, or the last trained slot's for later steps."""
+
+    def __init__(self, num_features, slots, shift):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((num_features,), 0.1))  # the paper's γ init
+        self.bias = nn.Parameter(torch.zeros(num_features)) if shift else None
+        self.register_buffer("running_mean", torch.zeros(slots, num_features))
+        self.register_buffer("running_var", torch.ones(slots, num_features))
+        self.register_buffer("num_batches_tracked", torch.zeros(slots, dtype=torch.long))
+        self.eps = 1e-5
+        self.momentum = 0.1
+
+    def forward(self, x, t):
+        slot = min(t, self.running_mean.shape[0] - 1)
+        if self.training:
+            mean = x.mean(0)
+            var = ((x - mean) ** 2).mean(0)
+            with torch.no_grad():
+                n, m = x.shape[0], self.momentum
+                self.running_mean[slot] = (1 - m) * self.running_mean[slot] + m * mean
+                self.running_var[slot] = (1 - m) * self.running_var[slot] + m * var * n / (n - 1)
+                self.num_batches_tracked[slot] += 1
+        else:
+            trained = [i for i in range(self.running_mean.shape[0]) if self.num_batches_tracked[i] > 0]
+            if trained:
+                slot = min(slot, trained[-1])
+            mean, var = self.running_mean[slot], self.running_var[slot]
+        y = (x - mean) / torch.sqrt(var + self.eps) * self.weight
+        return y + self.bias if self.bias is not None else y
+
+
+class BNLSTM(nn.Module):
+    """The batch-normalized LSTM of Cooijmans et al. 2016 (eqs. 6-8) with nn.LSTM's gate order
+    (i, f, g, o), parameter names and init, batch-first, zero initial state:
+        gates = BN_ih(W_ih x_t) + BN_hh(W_hh h_{t-1}) + b_ih + b_hh
+        c_t = σ(f) c_{t-1} + σ(i) tanh(g),   h_t = σ(o) tanh(BN_c(c_t))
+    BN_ih and BN_hh without β (the paper sets β_x = β_h = 0: b shifts the gates), BN_c with β.
+    mode 'per-step': max_length slots of statistics; 'shared': one slot."""
+
+    def __init__(self, input_size, hidden_size, mode, max_length, sequences):
+        super().__init__()
+        h = hidden_size
+        bound = 1 / math.sqrt(h)
+        self.weight_ih_l0 = nn.Parameter(torch.empty(4 * h, input_size).uniform_(-bound, bound))
+        self.weight_hh_l0 = nn.Parameter(torch.empty(4 * h, h).uniform_(-bound, bound))
+        self.bias_ih_l0 = nn.Parameter(torch.empty(4 * h).uniform_(-bound, bound))
+        self.bias_hh_l0 = nn.Parameter(torch.empty(4 * h).uniform_(-bound, bound))
+        slots = max_length if mode == "per-step" else 1
+        self.bn_ih = StepBatchNorm(4 * h, slots, shift=False)
+        self.bn_hh = StepBatchNorm(4 * h, slots, shift=False)
+        self.bn_c = StepBatchNorm(h, slots, shift=True)
+        self.hidden_size = h
+        self.sequences = sequences
+
+    def forward(self, x):
+        n, steps, _ = x.shape
+        h = x.new_zeros(n, self.hidden_size)
+        c = x.new_zeros(n, self.hidden_size)
+        outputs = []
+        for t in range(steps):
+            gates = (self.bn_ih(x[:, t] @ self.weight_ih_l0.t(), t)
+                     + self.bn_hh(h @ self.weight_hh_l0.t(), t) + self.bias_ih_l0 + self.bias_hh_l0)
+            i, f, g, o = gates.chunk(4, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(self.bn_c(c, t))
+            outputs.append(h)
+        return torch.stack(outputs, 1) if self.sequences else h
+
+
+def bn_lstm_per_step():
+    # [5, 4] → BN-LSTM 6, per-step statistics (5 slots), last step → Linear 3
+    return nn.Sequential(BNLSTM(4, 6, "per-step", 5, False), nn.Linear(6, 3)), [5, 4], 3
+
+
+def bn_lstm_shared():
+    # [5, 4] → BN-LSTM 6, one set of statistics for every step, last step → Linear 3
+    return nn.Sequential(BNLSTM(4, 6, "shared", 1, False), nn.Linear(6, 3)), [5, 4], 3
+
+
+def bn_lstm_sequence():
+    # [5, 4] → BN-LSTM 6 per-step (every step) → Linear 3 per step → Tanh → Flatten 15 → Linear 3
+    return nn.Sequential(
+        BNLSTM(4, 6, "per-step", 5, True),
+        nn.Linear(6, 3),
+        nn.Tanh(),
+        nn.Flatten(),
+        nn.Linear(15, 3),
+    ), [5, 4], 3
+
+
+# Models whose eval pass also runs sequences of this many steps (longer than the trained 5).
+LONG_EVAL_STEPS = {"bn_lstm_per_step": 8, "bn_lstm_shared": 8}
+
+
 OPTIMIZERS = {
     "sgd": (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=5e-4),
             "lr 0.1\nmomentum 0.9\ndampening 0\nweight_decay 0.0005\nnesterov 0"),
@@ -134,6 +235,11 @@ CASES = [
     ("lstm_last_adam", lstm_last, "adam", 0.0),
     ("lstm_sequence_sgd", lstm_sequence, "sgd", 0.0),
     ("rnn_last_rmsprop", rnn_last, "rmsprop", 0.0),
+    ("bn_lstm_per_step_sgd", bn_lstm_per_step, "sgd", 0.0),
+    ("bn_lstm_per_step_adam", bn_lstm_per_step, "adam", 0.0),
+    ("bn_lstm_shared_sgd", bn_lstm_shared, "sgd", 0.0),
+    ("bn_lstm_shared_adam", bn_lstm_shared, "adam", 0.0),
+    ("bn_lstm_sequence_adam", bn_lstm_sequence, "adam", 0.0),
 ]
 
 
@@ -181,6 +287,12 @@ def write_case(name, make_model, opt_name, clip, seed):
     with torch.no_grad():
         lines.append("eval_x %s" % values(x))
         lines.append("eval_logits %s" % values(model(x)))
+        long_steps = LONG_EVAL_STEPS.get(make_model.__name__)
+        if long_steps:
+            x = torch.randn(BATCH, long_steps, *input_shape[1:])
+            lines.append("eval_long_steps %d" % long_steps)
+            lines.append("eval_long_x %s" % values(x))
+            lines.append("eval_long_logits %s" % values(model(x)))
     with open(os.path.join(OUT_DIR, name + ".txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "simdnorm/batch_norm.hpp"
+#include "simdnorm/functional.hpp"
 #include "simdnorm/shape.hpp"
 
 namespace simdnorm {
@@ -32,6 +33,21 @@ class StepBatchNorm {
   // Gradients of the last forward of `step`: writes dx (may be dy) and *overwrites* weight_grad()
   // and bias_grad() with this step's share (callers backpropagating through time sum them).
   void backward(std::span<const float> dy, std::size_t step, std::span<float> dx);
+
+  // What one forward's backward needs when the caller, not the module, holds it (the layer
+  // engine plans its memory once): batch mean, 1/sqrt(var + eps), biased variance, C floats each.
+  struct StepStatistics {
+    std::span<float> mean, invstd, var;
+  };
+  // forward() without the module's copy of x: allocates nothing; the batch statistics go to
+  // `saved`. The caller keeps x and `saved` for the matching backward; y may be x.
+  void forward(std::span<const float> x, const Shape& shape, std::size_t step, std::span<float> y,
+               const StepStatistics& saved);
+  // Backward of that forward in the same mode: writes dx (apart from dy and x) and *overwrites*
+  // dweight and dbias (C floats each, or empty without affine) with this step's share.
+  void backward(std::span<const float> dy, std::span<const float> x, const Shape& shape,
+                std::size_t step, const StepStatistics& saved, std::span<float> dx,
+                std::span<float> dweight, std::span<float> dbias);
 
   void train(bool on = true) { training_ = on; }
   void eval() { training_ = false; }
@@ -64,6 +80,14 @@ class StepBatchNorm {
 
  private:
   NormParams params() const;
+  // Checks forward()'s arguments; returns whether that forward normalizes with batch statistics.
+  bool check_forward(std::string_view fn, std::span<const float> x, const Shape& shape,
+                     std::size_t step, std::span<float> y) const;
+  void forward_into(std::span<const float> x, const Shape& shape, std::size_t step,
+                    std::span<float> y, bool batch_stats, const StepStatistics& saved);
+  void backward_from(std::span<const float> dy, std::span<const float> x, const Shape& shape,
+                     std::size_t step, bool batch_stats, std::span<const float> mean,
+                     std::span<const float> invstd, const Gradients& grads);
   std::span<float> slot(std::vector<float>& v, std::size_t t) const {
     return std::span(v).subspan(t * num_features_, num_features_);
   }

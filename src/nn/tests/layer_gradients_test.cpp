@@ -161,6 +161,76 @@ Vec lstm_ref(const Vec& x, const Params& p, std::size_t n, Layer& l, bool sequen
   return y;
 }
 
+// Recurrent batch normalization (Cooijmans et al. 2016) in the LSTM: gates = BN_ih(W_ih·x_t) +
+// BN_hh(W_hh·h_{t−1}) + b, h_t = o·tanh(BN_c(c_t)); BN_ih and BN_hh scale only (γ), BN_c scales
+// and shifts. Training mode normalizes every step over the batch (biased variance); eval mode
+// reads the running statistics of the step's slot from the layer's buffers: slot min(t, slots − 1)
+// (one slot when shared), as no slot has been trained here.
+struct BnLstmRef {
+  bool sequences, bias, train;
+  Vec operator()(const Vec& x, const Params& p, std::size_t n, Layer& l) const {
+    const std::size_t t_max = l.input_shape()[0], f = l.input_shape()[1];
+    const std::size_t hs = std::size_t(std::lround(std::sqrt(double(p[1].size()) / 4)));
+    const std::size_t g4 = 4 * hs, first_bn = bias ? 4 : 2;
+    auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
+    std::vector<std::span<float>> running;  // ih mean, ih var, hh mean, hh var, c mean, c var
+    for (Buffer& b : l.buffers())
+      if (auto* v = std::get_if<std::span<float>>(&b.value)) running.push_back(*v);
+    const std::size_t slots = running[0].size() / g4;
+    // BN over the batch of v ([n, c]) for step t, in place; which: 0 ih, 1 hh, 2 c.
+    auto norm = [&](Vec& v, std::size_t c, std::size_t t, int which, const Vec& gamma,
+                    const Vec* beta) {
+      const std::size_t slot = std::min(t, slots - 1);
+      for (std::size_t j = 0; j < c; ++j) {
+        double mean = 0, var = 0;
+        if (train) {
+          for (std::size_t s = 0; s < n; ++s) mean += v[s * c + j];
+          mean /= double(n);
+          for (std::size_t s = 0; s < n; ++s) var += (v[s * c + j] - mean) * (v[s * c + j] - mean);
+          var /= double(n);
+        } else {
+          mean = running[std::size_t(2 * which)][slot * c + j];
+          var = running[std::size_t(2 * which + 1)][slot * c + j];
+        }
+        for (std::size_t s = 0; s < n; ++s)
+          v[s * c + j] = (v[s * c + j] - mean) / std::sqrt(var + 1e-5) * gamma[j] +
+                         (beta ? (*beta)[j] : 0.0);
+      }
+    };
+    Vec y(n * (sequences ? t_max : 1) * hs);
+    Vec hv(n * hs, 0), c(n * hs, 0);
+    for (std::size_t t = 0; t < t_max; ++t) {
+      Vec wx(n * g4), wh(n * g4);
+      for (std::size_t s = 0; s < n; ++s)
+        for (std::size_t j = 0; j < g4; ++j) {
+          for (std::size_t i = 0; i < f; ++i)
+            wx[s * g4 + j] += p[0][j * f + i] * x[(s * t_max + t) * f + i];
+          for (std::size_t i = 0; i < hs; ++i) wh[s * g4 + j] += p[1][j * hs + i] * hv[s * hs + i];
+        }
+      norm(wx, g4, t, 0, p[first_bn], nullptr);
+      norm(wh, g4, t, 1, p[first_bn + 1], nullptr);
+      Vec cb(n * hs);
+      for (std::size_t s = 0; s < n; ++s) {
+        Vec a(g4);
+        for (std::size_t j = 0; j < g4; ++j)
+          a[j] = wx[s * g4 + j] + wh[s * g4 + j] + (bias ? p[2][j] + p[3][j] : 0);
+        for (std::size_t u = 0; u < hs; ++u) {
+          c[s * hs + u] = sig(a[hs + u]) * c[s * hs + u] + sig(a[u]) * std::tanh(a[2 * hs + u]);
+          cb[s * hs + u] = c[s * hs + u];
+          hv[s * hs + u] = sig(a[3 * hs + u]);  // o, times tanh(BN_c(c)) below
+        }
+      }
+      norm(cb, hs, t, 2, p[first_bn + 2], &p[first_bn + 3]);
+      for (std::size_t i = 0; i < n * hs; ++i) hv[i] *= std::tanh(cb[i]);
+      for (std::size_t s = 0; s < n; ++s)
+        if (sequences || t == t_max - 1)
+          std::copy(hv.begin() + std::ptrdiff_t(s * hs), hv.begin() + std::ptrdiff_t((s + 1) * hs),
+                    y.begin() + std::ptrdiff_t(((sequences ? s * t_max + t : s)) * hs));
+    }
+    return y;
+  }
+};
+
 // nn.RNN's equation h_t = tanh(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh), zero initial state.
 Vec rnn_ref(const Vec& x, const Params& p, std::size_t n, Layer& l, bool sequences) {
   const std::size_t t_max = l.input_shape()[0], f = l.input_shape()[1];
@@ -224,7 +294,8 @@ void check(const Case& c) {
                 (p.name == "weight" && c.spec.type.starts_with("batchNorm") ? 1 : 0));
   for (Buffer& b : layer.buffers())
     if (auto* f = std::get_if<std::span<float>>(&b.value))
-      for (float& v : *f) v = float(b.name == "running_var" ? 0.5 + rng.uniform() : rng.normal());
+      for (float& v : *f)
+        v = float(b.name.ends_with("running_var") ? 0.5 + rng.uniform() : rng.normal());
   std::vector<float> x(c.n * c.in.size());
   for (float& v : x) v = float(rng.normal());
 
@@ -381,6 +452,26 @@ TEST(LayerGradients, LstmThroughTime) {
              [sequences](const Vec& x, const Params& p, std::size_t n, Layer& l) {
                return lstm_ref(x, p, n, l, sequences);
              }});
+}
+
+// Per-step and shared statistics, train and eval, a sequence longer than the statistics slots
+// (maxLength 2 for 4 steps: steps 2 and 3 share slot 1).
+TEST(LayerGradients, BatchNormLstmThroughTime) {
+  for (const std::string mode : {"per-step", "shared"})
+    for (const Mode m : {Mode::train, Mode::eval})
+      for (const bool sequences : {false, true})
+        for (const bool bias : {true, false}) {
+          std::vector<std::pair<std::string, SpecValue>> args = {{"inputSize", 3},
+                                                                 {"hiddenSize", 5},
+                                                                 {"bias", bias},
+                                                                 {"returnSequences", sequences},
+                                                                 {"batchNorm", mode}};
+          if (mode == "per-step" && !sequences) args.push_back({"maxLength", 2});
+          check({"bn lstm " + mode + (m == Mode::train ? " train" : " eval") +
+                     " sequences=" + std::to_string(sequences) + " bias=" + std::to_string(bias),
+                 spec("lstm", args), SampleShape::of({4, 3}), 4, m,
+                 BnLstmRef{sequences, bias, m == Mode::train}});
+        }
 }
 
 TEST(LayerGradients, RnnThroughTime) {

@@ -97,21 +97,38 @@ TEST(NoAllocation, SequentialTrainStepAfterWarmUp) {
 }
 
 TEST(NoAllocation, RecurrentTrainStepAfterWarmUp) {
-  const std::vector<LayerSpec> layers = {
-      {"lstm", {{"inputSize", 3}, {"hiddenSize", 8}, {"returnSequences", true}}},
-      {"rnn", {{"inputSize", 8}, {"hiddenSize", 6}}},
-      {"linear", {{"inFeatures", 6}, {"outFeatures", 4}}},
+  // Plain recurrent layers, then the LSTM with per-step and with shared recurrent BN.
+  const std::vector<std::vector<LayerSpec>> models = {
+      {
+          {"lstm", {{"inputSize", 3}, {"hiddenSize", 8}, {"returnSequences", true}}},
+          {"rnn", {{"inputSize", 8}, {"hiddenSize", 6}}},
+          {"linear", {{"inFeatures", 6}, {"outFeatures", 4}}},
+      },
+      {
+          {"lstm",
+           {{"inputSize", 3},
+            {"hiddenSize", 8},
+            {"returnSequences", true},
+            {"batchNorm", std::string("per-step")}}},
+          {"lstm", {{"inputSize", 8}, {"hiddenSize", 6}, {"batchNorm", std::string("shared")}}},
+          {"linear", {{"inFeatures", 6}, {"outFeatures", 4}}},
+      },
   };
   const std::size_t n = 5;
-  Sequential model(layers, {{7, 3}, n, 2});
-  optim::Adam opt(model.parameters(), optim::AdamOptions{});
-  std::vector<float> x(n * 21);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float((i * 13) % 7) / 7.f - 0.5f;
-  const std::vector<std::int32_t> labels = {0, 1, 2, 3, 0};
-  model.train_step(x, labels, opt);
-  const long before = allocations.load();
-  for (int step = 0; step < 20; ++step) model.train_step(x, labels, opt);
-  EXPECT_EQ(allocations.load() - before, 0);
+  for (const auto& layers : models) {
+    Sequential model(layers, {{7, 3}, n, 2});
+    optim::Adam opt(model.parameters(), optim::AdamOptions{});
+    std::vector<float> x(n * 21);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = float((i * 13) % 7) / 7.f - 0.5f;
+    const std::vector<std::int32_t> labels = {0, 1, 2, 3, 0};
+    model.train_step(x, labels, opt);
+    const long before = allocations.load();
+    for (int step = 0; step < 20; ++step) model.train_step(x, labels, opt);
+    model.eval();
+    model.forward(x);
+    EXPECT_EQ(allocations.load() - before, 0) << "model with " << layers[0].args.size()
+                                              << " LSTM arguments allocated";
+  }
 }
 
 // A 4096×4096 Linear (64 MiB of weights) followed by a layer whose channels do not chain: the

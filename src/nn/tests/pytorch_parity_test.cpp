@@ -71,6 +71,31 @@ std::vector<LayerSpec> model_named(const std::string& name) {
         {"flatten", {}},
         {"linear", {{"inFeatures", 15}, {"outFeatures", 3}}},
     };
+  // Recurrent batch normalization (the script's BNLSTM): maxLength 5 slots, as trained, so the
+  // same specs also run the eval sequences of 8 steps.
+  if (name == "bn_lstm_per_step")
+    return {
+        {"lstm",
+         {{"inputSize", 4}, {"hiddenSize", 6}, {"batchNorm", "per-step"}, {"maxLength", 5}}},
+        {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
+    };
+  if (name == "bn_lstm_shared")
+    return {
+        {"lstm", {{"inputSize", 4}, {"hiddenSize", 6}, {"batchNorm", "shared"}}},
+        {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
+    };
+  if (name == "bn_lstm_sequence")
+    return {
+        {"lstm",
+         {{"inputSize", 4},
+          {"hiddenSize", 6},
+          {"batchNorm", "per-step"},
+          {"returnSequences", true}}},
+        {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
+        {"tanh", {}},
+        {"flatten", {}},
+        {"linear", {{"inFeatures", 15}, {"outFeatures", 3}}},
+    };
   throw std::runtime_error("unknown model " + name);
 }
 
@@ -168,6 +193,17 @@ TEST_P(PyTorchParity, TrainingStepsAndEvalMatch) {
 
   model.eval();
   expect_close(model.forward(f.tensor("eval_x")), f.tensor("eval_logits"), "eval logits");
+
+  // Sequences longer than the trained ones: the same specs over more steps, with the trained
+  // state; steps past the last statistics slot use its running statistics.
+  if (f.has("eval_long_steps")) {
+    input_shape[0] = std::size_t(f.integer("eval_long_steps"));
+    Sequential longer(model_named(f.text("model")), {input_shape, batch, 1});
+    longer.load_state_dict(model.state_dict());
+    longer.eval();
+    expect_close(longer.forward(f.tensor("eval_long_x")), f.tensor("eval_long_logits"),
+                 "eval logits of longer sequences");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -178,8 +214,8 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(PyTorchParityFixtures, AreThere) {
-  EXPECT_EQ(simdnorm_test::fixture_paths(SIMDNORM_ENGINE_FIXTURES_DIR).size(), 9u)
-      << "expected the nine fixtures of tests/pytorch/make_engine_fixtures.py in "
+  EXPECT_EQ(simdnorm_test::fixture_paths(SIMDNORM_ENGINE_FIXTURES_DIR).size(), 14u)
+      << "expected the 14 fixtures of tests/pytorch/make_engine_fixtures.py in "
       << SIMDNORM_ENGINE_FIXTURES_DIR;
 }
 

@@ -127,6 +127,119 @@ TEST(Sequential, StateDictHasPyTorchKeysAndShapes) {
   EXPECT_EQ(sd[5].second.values, std::vector<float>{0.f});
 }
 
+LayerSpec bn_lstm(SpecValue mode, std::vector<std::pair<std::string, SpecValue>> more = {}) {
+  LayerSpec s{"lstm", {{"inputSize", 3}, {"hiddenSize", 4}, {"batchNorm", std::move(mode)}}};
+  for (auto& a : more) s.args.push_back(std::move(a));
+  return s;
+}
+
+TEST(Sequential, RecurrentBatchNormSpecErrors) {
+  const std::string at = "simdnorm::nn::Sequential: layer 1 (lstm): batchNorm: expected one of "
+                         "false, 'per-step', 'shared', given ";
+  EXPECT_EQ(error_of({{"relu", {}}, bn_lstm(std::string("perstep"))}, {5, 3}), at + "'perstep'");
+  EXPECT_EQ(error_of({{"relu", {}}, bn_lstm(true)}, {5, 3}), at + "true");
+  EXPECT_EQ(error_of({{"relu", {}}, bn_lstm(2.0)}, {5, 3}), at + "2");
+  EXPECT_EQ(error_of({{"relu", {}}, bn_lstm(std::string("per-step"), {{"maxLength", 0}})}, {5, 3}),
+            "simdnorm::nn::Sequential: layer 1 (lstm): maxLength: expected an integer ≥ 1, given "
+            "0");
+  // maxLength only with per-step statistics.
+  EXPECT_NE(error_of({bn_lstm(std::string("shared"), {{"maxLength", 3}})}, {5, 3})
+                .find("layer 0 (lstm): maxLength: expected one of the arguments of lstm"),
+            std::string::npos);
+  // A string where another argument wants a number.
+  EXPECT_EQ(error_of({{"lstm", {{"inputSize", std::string("3")}, {"hiddenSize", 4}}}}, {5, 3}),
+            "simdnorm::nn::Sequential: layer 0 (lstm): inputSize: expected an integer ≥ 1, given "
+            "'3'");
+  try {
+    Sequential({bn_lstm(std::string("per_step"))}, {{5, 3}, 2, 1});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::range);
+  }
+  try {
+    Sequential({bn_lstm(1.0)}, {{5, 3}, 2, 1});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::type);
+  }
+}
+
+// Keys in PyTorch's order for the script's BNLSTM module (own parameters, then each BN
+// submodule's parameters and buffers), [slots, C] statistics, γ = 0.1, β = 0.
+TEST(Sequential, RecurrentBatchNormStateDict) {
+  for (const std::string mode : {"per-step", "shared"}) {
+    SCOPED_TRACE(mode);
+    Sequential model({bn_lstm(mode)}, {{5, 3}, 2, 1});
+    const StateDict sd = model.state_dict();
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : sd) keys.push_back(k);
+    std::vector<std::string> expected = {"0.weight_ih_l0", "0.weight_hh_l0", "0.bias_ih_l0",
+                                         "0.bias_hh_l0"};
+    for (const std::string bn : {"bn_ih", "bn_hh", "bn_c"}) {
+      expected.push_back("0." + bn + ".weight");
+      if (bn == "bn_c") expected.push_back("0.bn_c.bias");
+      for (const char* b : {".running_mean", ".running_var", ".num_batches_tracked"})
+        expected.push_back("0." + bn + b);
+    }
+    EXPECT_EQ(keys, expected);
+    const std::size_t slots = mode == "per-step" ? 5 : 1;
+    EXPECT_EQ(sd[4].second.values, std::vector<float>(16, 0.1f));  // bn_ih.weight
+    EXPECT_EQ(sd[5].second.shape, (std::vector<std::size_t>{slots, 16}));
+    EXPECT_EQ(sd[7].second.shape, (std::vector<std::size_t>{slots}));
+    EXPECT_EQ(sd[12].second.values, std::vector<float>(4, 0.1f));  // bn_c.weight
+    EXPECT_EQ(sd[13].second.values, std::vector<float>(4, 0.f));   // bn_c.bias
+    EXPECT_EQ(sd[14].second.shape, (std::vector<std::size_t>{slots, 4}));
+  }
+}
+
+// In eval mode, steps after the last trained statistics slot use its running statistics: a model
+// of 6 steps whose slots 3..5 were never trained gives the same outputs as one whose slots 3..5
+// hold slot 2's statistics, and other outputs once slot 5 holds something else.
+TEST(Sequential, RecurrentBatchNormLaterStepsUseTheLastTrainedSlot) {
+  Sequential model({bn_lstm(std::string("per-step"), {{"returnSequences", true}})},
+                   {{6, 3}, 4, 1});
+  StateDict sd = model.state_dict();
+  auto entry = [&](const std::string& key) -> StateTensor& {
+    for (auto& [k, v] : sd)
+      if (k == key) return v;
+    throw std::runtime_error(key);
+  };
+  for (const std::string bn : {"bn_ih", "bn_hh", "bn_c"}) {
+    StateTensor& mean = entry("0." + bn + ".running_mean");
+    StateTensor& var = entry("0." + bn + ".running_var");
+    const std::size_t c = mean.values.size() / 6;
+    for (std::size_t i = 0; i < 3 * c; ++i) {
+      mean.values[i] = 0.1f * float(i % 7) - 0.3f;
+      var.values[i] = 0.5f + 0.05f * float(i % 5);
+    }
+    entry("0." + bn + ".num_batches_tracked").values = {1, 1, 1, 0, 0, 0};
+  }
+  model.load_state_dict(sd);
+  model.eval();
+  std::vector<float> x(4 * 18);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(float(i));
+  const std::span<const float> first = model.forward(x);
+  const std::vector<float> untrained(first.begin(), first.end());
+  for (const std::string bn : {"bn_ih", "bn_hh", "bn_c"}) {
+    StateTensor& mean = entry("0." + bn + ".running_mean");
+    StateTensor& var = entry("0." + bn + ".running_var");
+    const std::size_t c = mean.values.size() / 6;
+    for (std::size_t t = 3; t < 6; ++t)
+      for (std::size_t i = 0; i < c; ++i) {
+        mean.values[t * c + i] = mean.values[2 * c + i];
+        var.values[t * c + i] = var.values[2 * c + i];
+      }
+    entry("0." + bn + ".num_batches_tracked").values = {1, 1, 1, 1, 1, 1};
+  }
+  model.load_state_dict(sd);
+  const std::span<const float> copied = model.forward(x);
+  ASSERT_EQ(copied.size(), untrained.size());
+  for (std::size_t i = 0; i < copied.size(); ++i) EXPECT_EQ(copied[i], untrained[i]) << i;
+  entry("0.bn_c.running_mean").values.back() += 1.f;
+  model.load_state_dict(sd);
+  EXPECT_NE(model.forward(x).back(), untrained.back());
+}
+
 TEST(Sequential, InitializationIsSeededAndUniformWithPyTorchBounds) {
   const std::vector<LayerSpec> layers = {{"linear", {{"inFeatures", 400}, {"outFeatures", 300}}}};
   const StateDict a = Sequential(layers, {{400}, 1, 7}).state_dict();

@@ -254,5 +254,11 @@ const defaultWidths: readonly number[] = defaults.hidden;
     { type: 'rnn', inputSize: 6, hiddenSize: 3 },
   ];
   new sn.nn.Sequential(recurrent, { inputShape: [5, 4] }).dispose();
+  const bnLstm: nn.LstmSpec[] = [
+    { type: 'lstm', inputSize: 4, hiddenSize: 6, batchNorm: 'per-step', maxLength: 5 },
+    { type: 'lstm', inputSize: 6, hiddenSize: 3, batchNorm: 'shared' },
+    { type: 'lstm', inputSize: 3, hiddenSize: 3, batchNorm: false },
+  ];
+  void bnLstm;
   void [inShape, outShape, lr, mine, loss, correct, norm, training, logits, w, shapes, isModel];
 }
