@@ -1,9 +1,9 @@
 // Embind bindings of the layer engine (simdnorm::nn::Sequential and nn::optim) for
 // wasm/sequential.js. They only translate: wasm/sequential.js has checked every JS type (a spec
-// value is null, a boolean, a number or a string; arrays are Float32Array/Int32Array), the C++ checks every
-// meaning (shapes, ranges, keys) and every binding goes through guard<> (wasm/guard.hpp), so what
-// C++ throws reaches JS as a typed error. Inputs are copied into buffers that grow to the largest
-// batch seen and are then reused; results cross as Float32Array copies.
+// value is null, a boolean, a number or a string; arrays are Float32Array/Int32Array), the C++
+// checks every meaning (shapes, ranges, keys) and every binding goes through guard<>
+// (wasm/guard.hpp), so what C++ throws reaches JS as a typed error. Inputs are copied into buffers
+// that grow to the largest batch seen and are then reused; results cross as Float32Array copies.
 
 #include <emscripten/bind.h>
 #include <emscripten/val.h>

@@ -61,9 +61,8 @@ std::size_t StepBatchNorm::statistics_slot(std::size_t step) const {
   return std::min(step, (trained ? trained : time_steps_) - 1);
 }
 
-bool StepBatchNorm::check_forward(std::string_view fn, std::span<const float> x,
-                                  const Shape& shape, std::size_t step,
-                                  std::span<float> y) const {
+bool StepBatchNorm::check_forward(std::string_view fn, std::span<const float> x, const Shape& shape,
+                                  std::size_t step, std::span<float> y) const {
   detail::check_shape(fn, shape);
   if (shape.c != num_features_)
     detail::fail(ErrorCode::shape, fn, "shape.c", std::to_string(num_features_) + " (num_features)",
@@ -115,9 +114,9 @@ void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::s
                             std::span<float> y, const StepStatistics& saved) {
   constexpr std::string_view fn = "StepBatchNorm::forward";
   const bool batch_stats = check_forward(fn, x, shape, step, y);
-  for (const auto& [arg, v] : {std::pair{"saved.mean", saved.mean},
-                               std::pair{"saved.invstd", saved.invstd},
-                               std::pair{"saved.var", saved.var}})
+  for (const auto& [arg, v] :
+       {std::pair{"saved.mean", saved.mean}, std::pair{"saved.invstd", saved.invstd},
+        std::pair{"saved.var", saved.var}})
     detail::check_size(fn, arg, v.size(), num_features_, "num_features");
   forward_into(x, shape, step, y, batch_stats, saved);
 }

@@ -235,9 +235,9 @@ std::vector<Parameter> Sequential::parameters() {
 StateDict Sequential::state_dict() const {
   StateDict dict;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    StateDict layer;
+    StateDict entries;
     for (const Parameter& p : layers_[i]->parameters())
-      layer.push_back({p.name, {p.shape, {p.value.begin(), p.value.end()}}});
+      entries.push_back({p.name, {p.shape, {p.value.begin(), p.value.end()}}});
     for (const Buffer& b : layers_[i]->buffers()) {
       StateTensor t{b.shape, {}};
       if (const auto* f = std::get_if<std::span<float>>(&b.value))
@@ -245,7 +245,7 @@ StateDict Sequential::state_dict() const {
       else
         for (const std::int64_t count : std::get<std::span<std::int64_t>>(b.value))
           t.values.push_back(float(count));
-      layer.push_back({b.name, std::move(t)});
+      entries.push_back({b.name, std::move(t)});
     }
     // PyTorch's order within a module: its own parameters, its own buffers, then each
     // submodule's ("bn_ih.weight", "bn_ih.running_mean", ...) in the order they first appear.
@@ -257,10 +257,10 @@ StateDict Sequential::state_dict() const {
       if (it == submodules.end()) it = submodules.insert(it, prefix);
       return std::size_t(it - submodules.begin());
     };
-    for (const auto& entry : layer) rank(entry.first);
-    std::stable_sort(layer.begin(), layer.end(),
+    for (const auto& entry : entries) rank(entry.first);
+    std::stable_sort(entries.begin(), entries.end(),
                      [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
-    for (auto& entry : layer) dict.push_back({key_of(i, entry.first), std::move(entry.second)});
+    for (auto& entry : entries) dict.push_back({key_of(i, entry.first), std::move(entry.second)});
   }
   return dict;
 }

@@ -27,6 +27,7 @@ const MODELS = {
   cnn: {
     inputShape: [1, 12, 12],
     classes: 7,
+    tracked: { '1.num_batches_tracked': 5 },
     layers: [
       { type: 'conv2d', inChannels: 1, outChannels: 8, kernelSize: 3, stride: 1, padding: 1, bias: false },
       { type: 'batchNorm2d', numFeatures: 8 },
@@ -44,11 +45,30 @@ const MODELS = {
   mlp: {
     inputShape: [20],
     classes: 3,
+    tracked: { '1.num_batches_tracked': 5 },
     layers: [
       { type: 'linear', inFeatures: 20, outFeatures: 16, bias: false },
       { type: 'batchNorm1d', numFeatures: 16 },
       { type: 'sigmoid' },
       { type: 'linear', inFeatures: 16, outFeatures: 3 },
+    ],
+  },
+  // Recurrent BN: per-step statistics returning the sequence, then one set shared by all steps.
+  bn_lstm: {
+    inputShape: [6, 5],
+    classes: 3,
+    tracked: {
+      '0.bn_ih.num_batches_tracked': [5, 5, 5, 5, 5, 5],
+      '0.bn_hh.num_batches_tracked': [5, 5, 5, 5, 5, 5],
+      '0.bn_c.num_batches_tracked': [5, 5, 5, 5, 5, 5],
+      '1.bn_ih.num_batches_tracked': [30],
+      '1.bn_hh.num_batches_tracked': [30],
+      '1.bn_c.num_batches_tracked': [30],
+    },
+    layers: [
+      { type: 'lstm', inputSize: 5, hiddenSize: 8, batchNorm: 'per-step', returnSequences: true },
+      { type: 'lstm', inputSize: 8, hiddenSize: 6, batchNorm: 'shared' },
+      { type: 'linear', inFeatures: 6, outFeatures: 3 },
     ],
   },
 };
@@ -78,7 +98,8 @@ for (const simd of [true, false])
         const state = Object.fromEntries(
           Object.entries(model.stateDict()).map(([k, v]) => [k, { shape: shapes[k], values: Array.from(v) }]),
         );
-        assert.deepEqual(state['1.num_batches_tracked'].values, [5]);
+        for (const [key, counts] of Object.entries(spec.tracked))
+          assert.deepEqual(state[key].values, [counts].flat(), key);
         const dir = mkdtempSync(join(tmpdir(), 'simdnorm-nn-'));
         try {
           const file = join(dir, `${name}.json`);
@@ -95,7 +116,8 @@ for (const simd of [true, false])
           const r = spawnSync(PYTHON, [SCRIPT, file], { encoding: 'utf8' });
           assert.equal(r.status, 0, `check_js_state_dict.py: ${r.stdout}${r.stderr}`);
           const report = JSON.parse(r.stdout);
-          assert.equal(report.numBatchesTracked['1.num_batches_tracked'], 5, 'num_batches_tracked as PyTorch reads it');
+          for (const [key, counts] of Object.entries(spec.tracked))
+            assert.deepEqual(report.numBatchesTracked[key], counts, `${key} as PyTorch reads it`);
         } finally {
           rmSync(dir, { recursive: true, force: true });
         }

@@ -3,13 +3,18 @@ torch.nn.Sequential, strictly, and checks that PyTorch's eval-mode logits on the
 the ones the JS model computed. Usage: check_js_state_dict.py <file.json>; exit status 0 = match.
 
 The file: {"model": name, "inputShape": [...], "state": {key: {"shape": [...], "values": [...]}},
-"x": [...], "logits": [...]}. The models are written here from torch.nn, independently of the JS.
+"x": [...], "logits": [...]}. The models are written here from torch.nn (and the recurrent-BN
+LSTM module of make_engine_fixtures.py), independently of the JS.
 """
 import json
+import os
 import sys
 
 import torch
 from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_engine_fixtures import BNLSTM  # noqa: E402
 
 MODELS = {
     # The issue's example CNN, with a second conv/BN block and dropout.
@@ -32,6 +37,12 @@ MODELS = {
         nn.Sigmoid(),
         nn.Linear(16, 3),
     ),
+    # Recurrent BN: per-step statistics (6 steps) returning the sequence, then shared statistics.
+    "bn_lstm": lambda: nn.Sequential(
+        BNLSTM(5, 8, "per-step", 6, True),
+        BNLSTM(8, 6, "shared", 1, False),
+        nn.Linear(6, 3),
+    ),
 }
 
 
@@ -52,7 +63,7 @@ def main(path):
         logits = model(x).reshape(-1)
     expected = torch.tensor(saved["logits"], dtype=torch.float32)
     diff = (logits - expected).abs().max().item()
-    tracked = {k: int(v) for k, v in model.state_dict().items() if k.endswith("num_batches_tracked")}
+    tracked = {k: v.tolist() for k, v in model.state_dict().items() if k.endswith("num_batches_tracked")}
     print(json.dumps({"maxAbsDiff": diff, "numBatchesTracked": tracked}))
     # Same float32 operations in another order: a few ulp; a wrong key mapping or layout is O(1).
     return 0 if diff <= 1e-4 * (1 + expected.abs().max().item()) else 1

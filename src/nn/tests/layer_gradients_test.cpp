@@ -193,8 +193,8 @@ struct BnLstmRef {
           var = running[std::size_t(2 * which + 1)][slot * c + j];
         }
         for (std::size_t s = 0; s < n; ++s)
-          v[s * c + j] = (v[s * c + j] - mean) / std::sqrt(var + 1e-5) * gamma[j] +
-                         (beta ? (*beta)[j] : 0.0);
+          v[s * c + j] =
+              (v[s * c + j] - mean) / std::sqrt(var + 1e-5) * gamma[j] + (beta ? (*beta)[j] : 0.0);
       }
     };
     Vec y(n * (sequences ? t_max : 1) * hs);

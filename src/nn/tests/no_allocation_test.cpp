@@ -126,8 +126,8 @@ TEST(NoAllocation, RecurrentTrainStepAfterWarmUp) {
     for (int step = 0; step < 20; ++step) model.train_step(x, labels, opt);
     model.eval();
     model.forward(x);
-    EXPECT_EQ(allocations.load() - before, 0) << "model with " << layers[0].args.size()
-                                              << " LSTM arguments allocated";
+    EXPECT_EQ(allocations.load() - before, 0)
+        << "model with " << layers[0].args.size() << " LSTM arguments allocated";
   }
 }
 

@@ -76,12 +76,15 @@ std::vector<LayerSpec> model_named(const std::string& name) {
   if (name == "bn_lstm_per_step")
     return {
         {"lstm",
-         {{"inputSize", 4}, {"hiddenSize", 6}, {"batchNorm", "per-step"}, {"maxLength", 5}}},
+         {{"inputSize", 4},
+          {"hiddenSize", 6},
+          {"batchNorm", std::string("per-step")},
+          {"maxLength", 5}}},
         {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
     };
   if (name == "bn_lstm_shared")
     return {
-        {"lstm", {{"inputSize", 4}, {"hiddenSize", 6}, {"batchNorm", "shared"}}},
+        {"lstm", {{"inputSize", 4}, {"hiddenSize", 6}, {"batchNorm", std::string("shared")}}},
         {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
     };
   if (name == "bn_lstm_sequence")
@@ -89,7 +92,7 @@ std::vector<LayerSpec> model_named(const std::string& name) {
         {"lstm",
          {{"inputSize", 4},
           {"hiddenSize", 6},
-          {"batchNorm", "per-step"},
+          {"batchNorm", std::string("per-step")},
           {"returnSequences", true}}},
         {"linear", {{"inFeatures", 6}, {"outFeatures", 3}}},
         {"tanh", {}},

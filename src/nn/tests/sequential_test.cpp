@@ -134,8 +134,9 @@ LayerSpec bn_lstm(SpecValue mode, std::vector<std::pair<std::string, SpecValue>>
 }
 
 TEST(Sequential, RecurrentBatchNormSpecErrors) {
-  const std::string at = "simdnorm::nn::Sequential: layer 1 (lstm): batchNorm: expected one of "
-                         "false, 'per-step', 'shared', given ";
+  const std::string at =
+      "simdnorm::nn::Sequential: layer 1 (lstm): batchNorm: expected one of "
+      "false, 'per-step', 'shared', given ";
   EXPECT_EQ(error_of({{"relu", {}}, bn_lstm(std::string("perstep"))}, {5, 3}), at + "'perstep'");
   EXPECT_EQ(error_of({{"relu", {}}, bn_lstm(true)}, {5, 3}), at + "true");
   EXPECT_EQ(error_of({{"relu", {}}, bn_lstm(2.0)}, {5, 3}), at + "2");
@@ -196,8 +197,7 @@ TEST(Sequential, RecurrentBatchNormStateDict) {
 // of 6 steps whose slots 3..5 were never trained gives the same outputs as one whose slots 3..5
 // hold slot 2's statistics, and other outputs once slot 5 holds something else.
 TEST(Sequential, RecurrentBatchNormLaterStepsUseTheLastTrainedSlot) {
-  Sequential model({bn_lstm(std::string("per-step"), {{"returnSequences", true}})},
-                   {{6, 3}, 4, 1});
+  Sequential model({bn_lstm(std::string("per-step"), {{"returnSequences", true}})}, {{6, 3}, 4, 1});
   StateDict sd = model.state_dict();
   auto entry = [&](const std::string& key) -> StateTensor& {
     for (auto& [k, v] : sd)
