@@ -278,9 +278,9 @@ void Sequential::load_state_dict(const StateDict& state) {
   std::vector<Target> targets;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     for (const Parameter& p : layers_[i]->parameters())
-      targets.push_back({key_of(i, p.name), p.shape, p.value});
+      targets.push_back({key_of(i, p.name), p.shape, p.value, {}});
     for (const Buffer& b : layers_[i]->buffers()) {
-      Target t{key_of(i, b.name), b.shape, {}};
+      Target t{key_of(i, b.name), b.shape, {}, {}};
       if (const auto* f = std::get_if<std::span<float>>(&b.value))
         t.floats = *f;
       else {
