@@ -80,7 +80,7 @@ new sn.nn.Sequential([{ type: 'batchnorm2d', numFeatures: 8 }], { inputShape: [1
 new sn.nn.Sequential([{ type: 'relu', inplace: true }], { inputShape: [4] }); // error TS2353
 new sn.nn.Sequential([{ type: 'linear', inFeatures: 4, outFeatures: '2' }], { inputShape: [4] }); // error TS2322
 new sn.nn.Sequential([{ type: 'relu' }]); // error TS2554
-new sn.nn.Sequential([{ type: 'lstm', inputSize: 4, hiddenSize: 6, batchNorm: 'perstep' }], { inputShape: [5, 4] }); // error TS2322
+new sn.nn.Sequential([{ type: 'lstm', inputSize: 4, hiddenSize: 6, batchNorm: 'perstep' }], { inputShape: [5, 4] }); // error TS2820
 new sn.nn.Sequential([{ type: 'lstm', inputSize: 4, hiddenSize: 6, batchNorm: true }], { inputShape: [5, 4] }); // error TS2322
 const nnModel = new sn.nn.Sequential([{ type: 'linear', inFeatures: 4, outFeatures: 2 }], { inputShape: [4] });
 new sn.nn.SGD(nnModel, { momentum: 0.9 }); // error TS2741
