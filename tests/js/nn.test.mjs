@@ -310,7 +310,7 @@ for (const simd of [true, false]) {
       );
     });
 
-    test("an LSTM with recurrent BN: spec errors, per-step statistics in the state dict", () => {
+    test('an LSTM with recurrent BN: spec errors, per-step statistics in the state dict', () => {
       const lstm = (extra) => [{ type: 'lstm', inputSize: 3, hiddenSize: 4, ...extra }];
       const inputShape = [5, 3];
       throwsCoded(
@@ -350,7 +350,10 @@ for (const simd of [true, false]) {
       // Step 0's W_hh·h_{-1} is 0: its running variance decays by 0.9 per batch, later steps' not.
       const hhVar = sd['0.bn_hh.running_var'];
       for (let j = 0; j < 16; j++) assert.ok(Math.abs(hhVar[j] - 0.81) < 1e-6, `step 0 variance ${hhVar[j]}`);
-      assert.ok(hhVar.subarray(16).some((v) => Math.abs(v - 0.81) > 1e-3), 'later steps see data');
+      assert.ok(
+        hhVar.subarray(16).some((v) => Math.abs(v - 0.81) > 1e-3),
+        'later steps see data',
+      );
       // The running statistics of step 4 are not step 1's (per-step), and the state round-trips.
       const mean = sd['0.bn_ih.running_mean'];
       assert.notDeepEqual([...mean.subarray(16, 32)], [...mean.subarray(64, 80)]);

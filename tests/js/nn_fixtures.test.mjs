@@ -145,7 +145,8 @@ const FILES = readdirSync(FIXTURES)
   .filter((f) => f.endsWith('.txt'))
   .sort();
 
-test('the engine fixtures are there', () => assert.ok(FILES.length >= 14, `fixtures in ${FIXTURES.pathname}: ${FILES}`));
+test('the engine fixtures are there', () =>
+  assert.ok(FILES.length >= 14, `fixtures in ${FIXTURES.pathname}: ${FILES}`));
 
 for (const simd of [true, false]) {
   describe(`sn.nn replays PyTorch (${simd ? 'simd' : 'scalar'})`, async () => {
@@ -202,7 +203,11 @@ for (const simd of [true, false]) {
           const longer = own(new sn.nn.Sequential(MODELS[f.text('model')], { ...options, inputShape }));
           longer.loadStateDict(final);
           longer.eval();
-          assertClose(longer.forward(f.tensor('eval_long_x')), f.tensor('eval_long_logits'), 'eval logits, longer sequences');
+          assertClose(
+            longer.forward(f.tensor('eval_long_x')),
+            f.tensor('eval_long_logits'),
+            'eval logits, longer sequences',
+          );
         }
       });
     }
