@@ -1,9 +1,9 @@
 // Embind bindings of the toy-model trainer (src/nn/trainer.hpp, a Sequential of the layer engine)
 // and the page's analytics of its model (src/nn/model_analytics.hpp) for wasm/trainer.js. They
 // only translate: the wrapper fills in defaults and checks every type first (Embind without
-// ASSERTIONS turns a bad number into 0); the C++ Trainer validates ranges. Every binding goes through guard<> (wasm/guard.hpp), so what
-// C++ throws reaches JS as a typed error. Results cross as plain JS objects and Float32Array
-// copies.
+// ASSERTIONS turns a bad number into 0); the C++ Trainer validates ranges. Every binding goes
+// through guard<> (wasm/guard.hpp), so what C++ throws reaches JS as a typed error. Results cross
+// as plain JS objects and Float32Array copies.
 
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -150,8 +150,8 @@ class NnTrainer {
   }
 
   val decision_grid(unsigned w, unsigned h, float x_min, float x_max, float y_min, float y_max) {
-    return floats(nn::decision_grid(t_->model(), w, h, Bounds{x_min, x_max, y_min, y_max},
-                                    bn_inference_));
+    return floats(
+        nn::decision_grid(t_->model(), w, h, Bounds{x_min, x_max, y_min, y_max}, bn_inference_));
   }
 
   val predict(float x, float y) { return floats(nn::predict(t_->model(), x, y, bn_inference_)); }

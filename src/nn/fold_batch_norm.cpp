@@ -63,13 +63,12 @@ Sequential fold_batch_norm(Sequential& model) {
     const std::size_t i = linears[f++];
     std::vector<Parameter> src = model.layer(i).parameters();
     const std::span<const float> w = src[0].value;
-    const std::span<const float> b = src.size() == 2 ? std::span<const float>(src[1].value)
-                                                     : std::span<const float>();
+    const std::span<const float> b =
+        src.size() == 2 ? std::span<const float>(src[1].value) : std::span<const float>();
     if (const BatchNormLayer* bn = batch_norm_after(model, i)) {
       const FoldSource source{bn->weight(), bn->bias(), bn->running_mean(), bn->running_var(),
                               bn->options().eps};
-      fold_into_linear(w, b, src[0].shape[0], src[0].shape[1], source, dst[0].value,
-                       dst[1].value);
+      fold_into_linear(w, b, src[0].shape[0], src[0].shape[1], source, dst[0].value, dst[1].value);
     } else {
       std::copy(w.begin(), w.end(), dst[0].value.begin());
       if (!b.empty()) std::copy(b.begin(), b.end(), dst[1].value.begin());

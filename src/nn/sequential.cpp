@@ -217,8 +217,7 @@ TrainStepResult Sequential::train_step(std::span<const float> x,
   return {r.loss, r.correct, finish_step(dlogits, optimizer, max_grad_norm)};
 }
 
-TrainStepResult Sequential::train_step_mse(std::span<const float> x,
-                                           std::span<const float> targets,
+TrainStepResult Sequential::train_step_mse(std::span<const float> x, std::span<const float> targets,
                                            optim::Optimizer& optimizer,
                                            std::optional<double> max_grad_norm) {
   const std::size_t n = samples_in(x), out = output_shape().size();

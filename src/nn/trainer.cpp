@@ -87,7 +87,8 @@ std::vector<LayerSpec> trainer_layers(const TrainerConfig& c, std::size_t classe
   std::vector<LayerSpec> layers;
   std::size_t in = 2;
   for (const std::size_t w : c.hidden) {
-    layers.push_back({"linear", {{"inFeatures", std::int64_t(in)}, {"outFeatures", std::int64_t(w)}}});
+    layers.push_back(
+        {"linear", {{"inFeatures", std::int64_t(in)}, {"outFeatures", std::int64_t(w)}}});
     if (c.batch_norm)
       layers.push_back({"batchNorm1d",
                         {{"numFeatures", std::int64_t(w)},

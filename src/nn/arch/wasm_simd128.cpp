@@ -1,5 +1,5 @@
-// The layer engine's kernels for wasm_simd128: the only file of simdnorm_nn built with its flags (the
-// wasm_simd128 row of src/arch/isa_list.hpp, which also names its xsimd arch).
+// The layer engine's kernels for wasm_simd128: the only file of simdnorm_nn built with its flags
+// (the wasm_simd128 row of src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {

@@ -73,8 +73,8 @@ struct Params {
 };
 
 // Training-mode loss of the model in double: BN with the batch's mean and biased variance.
-double reference_loss(const TrainerConfig& spec, std::size_t classes, const Params& ps, const Vec& x, std::size_t n,
-                      const std::vector<std::uint8_t>& labels) {
+double reference_loss(const TrainerConfig& spec, std::size_t classes, const Params& ps,
+                      const Vec& x, std::size_t n, const std::vector<std::uint8_t>& labels) {
   Vec a = x;
   std::size_t in = 2, slot = 0;
   for (std::size_t w : spec.hidden) {
@@ -142,7 +142,6 @@ TEST_P(TrainerModelGradient, MatchesFiniteDifferencesOfFloat64Reference) {
   const double ref = reference_loss(spec, classes, ps, xd, n, labels);
   // The float forward agrees with the double one to float rounding of a few ops (~1e-6 relative).
   EXPECT_NEAR(loss.loss, ref, 1e-5 * std::max(1.0, std::abs(ref)));
-
 
   // Central differences in double with h = 1e-5: truncation error O(h²·f''') ≈ 1e-10 and
   // rounding ≈ 1e-16/h ≈ 1e-11, far below the float gradients' own error (float accumulation

@@ -334,8 +334,8 @@ TEST(Sequential, TrainStepMseMatchesFloat64MathAndChecksTargets) {
                    {{3}, 4, 7});
   optim::SGD opt(model.parameters(), {.lr = 0.5f});
   const std::size_t n = 4;
-  const std::vector<float> x = {0.1f, -0.4f, 0.9f, 0.3f, 0.2f, -0.7f,
-                                -0.5f, 0.8f, 0.0f, 0.6f, -0.1f, 0.4f};
+  const std::vector<float> x = {0.1f,  -0.4f, 0.9f, 0.3f, 0.2f,  -0.7f,
+                                -0.5f, 0.8f,  0.0f, 0.6f, -0.1f, 0.4f};
   const std::vector<float> t = {0.5f, -0.2f, 0.1f, 0.9f, -0.6f, 0.3f, 0.0f, -0.8f};
   const StateDict before = model.state_dict();
   const std::vector<float>& w = before[0].second.values;
