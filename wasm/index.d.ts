@@ -707,7 +707,12 @@ export declare namespace nn {
      * The same step with mean squared error: targets are N·(product of outputShape) floats, the
      * loss is the mean over all of them (nn.MSELoss()). Bad sizes throw before anything changes.
      */
-    trainStep(x: Float32Array, targets: Float32Array, optimizer: Optimizer, options: MseTrainStepOptions): MseTrainStepResult;
+    trainStep(
+      x: Float32Array,
+      targets: Float32Array,
+      optimizer: Optimizer,
+      options: MseTrainStepOptions,
+    ): MseTrainStepResult;
     /** Copies of every parameter and buffer; shapes in stateDictShapes(). num_batches_tracked as [n]. */
     stateDict(): StateDict;
     /** The PyTorch shape of each stateDict() key ([] for num_batches_tracked). Frozen. */

@@ -229,8 +229,18 @@ for (const simd of [true, false]) {
         'SIMDNORM_SHAPE',
         /train_step_mse: targets: expected 10 floats .*given 9/,
       );
-      throwsCoded(() => model.trainStep(x, new Int32Array(n * 2), opt, { loss: 'mse' }), TypeError, 'SIMDNORM_TYPE', /targets/);
-      throwsCoded(() => model.trainStep(x, t, opt, { loss: 'l1' }), RangeError, 'SIMDNORM_RANGE', /options\.loss: expected one of 'crossEntropy', 'mse'/);
+      throwsCoded(
+        () => model.trainStep(x, new Int32Array(n * 2), opt, { loss: 'mse' }),
+        TypeError,
+        'SIMDNORM_TYPE',
+        /targets/,
+      );
+      throwsCoded(
+        () => model.trainStep(x, t, opt, { loss: 'l1' }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /options\.loss: expected one of 'crossEntropy', 'mse'/,
+      );
       throwsCoded(() => model.trainStep(x, t, opt), TypeError, 'SIMDNORM_TYPE', /labels/);
       assert.deepEqual(model.stateDict(), unchanged);
     });
