@@ -14,9 +14,9 @@
 namespace simdnorm::nn {
 namespace {
 
-[[noreturn]] void bad(const std::string& arg, const std::string& expected,
+[[noreturn]] void bad(std::string_view fn, const std::string& arg, const std::string& expected,
                       const std::string& given) {
-  detail::fail(ErrorCode::range, "nn::analytics", arg, expected, given);
+  detail::fail(ErrorCode::range, fn, arg, expected, given);
 }
 
 // Population statistics and nearest-rank percentiles of `values` (sorted in place).
@@ -94,11 +94,13 @@ std::vector<LayerStats> layer_stats(Sequential& model, const Dataset& data) {
 LayerStats unit_stats(Sequential& model, const Dataset& data, std::size_t layer, std::size_t unit) {
   const std::vector<Hidden> hidden = hidden_layers(model);
   if (layer >= hidden.size())
-    bad("layer", "a hidden layer index in [0, " + std::to_string(hidden.size() - 1) + "]",
+    bad("nn::unit_stats", "layer",
+        "a hidden layer index in [0, " + std::to_string(hidden.size() - 1) + "]",
         std::to_string(layer));
   const Hidden& h = hidden[layer];
   if (unit >= h.width)
-    bad("unit", "a unit index in [0, " + std::to_string(h.width - 1) + "]", std::to_string(unit));
+    bad("nn::unit_stats", "unit", "a unit index in [0, " + std::to_string(h.width - 1) + "]",
+        std::to_string(unit));
   const std::vector<std::vector<float>> outputs = probe_outputs(model, data);
   const std::size_t rows = outputs[h.z].size() / h.width;
   std::vector<float> z(rows), act(rows);
@@ -167,10 +169,10 @@ FoldCheck fold_check(Sequential& model, const Dataset& data) {
 std::vector<float> decision_grid(Sequential& model, std::size_t w, std::size_t h,
                                  const Bounds& bounds, NormStats stats) {
   const auto num = [](double v) { return std::to_string(v); };
-  if (w < 1 || w > 512) bad("w", "an integer in [1, 512]", std::to_string(w));
-  if (h < 1 || h > 512) bad("h", "an integer in [1, 512]", std::to_string(h));
+  if (w < 1 || w > 512) bad("nn::decision_grid", "w", "an integer in [1, 512]", std::to_string(w));
+  if (h < 1 || h > 512) bad("nn::decision_grid", "h", "an integer in [1, 512]", std::to_string(h));
   if (!(bounds.x_max > bounds.x_min) || !(bounds.y_max > bounds.y_min))
-    bad("bounds", "xMin < xMax and yMin < yMax",
+    bad("nn::decision_grid", "bounds", "xMin < xMax and yMin < yMax",
         num(bounds.x_min) + ".." + num(bounds.x_max) + " × " + num(bounds.y_min) + ".." +
             num(bounds.y_max));
   std::vector<float> pts(w * h * 2);
