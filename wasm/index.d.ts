@@ -692,6 +692,23 @@ export declare namespace nn {
   interface TrainStepOptions {
     /** Clips gradients to this global 2-norm before the step (torch.nn.utils.clip_grad_norm_); ≥ 0. */
     maxGradNorm?: number;
+    /** 'crossEntropy' (default): mean softmax cross-entropy against Int32Array labels. */
+    loss?: 'crossEntropy';
+  }
+
+  interface MseTrainStepOptions {
+    /** Clips gradients to this global 2-norm before the step (torch.nn.utils.clip_grad_norm_); ≥ 0. */
+    maxGradNorm?: number;
+    /** Mean squared error (nn.MSELoss(reduction='mean')) against Float32Array targets. */
+    loss: 'mse';
+  }
+
+  /** What trainStep with options.loss 'mse' returns. */
+  interface MseTrainStepResult {
+    /** Mean squared error over all N·outputSize elements, before the step. */
+    loss: number;
+    /** With options.maxGradNorm: the global gradient norm before clipping. */
+    gradNorm?: number;
   }
 
   /**
@@ -725,6 +742,16 @@ export declare namespace nn {
      * optimizer must be one made for this model. Bad labels throw before anything changes.
      */
     trainStep(x: Float32Array, labels: Int32Array, optimizer: Optimizer, options?: TrainStepOptions): TrainStepResult;
+    /**
+     * The same step with mean squared error: targets are N·(product of outputShape) floats, the
+     * loss is the mean over all of them (nn.MSELoss()). Bad sizes throw before anything changes.
+     */
+    trainStep(
+      x: Float32Array,
+      targets: Float32Array,
+      optimizer: Optimizer,
+      options: MseTrainStepOptions,
+    ): MseTrainStepResult;
     /**
      * Copies of every parameter and buffer; shapes in stateDictShapes(). num_batches_tracked as
      * [n] (per-step BN in an LSTM: one count per slot).

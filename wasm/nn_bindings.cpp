@@ -1,8 +1,9 @@
-// Embind bindings of the toy-model trainer (src/nn) for wasm/trainer.js. The wrapper fills in
-// defaults and checks every type first (Embind without ASSERTIONS turns a bad number into 0);
-// the C++ Trainer validates ranges. Every binding goes through guard<> (wasm/guard.hpp), so what
-// C++ throws reaches JS as a typed error. Results cross as plain JS objects and Float32Array
-// copies.
+// Embind bindings of the toy-model trainer (src/nn/trainer.hpp, a Sequential of the layer engine)
+// and the page's analytics of its model (src/nn/model_analytics.hpp) for wasm/trainer.js. They
+// only translate: the wrapper fills in defaults and checks every type first (Embind without
+// ASSERTIONS turns a bad number into 0); the C++ Trainer validates ranges. Every binding goes
+// through guard<> (wasm/guard.hpp), so what C++ throws reaches JS as a typed error. Results cross
+// as plain JS objects and Float32Array copies.
 
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -13,6 +14,7 @@
 
 #include "core/validate.hpp"
 #include "guard.hpp"
+#include "nn/model_analytics.hpp"
 #include "nn/trainer.hpp"
 
 namespace {
@@ -20,6 +22,7 @@ namespace {
 using emscripten::val;
 using simdnorm::wasm::guard;
 using namespace simdnorm::nn;
+namespace nn = simdnorm::nn;
 
 val floats(const std::vector<float>& v) {
   // new Float32Array(view) copies, so the result survives memory growth and dispose().
@@ -53,9 +56,9 @@ val split(const Split& s) {
   return o;
 }
 
-NormMode norm_mode(const std::string& name) {
-  if (name == "running" || name == "eval") return NormMode::running;
-  if (name == "batch") return NormMode::batch;
+NormStats norm_stats(const std::string& name) {
+  if (name == "running" || name == "eval") return NormStats::running;
+  if (name == "batch") return NormStats::batch;
   simdnorm::detail::fail(simdnorm::ErrorCode::range, "nn::Trainer", "mode",
                          "'eval', 'running' or 'batch'", "\"" + name + "\"");
 }
@@ -103,7 +106,7 @@ class NnTrainer {
 
   val evaluate(const std::string& which, const std::string& mode) {
     const Evaluation e =
-        t_->evaluate(which == "train" ? SplitKind::train : SplitKind::test, norm_mode(mode));
+        t_->evaluate(which == "train" ? SplitKind::train : SplitKind::test, norm_stats(mode));
     val o = val::object();
     o.set("loss", e.loss);
     o.set("accuracy", e.accuracy);
@@ -112,15 +115,18 @@ class NnTrainer {
 
   val layer_stats() {
     val out = val::array();
-    for (const LayerStats& l : t_->layer_stats()) out.call<void>("push", layer(l));
+    for (const LayerStats& l : nn::layer_stats(t_->model(), t_->dataset()))
+      out.call<void>("push", layer(l));
     return out;
   }
 
-  val unit_stats(unsigned l, unsigned unit) { return layer(t_->unit_stats(l, unit)); }
+  val unit_stats(unsigned l, unsigned unit) {
+    return layer(nn::unit_stats(t_->model(), t_->dataset(), l, unit));
+  }
 
   val running_stats() {
     val out = val::array();
-    for (const RunningStats& s : t_->running_stats()) {
+    for (const RunningStats& s : nn::running_stats(t_->model(), t_->dataset())) {
       val o = val::object();
       o.set("mean", floats(s.mean));
       o.set("var", floats(s.var));
@@ -133,7 +139,7 @@ class NnTrainer {
   }
 
   val fold() {
-    const FoldCheck f = t_->fold_check();
+    const FoldCheck f = nn::fold_check(t_->model(), t_->dataset());
     val o = val::object();
     o.set("folded", f.folded);
     o.set("maxAbsDiff", f.max_abs_diff);
@@ -144,12 +150,13 @@ class NnTrainer {
   }
 
   val decision_grid(unsigned w, unsigned h, float x_min, float x_max, float y_min, float y_max) {
-    return floats(t_->decision_grid(w, h, Bounds{x_min, x_max, y_min, y_max}));
+    return floats(
+        nn::decision_grid(t_->model(), w, h, Bounds{x_min, x_max, y_min, y_max}, bn_inference_));
   }
 
-  val predict(float x, float y) { return floats(t_->predict(x, y)); }
+  val predict(float x, float y) { return floats(nn::predict(t_->model(), x, y, bn_inference_)); }
 
-  void set_bn_inference(const std::string& mode) { t_->set_bn_inference(norm_mode(mode)); }
+  void set_bn_inference(const std::string& mode) { bn_inference_ = norm_stats(mode); }
 
   void set_learning_rate(float lr) { t_->set_learning_rate(lr); }
 
@@ -174,6 +181,7 @@ class NnTrainer {
 
  private:
   std::unique_ptr<Trainer> t_;
+  NormStats bn_inference_ = NormStats::running;  // of decisionGrid and predict
 };
 
 NnTrainer* make_trainer(val config) {

@@ -4,13 +4,14 @@
 // lifetimes; the C++ checks every meaning (chained shapes, ranges, state-dict keys and sizes).
 // Contract: the nn namespace in wasm/index.d.ts; docs/js-nn.md.
 
-import { checkBoolean, checkOptions, describe } from './check.js';
+import { checkBoolean, checkChoice, checkOptions, describe } from './check.js';
 import { errorCodes, fail } from './errors.js';
 import { heapFor } from './instance.js';
 import { track, untrack } from './lifetime.js';
 
 const { TYPE, RANGE, DISPOSED, UNSUPPORTED } = errorCodes;
 
+const LOSSES = ['crossEntropy', 'mse'];
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 // What the classes of this file share and users do not see: an object's raw Embind handle
@@ -132,12 +133,16 @@ export class Sequential {
     return raw.layerOutput(index);
   }
 
+  // options.loss: 'crossEntropy' (default; labels Int32Array [N]) or 'mse' (targets Float32Array
+  // [N, ...outputShape]).
   trainStep(x, labels, optimizer, options) {
     const fn = 'nn.Sequential.trainStep';
     const raw = this.#live('trainStep');
+    const { maxGradNorm, loss = 'crossEntropy' } = checkOptions(fn, 'options', options, ['maxGradNorm', 'loss']);
+    checkChoice(fn, 'options.loss', loss, LOSSES);
     checkTyped(fn, 'x', x, Float32Array);
-    checkTyped(fn, 'labels', labels, Int32Array);
-    const { maxGradNorm } = checkOptions(fn, 'options', options, ['maxGradNorm']);
+    if (loss === 'mse') checkTyped(fn, 'targets', labels, Float32Array);
+    else checkTyped(fn, 'labels', labels, Int32Array);
     if (maxGradNorm !== undefined) checkReal(fn, 'options.maxGradNorm', maxGradNorm);
     if (!(optimizer instanceof Optimizer))
       fail(TYPE, fn, 'optimizer', 'an nn.SGD, nn.Adam or nn.RMSprop', describe(optimizer));
@@ -146,7 +151,8 @@ export class Sequential {
     if (!optimizer.isFor(this))
       fail(RANGE, fn, 'optimizer', 'an optimizer made for this model', 'one made for another model');
     const clip = maxGradNorm !== undefined;
-    return raw.trainStep(x, labels, rawOptimizer, clip, clip ? maxGradNorm : 0);
+    const step = loss === 'mse' ? raw.trainStepMse : raw.trainStep;
+    return step.call(raw, x, labels, rawOptimizer, clip, clip ? maxGradNorm : 0);
   }
 
   stateDict() {

@@ -129,6 +129,18 @@ class NnSequential {
     return o;
   }
 
+  // The same step with mean squared error against float targets (trainStep's options.loss 'mse').
+  val train_step_mse(const val& x, const val& targets, NnOptimizer& opt, bool clip,
+                     double max_grad_norm) {
+    const TrainStepResult r =
+        model_->train_step_mse(copy_in(x, x_), copy_in(targets, targets_), opt.get(),
+                               clip ? std::optional<double>(max_grad_norm) : std::nullopt);
+    val o = val::object();
+    o.set("loss", r.loss);
+    if (clip) o.set("gradNorm", r.grad_norm);
+    return o;
+  }
+
   // [{ key, values: Float32Array, shape: number[] }] in PyTorch's order.
   val state_dict() const {
     val out = val::array();
@@ -156,6 +168,7 @@ class NnSequential {
   std::unique_ptr<Sequential> model_;
   std::vector<float> x_;
   std::vector<std::int32_t> labels_;
+  std::vector<float> targets_;
 };
 
 NnSequential* make_sequential(val layers, val input_shape, double seed, double batch_size) {
@@ -203,6 +216,7 @@ EMSCRIPTEN_BINDINGS(simdnorm_sequential) {
       .function("forward", guard<&NnSequential::forward>)
       .function("layerOutput", guard<&NnSequential::layer_output>)
       .function("trainStep", guard<&NnSequential::train_step>)
+      .function("trainStepMse", guard<&NnSequential::train_step_mse>)
       .function("stateDict", guard<&NnSequential::state_dict>)
       .function("loadStateDict", guard<&NnSequential::load_state_dict>);
   emscripten::class_<NnOptimizer>("NnOptimizer")

@@ -1,4 +1,5 @@
-// Trainer: the toy-model trainer (src/nn, bound in wasm/nn_bindings.cpp) for JavaScript.
+// Trainer: the toy-model trainer (src/nn/trainer.hpp, a Sequential of the layer engine, with the
+// page's analytics of src/nn/model_analytics.hpp; bound in wasm/nn_bindings.cpp) for JavaScript.
 // The whole training step runs in wasm; this file fills in defaults, checks every argument (Embind
 // without ASSERTIONS would turn a bad number into 0 or a huge unsigned) and owns the lifetime.
 // Contract: TrainerConfig in wasm/index.d.ts; docs/trainer.md.

@@ -3,6 +3,7 @@
 // (pause, probe, fold, …) are handled promptly. Reports (measurements) follow a step schedule.
 import { loadSimdnorm } from './simdnorm-module.js';
 import { trainerConfig } from './trainer-config.js';
+import { decisionGrids, predictBoth, runningStatsSummary, twinReport } from './twin-analytics.js';
 
 // Reports follow the steps, not the clock: every 5 steps at first, then every 2 % of the steps
 // done, so the curves have detail where training changes fastest and stay light later. The
@@ -79,52 +80,23 @@ function trainChunk(k) {
   return t2 - t0;
 }
 
-// Train and test metrics in eval mode (running statistics), so the curves never mix modes.
-function twinReport(t, name) {
-  return {
-    test: t.evaluate({ split: 'test', mode: 'eval' }),
-    train: t.evaluate({ split: 'train', mode: 'eval' }),
-    minibatch: lastTrain[name],
-    layers: t.layerStats(),
-  };
-}
-
-function predictBoth(t, p) {
-  const out = {};
-  for (const mode of ['running', 'batch']) {
-    t.setBnInference(mode);
-    const r = t.predict(p.x, p.y);
-    out[mode] = { label: r.label, p: r.probs[r.label] };
-  }
-  t.setBnInference(evalMode);
-  return out;
-}
-
 function report() {
   const { bn, plain } = twins;
-  const bnReport = twinReport(bn, 'bn');
+  const bnReport = twinReport(bn, lastTrain.bn);
   const batch = bn.evaluate({ split: 'test', mode: 'batch' });
   const msg = {
     type: 'report',
     step: bn.step,
     evalMode,
     bn: bnReport,
-    plain: twinReport(plain, 'plain'),
+    plain: twinReport(plain, lastTrain.plain),
     // The BN twin's test metrics in the mode the page selected (experiment 5's switch).
     bnSelected: evalMode === 'running' ? bnReport.test : batch,
     inference: {
       running: bnReport.test,
       batch,
-      probe: { ...probe, bn: predictBoth(bn, probe) },
-      runningStats: bn.runningStats().map((l) => ({
-        mean0: l.mean[0],
-        var0: l.var[0],
-        trueMean0: l.trueMean[0],
-        trueVar0: l.trueVar[0],
-        meanErr: meanAbsDiff(l.mean, l.trueMean) / rms(l.trueMean, l.trueVar),
-        varErr: meanAbsDiff(l.var, l.trueVar) / mean(l.trueVar),
-        batches: l.batches,
-      })),
+      probe: { ...probe, bn: predictBoth(bn, probe, evalMode) },
+      runningStats: runningStatsSummary(bn),
     },
     speed: null,
   };
@@ -145,21 +117,8 @@ function report() {
   postMessage(msg);
 }
 
-const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
-const meanAbsDiff = (a, b) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
-// Scale for mean errors: the typical magnitude of a unit's activations, sqrt(mean² + var).
-const rms = (m, v) => Math.sqrt(m.reduce((s, x, i) => s + x * x + v[i], 0) / m.length) || 1;
-
 function grid() {
-  const { bn, plain } = twins;
-  postMessage({
-    type: 'grid',
-    w: GRID_SIZE,
-    h: GRID_SIZE,
-    bounds,
-    bn: bn.decisionGrid(GRID_SIZE, GRID_SIZE, bounds),
-    plain: plain.decisionGrid(GRID_SIZE, GRID_SIZE, bounds),
-  });
+  postMessage({ type: 'grid', ...decisionGrids(twins, GRID_SIZE, bounds) });
   lastGrid = performance.now();
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// A kernel family: a struct of entry points (KernelTable, nn::kernels::DenseKernels, …) with one
+// A kernel family: a struct of entry points (KernelTable, nn::kernels::MatmulKernels, …) with one
 // instance per ISA. KernelFamily makes the instance of every ISA this build compiles, once, and
 // hands out the one for the core's choice (set_isa, SIMDNORM_ISA), so one switch moves every
 // family together and a call pays an atomic load, not a string compare.

@@ -50,6 +50,8 @@ class BatchNormLayer final : public Layer {
   void reset_parameters(Rng& rng) override;
 
   const Options& options() const { return options_; }
+  std::span<const float> weight() const { return weight_; }  // γ; empty without affine
+  std::span<const float> bias() const { return bias_; }      // β; empty without affine
   std::span<const float> running_mean() const { return running_mean_; }
   std::span<const float> running_var() const { return running_var_; }
   std::int64_t num_batches_tracked() const { return num_batches_tracked_; }

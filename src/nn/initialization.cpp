@@ -1,7 +1,9 @@
 #include "nn/initialization.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/validate.hpp"
 
@@ -19,12 +21,17 @@ std::string_view to_string(InitRule r) {
   return r == InitRule::he ? "he" : "xavier";
 }
 
-void initialize(Dense& layer, InitRule rule, double scale, Rng& rng) {
-  const double fan_in = double(layer.in()), fan_out = double(layer.out());
+void initialize(Layer& linear, InitRule rule, double scale, Rng& rng) {
+  std::vector<Parameter> params = linear.parameters();
+  const Parameter& weight = params.at(0);
+  const std::size_t out = weight.shape.at(0), in = weight.shape.at(1);
+  const double fan_in = double(in), fan_out = double(out);
   const double std = scale * (rule == InitRule::he ? std::sqrt(2.0 / fan_in)
                                                    : std::sqrt(2.0 / (fan_in + fan_out)));
-  for (float& w : layer.weight_t()) w = float(std * rng.normal());
-  for (float& b : layer.bias()) b = 0.f;
+  for (std::size_t i = 0; i < in; ++i)
+    for (std::size_t o = 0; o < out; ++o) weight.value[o * in + i] = float(std * rng.normal());
+  for (std::size_t p = 1; p < params.size(); ++p)
+    std::fill(params[p].value.begin(), params[p].value.end(), 0.f);
 }
 
 }  // namespace simdnorm::nn

@@ -9,6 +9,7 @@
 
 #include "nn/clip_grad_norm.hpp"
 #include "nn/layer_factory.hpp"
+#include "nn/mse_loss.hpp"
 #include "nn/optim/optimizer.hpp"
 #include "nn/random.hpp"
 #include "nn/softmax_cross_entropy.hpp"
@@ -50,6 +51,13 @@ void check_chain(const std::vector<LayerSpec>& specs, const SampleShape& input) 
                                 specs[i].type + "): " + e.what());
     }
   }
+}
+
+void check_max_grad_norm(const char* fn, std::optional<double> max_grad_norm) {
+  if (max_grad_norm && !(*max_grad_norm >= 0 && std::isfinite(*max_grad_norm)))
+    throw Error(ErrorCode::range, std::string("simdnorm::nn::Sequential::") + fn +
+                                      ": max_grad_norm: expected a finite number ≥ 0, given " +
+                                      std::to_string(*max_grad_norm));
 }
 
 std::string key_of(std::size_t layer, const std::string& name) {
@@ -202,11 +210,7 @@ TrainStepResult Sequential::train_step(std::span<const float> x,
                                       std::to_string(n) + " (one per sample), given " +
                                       std::to_string(labels.size()));
   // Before forward: a bad argument must not leave a half-done step (BN running statistics updated).
-  if (max_grad_norm && !(*max_grad_norm >= 0 && std::isfinite(*max_grad_norm)))
-    throw Error(ErrorCode::range,
-                "simdnorm::nn::Sequential::train_step: max_grad_norm: expected a finite number ≥ "
-                "0, given " +
-                    std::to_string(*max_grad_norm));
+  check_max_grad_norm("train_step", max_grad_norm);
   for (std::size_t i = 0; i < n; ++i)
     if (labels[i] < 0 || std::size_t(labels[i]) >= out[0])
       throw Error(ErrorCode::range, "simdnorm::nn::Sequential::train_step: labels[" +
@@ -216,10 +220,31 @@ TrainStepResult Sequential::train_step(std::span<const float> x,
   const std::span<const float> logits = forward(x);
   const std::span<float> dlogits = doutput_.first(logits.size());
   const LossResult r = softmax_cross_entropy(logits, n, out[0], labels, dlogits);
-  backward(dlogits);
+  return {r.loss, r.correct, finish_step(dlogits, optimizer, max_grad_norm)};
+}
+
+TrainStepResult Sequential::train_step_mse(std::span<const float> x, std::span<const float> targets,
+                                           optim::Optimizer& optimizer,
+                                           std::optional<double> max_grad_norm) {
+  const std::size_t n = samples_in(x), out = output_shape().size();
+  if (targets.size() != n * out)
+    throw Error(ErrorCode::shape, "simdnorm::nn::Sequential::train_step_mse: targets: expected " +
+                                      std::to_string(n * out) + " floats (" + std::to_string(n) +
+                                      " samples of " + to_string(output_shape()) + "), given " +
+                                      std::to_string(targets.size()));
+  check_max_grad_norm("train_step_mse", max_grad_norm);
+  const std::span<const float> y = forward(x);
+  const std::span<float> dy = doutput_.first(y.size());
+  const double loss = mse_loss(y, targets, dy);
+  return {loss, 0, finish_step(dy, optimizer, max_grad_norm)};
+}
+
+double Sequential::finish_step(std::span<const float> dloss, optim::Optimizer& optimizer,
+                               std::optional<double> max_grad_norm) {
+  backward(dloss);
   const double norm = max_grad_norm ? clip_grad_norm(optimizer.params(), *max_grad_norm) : 0;
   optimizer.step();
-  return {r.loss, r.correct, norm};
+  return norm;
 }
 
 std::vector<Parameter> Sequential::parameters() {

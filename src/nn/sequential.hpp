@@ -30,7 +30,7 @@ struct SequentialOptions {
 };
 
 struct TrainStepResult {
-  double loss = 0;          // mean softmax cross-entropy before the step
+  double loss = 0;          // the mean loss before the step
   std::size_t correct = 0;  // rows whose argmax was the label
   double grad_norm = 0;     // the global gradient norm before clipping (0 without clipping)
 };
@@ -73,6 +73,12 @@ class Sequential {
                              optim::Optimizer& optimizer,
                              std::optional<double> max_grad_norm = std::nullopt);
 
+  // The same step with mean squared error against targets (n·output size floats) —
+  // nn.MSELoss(reduction='mean'); `correct` is 0.
+  TrainStepResult train_step_mse(std::span<const float> x, std::span<const float> targets,
+                                 optim::Optimizer& optimizer,
+                                 std::optional<double> max_grad_norm = std::nullopt);
+
   // Every parameter with its gradient, named "<index>.<name>" ("0.weight"), in state-dict order.
   std::vector<Parameter> parameters();
 
@@ -83,6 +89,9 @@ class Sequential {
 
  private:
   std::size_t samples_in(std::span<const float> x) const;
+  // Backward from doutput_, clipping, optimizer step; returns the norm before clipping.
+  double finish_step(std::span<const float> dloss, optim::Optimizer& optimizer,
+                     std::optional<double> max_grad_norm);
 
   SampleShape input_shape_;
   std::vector<std::unique_ptr<Layer>> layers_;

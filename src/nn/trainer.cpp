@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 #include "core/validate.hpp"
-#include "nn/softmax_cross_entropy.hpp"
-#include "simdnorm/functional.hpp"
+#include "nn/optim/adam.hpp"
+#include "nn/optim/sgd.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -36,85 +37,99 @@ const TrainerConfig& validated(const TrainerConfig& c) {
   return c;
 }
 
-ModelSpec model_spec(const TrainerConfig& c) {
-  ModelSpec s;
-  s.inputs = 2;
-  s.hidden = c.hidden;
-  s.classes = dataset_classes(c.data);
-  s.activation = c.activation;
-  s.batch_norm = c.batch_norm;
-  s.bn_momentum = c.bn_momentum;
-  s.bn_eps = c.bn_eps;
-  return s;
-}
-
-BatchSampler make_sampler(const TrainerConfig& c, const Dataset& d) {
+const Dataset& with_batch_checked(const TrainerConfig& c, const Dataset& d) {
   if (c.batch < 2 || c.batch > d.train.size())
     bad("batchSize", "an integer in [2, " + std::to_string(d.train.size()) + "] (training points)",
         std::to_string(c.batch));
-  return BatchSampler(d.train.size(), c.batch, c.seed);
+  return d;
 }
 
-// Population statistics and nearest-rank percentiles of `values` (sorted in place).
-Summary summarize(std::vector<float>& values) {
-  Summary s;
-  if (values.empty()) return s;
-  double sum = 0;
-  for (float v : values) sum += v;
-  s.mean = sum / double(values.size());
-  double m2 = 0;
-  for (float v : values) m2 += (v - s.mean) * (v - s.mean);
-  s.std = std::sqrt(m2 / double(values.size()));
-  // NaN would break the sort's ordering; a diverged layer reports NaN percentiles instead.
-  if (std::any_of(values.begin(), values.end(), [](float v) { return std::isnan(v); })) {
-    s.p5 = s.p25 = s.p50 = s.p75 = s.p95 = std::numeric_limits<double>::quiet_NaN();
-    return s;
-  }
-  std::sort(values.begin(), values.end());
-  const auto rank = [&](double p) {
-    const auto r = std::size_t(std::ceil(p / 100.0 * double(values.size())));
-    return double(values[std::max<std::size_t>(r, 1) - 1]);
-  };
-  s.p5 = rank(5);
-  s.p25 = rank(25);
-  s.p50 = rank(50);
-  s.p75 = rank(75);
-  s.p95 = rank(95);
-  return s;
+Sequential make_model(const TrainerConfig& c, const Dataset& d) {
+  Sequential model(trainer_layers(c, d.classes),
+                   {.input_shape = {2}, .batch_size = c.batch, .seed = c.seed});
+  Rng init = make_rng(c.seed, Stream::init);
+  for (std::size_t i = 0; i < model.size(); ++i)
+    if (model.layer(i).type() == "Linear") initialize(model.layer(i), c.init, c.init_scale, init);
+  return model;
 }
 
-// Rows at a time for running-mode inference over large inputs (decision grids).
-constexpr std::size_t kChunk = 1024;
-constexpr std::size_t kProbeRows = 256;
+std::unique_ptr<optim::Optimizer> make_optimizer(const TrainerConfig& c, Sequential& model) {
+  if (c.optimizer == OptimizerKind::adam)
+    return std::make_unique<optim::Adam>(model.parameters(), optim::AdamOptions{.lr = c.lr});
+  const float momentum = c.optimizer == OptimizerKind::momentum ? 0.9f : 0.f;
+  return std::make_unique<optim::SGD>(model.parameters(),
+                                      optim::SGDOptions{.lr = c.lr, .momentum = momentum});
+}
 
 }  // namespace
+
+OptimizerKind parse_optimizer(std::string_view name) {
+  if (name == "sgd") return OptimizerKind::sgd;
+  if (name == "momentum") return OptimizerKind::momentum;
+  if (name == "adam") return OptimizerKind::adam;
+  detail::fail(ErrorCode::range, "nn::parse_optimizer", "optimizer", "one of sgd, momentum, adam",
+               "\"" + std::string(name) + "\"");
+}
+
+std::string_view to_string(OptimizerKind k) {
+  switch (k) {
+    case OptimizerKind::sgd:
+      return "sgd";
+    case OptimizerKind::momentum:
+      return "momentum";
+    case OptimizerKind::adam:
+      return "adam";
+  }
+  return "?";
+}
+
+std::vector<LayerSpec> trainer_layers(const TrainerConfig& c, std::size_t classes) {
+  std::vector<LayerSpec> layers;
+  std::size_t in = 2;
+  for (const std::size_t w : c.hidden) {
+    layers.push_back(
+        {"linear", {{"inFeatures", std::int64_t(in)}, {"outFeatures", std::int64_t(w)}}});
+    if (c.batch_norm)
+      layers.push_back({"batchNorm1d",
+                        {{"numFeatures", std::int64_t(w)},
+                         {"eps", double(c.bn_eps)},
+                         {"momentum", double(c.bn_momentum)}}});
+    layers.push_back({std::string(to_string(c.activation)), {}});
+    in = w;
+  }
+  layers.push_back(
+      {"linear", {{"inFeatures", std::int64_t(in)}, {"outFeatures", std::int64_t(classes)}}});
+  return layers;
+}
 
 Trainer::Trainer(const TrainerConfig& config)
     : config_(validated(config)),
       data_(make_dataset(config.data)),
-      model_(model_spec(config)),
-      optimizer_(config.optimizer, config.lr),
-      sampler_(make_sampler(config, data_)),
-      train_ws_(model_.make_workspace(config.batch)),
+      model_(make_model(config, with_batch_checked(config, data_))),
+      optimizer_(make_optimizer(config, model_)),
+      sampler_(data_.train.size(), config.batch, config.seed),
       batch_x_(config.batch * 2),
-      batch_labels_(config.batch),
-      probe_rows_(std::min(kProbeRows, data_.train.size())),
-      probe_ws_(model_.make_workspace(probe_rows_)) {
-  Rng init = make_rng(config.seed, Stream::init);
-  for (std::size_t l = 0; l < model_.depth(); ++l)
-    initialize(model_.hidden(l).dense, config.init, config.init_scale, init);
-  initialize(model_.output(), config.init, config.init_scale, init);
-  model_.register_parameters(optimizer_);
+      batch_labels_(config.batch) {
+  model_.train();
+  for (const Parameter& p : optimizer_->params()) watched_.push_back(p.value);
+  for (std::size_t i = 0; i < model_.size(); ++i)
+    for (const Buffer& b : model_.layer(i).buffers())
+      if (const auto* f = std::get_if<std::span<float>>(&b.value)) watched_.push_back(*f);
+}
+
+bool Trainer::finite() const {
+  return std::all_of(watched_.begin(), watched_.end(), [](std::span<const float> v) {
+    return std::all_of(v.begin(), v.end(), [](float f) { return std::isfinite(f); });
+  });
 }
 
 StepMetrics Trainer::train_steps(std::size_t k) {
   if (k < 1) bad("steps", "an integer ≥ 1", std::to_string(k));
   if (diverged_) return last_;
   const std::size_t b = config_.batch;
-  const std::size_t classes = data_.classes;
   double loss_sum = 0, acc_sum = 0;
   std::size_t done = 0;
-  LossResult r;
+  TrainStepResult r;
   for (; done < k; ++done) {
     const std::span<const std::size_t> idx = sampler_.next();
     for (std::size_t i = 0; i < b; ++i) {
@@ -122,180 +137,35 @@ StepMetrics Trainer::train_steps(std::size_t k) {
       batch_x_[2 * i + 1] = data_.train.x[2 * idx[i] + 1];
       batch_labels_[i] = data_.train.labels[idx[i]];
     }
-    model_.forward(batch_x_, b, NormMode::train, train_ws_);
-    const std::span<float> logits(train_ws_.logits.data(), b * classes);
-    r = softmax_cross_entropy(logits, b, classes, batch_labels_, logits);
+    r = model_.train_step(batch_x_, batch_labels_, *optimizer_);
+    loss_sum += r.loss;
     if (!std::isfinite(r.loss)) {
+      // The loss came from the parameters before this step: the step itself does not count.
       diverged_ = true;
       ++done;
-      loss_sum += r.loss;
       break;
     }
-    loss_sum += r.loss;
     acc_sum += double(r.correct) / double(b);
-    model_.backward(batch_x_, b, logits, train_ws_);
-    optimizer_.step();
     ++step_;
   }
   // A non-finite update shows up as a non-finite loss on the next step; checking the parameters
   // once per call catches it before the caller looks at predictions.
-  if (!diverged_ && !model_.parameters_finite()) diverged_ = true;
+  if (!diverged_ && !finite()) diverged_ = true;
   last_ = {step_, loss_sum / double(done), acc_sum / double(done), r.loss, diverged_};
   if (diverged_) last_.loss = last_.loss_last = std::numeric_limits<double>::quiet_NaN();
   return last_;
 }
 
-std::vector<float> Trainer::logits_of(std::span<const float> x, std::size_t n, NormMode mode,
-                                      Mlp& model) {
-  const std::size_t classes = data_.classes;
-  std::vector<float> out(n * classes);
-  if (mode == NormMode::batch) {
-    Workspace ws = model.make_workspace(n);
-    model.forward(x, n, mode, ws);
-    std::copy_n(ws.logits.begin(), n * classes, out.begin());
-    return out;
-  }
-  Workspace ws = model.make_workspace(std::min(n, kChunk));
-  for (std::size_t r0 = 0; r0 < n; r0 += kChunk) {
-    const std::size_t rows = std::min(kChunk, n - r0);
-    model.forward(x.subspan(r0 * 2, rows * 2), rows, mode, ws);
-    std::copy_n(ws.logits.begin(), rows * classes, out.begin() + std::ptrdiff_t(r0 * classes));
-  }
-  return out;
-}
-
-Evaluation Trainer::evaluate(SplitKind split, NormMode mode) {
-  if (mode == NormMode::train) bad("mode", "eval (running) or batch", "train");
+Evaluation Trainer::evaluate(SplitKind split, NormStats stats) {
   const Split& s = split == SplitKind::train ? data_.train : data_.test;
   if (s.size() == 0)
     bad("split", "a split with points (testFraction > 0 for test)", "an empty split");
-  std::vector<float> logits = logits_of(s.x, s.size(), mode, model_);
-  const LossResult r = softmax_cross_entropy(logits, s.size(), data_.classes, s.labels, {});
-  return {r.loss, double(r.correct) / double(s.size())};
-}
-
-void Trainer::forward_probe() {
-  model_.forward(std::span<const float>(data_.train.x).first(probe_rows_ * 2), probe_rows_,
-                 NormMode::batch, probe_ws_);
-}
-
-std::vector<LayerStats> Trainer::layer_stats() {
-  forward_probe();
-  std::vector<LayerStats> out;
-  for (std::size_t l = 0; l < model_.depth(); ++l) {
-    const std::size_t n = probe_rows_ * model_.hidden(l).dense.out();
-    std::vector<float> z(probe_ws_.z[l].begin(), probe_ws_.z[l].begin() + std::ptrdiff_t(n));
-    const std::vector<float>& act_src = model_.hidden(l).has_norm ? probe_ws_.u[l] : probe_ws_.z[l];
-    std::vector<float> act(act_src.begin(), act_src.begin() + std::ptrdiff_t(n));
-    out.push_back({summarize(z), summarize(act)});
-  }
-  return out;
-}
-
-LayerStats Trainer::unit_stats(std::size_t layer, std::size_t unit) {
-  if (layer >= model_.depth())
-    bad("layer", "a hidden layer index in [0, " + std::to_string(model_.depth() - 1) + "]",
-        std::to_string(layer));
-  const std::size_t w = model_.hidden(layer).dense.out();
-  if (unit >= w)
-    bad("unit", "a unit index in [0, " + std::to_string(w - 1) + "]", std::to_string(unit));
-  forward_probe();
-  const std::vector<float>& act_src =
-      model_.hidden(layer).has_norm ? probe_ws_.u[layer] : probe_ws_.z[layer];
-  std::vector<float> z(probe_rows_), act(probe_rows_);
-  for (std::size_t r = 0; r < probe_rows_; ++r) {
-    z[r] = probe_ws_.z[layer][r * w + unit];
-    act[r] = act_src[r * w + unit];
-  }
-  return {summarize(z), summarize(act)};
-}
-
-std::vector<RunningStats> Trainer::running_stats() {
-  std::vector<RunningStats> out;
-  if (!config_.batch_norm) return out;
-  // The statistics running_mean/var estimate: z's moments over the full train set, each earlier
-  // BN normalizing with the full set's batch statistics.
-  const std::size_t n = data_.train.size();
-  Workspace ws = model_.make_workspace(n);
-  model_.forward(data_.train.x, n, NormMode::batch, ws);
-  for (std::size_t l = 0; l < model_.depth(); ++l) {
-    const NormLayer& bn = model_.hidden(l).norm;
-    const std::size_t w = model_.hidden(l).dense.out();
-    RunningStats s{bn.running_mean, bn.running_var, std::vector<float>(w), std::vector<float>(w),
-                   bn.batches_tracked};
-    batch_moments(std::span<const float>(ws.z[l]).first(n * w), Shape::nc(n, w), s.true_mean,
-                  s.true_var);
-    const double unbias = n > 1 ? double(n) / double(n - 1) : 1.0;
-    for (float& v : s.true_var) v = float(v * unbias);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-FoldCheck Trainer::fold_check() {
-  FoldCheck f;
-  const Split& s = data_.test.size() > 0 ? data_.test : data_.train;
-  f.points = s.size();
-  if (!config_.batch_norm) return f;
-  f.folded = true;
-  Mlp folded = model_.folded();
-  const std::vector<float> a = logits_of(s.x, s.size(), NormMode::running, model_);
-  const std::vector<float> b = logits_of(s.x, s.size(), NormMode::running, folded);
-  std::vector<float> pa(a.size()), pb(b.size());
-  const std::size_t classes = data_.classes;
-  softmax(a, s.size(), classes, pa);
-  softmax(b, s.size(), classes, pb);
-  std::size_t same = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    std::size_t ka = 0, kb = 0;
-    for (std::size_t k = 0; k < classes; ++k) {
-      const std::size_t j = i * classes + k;
-      f.max_logit_diff = std::max(f.max_logit_diff, double(std::abs(a[j] - b[j])));
-      f.max_abs_diff = std::max(f.max_abs_diff, double(std::abs(pa[j] - pb[j])));
-      if (a[j] > a[i * classes + ka]) ka = k;
-      if (b[j] > b[i * classes + kb]) kb = k;
-    }
-    same += ka == kb;
-  }
-  f.agreement = s.size() ? double(same) / double(s.size()) : 1.0;
-  return f;
-}
-
-std::vector<float> Trainer::decision_grid(std::size_t w, std::size_t h, const Bounds& bounds) {
-  if (w < 1 || w > 512) bad("w", "an integer in [1, 512]", std::to_string(w));
-  if (h < 1 || h > 512) bad("h", "an integer in [1, 512]", std::to_string(h));
-  if (!(bounds.x_max > bounds.x_min) || !(bounds.y_max > bounds.y_min))
-    bad("bounds", "xMin < xMax and yMin < yMax",
-        num(bounds.x_min) + ".." + num(bounds.x_max) + " × " + num(bounds.y_min) + ".." +
-            num(bounds.y_max));
-  std::vector<float> pts(w * h * 2);
-  for (std::size_t j = 0; j < h; ++j)
-    for (std::size_t i = 0; i < w; ++i) {
-      pts[2 * (j * w + i)] =
-          float(bounds.x_min + (double(i) + 0.5) * (bounds.x_max - bounds.x_min) / double(w));
-      pts[2 * (j * w + i) + 1] =
-          float(bounds.y_max - (double(j) + 0.5) * (bounds.y_max - bounds.y_min) / double(h));
-    }
-  std::vector<float> probs = logits_of(pts, w * h, bn_inference_, model_);
-  softmax(probs, w * h, data_.classes, probs);
-  return probs;
-}
-
-std::vector<float> Trainer::predict(float x, float y) {
-  const float pt[2] = {x, y};
-  std::vector<float> p = logits_of(pt, 1, bn_inference_, model_);
-  softmax(p, 1, data_.classes, p);
-  return p;
-}
-
-void Trainer::set_bn_inference(NormMode mode) {
-  if (mode == NormMode::train) bad("mode", "running or batch", "train");
-  bn_inference_ = mode;
+  return nn::evaluate(model_, s.x, s.labels, stats);
 }
 
 void Trainer::set_learning_rate(float lr) {
   if (!(lr > 0) || !std::isfinite(lr)) bad("lr", "a finite number > 0", num(lr));
-  optimizer_.set_learning_rate(lr);
+  optimizer_->set_lr(lr);
 }
 
 }  // namespace simdnorm::nn

@@ -434,8 +434,8 @@ describe('C++ exceptions through the guard', () => {
       RANGE,
       /^simdnorm: nn::Trainer: mode: expected 'eval', 'running' or 'batch', got "train"$/,
     );
-    throwsError(() => raw.unitStats(2, 0), RANGE, /^simdnorm: nn::Trainer: layer: /);
-    throwsError(() => raw.decisionGrid(0, 4, -1, 1, -1, 1), RANGE, /^simdnorm: nn::Trainer: w: /);
+    throwsError(() => raw.unitStats(2, 0), RANGE, /^simdnorm: nn::unit_stats: layer: /);
+    throwsError(() => raw.decisionGrid(0, 4, -1, 1, -1, 1), RANGE, /^simdnorm: nn::decision_grid: w: /);
     throwsError(() => raw.setBnInference('train'), RANGE, /^simdnorm: nn::Trainer: mode: /);
     // The five that had no try/catch do not throw for valid calls; they are guarded like the rest
     // (the source check below), and still answer normally.

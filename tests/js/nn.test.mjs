@@ -189,6 +189,62 @@ for (const simd of [true, false]) {
       assert.ok(right / 500 >= 0.9, `held-out accuracy ${right / 500} (before training ${before / 500})`);
     });
 
+    test("trainStep with loss 'mse': loss and SGD update match float64 math; bad targets throw", () => {
+      // Linear 3 → 2 (weight W [2, 3], bias b): loss = mean over N·2 of (xWᵀ + b − t)², so
+      // ∂loss/∂W = 2/(N·2)·(y − t)ᵀx, ∂loss/∂b = 2/(N·2)·Σ(y − t); plain SGD: p ← p − lr·grad.
+      const model = own(new sn.nn.Sequential([{ type: 'linear', inFeatures: 3, outFeatures: 2 }], { inputShape: [3] }));
+      const opt = own(new sn.nn.SGD(model, { lr: 0.1 }));
+      const n = 5;
+      const r = rng(11);
+      const x = Float32Array.from({ length: n * 3 }, () => r() * 2 - 1);
+      const t = Float32Array.from({ length: n * 2 }, () => r() * 2 - 1);
+      const before = model.stateDict();
+      const W = Array.from(before['0.weight']);
+      const b = Array.from(before['0.bias']);
+      const gW = new Array(6).fill(0);
+      const gb = [0, 0];
+      let loss = 0;
+      for (let i = 0; i < n; i++)
+        for (let o = 0; o < 2; o++) {
+          let y = b[o];
+          for (let k = 0; k < 3; k++) y += x[i * 3 + k] * W[o * 3 + k];
+          const d = y - t[i * 2 + o];
+          loss += (d * d) / (n * 2);
+          gb[o] += (2 * d) / (n * 2);
+          for (let k = 0; k < 3; k++) gW[o * 3 + k] += (2 * d * x[i * 3 + k]) / (n * 2);
+        }
+      const out = model.trainStep(x, t, opt, { loss: 'mse' });
+      assert.deepEqual(Object.keys(out), ['loss']);
+      assert.ok(Math.abs(out.loss - loss) < 1e-6 * Math.max(1, loss), `${out.loss} vs ${loss}`);
+      const after = model.stateDict();
+      after['0.weight'].forEach((v, i) => assert.ok(Math.abs(v - (W[i] - 0.1 * gW[i])) < 1e-6, `weight ${i}`));
+      after['0.bias'].forEach((v, i) => assert.ok(Math.abs(v - (b[i] - 0.1 * gb[i])) < 1e-6, `bias ${i}`));
+      const clipped = model.trainStep(x, t, opt, { loss: 'mse', maxGradNorm: 1e9 });
+      assert.ok(clipped.gradNorm > 0);
+
+      const unchanged = model.stateDict();
+      throwsCoded(
+        () => model.trainStep(x, new Float32Array(n * 2 - 1), opt, { loss: 'mse' }),
+        RangeError,
+        'SIMDNORM_SHAPE',
+        /train_step_mse: targets: expected 10 floats .*given 9/,
+      );
+      throwsCoded(
+        () => model.trainStep(x, new Int32Array(n * 2), opt, { loss: 'mse' }),
+        TypeError,
+        'SIMDNORM_TYPE',
+        /targets/,
+      );
+      throwsCoded(
+        () => model.trainStep(x, t, opt, { loss: 'l1' }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /options\.loss: expected one of 'crossEntropy', 'mse'/,
+      );
+      throwsCoded(() => model.trainStep(x, t, opt), TypeError, 'SIMDNORM_TYPE', /labels/);
+      assert.deepEqual(model.stateDict(), unchanged);
+    });
+
     test('bad specs throw typed errors naming the layer, argument, expected and given value', () => {
       const input = { inputShape: [1, 28, 28] };
       throwsCoded(

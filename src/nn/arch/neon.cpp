@@ -1,9 +1,7 @@
-// The trainer's kernels for neon: the only file of simdnorm_nn built with its flags (the neon
+// The layer engine's kernels for neon: the only file of simdnorm_nn built with its flags (the neon
 // row of src/arch/isa_list.hpp, which also names its xsimd arch).
-#include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-template DenseKernels dense_table<arch::Isa::neon>();
 template MatmulKernels matmul_table<arch::Isa::neon>();
 }  // namespace simdnorm::nn::kernels

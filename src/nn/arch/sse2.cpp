@@ -1,9 +1,7 @@
-// The trainer's kernels for sse2: the only file of simdnorm_nn built with its flags (the sse2
+// The layer engine's kernels for sse2: the only file of simdnorm_nn built with its flags (the sse2
 // row of src/arch/isa_list.hpp, which also names its xsimd arch).
-#include "nn/kernels/dense.hpp"
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-template DenseKernels dense_table<arch::Isa::sse2>();
 template MatmulKernels matmul_table<arch::Isa::sse2>();
 }  // namespace simdnorm::nn::kernels

@@ -1,9 +1,7 @@
-// The trainer's kernels for wasm_simd128: the only file of simdnorm_nn built with its flags (the
-// wasm_simd128 row of src/arch/isa_list.hpp, which also names its xsimd arch).
-#include "nn/kernels/dense.hpp"
+// The layer engine's kernels for wasm_simd128: the only file of simdnorm_nn built with its flags
+// (the wasm_simd128 row of src/arch/isa_list.hpp, which also names its xsimd arch).
 #include "nn/kernels/matmul.hpp"
 
 namespace simdnorm::nn::kernels {
-template DenseKernels dense_table<arch::Isa::wasm_simd128>();
 template MatmulKernels matmul_table<arch::Isa::wasm_simd128>();
 }  // namespace simdnorm::nn::kernels

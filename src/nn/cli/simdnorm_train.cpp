@@ -149,9 +149,9 @@ int run(const Args& a) {
       if (m.diverged) break;
     }
   }
-  const Evaluation tr = t.evaluate(SplitKind::train, NormMode::running);
+  const Evaluation tr = t.evaluate(SplitKind::train, NormStats::running);
   const bool has_test = !t.dataset().test.labels.empty();
-  const Evaluation te = has_test ? t.evaluate(SplitKind::test, NormMode::running) : Evaluation{};
+  const Evaluation te = has_test ? t.evaluate(SplitKind::test, NormStats::running) : Evaluation{};
   if (a.trace) {
     std::printf(
         "],\"trainLoss\":%.9g,\"trainAccuracy\":%.9g,\"testLoss\":%.9g,\"testAccuracy\":%.9g}\n",

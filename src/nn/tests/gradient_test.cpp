@@ -1,4 +1,4 @@
-// Gradients of the float implementation (dense kernels, BatchNorm backward, activations, softmax
+// Gradients of the trainer's whole model (Linear, BatchNorm1d, activations on the engine, softmax
 // cross-entropy) against central finite differences of an independent float64 re-implementation
 // of the same function, written here from the textbook formulas.
 
@@ -10,10 +10,10 @@
 #include <functional>
 #include <vector>
 
-#include "nn/dense.hpp"
-#include "nn/mlp.hpp"
 #include "nn/random.hpp"
+#include "nn/sequential.hpp"
 #include "nn/softmax_cross_entropy.hpp"
+#include "nn/trainer.hpp"
 #include "simdnorm/isa.hpp"
 
 namespace simdnorm::nn {
@@ -53,60 +53,30 @@ double cross_entropy(const Vec& logits, std::size_t n, std::size_t k,
   return total / double(n);
 }
 
-// y = x·Wt + b in double; Wt is [in, out].
-Vec dense(const Vec& x, std::size_t n, std::size_t in, const Vec& wt, const Vec& b,
+// y = x·Wᵀ + b in double; W is [out, in].
+Vec dense(const Vec& x, std::size_t n, std::size_t in, const Vec& w, const Vec& b,
           std::size_t out) {
   Vec y(n * out);
   for (std::size_t r = 0; r < n; ++r)
     for (std::size_t o = 0; o < out; ++o) {
       double acc = b[o];
-      for (std::size_t i = 0; i < in; ++i) acc += x[r * in + i] * wt[i * out + o];
+      for (std::size_t i = 0; i < in; ++i) acc += x[r * in + i] * w[o * in + i];
       y[r * out + o] = acc;
     }
   return y;
 }
 
-// The whole model's parameters as double vectors, in Mlp::register_parameters order.
+// The whole model's parameters as double vectors, in Sequential::parameters() order:
+// per hidden layer W, b[, γ, β], then the output layer's W, b.
 struct Params {
   std::vector<Vec> p;
 };
 
-Params params_of(const Mlp& m) {
-  Params ps;
-  const auto add = [&](std::span<const float> s) { ps.p.emplace_back(s.begin(), s.end()); };
-  for (std::size_t l = 0; l < m.depth(); ++l) {
-    add(m.hidden(l).dense.weight_t());
-    add(m.hidden(l).dense.bias());
-    if (m.hidden(l).has_norm) {
-      add(m.hidden(l).norm.gamma);
-      add(m.hidden(l).norm.beta);
-    }
-  }
-  add(m.output().weight_t());
-  add(m.output().bias());
-  return ps;
-}
-
-std::vector<std::span<const float>> grads_of(const Mlp& m) {
-  std::vector<std::span<const float>> g;
-  for (std::size_t l = 0; l < m.depth(); ++l) {
-    g.push_back(m.hidden(l).dense.weight_t_grad());
-    g.push_back(m.hidden(l).dense.bias_grad());
-    if (m.hidden(l).has_norm) {
-      g.push_back(m.hidden(l).norm.dgamma);
-      g.push_back(m.hidden(l).norm.dbeta);
-    }
-  }
-  g.push_back(m.output().weight_t_grad());
-  g.push_back(m.output().bias_grad());
-  return g;
-}
-
 // Training-mode loss of the model in double: BN with the batch's mean and biased variance.
-double reference_loss(const ModelSpec& spec, const Params& ps, const Vec& x, std::size_t n,
-                      const std::vector<std::uint8_t>& labels) {
+double reference_loss(const TrainerConfig& spec, std::size_t classes, const Params& ps,
+                      const Vec& x, std::size_t n, const std::vector<std::uint8_t>& labels) {
   Vec a = x;
-  std::size_t in = spec.inputs, slot = 0;
+  std::size_t in = 2, slot = 0;
   for (std::size_t w : spec.hidden) {
     Vec z = dense(a, n, in, ps.p[slot], ps.p[slot + 1], w);
     slot += 2;
@@ -129,8 +99,8 @@ double reference_loss(const ModelSpec& spec, const Params& ps, const Vec& x, std
     a = std::move(z);
     in = w;
   }
-  const Vec logits = dense(a, n, in, ps.p[slot], ps.p[slot + 1], spec.classes);
-  return cross_entropy(logits, n, spec.classes, labels);
+  const Vec logits = dense(a, n, in, ps.p[slot], ps.p[slot + 1], classes);
+  return cross_entropy(logits, n, classes, labels);
 }
 
 struct Case {
@@ -138,50 +108,41 @@ struct Case {
   bool batch_norm;
 };
 
-class MlpGradient : public ::testing::TestWithParam<Case> {};
+class TrainerModelGradient : public ::testing::TestWithParam<Case> {};
 
-TEST_P(MlpGradient, MatchesFiniteDifferencesOfFloat64Reference) {
+TEST_P(TrainerModelGradient, MatchesFiniteDifferencesOfFloat64Reference) {
   const Case c = GetParam();
-  ModelSpec spec;
+  TrainerConfig spec;
   spec.hidden = {7, 5};  // not multiples of any vector width: the tails are exercised
-  spec.classes = 3;
   spec.activation = c.activation;
   spec.batch_norm = c.batch_norm;
-  Mlp m(spec);
+  const std::size_t classes = 3;
+  Sequential m(trainer_layers(spec, classes), {.input_shape = {2}, .batch_size = 9});
   Rng rng(42, 7);
-  const auto fill = [&](std::span<float> s, double scale) {
-    for (float& f : s) f = float(scale * rng.normal());
-  };
-  for (std::size_t l = 0; l < m.depth(); ++l) {
-    fill(m.hidden(l).dense.weight_t(), 0.8);
-    fill(m.hidden(l).dense.bias(), 0.3);
-    if (c.batch_norm) {
-      for (float& g : m.hidden(l).norm.gamma) g = float(1 + 0.3 * rng.normal());
-      fill(m.hidden(l).norm.beta, 0.3);
-    }
+  std::vector<Parameter> params = m.parameters();
+  for (const Parameter& p : params) {
+    const bool gamma = p.name.ends_with(".weight") && p.shape.size() == 1;
+    for (float& f : p.value)
+      f = float(gamma ? 1 + 0.3 * rng.normal() : (p.shape.size() == 2 ? 0.8 : 0.3) * rng.normal());
   }
-  fill(m.output().weight_t(), 0.8);
-  fill(m.output().bias(), 0.3);
 
   const std::size_t n = 9;
   const std::vector<float> x = random_floats(n * 2, rng);
   std::vector<std::uint8_t> labels(n);
   for (std::size_t r = 0; r < n; ++r) labels[r] = std::uint8_t(rng.below(3));
 
-  Workspace ws = m.make_workspace(n);
-  m.forward(x, n, NormMode::train, ws);
-  const std::span<float> logits(ws.logits.data(), n * 3);
-  const LossResult loss = softmax_cross_entropy(logits, n, 3, labels, logits);
-  m.backward(x, n, logits, ws);
+  const std::span<const float> out = m.forward(x);
+  std::vector<float> dlogits(out.size());
+  const LossResult loss = softmax_cross_entropy(out, n, classes, labels, dlogits);
+  m.backward(dlogits);
 
-  Params ps = params_of(m);
+  Params ps;
+  for (const Parameter& p : params) ps.p.emplace_back(p.value.begin(), p.value.end());
   const Vec xd(x.begin(), x.end());
-  const double ref = reference_loss(spec, ps, xd, n, labels);
+  const double ref = reference_loss(spec, classes, ps, xd, n, labels);
   // The float forward agrees with the double one to float rounding of a few ops (~1e-6 relative).
   EXPECT_NEAR(loss.loss, ref, 1e-5 * std::max(1.0, std::abs(ref)));
 
-  const auto grads = grads_of(m);
-  ASSERT_EQ(grads.size(), ps.p.size());
   // Central differences in double with h = 1e-5: truncation error O(h²·f''') ≈ 1e-10 and
   // rounding ≈ 1e-16/h ≈ 1e-11, far below the float gradients' own error (float accumulation
   // over ≤ 9 rows through BN's normalization: ~1e-5 relative). ReLU kinks: with these random
@@ -191,24 +152,24 @@ TEST_P(MlpGradient, MatchesFiniteDifferencesOfFloat64Reference) {
     for (std::size_t i = 0; i < ps.p[s].size(); ++i) {
       const double keep = ps.p[s][i];
       ps.p[s][i] = keep + h;
-      const double up = reference_loss(spec, ps, xd, n, labels);
+      const double up = reference_loss(spec, classes, ps, xd, n, labels);
       ps.p[s][i] = keep - h;
-      const double down = reference_loss(spec, ps, xd, n, labels);
+      const double down = reference_loss(spec, classes, ps, xd, n, labels);
       ps.p[s][i] = keep + h / 10;
-      const double up10 = reference_loss(spec, ps, xd, n, labels);
+      const double up10 = reference_loss(spec, classes, ps, xd, n, labels);
       ps.p[s][i] = keep - h / 10;
-      const double down10 = reference_loss(spec, ps, xd, n, labels);
+      const double down10 = reference_loss(spec, classes, ps, xd, n, labels);
       ps.p[s][i] = keep;
       const double fd = (up - down) / (2 * h);
       const double fd10 = (up10 - down10) / (2 * h / 10);
       ASSERT_NEAR(fd, fd10, 1e-6) << "non-smooth point at slot " << s << " index " << i;
-      EXPECT_NEAR(grads[s][i], fd, 2e-5 + 1e-3 * std::abs(fd))
-          << "isa " << active_isa() << ", slot " << s << " (register order), index " << i;
+      EXPECT_NEAR(params[s].grad[i], fd, 2e-5 + 1e-3 * std::abs(fd))
+          << "isa " << active_isa() << ", " << params[s].name << "[" << i << "]";
     }
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    All, MlpGradient,
+    All, TrainerModelGradient,
     ::testing::Values(Case{Activation::relu, true}, Case{Activation::relu, false},
                       Case{Activation::tanh, true}, Case{Activation::tanh, false},
                       Case{Activation::sigmoid, true}, Case{Activation::sigmoid, false}),
@@ -216,48 +177,6 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(to_string(info.param.activation)) +
              (info.param.batch_norm ? "_bn" : "_plain");
     });
-
-TEST(DenseGradient, MatchesFiniteDifferences) {
-  // L = Σ g ⊙ (x·Wt + b): ∂L/∂Wt, ∂L/∂b, ∂L/∂x from the float kernels vs FD of the double formula.
-  for (const std::array<std::size_t, 3> size :
-       {std::array<std::size_t, 3>{1, 1, 1}, {3, 2, 7}, {5, 9, 17}, {4, 33, 35}, {2, 16, 64}}) {
-    // Plain copies, not structured bindings: clang 14 cannot capture those in the lambdas below.
-    const std::size_t n = size[0], in = size[1], out = size[2];
-    Rng rng(n * 1000 + in * 10 + out, 3);
-    Dense d(in, out);
-    for (float& w : d.weight_t()) w = float(rng.normal());
-    for (float& b : d.bias()) b = float(rng.normal());
-    const std::vector<float> x = random_floats(n * in, rng), g = random_floats(n * out, rng);
-    std::vector<float> dx(n * in);
-    d.backward(x, g, n, dx);
-    Vec xd(x.begin(), x.end()), wd(d.weight_t().begin(), d.weight_t().end()),
-        bd(d.bias().begin(), d.bias().end());
-    const auto loss = [&] {
-      const Vec y = dense(xd, n, in, wd, bd, out);
-      double s = 0;
-      for (std::size_t i = 0; i < y.size(); ++i) s += g[i] * y[i];
-      return s;
-    };
-    const double h = 1e-3;  // L is linear in each argument: FD is exact up to rounding (~1e-13/h)
-    const auto check = [&](Vec& v, std::span<const float> analytic, const char* what) {
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        const double keep = v[i];
-        v[i] = keep + h;
-        const double up = loss();
-        v[i] = keep - h;
-        const double down = loss();
-        v[i] = keep;
-        // Float accumulation of ≤ 35 products of N(0,1) values: error ≲ 35·6e-8·|terms| ≈ 1e-5.
-        EXPECT_NEAR(analytic[i], (up - down) / (2 * h), 1e-4)
-            << "isa " << active_isa() << ", " << what << "[" << i << "], n=" << n << " in=" << in
-            << " out=" << out;
-      }
-    };
-    check(wd, d.weight_t_grad(), "dWt");
-    check(bd, d.bias_grad(), "db");
-    check(xd, dx, "dx");
-  }
-}
 
 TEST(LossGradient, MatchesFiniteDifferences) {
   Rng rng(5, 9);

@@ -440,6 +440,55 @@ TEST(Sequential, ClipsGradientsByGlobalNorm) {
   EXPECT_NEAR(std::sqrt(moved), 1e-3, 1e-6);
 }
 
+TEST(Sequential, TrainStepMseMatchesFloat64MathAndChecksTargets) {
+  // Linear 3 → 2 with a Tanh after it: loss = mean over n·2 of (tanh(xWᵀ + b) − t)²; the SGD
+  // step against the gradient derived by hand in double.
+  Sequential model({{"linear", {{"inFeatures", 3}, {"outFeatures", 2}}}, {"tanh", {}}},
+                   {{3}, 4, 7});
+  optim::SGD opt(model.parameters(), {.lr = 0.5f});
+  const std::size_t n = 4;
+  const std::vector<float> x = {0.1f,  -0.4f, 0.9f, 0.3f, 0.2f,  -0.7f,
+                                -0.5f, 0.8f,  0.0f, 0.6f, -0.1f, 0.4f};
+  const std::vector<float> t = {0.5f, -0.2f, 0.1f, 0.9f, -0.6f, 0.3f, 0.0f, -0.8f};
+  const StateDict before = model.state_dict();
+  const std::vector<float>& w = before[0].second.values;
+  const std::vector<float>& b = before[1].second.values;
+  double loss = 0;
+  std::vector<double> gw(6, 0), gb(2, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t o = 0; o < 2; ++o) {
+      double z = b[o];
+      for (std::size_t k = 0; k < 3; ++k) z += double(x[i * 3 + k]) * w[o * 3 + k];
+      const double y = std::tanh(z), d = y - t[i * 2 + o];
+      loss += d * d / double(n * 2);
+      const double dz = 2 * d / double(n * 2) * (1 - y * y);
+      gb[o] += dz;
+      for (std::size_t k = 0; k < 3; ++k) gw[o * 3 + k] += dz * x[i * 3 + k];
+    }
+  const TrainStepResult r = model.train_step_mse(x, t, opt);
+  EXPECT_NEAR(r.loss, loss, 1e-6);
+  EXPECT_EQ(r.correct, 0u);
+  const StateDict after = model.state_dict();
+  for (std::size_t i = 0; i < 6; ++i)
+    EXPECT_NEAR(after[0].second.values[i], w[i] - 0.5 * gw[i], 1e-6) << "weight " << i;
+  for (std::size_t o = 0; o < 2; ++o)
+    EXPECT_NEAR(after[1].second.values[o], b[o] - 0.5 * gb[o], 1e-6) << "bias " << o;
+
+  try {
+    model.train_step_mse(x, std::vector<float>(7), opt);
+    FAIL() << "no error";
+  } catch (const simdnorm::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::shape);
+    EXPECT_STREQ(e.what(),
+                 "simdnorm::nn::Sequential::train_step_mse: targets: expected 8 floats (4 samples "
+                 "of [2]), given 7");
+  }
+  EXPECT_THROW(model.train_step_mse(x, t, opt, -1.0), simdnorm::Error);
+  const StateDict unchanged = model.state_dict();
+  for (std::size_t i = 0; i < after.size(); ++i)
+    EXPECT_EQ(unchanged[i].second.values, after[i].second.values) << after[i].first;
+}
+
 TEST(Sequential, SizesThatWouldWrapIn32BitsAreRefusedBeforeAllocating) {
   try {
     Sequential({{"linear", {{"inFeatures", 4}, {"outFeatures", std::int64_t(1) << 32}}}},

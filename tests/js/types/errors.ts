@@ -89,6 +89,9 @@ new sn.nn.RMSprop(nnModel, { weight_decay: 0 }); // error TS2561
 const nnOpt = new sn.nn.SGD(nnModel, { lr: 0.1 });
 nnModel.trainStep(new Float32Array(4), [0], nnOpt); // error TS2740
 nnModel.trainStep(new Float32Array(4), new Uint8Array(1), nnOpt); // error TS2345
+nnModel.trainStep(new Float32Array(4), new Float32Array(2), nnOpt); // error TS2345
+nnModel.trainStep(new Float32Array(4), new Int32Array(1), nnOpt, { loss: 'mse' }); // error TS2769
+nnModel.trainStep(new Float32Array(4), new Int32Array(1), nnOpt, { loss: 'l1' }); // error TS2769
 nnModel.forward([1, 2, 3, 4]); // error TS2740
 nnModel.inputShape = [4]; // error TS2540
 nnModel.stateDictShapes()['0.weight'] = []; // error TS2542
