@@ -610,6 +610,16 @@ export declare namespace nn {
     affine?: boolean;
     /** Default true; false = batch statistics in eval mode too. */
     trackRunningStats?: boolean;
+    /**
+     * Ghost batches of k samples (docs/variants.md); batches must be multiples of k where batch
+     * statistics are used. Default 0: the whole batch.
+     */
+    virtualBatchSize?: number;
+    /**
+     * Batch renormalization in training mode ({} for the defaults rmax 3, dmax 5, momentum 0.01).
+     * Adds the state dict keys renorm_mean and renorm_std (not in torch's BatchNorm).
+     */
+    renorm?: RenormOptions | false;
   }
   /**
    * `nn.RNN` (tanh): one layer, batch-first, input [steps, inputSize] → the last step's hidden

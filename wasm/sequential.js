@@ -31,18 +31,29 @@ function moduleFor(newTarget, fn) {
   return module;
 }
 
+const isScalar = (value) => value === null || ['boolean', 'number', 'string'].includes(typeof value);
+const isPlainObject = (value) => value !== null && typeof value === 'object' && !Array.isArray(value);
+
 // { type, ...args } → [type, [[name, value], ...]]; values must be null, booleans, numbers or
-// strings (batchNorm: 'per-step'); the C++ checks which of them each argument accepts.
+// strings (batchNorm: 'per-step'), or one level of options ({ renorm: { rmax: 3 } } →
+// ['renorm', true], ['renorm.rmax', 3]); the C++ checks which of them each argument accepts.
 function toSpec(fn, spec, i) {
   const at = `layers[${i}]`;
-  if (spec === null || typeof spec !== 'object' || Array.isArray(spec))
-    fail(TYPE, fn, at, "a layer spec object such as { type: 'relu' }", describe(spec));
+  if (!isPlainObject(spec)) fail(TYPE, fn, at, "a layer spec object such as { type: 'relu' }", describe(spec));
   if (typeof spec.type !== 'string') fail(TYPE, fn, `${at}.type`, 'a layer type name (a string)', describe(spec.type));
   const args = [];
   for (const [name, value] of Object.entries(spec)) {
     if (name === 'type') continue;
-    if (!(value === null || ['boolean', 'number', 'string'].includes(typeof value)))
-      fail(TYPE, fn, `${at}.${name}`, 'null, a boolean, a number or a string', describe(value));
+    if (isPlainObject(value)) {
+      args.push([name, true]);
+      for (const [key, v] of Object.entries(value)) {
+        if (!isScalar(v)) fail(TYPE, fn, `${at}.${name}.${key}`, 'null, a boolean, a number or a string', describe(v));
+        args.push([`${name}.${key}`, v]);
+      }
+      continue;
+    }
+    if (!isScalar(value))
+      fail(TYPE, fn, `${at}.${name}`, 'null, a boolean, a number, a string or an object of them', describe(value));
     args.push([name, value]);
   }
   return [spec.type, args];

@@ -18,6 +18,15 @@ BatchNormLayer::Options BatchNormLayer::parse(const LayerSpec& spec) {
   o.momentum = args.number("momentum", 0.f, 1.f, 0.1f, true);
   o.affine = args.flag("affine", true);
   o.track_running_stats = args.flag("trackRunningStats", true);
+  o.virtual_batch_size = args.integer("virtualBatchSize", 0, 0);
+  // JS's renorm: { rmax, dmax, momentum } arrives as renorm = true and renorm.rmax, …
+  // (wasm/sequential.js).
+  if (args.flag("renorm", false)) {
+    const simdnorm::Renorm defaults;
+    o.renorm = simdnorm::Renorm{*args.number("renorm.rmax", 1.f, max, defaults.rmax),
+                                *args.number("renorm.dmax", 0.f, max, defaults.dmax),
+                                *args.number("renorm.momentum", 0.f, 1.f, defaults.momentum)};
+  }
   args.finish();
   return o;
 }
@@ -47,7 +56,21 @@ BatchNormLayer::BatchNormLayer(const Options& options, std::size_t spatial_dims,
       weight_grad_(weight_.size()),
       bias_grad_(bias_.size()),
       running_mean_(options.track_running_stats ? options.num_features : 0, 0.f),
-      running_var_(options.track_running_stats ? options.num_features : 0, 1.f) {}
+      running_var_(options.track_running_stats ? options.num_features : 0, 1.f) {
+  if (options.renorm || options.virtual_batch_size > 0) {
+    variant_ = std::make_unique<simdnorm::BatchNorm>(
+        options.num_features, simdnorm::Options{.eps = options.eps,
+                                                .momentum = options.momentum,
+                                                .affine = options.affine,
+                                                .track_running_stats = options.track_running_stats,
+                                                .virtual_batch_size = options.virtual_batch_size,
+                                                .renorm = options.renorm});
+    weight_ = {};
+    bias_ = {};
+    running_mean_ = {};
+    running_var_ = {};
+  }
+}
 
 std::string_view BatchNormLayer::type() const {
   return spatial_dims_ == 1 ? "BatchNorm1d" : "BatchNorm2d";
@@ -58,13 +81,33 @@ Shape BatchNormLayer::core_shape(std::size_t n) const {
 }
 
 WorkspaceSize BatchNormLayer::workspace_size(std::size_t) const {
-  return {3 * options_.num_features, 0};
+  return {variant_ ? 0 : 3 * options_.num_features, 0};
+}
+
+void BatchNormLayer::check_batch(std::size_t n, Mode mode) const {
+  if (variant_ && sync_ && mode == Mode::train)
+    throw Error(ErrorCode::state,
+                "sync: expected a layer without renorm or virtualBatchSize (SyncBatchNorm syncs "
+                "plain BN), given one with them");
+  const std::size_t k = options_.virtual_batch_size;
+  const bool batch_stats = mode == Mode::train || !options_.track_running_stats;
+  if (k > 0 && batch_stats && n % k != 0)
+    throw Error(ErrorCode::shape, "x: expected a batch that is a multiple of virtualBatchSize = " +
+                                      std::to_string(k) + ", given " + std::to_string(n) +
+                                      " samples");
 }
 
 void BatchNormLayer::forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
                              LayerWorkspace ws) {
   const Shape shape = core_shape(n);
   const std::size_t c = options_.num_features, count = shape.numel();
+  if (variant_) {
+    variant_->train(mode == Mode::train);
+    variant_->set_num_batches_tracked(num_batches_tracked_);  // a loaded state dict may set it
+    variant_->forward_borrowed(x.first(count), shape, y.first(count));
+    num_batches_tracked_ = variant_->num_batches_tracked();
+    return;
+  }
   const NormParams params{weight_, bias_, options_.eps, false};
   last_batch_stats_ = mode == Mode::train || !options_.track_running_stats;
   synced_count_ = 0;
@@ -96,6 +139,14 @@ void BatchNormLayer::backward(std::span<const float> x, std::span<const float>,
                               LayerWorkspace ws) {
   const Shape shape = core_shape(n);
   const std::size_t c = options_.num_features, count = shape.numel();
+  if (variant_) {
+    // The module reads its borrowed x (this x) and overwrites its parameter gradients.
+    if (dx.empty()) dx_.resize(count);
+    variant_->backward(dy.first(count), dx.empty() ? std::span<float>(dx_) : dx.first(count));
+    std::ranges::copy(variant_->weight_grad(), weight_grad_.begin());
+    std::ranges::copy(variant_->bias_grad(), bias_grad_.begin());
+    return;
+  }
   const NormParams params{weight_, bias_, options_.eps, false};
   const Gradients grads{dx.empty() ? dx : dx.first(count), weight_grad_, bias_grad_};
   if (synced_count_ > 0) {
@@ -113,23 +164,30 @@ void BatchNormLayer::backward(std::span<const float> x, std::span<const float>,
 std::vector<Parameter> BatchNormLayer::parameters() {
   std::vector<Parameter> p;
   if (options_.affine) {
-    p.push_back({"weight", {options_.num_features}, weight_, weight_grad_});
-    p.push_back({"bias", {options_.num_features}, bias_, bias_grad_});
+    p.push_back(
+        {"weight", {options_.num_features}, variant_ ? variant_->weight() : weight_, weight_grad_});
+    p.push_back({"bias", {options_.num_features}, variant_ ? variant_->bias() : bias_, bias_grad_});
   }
   return p;
 }
 
 std::vector<Buffer> BatchNormLayer::buffers() {
   std::vector<Buffer> b;
+  const std::size_t c = options_.num_features;
   if (options_.track_running_stats) {
-    b.push_back({"running_mean", {options_.num_features}, std::span<float>(running_mean_)});
-    b.push_back({"running_var", {options_.num_features}, std::span<float>(running_var_)});
+    b.push_back({"running_mean", {c}, variant_ ? variant_->running_mean() : running_mean_});
+    b.push_back({"running_var", {c}, variant_ ? variant_->running_var() : running_var_});
     b.push_back({"num_batches_tracked", {}, std::span<std::int64_t>(&num_batches_tracked_, 1)});
+  }
+  if (options_.renorm) {
+    b.push_back({"renorm_mean", {c}, variant_->renorm_mean()});
+    b.push_back({"renorm_std", {c}, variant_->renorm_std()});
   }
   return b;
 }
 
 void BatchNormLayer::reset_parameters(Rng&) {
+  if (variant_) variant_->reset_parameters();
   std::fill(weight_.begin(), weight_.end(), 1.f);
   std::fill(bias_.begin(), bias_.end(), 0.f);
   std::fill(running_mean_.begin(), running_mean_.end(), 0.f);

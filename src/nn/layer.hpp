@@ -67,6 +67,13 @@ class Layer {
     return {};
   }
 
+  // Throws Error if this layer cannot take a batch of n samples in `mode`: called for every layer
+  // before a forward, so a bad batch size cannot leave a half-done step.
+  virtual void check_batch(std::size_t n, Mode mode) const {
+    (void)n;
+    (void)mode;
+  }
+
   // y = layer(x) for n samples: x holds n·input_shape().size() floats, y n·output_shape().size().
   virtual void forward(std::span<const float> x, std::size_t n, std::span<float> y, Mode mode,
                        LayerWorkspace ws) = 0;

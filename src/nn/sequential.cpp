@@ -150,6 +150,14 @@ std::size_t Sequential::samples_in(std::span<const float> x) const {
 
 std::span<const float> Sequential::forward(std::span<const float> x) {
   const std::size_t n = samples_in(x);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    try {
+      layers_[i]->check_batch(n, mode_);
+    } catch (const Error& e) {
+      throw Error(e.code(), "simdnorm::nn::Sequential: layer " + std::to_string(i) + " (" +
+                                std::string(layers_[i]->type()) + "): " + e.what());
+    }
+  }
   reserve(n);
   std::copy(x.begin(), x.end(), activations_[0].begin());
   for (std::size_t i = 0; i < layers_.size(); ++i)

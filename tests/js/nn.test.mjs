@@ -303,7 +303,7 @@ for (const simd of [true, false]) {
         () => new sn.nn.Sequential([{ type: 'linear', inFeatures: [784], outFeatures: 10 }], { inputShape: [784] }),
         TypeError,
         'SIMDNORM_TYPE',
-        /nn\.Sequential: layers\[0\]\.inFeatures: expected null, a boolean, a number or a string, got/,
+        /nn\.Sequential: layers\[0\]\.inFeatures: expected null, a boolean, a number, a string or an object of them, got/,
       );
       throwsCoded(
         () => new sn.nn.Sequential([{ type: 'linear', inFeatures: '784', outFeatures: 10 }], { inputShape: [784] }),
