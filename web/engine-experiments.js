@@ -3,6 +3,7 @@
 import { createCnn } from './experiments/cnn.js';
 import { createFigure1 } from './experiments/figure1.js';
 import { createHparam } from './experiments/hparam.js';
+import { createSmallBatch } from './experiments/smallbatch.js';
 
 export function createEngineExperiments({ state, change }) {
   const worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module' });
@@ -10,6 +11,7 @@ export function createEngineExperiments({ state, change }) {
     figure1: createFigure1({ worker, state, change }),
     cnn: createCnn({ worker, state, change }),
     hparam: createHparam({ worker, state, change }),
+    smallbatch: createSmallBatch({ worker, state, change }),
   };
   worker.onmessage = ({ data: m }) => {
     if (m.type === 'data') Object.values(views).forEach((v) => v.data(m));

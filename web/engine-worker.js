@@ -10,11 +10,13 @@ import { loadImageDataset } from './data/image-datasets.js';
 import { runCnn } from './runs/cnn.js';
 import { runFigure1 } from './runs/figure1.js';
 import { runHparam } from './runs/hparam.js';
+import { runSmallBatch } from './runs/smallbatch.js';
 
 const runs = {
   figure1: { dataset: () => 'mnist', run: runFigure1 },
   cnn: { dataset: (params) => params.dataset, run: runCnn },
   hparam: { dataset: () => 'mnist', run: runHparam },
+  smallbatch: { dataset: () => 'mnist', run: runSmallBatch },
 };
 
 // SIMD128 + threads where the page is cross-origin isolated (scripts/serve.mjs sends COOP/COEP).

@@ -60,6 +60,12 @@ export const fields = {
   hparamSeed: [1, number(0, 2 ** 31 - 1, { integer: true })],
   hparamEval: [1000, number(50, 10000, { integer: true })],
   hparamTarget: [0.9, number(0.1, 1)],
+  // Experiment 10 (small batches): steps per network and batch size, SGD learning rate (momentum
+  // 0.9), seed, test images measured.
+  smallbatchSteps: [300, number(10, 20000, { integer: true })],
+  smallbatchLr: [0.02, number(1e-3, 1)],
+  smallbatchSeed: [1, number(0, 2 ** 31 - 1, { integer: true })],
+  smallbatchEval: [1000, number(50, 10000, { integer: true })],
 };
 
 export function defaults() {

@@ -1,0 +1,160 @@
+// Experiment 10: small batches. web/runs/smallbatch.js trains no BN, plain BN, batch renorm and
+// ghost batches at batch sizes 2…32; the view charts test accuracy and the train/eval gap against
+// the batch size, lists them in a table, and says where plain BN fails and which variant recovers.
+import { lineChart, twinColors } from '../charts.js';
+import { acc3, duration, int, pct, say } from '../format.js';
+import { bindRunControls } from '../run-controls.js';
+
+const $ = (id) => document.getElementById(id);
+const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
+const BATCHES = [2, 4, 8, 32];
+const VARIANTS = ['plain', 'bn', 'renorm', 'ghost'];
+const NAMES = { plain: 'no BN', bn: 'plain BN', renorm: 'batch renorm', ghost: 'ghost batches' };
+const COLORS = { plain: twinColors.plain, bn: twinColors.bn, renorm: '#16a34a', ghost: '#9333ea' };
+// "Fails": test accuracy this far below the network without BN, or a train/eval gap this large.
+const FAIL_MARGIN = 0.02;
+const GAP_LIMIT = 0.05;
+
+function batchChart(el, yLabel) {
+  return lineChart(el, {
+    height: 180,
+    xLabel: 'batch size',
+    yLabel,
+    x: { distr: 3, log: 2 },
+    series: VARIANTS.map((v) => ({ label: NAMES[v], stroke: COLORS[v], points: true })),
+  });
+}
+
+export function createSmallBatch({ worker, state, change }) {
+  bindRunControls(
+    $('smallbatch-settings'),
+    state,
+    change,
+    { smallbatchSteps: [50, 100, 300, 1000, 3000], smallbatchLr: [0.005, 0.01, 0.02, 0.05, 0.1] },
+    { smallbatchSteps: int },
+  );
+  const charts = { test: batchChart($('smallbatch-chart-test'), 'test accuracy'), gap: batchChart($('smallbatch-chart-gap'), 'train − test') };
+  let results = {}; // variant → batch → { train, test }
+  let running = null;
+
+  say($('explain-smallbatch'), [
+    'Run it: the same network without BN, with plain BN, with batch renormalization and with ghost ',
+    'batches, at batch sizes 2, 4, 8 and 32; then see at which size plain BN breaks and what fixes it.',
+  ]);
+
+  const cell = (v, b) => results[v]?.[b];
+
+  function draw() {
+    const series = (f) => VARIANTS.map((v) => BATCHES.map((b) => (cell(v, b) ? f(cell(v, b)) : null)));
+    charts.test.setData([BATCHES, ...series((r) => r.test)]);
+    charts.gap.setData([BATCHES, ...series((r) => r.train - r.test)]);
+    const rows = BATCHES.map((b) => {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th');
+      th.textContent = String(b);
+      tr.append(th);
+      for (const v of VARIANTS) {
+        const td = document.createElement('td');
+        const r = cell(v, b);
+        td.textContent = r ? `${pct(r.test, 1)} (${pct(r.train - r.test, 1)})` : '';
+        if (r) td.dataset.test = acc3(r.test);
+        tr.append(td);
+      }
+      return tr;
+    });
+    $('smallbatch-rows').replaceChildren(...rows);
+  }
+
+  function explain(done) {
+    const r = (v, b) => results[v][b];
+    const fails = (b) =>
+      r('bn', b).test < r('plain', b).test - FAIL_MARGIN || r('bn', b).train - r('bn', b).test > GAP_LIMIT;
+    const failing = BATCHES.filter(fails);
+    const head = [
+      `This run (${int(running.steps)} steps per network, ${duration(done.seconds)} at `,
+      { b: `${int(done.stepsPerSecond)} steps/s` },
+      '): ',
+    ];
+    if (failing.length === 0) {
+      say($('explain-smallbatch'), [
+        ...head,
+        'plain BN held up at every batch size: at batch 2 its test accuracy was ',
+        { b: pct(r('bn', 2).test, 1) },
+        ` against ${pct(r('plain', 2).test, 1)} without BN (train/eval gap `,
+        { b: pct(r('bn', 2).train - r('bn', 2).test, 1) },
+        '). Try more steps or another seed.',
+      ]);
+      return;
+    }
+    const worst = Math.min(...failing);
+    const best = ['renorm', 'ghost'].reduce((a, v) => (r(v, worst).test > r(a, worst).test ? v : a));
+    const recovered = r(best, worst).test >= r('plain', worst).test - FAIL_MARGIN;
+    say($('explain-smallbatch'), [
+      ...head,
+      failing.length === 1 ? 'plain BN fails at batch ' : 'plain BN fails at batches ',
+      { b: failing.join(', ') },
+      `: at batch ${worst} its test accuracy (running statistics) was `,
+      { b: pct(r('bn', worst).test, 1) },
+      ` against ${pct(r('plain', worst).test, 1)} without BN, while in training mode (batch statistics) it scored `,
+      { b: pct(r('bn', worst).train, 1) },
+      `. At batch ${worst}, ${NAMES[best]} `,
+      recovered ? 'recovers: ' : 'recovers the most, but not all: ',
+      { b: pct(r(best, worst).test, 1) },
+      ` test accuracy, gap ${pct(r(best, worst).train - r(best, worst).test, 1)}`,
+      `; ${NAMES[best === 'renorm' ? 'ghost' : 'renorm']} reached ${pct(r(best === 'renorm' ? 'ghost' : 'renorm', worst).test, 1)}.`,
+    ]);
+  }
+
+  const status = (text) => {
+    $('smallbatch-status').textContent = text;
+  };
+
+  $('smallbatch-run').addEventListener('click', () => {
+    running = {
+      steps: state.smallbatchSteps,
+      lr: state.smallbatchLr,
+      seed: state.smallbatchSeed,
+      evalSize: state.smallbatchEval,
+    };
+    results = {};
+    draw();
+    $('smallbatch-progress').value = 0;
+    status('loading MNIST…');
+    worker.postMessage({ type: 'run', experiment: 'smallbatch', params: running });
+  });
+
+  return {
+    data({ name, loaded, total }) {
+      if (running && name === 'mnist' && Object.keys(results).length === 0 && total) {
+        $('smallbatch-progress').value = loaded / total;
+        status(`loading MNIST ${MB(loaded)}/${MB(total)} MB`);
+      }
+    },
+    message(m) {
+      switch (m.type) {
+        case 'start':
+          status('training');
+          break;
+        case 'progress':
+          $('smallbatch-sps').textContent = int(m.stepsPerSecond);
+          $('smallbatch-progress').value = m.done / m.total;
+          status(`training ${int(m.done)}/${int(m.total)} steps`);
+          break;
+        case 'result':
+          (results[m.variant] ??= {})[m.batch] = { train: m.train, test: m.test };
+          draw();
+          break;
+        case 'done':
+          $('smallbatch-sps').textContent = int(m.stepsPerSecond);
+          $('smallbatch-progress').value = 1;
+          explain(m);
+          status('done');
+          break;
+        case 'error':
+          status(`error: ${m.message}`);
+          console.error(`small batches: ${m.message}`);
+          break;
+      }
+    },
+  };
+}
