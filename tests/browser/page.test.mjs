@@ -327,3 +327,53 @@ test('the images part: Figure 1 from a deep link, live in a worker, the page res
   assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
   await page.close();
 });
+
+test('the batch size part: small batches from a deep link, every variant and batch size measured', async (t) => {
+  // A small run: 60 steps per network and batch size, 300 test images (defaults: 300 and 1000).
+  const { page, errors } = await openPage(browser.context, 'about:blank');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${server.url}/web/index.html?smallbatchSteps=60&smallbatchEval=300#exp-smallbatch`);
+  await page.waitForSelector('[data-testid=play]:not([disabled])', { timeout: 30_000 });
+
+  await t.test('runs to done: 4 variants × 4 batch sizes, accuracies and gaps that make sense', async () => {
+    assert.equal(await page.inputValue('select[name=smallbatchSteps]'), '60');
+    await page.click('[data-testid=smallbatch-run]');
+    await page.waitForFunction(
+      () => /^(done|error)/.test(document.querySelector('[data-testid=smallbatch-status]').textContent),
+      null,
+      { timeout: 300_000 },
+    );
+    assert.equal(await text(page, 'smallbatch-status'), 'done');
+    const rows = await page
+      .locator('#smallbatch-rows tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => [td.textContent, td.dataset.test])));
+    assert.deepEqual(
+      rows.map((r) => r[0][0]),
+      ['2', '4', '8', '32'],
+    );
+    for (const [[batch], ...cells] of rows) {
+      assert.equal(cells.length, 4);
+      for (const [label, acc] of cells) {
+        assert.match(label, /^\d+(\.\d)? % \(-?\d+(\.\d)? %\)$/, `batch ${batch}: ${label}`);
+        assert.ok(Number(acc) >= 0 && Number(acc) <= 1, `batch ${batch}: ${acc}`);
+      }
+    }
+    // At batch 32 every network learns (chance: 0.1); columns: no BN, plain BN, renorm, ghost.
+    for (const [label, acc] of rows[3].slice(1)) assert.ok(Number(acc) > 0.3, `batch 32: ${label}`);
+    assert.ok(Number((await page.locator('#smallbatch-sps').textContent()).replace(/,/g, '')) > 0, 'steps/s');
+    assert.match(
+      await page.locator('#explain-smallbatch').textContent(),
+      /This run \(60 steps per network, .* steps\/s\): plain BN (fails at batch|held up at every batch size)/,
+    );
+  });
+
+  await t.test('screenshots of the part at 1280 px and phone width', async () => {
+    await partShot(page, 'batch-size', `${artifacts}/part-batch-size-1280.png`);
+    await page.setViewportSize(PHONE);
+    await partShot(page, 'batch-size', `${artifacts}/part-batch-size-phone.png`);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
+  });
+
+  assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+  await page.close();
+});
