@@ -143,8 +143,8 @@ void BatchNormLayer::backward(std::span<const float> x, std::span<const float>,
     // The module reads its borrowed x (this x) and overwrites its parameter gradients.
     if (dx.empty()) dx_.resize(count);
     variant_->backward(dy.first(count), dx.empty() ? std::span<float>(dx_) : dx.first(count));
-    std::ranges::copy(variant_->weight_grad(), weight_grad_.begin());
-    std::ranges::copy(variant_->bias_grad(), bias_grad_.begin());
+    std::copy(variant_->weight_grad().begin(), variant_->weight_grad().end(), weight_grad_.begin());
+    std::copy(variant_->bias_grad().begin(), variant_->bias_grad().end(), bias_grad_.begin());
     return;
   }
   const NormParams params{weight_, bias_, options_.eps, false};

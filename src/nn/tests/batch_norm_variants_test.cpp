@@ -26,7 +26,9 @@ std::vector<float> random_floats(std::size_t n, std::uint64_t seed, float scale 
   return v;
 }
 
-std::vector<float> copy(std::span<const float> s) { return {s.begin(), s.end()}; }
+std::vector<float> copy(std::span<const float> s) {
+  return {s.begin(), s.end()};
+}
 
 const StateTensor& entry(const StateDict& d, const std::string& key) {
   for (const auto& [k, t] : d)
@@ -47,7 +49,8 @@ void expect_same_as_core(const std::vector<std::pair<std::string, SpecValue>>& v
   const std::vector<Parameter> params = model.parameters();
   for (int step = 0; step < 4; ++step) {
     // Shifted and scaled differently each step, so renorm's r and d move off 1 and 0.
-    const std::vector<float> x = random_floats(n * c * s, 10 + step, 1.f + float(step), 0.5f * float(step));
+    const std::vector<float> x =
+        random_floats(n * c * s, 10 + step, 1.f + float(step), 0.5f * float(step));
     const std::vector<float> dy = random_floats(n * c * s, 20 + step);
     const std::vector<float> y = copy(model.forward(x));
     core.forward(x, shape, y_core);
@@ -84,8 +87,7 @@ TEST(BatchNormLayerVariants, RenormMatchesTheCoreModule) {
   simdnorm::Options o;
   o.renorm = simdnorm::Renorm{1.5f, 0.5f, 0.2f};
   expect_same_as_core(
-      {{"renorm", true}, {"renorm.rmax", 1.5}, {"renorm.dmax", 0.5}, {"renorm.momentum", 0.2}},
-      o);
+      {{"renorm", true}, {"renorm.rmax", 1.5}, {"renorm.dmax", 0.5}, {"renorm.momentum", 0.2}}, o);
 }
 
 TEST(BatchNormLayerVariants, GhostBatchesMatchTheCoreModule) {
@@ -105,8 +107,9 @@ TEST(BatchNormLayerVariants, RenormWithGhostBatchesMatchesTheCoreModule) {
 // torch: bn(x[:k]), bn(x[k:]) in turn, concatenated — here a plain layer run on each chunk.
 TEST(BatchNormLayerVariants, GhostBatchesEqualAPlainLayerOnEachChunk) {
   constexpr std::size_t n = 6, k = 2, f = 4;
-  Sequential ghost({{"batchNorm1d", {{"numFeatures", std::int64_t(f)}, {"virtualBatchSize", std::int64_t(k)}}}},
-                   {{f}, n, 1});
+  Sequential ghost(
+      {{"batchNorm1d", {{"numFeatures", std::int64_t(f)}, {"virtualBatchSize", std::int64_t(k)}}}},
+      {{f}, n, 1});
   Sequential plain({{"batchNorm1d", {{"numFeatures", std::int64_t(f)}}}}, {{f}, k, 1});
   const std::vector<float> x = random_floats(n * f, 3, 2.f, 1.f);
   const std::vector<float> y = copy(ghost.forward(x));
@@ -145,14 +148,15 @@ TEST(BatchNormLayerVariants, RenormWithoutClippingRoomIsPlainBatchNorm) {
 }
 
 TEST(BatchNormLayerVariants, StateDictKeysAndLoading) {
-  const std::vector<LayerSpec> layers = {{"batchNorm1d", {{"numFeatures", std::int64_t(2)}, {"renorm", true}}}};
+  const std::vector<LayerSpec> layers = {
+      {"batchNorm1d", {{"numFeatures", std::int64_t(2)}, {"renorm", true}}}};
   Sequential model(layers, {{2}, 4, 1});
   StateDict sd = model.state_dict();
   std::vector<std::string> keys;
   for (const auto& [k, t] : sd) keys.push_back(k);
-  EXPECT_EQ(keys, (std::vector<std::string>{"0.weight", "0.bias", "0.running_mean", "0.running_var",
-                                            "0.num_batches_tracked", "0.renorm_mean",
-                                            "0.renorm_std"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"0.weight", "0.bias", "0.running_mean", "0.running_var",
+                                      "0.num_batches_tracked", "0.renorm_mean", "0.renorm_std"}));
   EXPECT_EQ(entry(sd, "0.renorm_std").values, (std::vector<float>{1.f, 1.f}));
   for (auto& [k, t] : sd)
     if (k == "0.renorm_mean") t.values = {0.25f, -0.5f};
@@ -186,10 +190,11 @@ TEST(BatchNormLayerVariants, SpecErrors) {
 }
 
 TEST(BatchNormLayerVariants, ABatchOfWholeGhostBatchesOnlyAndNothingChangesOnError) {
-  Sequential model({{"linear", {{"inFeatures", std::int64_t(2)}, {"outFeatures", std::int64_t(2)}}},
-                    {"batchNorm1d", {{"numFeatures", std::int64_t(2)}}},
-                    {"batchNorm1d", {{"numFeatures", std::int64_t(2)}, {"virtualBatchSize", std::int64_t(4)}}}},
-                   {{2}, 8, 1});
+  Sequential model(
+      {{"linear", {{"inFeatures", std::int64_t(2)}, {"outFeatures", std::int64_t(2)}}},
+       {"batchNorm1d", {{"numFeatures", std::int64_t(2)}}},
+       {"batchNorm1d", {{"numFeatures", std::int64_t(2)}, {"virtualBatchSize", std::int64_t(4)}}}},
+      {{2}, 8, 1});
   const StateDict before = model.state_dict();
   try {
     model.forward(random_floats(12, 5));
