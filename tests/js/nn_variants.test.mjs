@@ -46,7 +46,10 @@ for (const simd of [true, false]) {
           if (options.renorm) {
             assert.deepEqual(sd['0.renorm_mean'], bn.renormMean);
             assert.deepEqual(sd['0.renorm_std'], bn.renormStd);
-            assert.ok(bn.renormMean.some((v) => v !== 0), 'renorm statistics moved');
+            assert.ok(
+              bn.renormMean.some((v) => v !== 0),
+              'renorm statistics moved',
+            );
           } else {
             assert.equal(sd['0.renorm_mean'], undefined);
           }
@@ -91,14 +94,36 @@ for (const simd of [true, false]) {
     test('typed errors: renorm limits, nested option types, unknown options, ghost batch sizes', () => {
       const make = (extra, inputShape = [2]) =>
         new sn.nn.Sequential([{ type: 'batchNorm1d', numFeatures: 2, ...extra }], { inputShape }).dispose();
-      throwsCoded(() => make({ renorm: { rmax: 0.5 } }), RangeError, 'SIMDNORM_RANGE', /layer 0 \(batchNorm1d\): renorm\.rmax: expected a number in \[1, .*given 0\.5/);
+      throwsCoded(
+        () => make({ renorm: { rmax: 0.5 } }),
+        RangeError,
+        'SIMDNORM_RANGE',
+        /layer 0 \(batchNorm1d\): renorm\.rmax: expected a number in \[1, .*given 0\.5/,
+      );
       throwsCoded(() => make({ renorm: { dmax: -1 } }), RangeError, 'SIMDNORM_RANGE', /renorm\.dmax: expected/);
-      throwsCoded(() => make({ renorm: { rmax: '3' } }), TypeError, 'SIMDNORM_TYPE', /layers\[0\]\.renorm\.rmax: expected null, a boolean or a number, got "3"/);
-      throwsCoded(() => make({ renorm: { rmin: 0.5 } }), TypeError, 'SIMDNORM_TYPE', /renorm\.rmin: expected one of the arguments of batchNorm1d/);
+      throwsCoded(
+        () => make({ renorm: { rmax: '3' } }),
+        TypeError,
+        'SIMDNORM_TYPE',
+        /layers\[0\]\.renorm\.rmax: expected null, a boolean or a number, got "3"/,
+      );
+      throwsCoded(
+        () => make({ renorm: { rmin: 0.5 } }),
+        TypeError,
+        'SIMDNORM_TYPE',
+        /renorm\.rmin: expected one of the arguments of batchNorm1d/,
+      );
       throwsCoded(() => make({ virtualBatchSize: 1.5 }), TypeError, 'SIMDNORM_TYPE', /virtualBatchSize/);
-      const model = new sn.nn.Sequential([{ type: 'batchNorm1d', numFeatures: 2, virtualBatchSize: 4 }], { inputShape: [2] });
+      const model = new sn.nn.Sequential([{ type: 'batchNorm1d', numFeatures: 2, virtualBatchSize: 4 }], {
+        inputShape: [2],
+      });
       try {
-        throwsCoded(() => model.forward(new Float32Array(12)), RangeError, 'SIMDNORM_SHAPE', /layer 0 \(BatchNorm1d\): x: expected a batch that is a multiple of virtualBatchSize = 4, given 6 samples/);
+        throwsCoded(
+          () => model.forward(new Float32Array(12)),
+          RangeError,
+          'SIMDNORM_SHAPE',
+          /layer 0 \(BatchNorm1d\): x: expected a batch that is a multiple of virtualBatchSize = 4, given 6 samples/,
+        );
         assert.equal(model.stateDict()['0.num_batches_tracked'][0], 0, 'nothing changed');
         model.forward(data(16, 1, 1, 0));
         assert.equal(model.stateDict()['0.num_batches_tracked'][0], 2, 'one update per ghost batch');

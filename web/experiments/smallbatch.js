@@ -33,7 +33,10 @@ export function createSmallBatch({ worker, state, change }) {
     { smallbatchSteps: [50, 100, 300, 1000, 3000], smallbatchLr: [0.005, 0.01, 0.02, 0.05, 0.1] },
     { smallbatchSteps: int },
   );
-  const charts = { test: batchChart($('smallbatch-chart-test'), 'test accuracy'), gap: batchChart($('smallbatch-chart-gap'), 'train − test') };
+  const charts = {
+    test: batchChart($('smallbatch-chart-test'), 'test accuracy'),
+    gap: batchChart($('smallbatch-chart-gap'), 'train − test'),
+  };
   let results = {}; // variant → batch → { train, test }
   let running = null;
 

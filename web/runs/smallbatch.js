@@ -75,9 +75,7 @@ export async function runSmallBatch({ sn, data, params, post, pause }) {
   let done = 0;
   for (const batch of BATCHES) {
     const models = makeModels(sn, batch, seed);
-    const optimizers = Object.fromEntries(
-      VARIANTS.map((v) => [v, new sn.nn.SGD(models[v], { lr, momentum: 0.9 })]),
-    );
+    const optimizers = Object.fromEntries(VARIANTS.map((v) => [v, new sn.nn.SGD(models[v], { lr, momentum: 0.9 })]));
     try {
       for (const variant of VARIANTS) {
         // Samplers with the same seed: every variant sees the same images in the same order.
