@@ -329,7 +329,8 @@ test('the images part: Figure 1 from a deep link, live in a worker, the page res
 });
 
 test('the batch size part: small batches from a deep link, every variant and batch size measured', async (t) => {
-  // A small run: 60 steps per network and batch size, 300 test images (defaults: 300 and 1000).
+  // A small run: 60 batches of 32 images per network (960 steps at batch 2), 300 test images
+  // (defaults: 300 and 1000).
   const { page, errors } = await openPage(browser.context, 'about:blank');
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(`${server.url}/web/index.html?smallbatchSteps=60&smallbatchEval=300#exp-smallbatch`);
@@ -363,7 +364,7 @@ test('the batch size part: small batches from a deep link, every variant and bat
     assert.ok(Number((await page.locator('#smallbatch-sps').textContent()).replace(/,/g, '')) > 0, 'steps/s');
     assert.match(
       await page.locator('#explain-smallbatch').textContent(),
-      /This run \(60 steps per network, .* steps\/s\): plain BN (fails at batch|held up at every batch size)/,
+      /This run \(60 batches of 32 images per network, .* steps\/s\): plain BN (fails at batch|held up at every batch size)/,
     );
   });
 

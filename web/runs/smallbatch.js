@@ -1,8 +1,11 @@
 // Experiment 10 in the engine worker: small batches (the BN paper's claims of faster training and
 // regularization, at the batch sizes a phone trains with). On MNIST, an MLP 784-100-100-10 (ReLU)
-// trains `steps` steps at each batch size in BATCHES in four variants from the same start on the
-// same batches: no BN, plain BN, batch renormalization (Ioffe 2017) and ghost batches (Hoffer et
-// al. 2017), BatchNorm1d before each ReLU. A ghost batch cannot be larger than the batch, so the
+// trains at each batch size in BATCHES in four variants from the same start on the same images:
+// no BN, plain BN, batch renormalization (Ioffe 2017) and ghost batches (Hoffer et al. 2017),
+// BatchNorm1d before each ReLU. Every network sees the same number of training images, `steps`
+// batches of 32 (so 16 × `steps` batches of 2), with SGD + momentum 0.9 at `lr` · batch/32 (the
+// linear scaling rule), so a smaller batch changes the gradient noise and BN's statistics, not
+// the data seen or the step size per image. A ghost batch cannot be larger than the batch, so the
 // ghost variant trains on batches of GHOST_BATCH samples whose BN statistics come from ghost
 // batches of the batch size: the statistics of a small batch with the gradient of a larger one.
 // Measured per variant and batch size: test accuracy in eval mode (running statistics) and the
@@ -39,6 +42,8 @@ function layers(variant, batch) {
 
 // The samples per step of a variant at a batch size.
 export const stepBatch = (variant, batch) => (variant === 'ghost' ? Math.max(batch, GHOST_BATCH) : batch);
+// The steps of a network whose batches hold `size` images, for `steps` batches of 32 images.
+const stepsFor = (steps, size) => Math.round((steps * GHOST_BATCH) / size);
 
 // Every variant starts from the no-BN network's linear weights (and last bias).
 function makeModels(sn, batch, seed) {
@@ -60,8 +65,8 @@ function makeModels(sn, batch, seed) {
   return models;
 }
 
-// params: { steps, lr, seed, evalSize }; see runFigure1 for post and pause. SGD with momentum 0.9
-// at `lr` for every variant and batch size.
+// params: { steps, lr, seed, evalSize } (steps and lr as for batches of 32); see runFigure1 for
+// post and pause.
 export async function runSmallBatch({ sn, data, params, post, pause }) {
   const { steps, lr, seed, evalSize } = params;
   const normalize = { mean: data.mean, std: data.std };
@@ -69,31 +74,38 @@ export async function runSmallBatch({ sn, data, params, post, pause }) {
   const xTest = toTensor(data.test, testIdx, null, normalize);
   const yTest = labelsInt32(data.test, testIdx);
   const started = performance.now();
-  const total = BATCHES.length * VARIANTS.length * steps;
-  const tail = Math.max(1, Math.floor(steps / 4));
+  let total = 0;
+  for (const batch of BATCHES) for (const v of VARIANTS) total += stepsFor(steps, stepBatch(v, batch));
   let compute = 0;
   let done = 0;
   for (const batch of BATCHES) {
     const models = makeModels(sn, batch, seed);
-    const optimizers = Object.fromEntries(VARIANTS.map((v) => [v, new sn.nn.SGD(models[v], { lr, momentum: 0.9 })]));
+    const optimizers = Object.fromEntries(
+      VARIANTS.map((v) => [
+        v,
+        new sn.nn.SGD(models[v], { lr: (lr * stepBatch(v, batch)) / GHOST_BATCH, momentum: 0.9 }),
+      ]),
+    );
     try {
       for (const variant of VARIANTS) {
         // Samplers with the same seed: every variant sees the same images in the same order.
         const size = stepBatch(variant, batch);
+        const n = stepsFor(steps, size);
+        const tail = Math.max(1, Math.floor(n / 4));
         const sampler = batchSampler(data.train.count, size, seed);
         const x = new Float32Array(size * PIXELS);
         const y = new Int32Array(size);
         let tailCorrect = 0;
-        for (let step = 0; step < steps;) {
+        for (let step = 0; step < n;) {
           const chunk = performance.now();
-          while (step < steps && performance.now() - chunk < 30) {
+          while (step < n && performance.now() - chunk < 30) {
             const idx = sampler.next();
             toTensor(data.train, idx, x, normalize);
             labelsInt32(data.train, idx, y);
             const t0 = performance.now();
             const r = models[variant].trainStep(x, y, optimizers[variant]);
             compute += performance.now() - t0;
-            if (step >= steps - tail) tailCorrect += r.correct / size;
+            if (step >= n - tail) tailCorrect += r.correct / size;
             step++;
             done++;
           }
