@@ -359,6 +359,8 @@ test('the batch size part: small batches from a deep link, every variant and bat
         assert.ok(Number(acc) >= 0 && Number(acc) <= 1, `batch ${batch}: ${acc}`);
       }
     }
+    // Without BN nothing depends on the batch: training and eval mode agree exactly.
+    for (const [[batch], [label]] of rows) assert.match(label, /\(-?0\.0 %\)$/, `no BN at batch ${batch}`);
     // At batch 32 every network learns (chance: 0.1); columns: no BN, plain BN, renorm, ghost.
     for (const [label, acc] of rows[3].slice(1)) assert.ok(Number(acc) > 0.3, `batch 32: ${label}`);
     assert.ok(Number((await page.locator('#smallbatch-sps').textContent()).replace(/,/g, '')) > 0, 'steps/s');
