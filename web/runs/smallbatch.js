@@ -115,16 +115,18 @@ export async function runSmallBatch({ sn, data, params, post, pause }) {
         }
         const model = models[variant];
         const test = accuracy(model.eval().forward(xTest), yTest, CLASSES);
-        const evalTrain = accuracy(model.forward(xTrain), yTrain, CLASSES);
-        // Training mode, batches of the network's size (this updates the running statistics: last).
+        // The same training images in eval mode, then in training mode in batches of the network's
+        // size (which updates the running statistics: last).
         const chunks = Math.floor(yTrain.length / size);
+        const used = chunks * size; // the same images in both modes
+        const evalTrain = accuracy(model.forward(xTrain.subarray(0, used * PIXELS)), yTrain.subarray(0, used), CLASSES);
         let correct = 0;
         model.train();
         for (let c = 0; c < chunks; c++) {
           const logits = model.forward(xTrain.subarray(c * size * PIXELS, (c + 1) * size * PIXELS));
           correct += size * accuracy(logits, yTrain.subarray(c * size, (c + 1) * size), CLASSES);
         }
-        post({ type: 'result', batch, variant, test, gap: correct / (chunks * size) - evalTrain });
+        post({ type: 'result', batch, variant, test, gap: correct / used - evalTrain });
       }
     } finally {
       for (const o of Object.values(optimizers)) o.dispose();
