@@ -3,6 +3,7 @@
 import { createCnn } from './experiments/cnn.js';
 import { createFigure1 } from './experiments/figure1.js';
 import { createHparam } from './experiments/hparam.js';
+import { createRnn } from './experiments/rnn.js';
 import { createSmallBatch } from './experiments/smallbatch.js';
 
 export function createEngineExperiments({ state, change }) {
@@ -12,6 +13,7 @@ export function createEngineExperiments({ state, change }) {
     cnn: createCnn({ worker, state, change }),
     hparam: createHparam({ worker, state, change }),
     smallbatch: createSmallBatch({ worker, state, change }),
+    rnn: createRnn({ worker, state, change }),
   };
   worker.onmessage = ({ data: m }) => {
     if (m.type === 'data') Object.values(views).forEach((v) => v.data(m));

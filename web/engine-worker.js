@@ -10,6 +10,7 @@ import { loadImageDataset } from './data/image-datasets.js';
 import { runCnn } from './runs/cnn.js';
 import { runFigure1 } from './runs/figure1.js';
 import { runHparam } from './runs/hparam.js';
+import { runRnn } from './runs/rnn.js';
 import { runSmallBatch } from './runs/smallbatch.js';
 
 const runs = {
@@ -17,6 +18,7 @@ const runs = {
   cnn: { dataset: (params) => params.dataset, run: runCnn },
   hparam: { dataset: () => 'mnist', run: runHparam },
   smallbatch: { dataset: () => 'mnist', run: runSmallBatch },
+  rnn: { dataset: () => 'mnist', run: runRnn },
 };
 
 // SIMD128 + threads where the page is cross-origin isolated (scripts/serve.mjs sends COOP/COEP).

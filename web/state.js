@@ -66,6 +66,13 @@ export const fields = {
   smallbatchLr: [0.02, number(1e-3, 1)],
   smallbatchSeed: [1, number(0, 2 ** 31 - 1, { integer: true })],
   smallbatchEval: [1000, number(50, 10000, { integer: true })],
+  // Experiment 11 (recurrent BN): steps (batches of 32), Adam's learning rate, the LSTM's hidden
+  // size, seed, test images measured.
+  rnnSteps: [300, number(10, 20000, { integer: true })],
+  rnnLr: [0.005, number(1e-4, 0.1)],
+  rnnHidden: [64, number(4, 256, { integer: true })],
+  rnnSeed: [1, number(0, 2 ** 31 - 1, { integer: true })],
+  rnnEval: [500, number(50, 10000, { integer: true })],
 };
 
 export function defaults() {

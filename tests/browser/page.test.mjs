@@ -380,3 +380,43 @@ test('the batch size part: small batches from a deep link, every variant and bat
   assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
   await page.close();
 });
+
+test('the sequences part: recurrent BN on sequential MNIST, three LSTMs', async (t) => {
+  // A small run: 40 steps of 32, hidden size 32, 200 test images (defaults: 300, 64, 500).
+  const { page, errors } = await openPage(browser.context, 'about:blank');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(`${server.url}/web/index.html?rnnSteps=40&rnnHidden=32&rnnEval=200&rnnLr=0.01#exp-rnn`);
+  await page.waitForSelector('[data-testid=play]:not([disabled])', { timeout: 30_000 });
+
+  await t.test('runs to done: accuracies above chance, per-step statistics that differ by step', async () => {
+    assert.equal(await page.inputValue('select[name=rnnHidden]'), '32');
+    await page.click('[data-testid=rnn-run]');
+    await page.waitForFunction(
+      () => /^(done|error)/.test(document.querySelector('[data-testid=rnn-status]').textContent),
+      null,
+      { timeout: 300_000 },
+    );
+    assert.equal(await text(page, 'rnn-status'), 'done');
+    assert.equal(await number(page, 'rnn-step'), 40);
+    for (const id of ['rnn-acc-perstep', 'rnn-acc-shared', 'rnn-acc-plain']) {
+      const acc = await number(page, id);
+      assert.ok(acc > 0.15 && acc <= 1, `${id} ${acc} (chance: 0.1)`);
+    }
+    const sentence = await page.locator('#explain-rnn').textContent();
+    assert.match(sentence, /This run \(40 steps of 32, hidden size 32, .* steps\/s/);
+    // Step 0's hidden-to-hidden term is W_hh·h(−1) = 0: its running variance stays at the
+    // initial 1 decayed towards 0, below the later steps'.
+    const [v0, , vLast] = [...sentence.matchAll(/running variance ([\d.e+-]+) at step 0.*?, ([\d.e+-]+) at step 1 and ([\d.e+-]+) at step 27/g)][0].slice(1).map(Number);
+    assert.ok(v0 < vLast, `variance at step 0 ${v0}, at step 27 ${vLast}`);
+  });
+
+  await t.test('screenshots of the part at 1280 px and phone width', async () => {
+    await partShot(page, 'sequences', `${artifacts}/part-sequences-1280.png`);
+    await page.setViewportSize(PHONE);
+    await partShot(page, 'sequences', `${artifacts}/part-sequences-phone.png`);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
+  });
+
+  assert.deepEqual(errors, [], `console errors: ${errors.join('\n')}`);
+  await page.close();
+});
