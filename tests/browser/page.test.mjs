@@ -406,7 +406,13 @@ test('the sequences part: recurrent BN on sequential MNIST, three LSTMs', async 
     assert.match(sentence, /This run \(40 steps of 32, hidden size 32, .* steps\/s/);
     // Step 0's hidden-to-hidden term is W_hh·h(−1) = 0: its running variance stays at the
     // initial 1 decayed towards 0, below the later steps'.
-    const [v0, , vLast] = [...sentence.matchAll(/running variance ([\d.e+-]+) at step 0.*?, ([\d.e+-]+) at step 1 and ([\d.e+-]+) at step 27/g)][0].slice(1).map(Number);
+    const [v0, , vLast] = [
+      ...sentence.matchAll(
+        /running variance ([\d.e+-]+) at step 0.*?, ([\d.e+-]+) at step 1 and ([\d.e+-]+) at step 27/g,
+      ),
+    ][0]
+      .slice(1)
+      .map(Number);
     assert.ok(v0 < vLast, `variance at step 0 ${v0}, at step 27 ${vLast}`);
   });
 
