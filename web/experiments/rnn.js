@@ -76,7 +76,7 @@ export function createRnn({ worker, state, change }) {
       { b: pct(last.acc.plain, 1) },
       ' without BN. The hidden-to-hidden term W_hh·h(t−1) has running variance ',
       { b: num(v[0], 2) },
-      ' at step 0 (h(−1) = 0), ',
+      ' at step 0 (h(−1) = 0, and the blank top rows of every digit keep it nearly constant for a few steps), ',
       { b: num(v[1], 2) },
       ' at step 1 and ',
       { b: num(v[T - 1], 2) },
