@@ -101,11 +101,18 @@ for (const simd of [true, false]) {
         /layer 0 \(batchNorm1d\): renorm\.rmax: expected a number in \[1, .*given 0\.5/,
       );
       throwsCoded(() => make({ renorm: { dmax: -1 } }), RangeError, 'SIMDNORM_RANGE', /renorm\.dmax: expected/);
+      // JS checks the JS types; which arguments take a string is the C++'s to say.
+      throwsCoded(
+        () => make({ renorm: { rmax: [3] } }),
+        TypeError,
+        'SIMDNORM_TYPE',
+        /layers\[0\]\.renorm\.rmax: expected null, a boolean, a number or a string, got/,
+      );
       throwsCoded(
         () => make({ renorm: { rmax: '3' } }),
         TypeError,
         'SIMDNORM_TYPE',
-        /layers\[0\]\.renorm\.rmax: expected null, a boolean or a number, got "3"/,
+        /layer 0 \(batchNorm1d\): renorm\.rmax: expected a number in \[1, .*given '3'/,
       );
       throwsCoded(
         () => make({ renorm: { rmin: 0.5 } }),
