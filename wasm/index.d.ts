@@ -16,9 +16,10 @@ export interface InitOptions {
   /** Use the SIMD128 build. Default: whether WebAssembly.validate accepts a SIMD module. */
   simd?: boolean;
   /**
-   * Threads the kernels run on, an integer in [1, 64]; 1 (the default) = a single-thread build,
-   * more = the SIMD128 + threads build (needs threadsSupported(); defaultThreads() is a good
-   * count). Results are bit-identical for every count.
+   * Threads the kernels run on, an integer in [1, 64]; 1 = a single-thread build, more = the
+   * SIMD128 + threads build (needs threadsSupported()). Default: defaultThreads() in Node and in
+   * Web Workers where threadsSupported() (not on a browser's main thread, not with `simd: false`
+   * or `wasmBinary`), else 1. Results are bit-identical for every count.
    */
   threads?: number;
   /**
@@ -26,7 +27,7 @@ export interface InitOptions {
    * (threads) 'simdnorm-threads.wasm' and 'simdnorm-threads.worker.js'.
    */
   locateFile?: (path: string, scriptDirectory: string) => string;
-  /** The .wasm bytes of the chosen build (skips fetching/reading it). */
+  /** The .wasm bytes of the chosen build (skips fetching/reading it); without `threads`, a single-thread build's. */
   wasmBinary?: ArrayBuffer | Uint8Array;
 }
 

@@ -1,6 +1,6 @@
 // The `simdnorm` package: `const sn = await init()` loads the WebAssembly module (SIMD128 +
-// threads where shared memory is allowed, SIMD128 when the engine has it, the scalar build
-// otherwise) and returns the API built on it.
+// threads where shared memory is allowed, off a browser's main thread; SIMD128 when the engine has
+// it; the scalar build otherwise) and returns the API built on it.
 // Works unchanged in Node (≥ 20, package.json "engines"), browsers, workers and bundlers.
 //
 // The classes are also named exports, for `instanceof` and TypeScript types; `new BatchNorm()`
@@ -20,6 +20,7 @@ import {
   THREADS_NAME,
   defaultThreads,
   createThreadsModule,
+  initThreads,
   threadsSupported,
   unrefWorkers,
 } from './threads.js';
@@ -133,10 +134,11 @@ async function readWasmInNode(wasm, folder, locateFile) {
   return readFile(path);
 }
 
-// options.threads, checked, or the default: one thread. The threaded build is opt-in until C++
-// errors reach JS typed from it too (docs/js-api.md#threads: they arrive as SIMDNORM_INTERNAL).
-async function chooseThreads(threads, simd) {
-  if (threads === undefined) return 1;
+// options.threads, checked; not given: initThreads() (threads.js) where the SIMD128 + threads build
+// applies, i.e. not with simd false, nor with wasmBinary (those bytes are one build's: the caller
+// names it with threads).
+async function chooseThreads(threads, simd, wasmBinary) {
+  if (threads === undefined) return simd && wasmBinary === undefined ? initThreads() : 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
     fail(kind(threads), 'init', 'options.threads', `an integer in [1, ${MAX_THREADS}]`, describe(threads));
   if (threads === 1) return 1;
@@ -179,10 +181,12 @@ async function createBuildModule(simd, threads, o) {
 
 /**
  * Loads the module. options: { simd?: boolean (default: WebAssembly.validate of a SIMD module),
- * threads?: number (default 1, a single-thread build; more: the SIMD128 + threads build, where
- * threadsSupported(); defaultThreads() is the cores, at most 8), locateFile?: (path, scriptDirectory) => string (where the .wasm and the
+ * threads?: number (1: a single-thread build; more: the SIMD128 + threads build, which needs
+ * threadsSupported(); default: defaultThreads() in Node and in Web Workers where
+ * threadsSupported(), else 1), locateFile?: (path, scriptDirectory) => string (where the .wasm and the
  * threaded build's files are), wasmBinary?: ArrayBuffer | Uint8Array (the .wasm bytes of the
- * chosen build) }. Every call creates an independent module (and, threaded, its own workers).
+ * chosen build; without threads, a single-thread one) }. Every call creates an independent module
+ * (and, threaded, its own workers).
  */
 export default async function init(options) {
   const o = checkOptions('init', 'options', options, ['simd', 'threads', 'locateFile', 'wasmBinary']);
@@ -202,8 +206,14 @@ export default async function init(options) {
   const simd = o.simd ?? simdSupported();
   if (simd && !simdSupported())
     fail(UNSUPPORTED, 'init', 'options.simd', 'false on an engine without WebAssembly SIMD128', 'true');
-  const threads = await chooseThreads(o.threads, simd);
-  const module = await createBuildModule(simd, threads, o);
+  const threads = await chooseThreads(o.threads, simd, o.wasmBinary);
+  const module = await createBuildModule(simd, threads, o).catch((error) => {
+    if (threads === 1 || o.threads !== undefined) throw error;
+    // Threads were our choice, not the caller's: a page whose server or Content-Security-Policy
+    // keeps the threaded build's files or blob: workers from loading still gets a module.
+    console.warn(`simdnorm: init: the threaded build did not load (${error?.message ?? error}); using one thread`);
+    return createBuildModule(simd, 1, o);
+  });
 
   const heap = makeHeap(module);
   const { batchNorm, batchNormAddRelu, renormLimits, foldIntoLinear } = makeFunctional(heap);

@@ -4,7 +4,7 @@
 // workers use import(), which Firefox < 114 lacks in workers, and bundlers would try to bundle
 // its `new Worker(new URL(...))`). Node runs it as CommonJS (dist/threads/package.json).
 
-import { isNode } from './environment.js';
+import { isBrowserMainThread, isNode } from './environment.js';
 
 export const THREADS_NAME = 'simdnorm-threads';
 export const MAX_THREADS = 64;
@@ -25,6 +25,17 @@ export function threadsSupported() {
   } catch {
     return false;
   }
+}
+
+/**
+ * The threads init() uses when options.threads is not given: defaultThreads() where the threaded
+ * build can run (Node, and Web Workers of a cross-origin isolated page), else 1. Not on a
+ * browser's main thread: there every parallel call's join busy-waits (it may not block), so
+ * threads there are the caller's explicit choice (options.threads), and compute belongs in a
+ * Worker anyway.
+ */
+export async function initThreads() {
+  return threadsSupported() && !isBrowserMainThread ? defaultThreads() : 1;
 }
 
 /** The thread count to ask for: the logical cores, at most 8 (a Promise: Node reads node:os). */

@@ -1,9 +1,11 @@
-// The SIMD128 + threads build in Node (worker_threads): init({ threads }) chooses it and the
-// count (the default stays one thread); its results equal the single-thread SIMD128 build's bit
-// for bit, for every thread count (BN forward/backward/eval in both layouts, sn.nn training
-// steps); bad counts are typed errors; and a process that loaded it still exits on its own.
+// The SIMD128 + threads build in Node (worker_threads): init() chooses it by default with
+// defaultThreads() (one thread with simd: false or wasmBinary, or when it does not load), and
+// init({ threads }) the count; its results equal the single-thread SIMD128 build's bit for bit,
+// for every thread count (BN forward/backward/eval in both layouts, sn.nn training steps); bad
+// counts are typed errors; and a process that loaded it still exits on its own.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +14,43 @@ import { threadsWorkload } from './threads-workload.mjs';
 
 const single = threadsWorkload(await init({ threads: 1 }));
 
-test('Node supports the threaded build; init() stays on one thread unless asked', async () => {
+test('Node supports the threaded build; init() chooses it with defaultThreads()', async () => {
   assert.equal(threadsSupported(), true);
-  assert.equal(await defaultThreads(), Math.min(availableParallelism(), 8));
+  const cores = Math.min(availableParallelism(), 8);
+  assert.equal(await defaultThreads(), cores);
   const sn = await init();
+  assert.equal(sn.threads, cores);
+  assert.equal(sn.isa, 'wasm-simd128');
+  assert.equal((await init({ simd: true })).threads, cores);
+});
+
+test('the default is one thread with simd: false, or with wasmBinary (the bytes of one build)', async () => {
+  assert.equal((await init({ simd: false })).threads, 1);
+  const wasm = await readFile(new URL('../../wasm/dist/simdnorm.wasm', import.meta.url));
+  const sn = await init({ wasmBinary: wasm });
   assert.equal(sn.threads, 1);
   assert.equal(sn.isa, 'wasm-simd128');
+});
+
+test('a threaded build that does not load: one thread by default, an error when asked for', async () => {
+  // Every file of the threaded build is missing; the single-thread builds' are where they were.
+  const locateFile = (path, dir) => (path.startsWith('simdnorm-threads') ? '/nonexistent/' : dir) + path;
+  const warnings = [];
+  const warn = console.warn;
+  console.warn = (message) => warnings.push(message);
+  try {
+    const sn = await init({ locateFile });
+    assert.equal(sn.threads, 1);
+    assert.equal(sn.isa, 'wasm-simd128');
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0],
+      /^simdnorm: init: the threaded build did not load \(.*nonexistent.*\); using one thread$/,
+    );
+  } finally {
+    console.warn = warn;
+  }
+  await assert.rejects(init({ locateFile, threads: 2 }), /nonexistent/);
 });
 
 test('threads: 1 is the single-thread SIMD128 build; simd: false the scalar one', async () => {
