@@ -5,7 +5,7 @@
 //   in:  { type: 'run', experiment, params }, { type: 'stop', experiment }
 //   out: { type: 'data', name, loaded, total }   (download progress of a data set, to every view)
 //        { experiment, type: 'start' | 'progress' | 'point' | 'done' | 'error', ... }
-import init, { defaultThreads, threadsSupported } from '../wasm/index.js';
+import init from '../wasm/index.js';
 import { loadImageDataset } from './data/image-datasets.js';
 import { runCnn } from './runs/cnn.js';
 import { runFigure1 } from './runs/figure1.js';
@@ -21,8 +21,9 @@ const runs = {
   rnn: { dataset: () => 'mnist', run: runRnn },
 };
 
-// SIMD128 + threads where the page is cross-origin isolated (scripts/serve.mjs sends COOP/COEP).
-const sn = (async () => init({ threads: threadsSupported() ? await defaultThreads() : 1 }))();
+// init()'s default in a Worker: SIMD128 + threads (defaultThreads()) where the page is
+// cross-origin isolated (scripts/serve.mjs sends COOP/COEP), one thread otherwise.
+const sn = init();
 const datasets = new Map(); // name → Promise of the parsed set
 const active = new Map(); // experiment → { cancelled }
 

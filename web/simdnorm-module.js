@@ -2,7 +2,7 @@
 // without SIMD opcodes. With `threads`, 'simd' runs on threads when the page is cross-origin
 // isolated (scripts/serve.mjs sends COOP/COEP): the live twins do; the sweeps' many tiny models
 // gain nothing from a pool per job worker. Each build is instantiated once per worker and kept.
-import init, { defaultThreads, threadsSupported } from '../wasm/index.js';
+import init from '../wasm/index.js';
 
 const loaded = new Map();
 
@@ -10,10 +10,8 @@ export async function loadSimdnorm(kernels, { threads = false } = {}) {
   if (!loaded.has(kernels)) {
     loaded.set(
       kernels,
-      (async () => {
-        const simd = kernels === 'simd';
-        return init({ simd, threads: threads && simd && threadsSupported() ? await defaultThreads() : 1 });
-      })().then((sn) => ({
+      // init()'s default in a Worker: threads where the page is isolated ('simd' only).
+      init({ simd: kernels === 'simd', ...(threads ? {} : { threads: 1 }) }).then((sn) => ({
         Trainer: sn.Trainer,
         isa: sn.isa,
         threads: sn.threads,
