@@ -65,8 +65,9 @@ test('Vite: a page bundled from the installed package, without and with cross-or
     assets.some((f) => f.startsWith('simdnorm-threads-') && f.endsWith('.js')),
     `the threaded build's glue emitted as an asset: ${assets}`,
   );
-  checkConsumerResults(await results(join(project.dir, 'dist'), '/index.html', false), false);
-  checkConsumerResults(await results(join(project.dir, 'dist'), '/index.html', true), true);
+  // On a page's main thread init() stays on one thread, isolated or not.
+  checkConsumerResults(await results(join(project.dir, 'dist'), '/index.html', false), false, 1);
+  checkConsumerResults(await results(join(project.dir, 'dist'), '/index.html', true), true, 1);
 });
 
 test('plain <script type="module"> page with an import map, no bundler', async () => {
@@ -76,5 +77,5 @@ test('plain <script type="module"> page with an import map, no bundler', async (
 <script type="importmap">{ "imports": { "simdnorm": "./node_modules/simdnorm/wasm/index.js" } }</script>
 <script type="module" src="./main.js"></script>`,
   );
-  checkConsumerResults(await results(project.dir, '/plain.html', false), false);
+  checkConsumerResults(await results(project.dir, '/plain.html', false), false, 1);
 });

@@ -8,9 +8,10 @@ const TOL = 1e-4;
 // The one version number (CMake generates simdnorm::version from it).
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 
-// threaded: whether the consumer also ran the threaded build (where threadsSupported()).
-export function checkConsumerResults(results, threaded) {
-  const expectedIsas = ['wasm-simd128', 'wasm-scalar', ...(threaded ? ['wasm-simd128'] : [])];
+// threaded: whether the consumer also ran the threaded build (where threadsSupported());
+// defaultThreads: the count init() chooses there without options.
+export function checkConsumerResults(results, threaded, defaultThreads) {
+  const expectedIsas = ['wasm-simd128', 'wasm-simd128', 'wasm-scalar', ...(threaded ? ['wasm-simd128'] : [])];
   const g = geometry([2, 3, 4]);
   const x = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i) * 2 + (i % 3));
   const dy = Float32Array.from({ length: 24 }, (_, i) => Math.cos(i * 0.7));
@@ -30,7 +31,7 @@ export function checkConsumerResults(results, threaded) {
   );
   assert.deepEqual(
     results.map((r) => r.threads),
-    [1, 1, ...(threaded ? [2] : [])],
+    [defaultThreads, 1, 1, ...(threaded ? [2] : [])],
   );
   for (const r of results) {
     assert.equal(r.version, version, "sn.version is package.json's version");

@@ -23,8 +23,9 @@ export async function consumerProject() {
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-// What every consumer (Node, Vite page, plain page) computes: init()'s default build (SIMD128),
-// the scalar one and, where threadsSupported(), SIMD128 + threads on 2 threads; one BatchNorm
+// What every consumer (Node, Vite page, plain page) computes: init()'s default build (SIMD128 +
+// threads in Node, SIMD128 on a page's main thread), the single-thread SIMD128 one, the scalar one
+// and, where threadsSupported(), SIMD128 + threads on 2 threads; one BatchNorm
 // training step, and a small CNN with BatchNorm2d (sn.nn) trained on 4-class 8×8 images made
 // here (a bright 3×3 square in one corner, the corner is the class), as JSON. The tests check the
 // BatchNorm step against the float64 reference of tests/js and that the CNN learned.
@@ -34,7 +35,7 @@ export const x = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i) 
 export const dy = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.cos(i * 0.7));
 export async function run() {
   const results = [];
-  for (const options of [undefined, { simd: false }, ...(threadsSupported() ? [{ threads: 2 }] : [])]) {
+  for (const options of [undefined, { threads: 1 }, { simd: false }, ...(threadsSupported() ? [{ threads: 2 }] : [])]) {
     const sn = await init(options);
     const bn = new sn.BatchNorm(3);
     const y = bn.forward(x, [2, 3, 4]);

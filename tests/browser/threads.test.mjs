@@ -1,7 +1,8 @@
 // The SIMD128 + threads build in Chromium: on a cross-origin isolated page (scripts/serve.mjs's
-// COOP/COEP) init({ threads }) runs it in a module Worker and on the main thread, with the
-// single-thread build's results bit for bit; without isolation init({ threads: 2 }) says why it
-// cannot, and init() runs on one thread either way.
+// COOP/COEP) init() chooses it in a module Worker with defaultThreads() and stays on one thread on
+// the main thread (whose joins would busy-wait); init({ threads }) runs it in either, with the
+// single-thread build's results bit for bit. Without isolation init() runs on one thread
+// everywhere and init({ threads: 2 }) says why it cannot.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { serve } from '../../scripts/serve.mjs';
@@ -26,7 +27,7 @@ function result(r, what) {
   return r.result;
 }
 
-test('isolated page: threads in a Worker and on the main thread, bit-identical to one thread', async () => {
+test('isolated page: threads by default in a Worker, on request on the main thread, bit-identical', async () => {
   const { page, errors, close } = await openFixture(true);
   try {
     assert.equal(await page.evaluate(() => crossOriginIsolated), true);
@@ -39,7 +40,9 @@ test('isolated page: threads in a Worker and on the main thread, bit-identical t
       for (const part of ['nchw', 'nhwc', 'cnn'])
         assert.deepEqual(r[part], single[part], `threads: ${threads} ${part}`);
     }
-    assert.equal(result(await page.evaluate(() => window.inWorker(undefined)), 'default').threads, 1);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(await page.evaluate(() => window.defaultInWorker()), Math.min(cores, 8), 'default in a Worker');
+    assert.equal(await page.evaluate(() => window.defaultOnMainThread()), 1, 'default on the main thread');
     const main = result(await page.evaluate(() => window.onMainThread(2)), 'main thread');
     assert.equal(main.threads, 2);
     for (const part of ['nchw', 'nhwc', 'cnn']) assert.deepEqual(main[part], single[part], `main thread ${part}`);
@@ -56,6 +59,7 @@ test('page without COOP/COEP: one thread, threads: 2 is refused with the reason'
     const r = result(await page.evaluate(() => window.inWorker(undefined)), 'default');
     assert.equal(r.threads, 1);
     assert.equal(r.isa, 'wasm-simd128');
+    assert.equal(await page.evaluate(() => window.defaultOnMainThread()), 1, 'default on the main thread');
     const refused = await page.evaluate(() => window.inWorker(2));
     assert.equal(refused.code, 'SIMDNORM_UNSUPPORTED');
     assert.match(
