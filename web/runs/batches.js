@@ -1,6 +1,8 @@
 // The mini-batches of an engine run: a seeded shuffle of the training set per epoch (mulberry32,
 // Fisher–Yates), so twins that draw from two samplers with the same seed see the same batches, and
 // a link with the same seed replays the same run.
+import { labelsInt32, toTensor } from '../data/idx.js';
+
 export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
@@ -31,6 +33,23 @@ export function batchSampler(count, batch, seed) {
         out[j] = order[at++];
       }
       return out;
+    },
+  };
+}
+
+// Seeded batches of `size` normalized training images: next() → { x, y }, the same two buffers
+// refilled each time.
+export function batchStream(data, size, seed) {
+  const sampler = batchSampler(data.train.count, size, seed);
+  const normalize = { mean: data.mean, std: data.std };
+  const x = new Float32Array(size * data.train.shape.reduce((a, b) => a * b));
+  const y = new Int32Array(size);
+  return {
+    next() {
+      const idx = sampler.next();
+      toTensor(data.train, idx, x, normalize);
+      labelsInt32(data.train, idx, y);
+      return { x, y };
     },
   };
 }

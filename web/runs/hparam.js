@@ -5,33 +5,20 @@
 // log-uniform in [0.1, 10] (every initial weight multiplied by it), optimizer SGD, SGD with
 // momentum 0.9 or Adam, batch size 16, 32, 64 or 128 — each trained `steps` steps by both twins
 // from the same start with the same batches, then measured on a fixed slice of the test set.
-import { labelsInt32, toTensor } from '../data/idx.js';
-import { batchSampler, mulberry32 } from './batches.js';
-import { accuracy } from './measure.js';
+import { mlpLayers } from '../nn/model-zoo.js';
+import { batchStream, mulberry32 } from './batches.js';
+import { accuracy, firstImages } from './measure.js';
+import { runClock, trainTogether } from './train-loop.js';
+import { makeTwins } from './twins.js';
 
-const PIXELS = 784;
 const CLASSES = 10;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 export const BATCHES = [16, 32, 64, 128];
 
-function layers(batchNorm) {
-  const out = [];
-  let inFeatures = PIXELS;
-  for (let i = 0; i < 2; i++) {
-    out.push({ type: 'linear', inFeatures, outFeatures: 100, bias: !batchNorm });
-    if (batchNorm) out.push({ type: 'batchNorm1d', numFeatures: 100 });
-    out.push({ type: 'relu' });
-    inFeatures = 100;
-  }
-  out.push({ type: 'linear', inFeatures, outFeatures: CLASSES });
-  return out;
-}
-// The plain twin's linear layers → the BN twin's (weights scaled by the init scale).
-const LINEAR_KEYS = [
-  ['0', '0'],
-  ['2', '3'],
-  ['4', '6'],
-];
+const layers = {
+  plain: mlpLayers({ depth: 2, activation: 'relu', batchNorm: false }),
+  bn: mlpLayers({ depth: 2, activation: 'relu', batchNorm: true }),
+};
 
 // The configurations, the same for both twins and for every run with this seed.
 export function sampleConfigs(count, seed) {
@@ -53,67 +40,39 @@ function makeOptimizer(sn, model, { optimizer, lr }) {
   return new sn.nn.SGD(model, { lr, momentum: optimizer === 'momentum' ? 0.9 : 0 });
 }
 
-function makeTwins(sn, config) {
-  const plain = new sn.nn.Sequential(layers(false), {
-    inputShape: [PIXELS],
-    seed: config.seed,
-    batchSize: config.batch,
-  });
-  const bn = new sn.nn.Sequential(layers(true), { inputShape: [PIXELS], seed: config.seed, batchSize: config.batch });
-  const from = plain.stateDict();
-  const to = bn.stateDict();
-  for (const [p, b] of LINEAR_KEYS) {
-    from[`${p}.weight`] = from[`${p}.weight`].map((w) => w * config.initScale);
-    to[`${b}.weight`] = from[`${p}.weight`];
-  }
-  to['6.bias'] = from['4.bias'];
-  plain.loadStateDict(from);
-  bn.loadStateDict(to);
-  return { plain, bn };
-}
-
 // params: { count, steps, seed, evalSize }; see runFigure1 for post and pause.
 export async function runHparam({ sn, data, params, post, pause }) {
   const { count, steps, seed, evalSize } = params;
-  const normalize = { mean: data.mean, std: data.std };
-  const testIdx = Int32Array.from({ length: Math.min(evalSize, data.test.count) }, (_, i) => i);
-  const xTest = toTensor(data.test, testIdx, null, normalize);
-  const yTest = labelsInt32(data.test, testIdx);
-  const started = performance.now();
-  let compute = 0;
-  let done = 0;
+  const test = firstImages(data, 'test', evalSize);
+  const clock = runClock();
   for (const config of sampleConfigs(count, seed)) {
-    const twins = makeTwins(sn, config);
-    const optimizers = { plain: makeOptimizer(sn, twins.plain, config), bn: makeOptimizer(sn, twins.bn, config) };
+    const twins = makeTwins(sn, layers, {
+      inputShape: data.train.shape,
+      seed: config.seed,
+      batchSize: config.batch,
+      initScale: config.initScale,
+      optimizer: (model) => makeOptimizer(sn, model, config),
+    });
     try {
-      const sampler = batchSampler(data.train.count, config.batch, config.seed);
-      const x = new Float32Array(config.batch * PIXELS);
-      const y = new Int32Array(config.batch);
-      for (let step = 0; step < steps;) {
-        const chunk = performance.now();
-        while (step < steps && performance.now() - chunk < 30) {
-          const idx = sampler.next();
-          toTensor(data.train, idx, x, normalize);
-          labelsInt32(data.train, idx, y);
-          const t0 = performance.now();
-          for (const k of ['plain', 'bn']) twins[k].trainStep(x, y, optimizers[k]);
-          compute += performance.now() - t0;
-          step++;
-          done++;
-        }
-        post({ type: 'progress', done, total: count * steps, stepsPerSecond: (1000 * done) / compute });
-        if (await pause()) return;
-      }
+      const finished = await trainTogether({
+        ...twins,
+        clock,
+        batches: batchStream(data, config.batch, config.seed),
+        steps,
+        total: count * steps,
+        post,
+        pause,
+      });
+      if (!finished) return;
       const acc = {};
-      for (const [k, m] of Object.entries(twins)) {
+      for (const [k, m] of Object.entries(twins.models)) {
         // A diverged run's logits are NaN: its accuracy is what argmax makes of them (chance or 0).
-        acc[k] = accuracy(m.eval().forward(xTest), yTest, CLASSES);
+        acc[k] = accuracy(m.eval().forward(test.x), test.y, CLASSES);
       }
       post({ type: 'config', config, acc });
     } finally {
-      for (const o of Object.values(optimizers)) o.dispose();
-      for (const m of Object.values(twins)) m.dispose();
+      twins.dispose();
     }
   }
-  post({ type: 'done', seconds: (performance.now() - started) / 1000, stepsPerSecond: (1000 * done) / compute });
+  post(clock.done());
 }

@@ -1,5 +1,14 @@
-// Measurements shared by the engine runs: accuracy from logits, percentiles of one unit, and the
-// measurement schedule (dense at first, where curves move fastest, then evenly spaced).
+// Measurements shared by the engine runs: the images measured on, accuracy from logits,
+// percentiles of one unit, and the measurement schedule (dense at first, where curves move
+// fastest, then evenly spaced).
+import { labelsInt32, toTensor } from '../data/idx.js';
+
+// The first `count` images of a split (data.test or data.train), normalized: { x, y }.
+export function firstImages(data, split, count) {
+  const set = data[split];
+  const idx = Int32Array.from({ length: Math.min(count, set.count) }, (_, i) => i);
+  return { x: toTensor(set, idx, null, { mean: data.mean, std: data.std }), y: labelsInt32(set, idx) };
+}
 
 // Share of rows whose largest logit is the label.
 export function accuracy(logits, labels, classes) {

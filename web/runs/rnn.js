@@ -5,39 +5,27 @@
 // by every step ('shared'). Adam with gradient clipping at norm 1. Reports test accuracy in eval
 // mode over steps, and at the end the per-step running means and variances of the BN'd
 // hidden-to-hidden term W_hh·h_{t−1} (bn_hh) of the per-step network against the shared one's.
-import { labelsInt32, toTensor } from '../data/idx.js';
-import { batchSampler } from './batches.js';
-import { accuracy, measureSteps } from './measure.js';
+import { batchStream } from './batches.js';
+import { accuracy, firstImages, measureSteps } from './measure.js';
+import { runClock, trainTogether } from './train-loop.js';
+import { makeTwins } from './twins.js';
 
 const ROWS = 28;
-const PIXELS = 784;
 const CLASSES = 10;
 const BATCH = 32;
 export const VARIANTS = ['plain', 'perstep', 'shared'];
 const BATCH_NORM = { plain: false, perstep: 'per-step', shared: 'shared' };
 
-function makeModels(sn, hidden, seed) {
-  const models = Object.fromEntries(
+const layers = (hidden) =>
+  Object.fromEntries(
     VARIANTS.map((v) => [
       v,
-      new sn.nn.Sequential(
-        [
-          { type: 'lstm', inputSize: ROWS, hiddenSize: hidden, batchNorm: BATCH_NORM[v] },
-          { type: 'linear', inFeatures: hidden, outFeatures: CLASSES },
-        ],
-        { inputShape: [ROWS, ROWS], seed, batchSize: BATCH },
-      ),
+      [
+        { type: 'lstm', inputSize: ROWS, hiddenSize: hidden, batchNorm: BATCH_NORM[v] },
+        { type: 'linear', inFeatures: hidden, outFeatures: CLASSES },
+      ],
     ]),
   );
-  // The BN networks start from the plain one's LSTM and linear weights (their BN γ, β are extra).
-  const from = models.plain.stateDict();
-  for (const v of ['perstep', 'shared']) {
-    const to = models[v].stateDict();
-    for (const key of Object.keys(from)) to[key] = from[key];
-    models[v].loadStateDict(to);
-  }
-  return models;
-}
 
 // Mean over the 4·hidden gate pre-activations of bn_hh's running mean and variance, per slot.
 function hiddenStats(sd, hidden) {
@@ -54,52 +42,43 @@ function hiddenStats(sd, hidden) {
 // params: { steps, lr, hidden, seed, evalSize }; see runFigure1 for post and pause.
 export async function runRnn({ sn, data, params, post, pause }) {
   const { steps, lr, hidden, seed, evalSize } = params;
-  const normalize = { mean: data.mean, std: data.std };
-  const testIdx = Int32Array.from({ length: Math.min(evalSize, data.test.count) }, (_, i) => i);
-  const xTest = toTensor(data.test, testIdx, null, normalize);
-  const yTest = labelsInt32(data.test, testIdx);
-  const models = makeModels(sn, hidden, seed);
-  const optimizers = Object.fromEntries(VARIANTS.map((v) => [v, new sn.nn.Adam(models[v], { lr })]));
+  // The BN networks start from the plain one's LSTM and linear weights (their BN γ, β are extra).
+  const twins = makeTwins(sn, layers(hidden), {
+    inputShape: [ROWS, ROWS],
+    seed,
+    batchSize: BATCH,
+    optimizer: (model) => new sn.nn.Adam(model, { lr }),
+  });
   try {
-    const sampler = batchSampler(data.train.count, BATCH, seed);
-    const x = new Float32Array(BATCH * PIXELS);
-    const y = new Int32Array(BATCH);
-    const measureAt = new Set(measureSteps(steps, 30));
+    const test = firstImages(data, 'test', evalSize);
     const measure = (step) => {
       const acc = {};
-      for (const v of VARIANTS) {
-        acc[v] = accuracy(models[v].eval().forward(xTest), yTest, CLASSES);
-        models[v].train();
+      for (const [v, m] of Object.entries(twins.models)) {
+        acc[v] = accuracy(m.eval().forward(test.x), test.y, CLASSES);
+        m.train();
       }
-      post({ type: 'point', step, acc });
+      return { step, acc };
     };
-    const started = performance.now();
-    let compute = 0;
-    measure(0);
-    for (let step = 0; step < steps;) {
-      const chunk = performance.now();
-      while (step < steps && performance.now() - chunk < 30) {
-        const idx = sampler.next();
-        toTensor(data.train, idx, x, normalize);
-        labelsInt32(data.train, idx, y);
-        const t0 = performance.now();
-        for (const v of VARIANTS) models[v].trainStep(x, y, optimizers[v], { maxGradNorm: 1 });
-        compute += performance.now() - t0;
-        step++;
-        if (measureAt.has(step)) measure(step);
-      }
-      post({ type: 'progress', step, steps, stepsPerSecond: (1000 * step) / compute });
-      if (await pause()) return;
-    }
-    post({
-      type: 'done',
-      seconds: (performance.now() - started) / 1000,
-      stepsPerSecond: (1000 * steps) / compute,
-      perstep: hiddenStats(models.perstep.stateDict(), hidden),
-      shared: hiddenStats(models.shared.stateDict(), hidden),
+    const clock = runClock();
+    const finished = await trainTogether({
+      ...twins,
+      clock,
+      batches: batchStream(data, BATCH, seed),
+      steps,
+      options: { maxGradNorm: 1 },
+      measureAt: new Set(measureSteps(steps, 30)),
+      measure,
+      post,
+      pause,
     });
+    if (!finished) return;
+    post(
+      clock.done({
+        perstep: hiddenStats(twins.models.perstep.stateDict(), hidden),
+        shared: hiddenStats(twins.models.shared.stateDict(), hidden),
+      }),
+    );
   } finally {
-    for (const o of Object.values(optimizers)) o.dispose();
-    for (const m of Object.values(models)) m.dispose();
+    twins.dispose();
   }
 }

@@ -12,9 +12,11 @@
 // statistics), and on the first `evalSize` training images the accuracy in training mode (batch
 // statistics of batches of the network's size, forward only) minus that in eval mode: the
 // train/eval gap, BN's own discrepancy without the generalization gap.
-import { labelsInt32, toTensor } from '../data/idx.js';
-import { batchSampler } from './batches.js';
-import { accuracy } from './measure.js';
+import { mlpLayers } from '../nn/model-zoo.js';
+import { batchStream } from './batches.js';
+import { accuracy, firstImages } from './measure.js';
+import { runClock, trainTogether } from './train-loop.js';
+import { makeTwins } from './twins.js';
 
 const PIXELS = 784;
 const CLASSES = 10;
@@ -26,112 +28,80 @@ export const GHOST_BATCH = 32;
 export const RENORM = { rmax: 3, dmax: 5, momentum: 0.05 };
 export const VARIANTS = ['plain', 'bn', 'renorm', 'ghost'];
 
-function layers(variant, batch) {
-  const out = [];
-  let inFeatures = PIXELS;
-  for (let i = 0; i < 2; i++) {
-    out.push({ type: 'linear', inFeatures, outFeatures: 100, bias: variant === 'plain' });
-    if (variant === 'bn') out.push({ type: 'batchNorm1d', numFeatures: 100 });
-    if (variant === 'renorm') out.push({ type: 'batchNorm1d', numFeatures: 100, renorm: RENORM });
-    if (variant === 'ghost') out.push({ type: 'batchNorm1d', numFeatures: 100, virtualBatchSize: batch });
-    out.push({ type: 'relu' });
-    inFeatures = 100;
-  }
-  out.push({ type: 'linear', inFeatures, outFeatures: CLASSES });
-  return out;
-}
+// Each variant's BatchNorm1d options (the first, no BN, starts all of them).
+const batchNorm = (batch) => ({
+  plain: false,
+  bn: true,
+  renorm: { renorm: RENORM },
+  ghost: { virtualBatchSize: batch },
+});
+const layers = (batch) =>
+  Object.fromEntries(
+    Object.entries(batchNorm(batch)).map(([v, bn]) => [v, mlpLayers({ depth: 2, activation: 'relu', batchNorm: bn })]),
+  );
 
 // The samples per step of a variant at a batch size.
 export const stepBatch = (variant, batch) => (variant === 'ghost' ? Math.max(batch, GHOST_BATCH) : batch);
 // The steps of a network whose batches hold `size` images, for `steps` batches of 32 images.
 const stepsFor = (steps, size) => Math.round((steps * GHOST_BATCH) / size);
 
-// Every variant starts from the no-BN network's linear weights (and last bias).
-function makeModels(sn, batch, seed) {
-  const models = Object.fromEntries(
-    VARIANTS.map((v) => [
-      v,
-      new sn.nn.Sequential(layers(v, batch), { inputShape: [PIXELS], seed, batchSize: stepBatch(v, batch) }),
-    ]),
+// Accuracy on the training images `train` in eval mode, then in training mode in batches of the
+// network's size (which updates the running statistics: last), on the same images: the gap.
+function trainEvalGap(model, train, size) {
+  const chunks = Math.floor(train.y.length / size);
+  const used = chunks * size;
+  const evalTrain = accuracy(
+    model.eval().forward(train.x.subarray(0, used * PIXELS)),
+    train.y.subarray(0, used),
+    CLASSES,
   );
-  const from = models.plain.stateDict();
-  for (const v of VARIANTS.slice(1)) {
-    const to = models[v].stateDict();
-    to['0.weight'] = from['0.weight'];
-    to['3.weight'] = from['2.weight'];
-    to['6.weight'] = from['4.weight'];
-    to['6.bias'] = from['4.bias'];
-    models[v].loadStateDict(to);
+  let correct = 0;
+  model.train();
+  for (let c = 0; c < chunks; c++) {
+    const logits = model.forward(train.x.subarray(c * size * PIXELS, (c + 1) * size * PIXELS));
+    correct += size * accuracy(logits, train.y.subarray(c * size, (c + 1) * size), CLASSES);
   }
-  return models;
+  return correct / used - evalTrain;
 }
 
 // params: { steps, lr, seed, evalSize } (steps and lr as for batches of 32); see runFigure1 for
 // post and pause.
 export async function runSmallBatch({ sn, data, params, post, pause }) {
   const { steps, lr, seed, evalSize } = params;
-  const normalize = { mean: data.mean, std: data.std };
-  const testIdx = Int32Array.from({ length: Math.min(evalSize, data.test.count) }, (_, i) => i);
-  const xTest = toTensor(data.test, testIdx, null, normalize);
-  const yTest = labelsInt32(data.test, testIdx);
-  const trainIdx = Int32Array.from({ length: Math.min(evalSize, data.train.count) }, (_, i) => i);
-  const xTrain = toTensor(data.train, trainIdx, null, normalize);
-  const yTrain = labelsInt32(data.train, trainIdx);
-  const started = performance.now();
+  const test = firstImages(data, 'test', evalSize);
+  const train = firstImages(data, 'train', evalSize);
   let total = 0;
   for (const batch of BATCHES) for (const v of VARIANTS) total += stepsFor(steps, stepBatch(v, batch));
-  let compute = 0;
-  let done = 0;
+  const clock = runClock();
   for (const batch of BATCHES) {
-    const models = makeModels(sn, batch, seed);
-    const optimizers = Object.fromEntries(
-      VARIANTS.map((v) => [
-        v,
-        new sn.nn.SGD(models[v], { lr: (lr * stepBatch(v, batch)) / GHOST_BATCH, momentum: 0.9 }),
-      ]),
-    );
+    const twins = makeTwins(sn, layers(batch), {
+      inputShape: data.train.shape,
+      seed,
+      batchSize: Object.fromEntries(VARIANTS.map((v) => [v, stepBatch(v, batch)])),
+      optimizer: (model, v) => new sn.nn.SGD(model, { lr: (lr * stepBatch(v, batch)) / GHOST_BATCH, momentum: 0.9 }),
+    });
     try {
       for (const variant of VARIANTS) {
-        // Samplers with the same seed: every variant sees the same images in the same order.
+        // Batches with the same seed: every variant sees the same images in the same order.
         const size = stepBatch(variant, batch);
-        const n = stepsFor(steps, size);
-        const sampler = batchSampler(data.train.count, size, seed);
-        const x = new Float32Array(size * PIXELS);
-        const y = new Int32Array(size);
-        for (let step = 0; step < n;) {
-          const chunk = performance.now();
-          while (step < n && performance.now() - chunk < 30) {
-            const idx = sampler.next();
-            toTensor(data.train, idx, x, normalize);
-            labelsInt32(data.train, idx, y);
-            const t0 = performance.now();
-            models[variant].trainStep(x, y, optimizers[variant]);
-            compute += performance.now() - t0;
-            step++;
-            done++;
-          }
-          post({ type: 'progress', done, total, stepsPerSecond: (1000 * done) / compute });
-          if (await pause()) return;
-        }
-        const model = models[variant];
-        const test = accuracy(model.eval().forward(xTest), yTest, CLASSES);
-        // The same training images in eval mode, then in training mode in batches of the network's
-        // size (which updates the running statistics: last).
-        const chunks = Math.floor(yTrain.length / size);
-        const used = chunks * size; // the same images in both modes
-        const evalTrain = accuracy(model.forward(xTrain.subarray(0, used * PIXELS)), yTrain.subarray(0, used), CLASSES);
-        let correct = 0;
-        model.train();
-        for (let c = 0; c < chunks; c++) {
-          const logits = model.forward(xTrain.subarray(c * size * PIXELS, (c + 1) * size * PIXELS));
-          correct += size * accuracy(logits, yTrain.subarray(c * size, (c + 1) * size), CLASSES);
-        }
-        post({ type: 'result', batch, variant, test, gap: correct / used - evalTrain });
+        const model = twins.models[variant];
+        const finished = await trainTogether({
+          clock,
+          models: { [variant]: model },
+          optimizers: { [variant]: twins.optimizers[variant] },
+          batches: batchStream(data, size, seed),
+          steps: stepsFor(steps, size),
+          total,
+          post,
+          pause,
+        });
+        if (!finished) return;
+        const testAcc = accuracy(model.eval().forward(test.x), test.y, CLASSES);
+        post({ type: 'result', batch, variant, test: testAcc, gap: trainEvalGap(model, train, size) });
       }
     } finally {
-      for (const o of Object.values(optimizers)) o.dispose();
-      for (const m of Object.values(models)) m.dispose();
+      twins.dispose();
     }
   }
-  post({ type: 'done', seconds: (performance.now() - started) / 1000, stepsPerSecond: (1000 * done) / compute });
+  post(clock.done());
 }
