@@ -1,20 +1,26 @@
 // uPlot charts used by the experiments: line charts over steps, and percentile-band charts.
 // Each chart follows its container's width (ResizeObserver) and takes columnar data arrays.
 import uPlot from './node_modules/uplot/dist/uPlot.esm.js';
+import { cssColor, onColorScheme } from './theme.js';
 
 export const twinColors = { bn: '#2563eb', plain: '#dc2626' };
 
-// Axis text and grid lines in the page's colours (its CSS variables: light or dark mode).
+// Axis text and grid lines in the page's colours (its CSS variables), read at every draw so they
+// follow a switch between light and dark mode.
 function axisColors() {
-  const css = getComputedStyle(document.documentElement);
-  const ink = css.getPropertyValue('--muted').trim() || '#5b6470';
-  const line = css.getPropertyValue('--line').trim() || '#e3e6ea';
-  return { stroke: ink, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
+  const line = () => cssColor('--line', '#e3e6ea');
+  return {
+    stroke: () => cssColor('--muted', '#5b6470'),
+    grid: { stroke: line, width: 1 },
+    ticks: { stroke: line, width: 1 },
+  };
 }
 
-function fitWidth(el, plot, height) {
+// The chart follows its container's width and redraws in the other colour scheme.
+function follow(el, plot, height) {
   const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
   observer.observe(el);
+  onColorScheme(() => plot.redraw(false, true));
 }
 
 // series: [{ label, stroke, dash?, points?, scale? }]; data: [xs, ...ys]. Series with
@@ -46,7 +52,7 @@ export function lineChart(el, { series, height = 180, y, x = {}, yLabel, xLabel 
     ],
   };
   const plot = new uPlot(opts, [[], ...series.map(() => [])], el);
-  fitWidth(el, plot, height);
+  follow(el, plot, height);
   return { setData: (data) => plot.setData(data), plot };
 }
 
@@ -78,6 +84,6 @@ export function bandChart(el, { color, height = 120, title }) {
     ],
   };
   const plot = new uPlot(opts, [[], [], [], [], [], []], el);
-  fitWidth(el, plot, height);
+  follow(el, plot, height);
   return { setData: (data) => plot.setData(data), plot };
 }

@@ -9,6 +9,8 @@ export const num = (v, digits = 3) => {
   return String(+v.toPrecision(digits));
 };
 export const int = (v) => Math.round(v).toLocaleString('en-US');
+// Steps/s: whole numbers when large, three digits when small.
+export const rate = (v) => (v >= 100 ? int(v) : num(v, 3));
 // A duration in seconds as people read it: "42 s", "10.4 min".
 export const duration = (seconds) => (seconds < 120 ? `${int(seconds)} s` : `${num(seconds / 60, 3)} min`);
 

@@ -1,5 +1,6 @@
 // Canvas heatmaps: a network's decision regions with the data on top, and the accuracy grid of
 // the learning-rate × init-scale sweep. Plain 2-D canvas; the charts with axes use uPlot.
+import { cssColor } from './theme.js';
 
 export const classColors = [
   [31, 119, 180],
@@ -116,7 +117,7 @@ export function drawSweep(canvas, { cells, lrs, scales, title }) {
   const cw = (w - left - right) / lrs.length;
   const ch = (h - top - bottom) / scales.length;
   ctx.font = '600 12px system-ui, sans-serif';
-  ctx.fillStyle = '#222';
+  ctx.fillStyle = cssColor('--ink', '#1f2328');
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   ctx.fillText(title, left + (w - left - right) / 2, 9);
@@ -125,7 +126,7 @@ export function drawSweep(canvas, { cells, lrs, scales, title }) {
       const a = cells[r][c];
       const x = left + c * cw,
         y = top + (scales.length - 1 - r) * ch;
-      ctx.fillStyle = Number.isNaN(a) ? '#eee' : accuracyColor(a);
+      ctx.fillStyle = Number.isNaN(a) ? cssColor('--line', '#e3e6ea') : accuracyColor(a);
       ctx.fillRect(x + 1, y + 1, cw - 2, ch - 2);
       if (!Number.isNaN(a) && cw > 26) {
         ctx.fillStyle = a > 0.6 ? '#fff' : '#111';
@@ -134,7 +135,7 @@ export function drawSweep(canvas, { cells, lrs, scales, title }) {
       }
     }
   }
-  ctx.fillStyle = '#444';
+  ctx.fillStyle = cssColor('--muted', '#5b6470');
   ctx.font = '10px system-ui, sans-serif';
   for (let c = 0; c < lrs.length; c++) {
     ctx.fillText(short(lrs[c]), left + c * cw + cw / 2, h - bottom + 9);

@@ -1,9 +1,6 @@
 // Canvas drawings for the image experiments: a confusion matrix (rows: true class, columns:
 // predicted; shade by the share of the row, counts written in) and grey images with captions.
-
-function cssColor(name, fallback) {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-}
+import { cssColor } from './theme.js';
 
 // counts: classes × classes, row-major. Sized to the canvas' CSS width (square).
 export function drawConfusion(canvas, counts, classes, { color = '#2563eb', title = '' } = {}) {
@@ -35,7 +32,7 @@ export function drawConfusion(canvas, counts, classes, { color = '#2563eb', titl
       const n = counts[r * classes + c];
       const share = total ? n / total : 0;
       ctx.globalAlpha = n ? 0.08 + 0.92 * share : 0;
-      ctx.fillStyle = r === c ? color : cssColor('--muted', '#5b6470');
+      ctx.fillStyle = r === c ? color : muted;
       ctx.fillRect(margin + c * cell + 0.5, margin + r * cell + 0.5, cell - 1, cell - 1);
       ctx.globalAlpha = 1;
       if (n && cell >= 18) {

@@ -8,11 +8,29 @@ import { gapBatchSizes, sweepAxes, trainerConfig } from './trainer-config.js';
 let jobId = 0;
 const yieldToEvents = () => new Promise((ok) => setTimeout(ok, 0));
 
+// Steps/s of a job's twins, counted as the live twins' are: one step trains both networks, and
+// only the time inside trainSteps counts (not building or evaluating them).
+function twinRate() {
+  let ms = 0;
+  let networkSteps = 0;
+  return {
+    add(steps, took) {
+      networkSteps += steps;
+      ms += took;
+    },
+    get stepsPerSecond() {
+      return (1000 * networkSteps) / 2 / ms;
+    },
+  };
+}
+
 // Trains one network for `steps` and measures it in eval mode (running statistics).
-function trainOnce(sn, config, steps) {
+function trainOnce(sn, config, steps, rate) {
   const t = new sn.Trainer(config);
   try {
+    const t0 = performance.now();
     const m = t.trainSteps(steps);
+    rate.add(steps, performance.now() - t0);
     return {
       diverged: m.diverged,
       train: t.evaluate({ split: 'train', mode: 'eval' }).accuracy,
@@ -27,12 +45,13 @@ async function sweep(id, state) {
   const sn = await loadSimdnorm(state.kernels);
   const { lrs, scales } = sweepAxes(state);
   const total = lrs.length * scales.length * 2;
+  const rate = twinRate();
   let done = 0;
   for (let row = 0; row < scales.length; row++) {
     for (let col = 0; col < lrs.length; col++) {
       for (const batchNorm of [false, true]) {
         const config = trainerConfig(state, { batchNorm, lr: lrs[col], initScale: scales[row] });
-        const r = trainOnce(sn, config, state.sweepSteps);
+        const r = trainOnce(sn, config, state.sweepSteps, rate);
         done++;
         postMessage({
           type: 'sweep-cell',
@@ -44,6 +63,7 @@ async function sweep(id, state) {
           diverged: r.diverged,
           done,
           total,
+          stepsPerSecond: rate.stepsPerSecond,
         });
         await yieldToEvents();
         if (id !== jobId) return;
@@ -56,15 +76,16 @@ async function sweep(id, state) {
 async function gap(id, state) {
   const sn = await loadSimdnorm(state.kernels);
   const sizes = gapBatchSizes;
+  const rate = twinRate();
   for (let i = 0; i < sizes.length; i++) {
     const point = { type: 'gap-point', id, batch: sizes[i], done: i + 1, total: sizes.length };
     for (const batchNorm of [false, true]) {
       const config = trainerConfig(state, { batchNorm, batchSize: sizes[i], labelNoise: state.gapNoise });
-      point[batchNorm ? 'bn' : 'plain'] = trainOnce(sn, config, state.gapSteps);
+      point[batchNorm ? 'bn' : 'plain'] = trainOnce(sn, config, state.gapSteps, rate);
       await yieldToEvents();
       if (id !== jobId) return;
     }
-    postMessage(point);
+    postMessage({ ...point, stepsPerSecond: rate.stepsPerSecond });
   }
   postMessage({ type: 'gap-done', id });
 }

@@ -2,14 +2,15 @@
 // loss and test accuracy of both twins, per-channel statistics of the second ReLU's input over
 // training, 16 test images with both twins' predictions, and each twin's confusion matrix.
 import { lineChart, twinColors } from '../charts.js';
-import { acc3, duration, int, num, pct, say } from '../format.js';
+import { imageDatasets } from '../data/image-datasets.js';
+import { acc3, duration, int, num, pct, rate, say } from '../format.js';
 import { drawConfusion, drawImage } from '../image-grid.js';
-import { bindRunControls } from '../run-controls.js';
+import { createRunCard } from '../run-card.js';
+import { onColorScheme } from '../theme.js';
 
 const $ = (id) => document.getElementById(id);
 const CHANNEL_COLORS = ['#0891b2', '#16a34a', '#d97706', '#9333ea'];
-const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
-const TITLES = { 'fashion-mnist': 'Fashion-MNIST', mnist: 'MNIST' };
+const title = (name) => imageDatasets[name].title;
 
 function channelChart(el) {
   return lineChart(el, {
@@ -23,14 +24,6 @@ function channelChart(el) {
 }
 
 export function createCnn({ worker, state, change }) {
-  const form = $('cnn-settings');
-  bindRunControls(
-    form,
-    state,
-    change,
-    { cnnDataset: ['fashion-mnist', 'mnist'], cnnSteps: [20, 100, 300, 1000, 3000], cnnLr: [0.01, 0.03, 0.1, 0.3] },
-    { cnnDataset: (v) => TITLES[v], cnnSteps: int },
-  );
   const charts = {
     loss: lineChart($('cnn-chart-loss'), {
       height: 160,
@@ -53,7 +46,6 @@ export function createCnn({ worker, state, change }) {
   };
   let points = [];
   let images = null;
-  let running = null;
   let frame = 0;
 
   say($('explain-cnn'), [
@@ -118,18 +110,18 @@ export function createCnn({ worker, state, change }) {
     frame ||= requestAnimationFrame(draw);
   };
   new ResizeObserver(redraw).observe($('cnn-confusion-bn'));
+  onColorScheme(redraw);
 
-  function explain(done) {
+  function explain(done, { steps, lr, dataset }) {
     const last = points.at(-1);
-    const { steps, lr, dataset } = running;
     const spread = (twin) => {
       const s = last.channels[twin].std;
       return `${num(Math.min(...s), 2)}–${num(Math.max(...s), 2)}`;
     };
     const early = points.find((p) => p.step >= steps / 10) ?? last;
     say($('explain-cnn'), [
-      `This run (${TITLES[dataset]}, ${int(steps)} steps of 32, lr ${lr}, ${duration(done.seconds)} at `,
-      { b: `${num(done.stepsPerSecond, 3)} steps/s` },
+      `This run (${title(dataset)}, ${int(steps)} steps of 32, lr ${lr}, ${duration(done.seconds)} at `,
+      { b: `${rate(done.stepsPerSecond)} steps/s` },
       '): test accuracy ',
       { b: pct(last.acc.bn, 1) },
       ' with BN and ',
@@ -149,67 +141,46 @@ export function createCnn({ worker, state, change }) {
     ]);
   }
 
-  const status = (text) => {
-    $('cnn-status').textContent = text;
-  };
-
-  $('cnn-run').addEventListener('click', () => {
-    running = {
+  return createRunCard({
+    worker,
+    state,
+    change,
+    experiment: 'cnn',
+    id: 'cnn',
+    title: 'CNN',
+    choices: {
+      cnnDataset: ['fashion-mnist', 'mnist'],
+      cnnSteps: [20, 100, 300, 1000, 3000],
+      cnnLr: [0.01, 0.03, 0.1, 0.3],
+    },
+    format: { cnnDataset: title, cnnSteps: int },
+    params: () => ({
       dataset: state.cnnDataset,
       steps: state.cnnSteps,
       lr: state.cnnLr,
       seed: state.cnnSeed,
       evalSize: state.cnnEval,
       batch: 32,
-    };
-    points = [];
-    images = null;
-    draw();
-    $('cnn-progress').value = 0;
-    status(`loading ${TITLES[running.dataset]}…`);
-    worker.postMessage({ type: 'run', experiment: 'cnn', params: running });
+    }),
+    onRun() {
+      points = [];
+      images = null;
+      draw();
+    },
+    on: {
+      images(m) {
+        images = m;
+      },
+      point(m) {
+        points.push(m);
+        $('cnn-acc-bn').textContent = acc3(m.acc.bn);
+        $('cnn-acc-plain').textContent = acc3(m.acc.plain);
+        redraw();
+      },
+      done(m, running) {
+        draw();
+        explain(m, running);
+      },
+    },
   });
-
-  return {
-    data({ name, loaded, total }) {
-      if (running && name === running.dataset && points.length === 0 && total) {
-        $('cnn-progress').value = loaded / total;
-        status(`loading ${TITLES[name]} ${MB(loaded)}/${MB(total)} MB`);
-      }
-    },
-    message(m) {
-      switch (m.type) {
-        case 'start':
-          status('training');
-          break;
-        case 'images':
-          images = m;
-          break;
-        case 'point':
-          points.push(m);
-          $('cnn-step').textContent = String(m.step);
-          $('cnn-acc-bn').textContent = acc3(m.acc.bn);
-          $('cnn-acc-plain').textContent = acc3(m.acc.plain);
-          redraw();
-          break;
-        case 'progress':
-          $('cnn-step').textContent = String(m.step);
-          $('cnn-sps').textContent = num(m.stepsPerSecond, 3);
-          $('cnn-progress').value = m.step / m.steps;
-          status(`training ${int(m.step)}/${int(m.steps)}`);
-          break;
-        case 'done':
-          $('cnn-sps').textContent = num(m.stepsPerSecond, 3);
-          $('cnn-progress').value = 1;
-          draw();
-          explain(m);
-          status('done');
-          break;
-        case 'error':
-          status(`error: ${m.message}`);
-          console.error(`CNN: ${m.message}`);
-          break;
-      }
-    },
-  };
 }

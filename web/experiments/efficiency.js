@@ -2,7 +2,7 @@
 // trainSteps() only (no evaluation or drawing). On demand: fresh twins of the current settings
 // timed on both wasm builds in a separate worker, for the SIMD128 speed-up and BN's cost.
 import { lineChart, twinColors } from '../charts.js';
-import { int, num, say } from '../format.js';
+import { int, num, rate, say } from '../format.js';
 
 const $ = (id) => document.getElementById(id);
 const KEEP = 15; // reports averaged for the headline rate (about a second of training)
@@ -118,6 +118,7 @@ export function createEfficiency({ onKernels, worker }) {
       h[2].push(m.speed.plain);
       chart.setData(h);
       $('sps').textContent = int(m.speed.pair);
+      for (const el of document.querySelectorAll('.live-sps')) el.textContent = rate(m.speed.pair);
       const r = rates.get(isa);
       r.bn = [...r.bn, m.speed.bn].slice(-KEEP);
       r.plain = [...r.plain, m.speed.plain].slice(-KEEP);

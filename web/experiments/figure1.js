@@ -3,14 +3,13 @@
 // percentiles of one last-hidden-layer sigmoid's input in each twin. The sentence compares this
 // run's numbers with the paper's observation.
 import { lineChart, twinColors } from '../charts.js';
-import { acc3, duration, int, num, pct, say } from '../format.js';
-import { bindRunControls } from '../run-controls.js';
+import { acc3, duration, int, num, pct, rate, say } from '../format.js';
+import { createRunCard } from '../run-card.js';
 
 const $ = (id) => document.getElementById(id);
 const FULL = 50000;
 const STEP_CHOICES = [200, 1000, 3000, 10000, FULL];
 const LR_CHOICES = [0.05, 0.1, 0.2, 0.5, 1, 2];
-const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
 
 function percentileChart(el, color) {
   return lineChart(el, {
@@ -28,7 +27,6 @@ function percentileChart(el, color) {
 const firstReach = (points, twin, target) => points.find((p) => p.acc[twin] >= target)?.step ?? null;
 
 export function createFigure1({ worker, state, change }) {
-  const form = $('fig1-settings');
   const charts = {
     acc: lineChart($('fig1-chart-acc'), {
       height: 170,
@@ -42,10 +40,7 @@ export function createFigure1({ worker, state, change }) {
     bn: percentileChart($('fig1-chart-bn'), twinColors.bn),
   };
   let points = [];
-  let running = null; // the params of the run in progress or shown
   let frame = 0;
-
-  bindRunControls(form, state, change, { fig1Steps: STEP_CHOICES, fig1Lr: LR_CHOICES }, { fig1Steps: int });
 
   say($('paper-fig1'), [
     'The paper (§4.1, Figure 1): on MNIST, a network of three fully connected hidden layers of 100 ',
@@ -70,9 +65,8 @@ export function createFigure1({ worker, state, change }) {
     frame ||= requestAnimationFrame(draw);
   };
 
-  function explain(done) {
+  function explain(done, { steps, lr }) {
     const last = points.at(-1);
-    const { steps, lr } = running;
     // How far the median moved after the first tenth of the run (largest − smallest), per twin.
     const late = points.filter((p) => p.step >= steps / 10);
     const drift = (twin) => {
@@ -84,7 +78,7 @@ export function createFigure1({ worker, state, change }) {
     const reachText = (twin) => (reach(twin) === null ? 'not within the run' : `at step ${int(reach(twin))}`);
     say($('explain-fig1'), [
       `This run (${int(steps)} steps, SGD at lr ${lr}, ${duration(done.seconds)} in this browser at `,
-      { b: `${int(done.stepsPerSecond)} steps/s` },
+      { b: `${rate(done.stepsPerSecond)} steps/s` },
       steps === FULL ? ', the paper’s full length' : '',
       '): the BN twin reached ',
       { b: pct(last.acc.bn, 1) },
@@ -112,60 +106,42 @@ export function createFigure1({ worker, state, change }) {
     });
   }
 
-  const status = (text) => {
-    $('fig1-status').textContent = text;
-  };
-
-  function run(steps = state.fig1Steps) {
-    if (steps !== state.fig1Steps) {
-      change('fig1Steps', steps);
-      form.elements.fig1Steps.value = String(steps);
-    }
-    running = { steps, lr: state.fig1Lr, seed: state.fig1Seed, evalSize: state.fig1Eval, unit: state.fig1Unit };
-    points = [];
-    draw();
-    $('fig1-progress').value = 0;
-    status('loading MNIST…');
-    worker.postMessage({ type: 'run', experiment: 'figure1', params: running });
-  }
-  $('fig1-run').addEventListener('click', () => run());
-  $('fig1-full').addEventListener('click', () => run(FULL));
-
-  return {
-    data({ name, loaded, total }) {
-      if (name === 'mnist' && running && points.length === 0 && total) {
-        $('fig1-progress').value = loaded / total;
-        status(`loading MNIST ${MB(loaded)}/${MB(total)} MB`);
-      }
+  const card = createRunCard({
+    worker,
+    state,
+    change,
+    experiment: 'figure1',
+    id: 'fig1',
+    title: 'figure 1',
+    choices: { fig1Steps: STEP_CHOICES, fig1Lr: LR_CHOICES },
+    format: { fig1Steps: int },
+    params: () => ({
+      steps: state.fig1Steps,
+      lr: state.fig1Lr,
+      seed: state.fig1Seed,
+      evalSize: state.fig1Eval,
+      unit: state.fig1Unit,
+    }),
+    onRun() {
+      points = [];
+      draw();
     },
-    message(m) {
-      switch (m.type) {
-        case 'start':
-          status('training');
-          break;
-        case 'point':
-          points.push(m);
-          show(m);
-          redraw();
-          break;
-        case 'progress':
-          $('fig1-step').textContent = String(m.step);
-          $('fig1-sps').textContent = int(m.stepsPerSecond);
-          $('fig1-progress').value = m.step / m.steps;
-          status(`training ${int(m.step)}/${int(m.steps)}`);
-          break;
-        case 'done':
-          $('fig1-sps').textContent = int(m.stepsPerSecond);
-          $('fig1-progress').value = 1;
-          draw();
-          explain(m);
-          status('done');
-          break;
-        case 'error':
-          status(`error: ${m.message}`);
-          console.error(`figure 1: ${m.message}`);
-          break;
-      }
+    on: {
+      point(m) {
+        points.push(m);
+        show(m);
+        redraw();
+      },
+      done(m, running) {
+        draw();
+        explain(m, running);
+      },
     },
-  };
+  });
+  $('fig1-full').addEventListener('click', () => {
+    change('fig1Steps', FULL);
+    $('fig1-settings').elements.fig1Steps.value = String(FULL);
+    card.run();
+  });
+  return card;
 }

@@ -1,7 +1,7 @@
 // Experiment 4: the train − test accuracy gap of both twins across batch sizes (same number of
 // steps each, with label noise so that memorizing the training set is possible and visible).
 import { lineChart, twinColors } from '../charts.js';
-import { int, num, pct, say } from '../format.js';
+import { int, num, pct, rate, say } from '../format.js';
 import { gapBatchSizes } from '../trainer-config.js';
 
 const $ = (id) => document.getElementById(id);
@@ -41,6 +41,7 @@ export function createGeneralization({ worker }) {
       points.push(m);
       $('gap-progress').value = m.done / m.total;
       $('gap-status').textContent = `running ${m.done}/${m.total}`;
+      $('gap-sps').textContent = rate(m.stepsPerSecond);
       draw();
     } else if (m.type === 'gap-done') {
       $('gap-status').textContent = 'done';
@@ -58,7 +59,9 @@ export function createGeneralization({ worker }) {
     const first = points[0],
       last = points[points.length - 1];
     say($('explain-gap'), [
-      `Each run: ${int(settings.gapSteps)} steps, ${pct(settings.gapNoise)} label noise. `,
+      `Each run: ${int(settings.gapSteps)} steps, ${pct(settings.gapNoise)} label noise, at `,
+      { b: `${rate(points.at(-1).stepsPerSecond)} steps/s` },
+      '. ',
       'At batch size ',
       { b: String(first.batch) },
       ' the train − test gap was ',

@@ -3,22 +3,14 @@
 // test accuracies, the share of configurations that reach the target, and the distribution of
 // final accuracies of both twins (a histogram).
 import { lineChart, twinColors } from '../charts.js';
-import { duration, int, num, pct, say } from '../format.js';
-import { bindRunControls } from '../run-controls.js';
+import { duration, int, num, pct, rate, say } from '../format.js';
+import { createRunCard } from '../run-card.js';
 
 const $ = (id) => document.getElementById(id);
-const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const BINS = 10; // accuracy histogram: [0, 0.1), …, [0.9, 1]
 const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'SGD + momentum', adam: 'Adam' };
 
 export function createHparam({ worker, state, change }) {
-  bindRunControls(
-    $('hparam-settings'),
-    state,
-    change,
-    { hparamCount: [4, 12, 24, 48], hparamSteps: [50, 200, 500, 1000], hparamTarget: [0.8, 0.9, 0.95] },
-    { hparamTarget: (v) => pct(v) },
-  );
   const chart = lineChart($('hparam-chart'), {
     height: 180,
     xLabel: 'final test accuracy',
@@ -30,7 +22,7 @@ export function createHparam({ worker, state, change }) {
     ],
   });
   let results = [];
-  let running = null;
+  let target = state.hparamTarget; // of the run shown
 
   say($('explain-hparam'), [
     'Run the search: random configurations (learning rate, init scale, optimizer, batch size), each ',
@@ -60,8 +52,8 @@ export function createHparam({ worker, state, change }) {
       for (const [i, c] of cells.entries()) {
         const td = document.createElement('td');
         td.textContent = c;
-        if (i === 5 && r.acc.bn >= running.target) td.className = 'reached';
-        if (i === 6 && r.acc.plain >= running.target) td.className = 'reached';
+        if (i === 5 && r.acc.bn >= target) td.className = 'reached';
+        if (i === 6 && r.acc.plain >= target) td.className = 'reached';
         tr.append(td);
       }
       return tr;
@@ -69,8 +61,7 @@ export function createHparam({ worker, state, change }) {
     $('hparam-rows').replaceChildren(...rows);
   }
 
-  function explain(done) {
-    const { target, steps } = running;
+  function explain(done, { steps }) {
     const reached = (twin) => results.filter((r) => r.acc[twin] >= target).length;
     const median = (twin) => {
       const a = results.map((r) => r.acc[twin]).sort((x, y) => x - y);
@@ -78,7 +69,7 @@ export function createHparam({ worker, state, change }) {
     };
     say($('explain-hparam'), [
       `This search (${results.length} configurations × ${int(steps)} steps, ${duration(done.seconds)} at `,
-      { b: `${int(done.stepsPerSecond)} steps/s` },
+      { b: `${rate(done.stepsPerSecond)} steps/s` },
       `): ${pct(target)} test accuracy was reached by `,
       { b: `${reached('bn')} of ${results.length}` },
       ' configurations with BN and ',
@@ -91,57 +82,33 @@ export function createHparam({ worker, state, change }) {
     ]);
   }
 
-  const status = (text) => {
-    $('hparam-status').textContent = text;
-  };
-
-  $('hparam-run').addEventListener('click', () => {
-    running = {
+  return createRunCard({
+    worker,
+    state,
+    change,
+    experiment: 'hparam',
+    id: 'hparam',
+    title: 'hyperparameter search',
+    choices: { hparamCount: [4, 12, 24, 48], hparamSteps: [50, 200, 500, 1000], hparamTarget: [0.8, 0.9, 0.95] },
+    format: { hparamTarget: (v) => pct(v) },
+    params: () => ({
       count: state.hparamCount,
       steps: state.hparamSteps,
       seed: state.hparamSeed,
       evalSize: state.hparamEval,
       target: state.hparamTarget,
-    };
-    results = [];
-    draw();
-    $('hparam-progress').value = 0;
-    status('loading MNIST…');
-    worker.postMessage({ type: 'run', experiment: 'hparam', params: running });
+    }),
+    onRun(running) {
+      results = [];
+      target = running.target;
+      draw();
+    },
+    on: {
+      config(m) {
+        results.push(m);
+        draw();
+      },
+      done: explain,
+    },
   });
-
-  return {
-    data({ name, loaded, total }) {
-      if (running && name === 'mnist' && results.length === 0 && total) {
-        $('hparam-progress').value = loaded / total;
-        status(`loading MNIST ${MB(loaded)}/${MB(total)} MB`);
-      }
-    },
-    message(m) {
-      switch (m.type) {
-        case 'start':
-          status('training');
-          break;
-        case 'progress':
-          $('hparam-sps').textContent = int(m.stepsPerSecond);
-          $('hparam-progress').value = m.done / m.total;
-          status(`training ${int(m.done)}/${int(m.total)} steps`);
-          break;
-        case 'config':
-          results.push(m);
-          draw();
-          break;
-        case 'done':
-          $('hparam-sps').textContent = int(m.stepsPerSecond);
-          $('hparam-progress').value = 1;
-          explain(m);
-          status('done');
-          break;
-        case 'error':
-          status(`error: ${m.message}`);
-          console.error(`hyperparameter search: ${m.message}`);
-          break;
-      }
-    },
-  };
 }

@@ -3,23 +3,15 @@
 // their test accuracy over steps and, at the end, the running mean and variance of the BN'd
 // hidden-to-hidden term per time step (per-step network) against the one shared set.
 import { lineChart, twinColors } from '../charts.js';
-import { acc3, duration, int, num, pct, say } from '../format.js';
-import { bindRunControls } from '../run-controls.js';
+import { acc3, duration, int, num, pct, rate, say } from '../format.js';
+import { createRunCard } from '../run-card.js';
 
 const $ = (id) => document.getElementById(id);
-const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const NAMES = { perstep: 'per-step BN', shared: 'shared BN', plain: 'no BN' };
 const COLORS = { perstep: twinColors.bn, shared: '#d97706', plain: twinColors.plain };
 const ORDER = ['perstep', 'shared', 'plain'];
 
 export function createRnn({ worker, state, change }) {
-  bindRunControls(
-    $('rnn-settings'),
-    state,
-    change,
-    { rnnSteps: [50, 100, 300, 1000, 3000], rnnLr: [0.001, 0.002, 0.005, 0.01], rnnHidden: [32, 64, 100] },
-    { rnnSteps: int },
-  );
   const charts = {
     acc: lineChart($('rnn-chart-acc'), {
       height: 180,
@@ -40,7 +32,6 @@ export function createRnn({ worker, state, change }) {
     }),
   };
   let points = [];
-  let running = null;
 
   say($('explain-rnn'), [
     'Run it: three LSTMs read MNIST digits one row per time step (28 steps of 28 pixels), from the ',
@@ -61,13 +52,13 @@ export function createRnn({ worker, state, change }) {
     charts.stats.setData([t, done.perstep.var, flat(done.shared.var[0]), done.perstep.mean, flat(done.shared.mean[0])]);
   }
 
-  function explain(done) {
+  function explain(done, running) {
     const last = points.at(-1);
     const v = done.perstep.var;
     const T = v.length;
     say($('explain-rnn'), [
       `This run (${int(running.steps)} steps of 32, hidden size ${running.hidden}, ${duration(done.seconds)} at `,
-      { b: `${num(done.stepsPerSecond, 3)} steps/s` },
+      { b: `${rate(done.stepsPerSecond)} steps/s` },
       ' for the three): test accuracy ',
       { b: pct(last.acc.perstep, 1) },
       ' with per-step BN, ',
@@ -86,59 +77,35 @@ export function createRnn({ worker, state, change }) {
     ]);
   }
 
-  const status = (text) => {
-    $('rnn-status').textContent = text;
-  };
-
-  $('rnn-run').addEventListener('click', () => {
-    running = {
+  return createRunCard({
+    worker,
+    state,
+    change,
+    experiment: 'rnn',
+    id: 'rnn',
+    title: 'recurrent BN',
+    choices: { rnnSteps: [50, 100, 300, 1000, 3000], rnnLr: [0.001, 0.002, 0.005, 0.01], rnnHidden: [32, 64, 100] },
+    format: { rnnSteps: int },
+    params: () => ({
       steps: state.rnnSteps,
       lr: state.rnnLr,
       hidden: state.rnnHidden,
       seed: state.rnnSeed,
       evalSize: state.rnnEval,
-    };
-    points = [];
-    drawAcc();
-    $('rnn-progress').value = 0;
-    status('loading MNIST…');
-    worker.postMessage({ type: 'run', experiment: 'rnn', params: running });
+    }),
+    onRun() {
+      points = [];
+      drawAcc();
+    },
+    on: {
+      point(m) {
+        points.push(m);
+        drawAcc();
+      },
+      done(m, running) {
+        drawStats(m);
+        explain(m, running);
+      },
+    },
   });
-
-  return {
-    data({ name, loaded, total }) {
-      if (running && name === 'mnist' && points.length === 0 && total) {
-        $('rnn-progress').value = loaded / total;
-        status(`loading MNIST ${MB(loaded)}/${MB(total)} MB`);
-      }
-    },
-    message(m) {
-      switch (m.type) {
-        case 'start':
-          status('training');
-          break;
-        case 'point':
-          points.push(m);
-          $('rnn-step').textContent = String(m.step);
-          drawAcc();
-          break;
-        case 'progress':
-          $('rnn-sps').textContent = num(m.stepsPerSecond, 3);
-          $('rnn-progress').value = m.step / m.steps;
-          status(`training ${int(m.step)}/${int(m.steps)} steps`);
-          break;
-        case 'done':
-          $('rnn-sps').textContent = num(m.stepsPerSecond, 3);
-          $('rnn-progress').value = 1;
-          drawStats(m);
-          explain(m);
-          status('done');
-          break;
-        case 'error':
-          status(`error: ${m.message}`);
-          console.error(`recurrent BN: ${m.message}`);
-          break;
-      }
-    },
-  };
 }

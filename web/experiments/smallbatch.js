@@ -2,11 +2,10 @@
 // ghost batches at batch sizes 2…32; the view charts test accuracy and the train/eval gap against
 // the batch size, lists them in a table, and says where plain BN fails and which variant recovers.
 import { lineChart, twinColors } from '../charts.js';
-import { acc3, duration, int, pct, say } from '../format.js';
-import { bindRunControls } from '../run-controls.js';
+import { acc3, duration, int, pct, rate, say } from '../format.js';
+import { createRunCard } from '../run-card.js';
 
 const $ = (id) => document.getElementById(id);
-const MB = (bytes) => (bytes / 2 ** 20).toFixed(1);
 const BATCHES = [2, 4, 8, 32];
 const GHOST = 32; // the ghost variant's batch (web/runs/smallbatch.js)
 const VARIANTS = ['plain', 'bn', 'renorm', 'ghost'];
@@ -26,19 +25,11 @@ function batchChart(el, yLabel) {
 }
 
 export function createSmallBatch({ worker, state, change }) {
-  bindRunControls(
-    $('smallbatch-settings'),
-    state,
-    change,
-    { smallbatchSteps: [50, 100, 300, 1000, 3000], smallbatchLr: [0.005, 0.01, 0.02, 0.05, 0.1] },
-    { smallbatchSteps: int },
-  );
   const charts = {
     test: batchChart($('smallbatch-chart-test'), 'test accuracy'),
     gap: batchChart($('smallbatch-chart-gap'), 'train − eval mode'),
   };
   let results = {}; // variant → batch → { test, gap }
-  let running = null;
 
   say($('explain-smallbatch'), [
     'Run it: the same network without BN, with plain BN, with batch renormalization and with ghost ',
@@ -68,14 +59,14 @@ export function createSmallBatch({ worker, state, change }) {
     $('smallbatch-rows').replaceChildren(...rows);
   }
 
-  function explain(done) {
+  function explain(done, running) {
     const r = (v, b) => results[v][b];
     const gap = (v, b) => r(v, b).gap;
     const fails = (v, b) => r(v, b).test < r('plain', b).test - FAIL_MARGIN;
     const failing = BATCHES.filter((b) => fails('bn', b));
     const head = [
       `This run (${int(running.steps)} batches of 32 images per network, ${duration(done.seconds)} at `,
-      { b: `${int(done.stepsPerSecond)} steps/s` },
+      { b: `${rate(done.stepsPerSecond)} steps/s` },
       '): ',
     ];
     if (failing.length === 0) {
@@ -112,56 +103,31 @@ export function createSmallBatch({ worker, state, change }) {
     ]);
   }
 
-  const status = (text) => {
-    $('smallbatch-status').textContent = text;
-  };
-
-  $('smallbatch-run').addEventListener('click', () => {
-    running = {
+  return createRunCard({
+    worker,
+    state,
+    change,
+    experiment: 'smallbatch',
+    id: 'smallbatch',
+    title: 'small batches',
+    choices: { smallbatchSteps: [50, 100, 300, 1000, 3000], smallbatchLr: [0.005, 0.01, 0.02, 0.05, 0.1] },
+    format: { smallbatchSteps: int },
+    params: () => ({
       steps: state.smallbatchSteps,
       lr: state.smallbatchLr,
       seed: state.smallbatchSeed,
       evalSize: state.smallbatchEval,
-    };
-    results = {};
-    draw();
-    $('smallbatch-progress').value = 0;
-    status('loading MNIST…');
-    worker.postMessage({ type: 'run', experiment: 'smallbatch', params: running });
+    }),
+    onRun() {
+      results = {};
+      draw();
+    },
+    on: {
+      result(m) {
+        (results[m.variant] ??= {})[m.batch] = { gap: m.gap, test: m.test };
+        draw();
+      },
+      done: explain,
+    },
   });
-
-  return {
-    data({ name, loaded, total }) {
-      if (running && name === 'mnist' && Object.keys(results).length === 0 && total) {
-        $('smallbatch-progress').value = loaded / total;
-        status(`loading MNIST ${MB(loaded)}/${MB(total)} MB`);
-      }
-    },
-    message(m) {
-      switch (m.type) {
-        case 'start':
-          status('training');
-          break;
-        case 'progress':
-          $('smallbatch-sps').textContent = int(m.stepsPerSecond);
-          $('smallbatch-progress').value = m.done / m.total;
-          status(`training ${int(m.done)}/${int(m.total)} steps`);
-          break;
-        case 'result':
-          (results[m.variant] ??= {})[m.batch] = { gap: m.gap, test: m.test };
-          draw();
-          break;
-        case 'done':
-          $('smallbatch-sps').textContent = int(m.stepsPerSecond);
-          $('smallbatch-progress').value = 1;
-          explain(m);
-          status('done');
-          break;
-        case 'error':
-          status(`error: ${m.message}`);
-          console.error(`small batches: ${m.message}`);
-          break;
-      }
-    },
-  };
 }

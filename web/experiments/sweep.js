@@ -1,7 +1,8 @@
 // Experiment 3: final test accuracy over a learning-rate × init-scale grid, plain and BN side by
 // side, trained in a separate worker. Both variants of a cell share init, batches and steps.
-import { int, num, say } from '../format.js';
+import { int, num, rate, say } from '../format.js';
 import { drawSweep } from '../heatmap.js';
+import { onColorScheme } from '../theme.js';
 import { sweepAxes } from '../trainer-config.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,6 +24,7 @@ export function createSweep({ worker }) {
     }
   }
   new ResizeObserver(draw).observe($('sweep-bn'));
+  onColorScheme(draw);
 
   function empty(state) {
     const { lrs, scales } = sweepAxes(state);
@@ -42,6 +44,8 @@ export function createSweep({ worker }) {
       grid.cells[m.variant][m.row][m.col] = m.accuracy;
       $('sweep-progress').value = m.done / m.total;
       $('sweep-status').textContent = `running ${m.done}/${m.total}`;
+      $('sweep-sps').textContent = rate(m.stepsPerSecond);
+      grid.stepsPerSecond = m.stepsPerSecond;
       draw();
     } else if (m.type === 'sweep-done') {
       $('sweep-status').textContent = 'done';
@@ -66,7 +70,9 @@ export function createSweep({ worker }) {
       return lo === hi ? num(lo) : `${num(lo)}–${num(hi)}`;
     };
     say($('explain-sweep'), [
-      `After ${int(steps)} steps of ${grid.state.optimizer}, `,
+      `After ${int(steps)} steps of ${grid.state.optimizer} (at `,
+      { b: `${rate(grid.stepsPerSecond)} steps/s` },
+      '), ',
       { b: `${count('bn')} of ${total}` },
       ' (learning rate, init scale) pairs reached 90 % test accuracy with BN and ',
       { b: `${count('plain')} of ${total}` },
