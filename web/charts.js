@@ -4,6 +4,11 @@ import uPlot from './node_modules/uplot/dist/uPlot.esm.js';
 import { cssColor, onColorScheme } from './theme.js';
 
 export const twinColors = { bn: '#2563eb', plain: '#dc2626' };
+// The two series of a chart of both twins, BN first (more fields for both: points, width…).
+export const twinSeries = (more = {}) => [
+  { label: 'with BN', stroke: twinColors.bn, ...more },
+  { label: 'plain', stroke: twinColors.plain, ...more },
+];
 
 // Axis text and grid lines in the page's colours (its CSS variables), read at every draw so they
 // follow a switch between light and dark mode.

@@ -8,12 +8,13 @@ import { createSmallBatch } from './experiments/smallbatch.js';
 
 export function createEngineExperiments({ state, change }) {
   const worker = new Worker(new URL('./engine-worker.js', import.meta.url), { type: 'module' });
+  const app = { worker, state, change };
   const views = {
-    figure1: createFigure1({ worker, state, change }),
-    cnn: createCnn({ worker, state, change }),
-    hparam: createHparam({ worker, state, change }),
-    smallbatch: createSmallBatch({ worker, state, change }),
-    rnn: createRnn({ worker, state, change }),
+    figure1: createFigure1(app),
+    cnn: createCnn(app),
+    hparam: createHparam(app),
+    smallbatch: createSmallBatch(app),
+    rnn: createRnn(app),
   };
   worker.onmessage = ({ data: m }) => {
     if (m.type === 'data') Object.values(views).forEach((v) => v.data(m));

@@ -32,25 +32,25 @@ function bindSettings(form, state, change, choices, format) {
   form.addEventListener('submit', (e) => e.preventDefault());
 }
 
-// experiment: the worker's name for the run; title: for console errors; choices/format: the
-// settings row's selects; params(): the run's parameters from the state (`dataset` among them,
-// or MNIST); onRun(params): clear the view for a new run; on: handlers of the run's other
-// reports by type ('point', 'done', …; 'done' before the status reads done).
-// Returns { run(params?), data(m), message(m) } for engine-experiments.js; run(overrides) starts
-// a run with params() and the overrides.
-export function createRunCard({
-  worker,
-  state,
-  change,
-  experiment,
-  id,
-  title,
-  choices,
-  format = {},
-  params,
-  onRun,
-  on,
-}) {
+// The run's parameters: the state fields of the card (`${id}Steps`, …) without the prefix, so
+// a link's fields are the run's (fig1Steps → steps; …Eval → evalSize, the test images measured).
+function paramsOf(state, id) {
+  const params = {};
+  for (const [key, value] of Object.entries(state)) {
+    if (!key.startsWith(id) || key.length === id.length) continue;
+    const name = key[id.length].toLowerCase() + key.slice(id.length + 1);
+    params[name === 'eval' ? 'evalSize' : name] = value;
+  }
+  return params;
+}
+
+// app: { worker, state, change(key, value) }, the engine worker and the page's settings.
+// experiment: the worker's name for the run; id: the prefix of the card's element ids and state
+// fields; title: for console errors; choices/format: the settings row's selects; onRun(params):
+// clear the view for a new run; on: handlers of the run's other reports by type ('point',
+// 'done', …; 'done' before the status reads done), called with (report, params).
+// Returns { run(), data(m), message(m) } for engine-experiments.js.
+export function createRunCard({ worker, state, change }, { experiment, id, title, choices, format = {}, onRun, on }) {
   bindSettings($(`${id}-settings`), state, change, choices, format);
   let running = null;
   let started = false; // training has begun: download reports no longer concern this card
@@ -62,8 +62,8 @@ export function createRunCard({
   };
   const datasetOf = (p) => p.dataset ?? 'mnist';
 
-  function run(overrides = {}) {
-    running = { ...params(), ...overrides };
+  function run() {
+    running = paramsOf(state, id);
     started = false;
     onRun(running);
     $(`${id}-progress`).value = 0;

@@ -1,7 +1,7 @@
 // Experiment 8: BN in a CNN (the benchmarks' CNN, web/runs/cnn.js) on Fashion-MNIST or MNIST:
 // loss and test accuracy of both twins, per-channel statistics of the second ReLU's input over
 // training, 16 test images with both twins' predictions, and each twin's confusion matrix.
-import { lineChart, twinColors } from '../charts.js';
+import { lineChart, twinColors, twinSeries } from '../charts.js';
 import { imageDatasets } from '../data/image-datasets.js';
 import { acc3, duration, int, num, pct, rate, say } from '../format.js';
 import { drawConfusion, drawImage } from '../image-grid.js';
@@ -23,23 +23,17 @@ function channelChart(el) {
   });
 }
 
-export function createCnn({ worker, state, change }) {
+export function createCnn(app) {
   const charts = {
     loss: lineChart($('cnn-chart-loss'), {
       height: 160,
       yLabel: 'train loss',
-      series: [
-        { label: 'with BN', stroke: twinColors.bn },
-        { label: 'plain', stroke: twinColors.plain },
-      ],
+      series: twinSeries(),
     }),
     acc: lineChart($('cnn-chart-acc'), {
       height: 160,
       yLabel: 'test accuracy',
-      series: [
-        { label: 'with BN', stroke: twinColors.bn },
-        { label: 'plain', stroke: twinColors.plain },
-      ],
+      series: twinSeries(),
     }),
     plain: channelChart($('cnn-chart-plain')),
     bn: channelChart($('cnn-chart-bn')),
@@ -141,10 +135,7 @@ export function createCnn({ worker, state, change }) {
     ]);
   }
 
-  return createRunCard({
-    worker,
-    state,
-    change,
+  return createRunCard(app, {
     experiment: 'cnn',
     id: 'cnn',
     title: 'CNN',
@@ -154,14 +145,6 @@ export function createCnn({ worker, state, change }) {
       cnnLr: [0.01, 0.03, 0.1, 0.3],
     },
     format: { cnnDataset: title, cnnSteps: int },
-    params: () => ({
-      dataset: state.cnnDataset,
-      steps: state.cnnSteps,
-      lr: state.cnnLr,
-      seed: state.cnnSeed,
-      evalSize: state.cnnEval,
-      batch: 32,
-    }),
     onRun() {
       points = [];
       images = null;

@@ -2,7 +2,7 @@
 // worker (web/runs/figure1.js): (a) test accuracy of both twins over steps, (b, c) the 15/50/85th
 // percentiles of one last-hidden-layer sigmoid's input in each twin. The sentence compares this
 // run's numbers with the paper's observation.
-import { lineChart, twinColors } from '../charts.js';
+import { lineChart, twinColors, twinSeries } from '../charts.js';
 import { acc3, duration, int, num, pct, rate, say } from '../format.js';
 import { createRunCard } from '../run-card.js';
 
@@ -26,15 +26,13 @@ function percentileChart(el, color) {
 // The step at which `acc` first reached `target`, or null.
 const firstReach = (points, twin, target) => points.find((p) => p.acc[twin] >= target)?.step ?? null;
 
-export function createFigure1({ worker, state, change }) {
+export function createFigure1(app) {
+  const { change } = app;
   const charts = {
     acc: lineChart($('fig1-chart-acc'), {
       height: 170,
       yLabel: 'test accuracy',
-      series: [
-        { label: 'with BN', stroke: twinColors.bn },
-        { label: 'plain', stroke: twinColors.plain },
-      ],
+      series: twinSeries(),
     }),
     plain: percentileChart($('fig1-chart-plain'), twinColors.plain),
     bn: percentileChart($('fig1-chart-bn'), twinColors.bn),
@@ -106,22 +104,12 @@ export function createFigure1({ worker, state, change }) {
     });
   }
 
-  const card = createRunCard({
-    worker,
-    state,
-    change,
+  const card = createRunCard(app, {
     experiment: 'figure1',
     id: 'fig1',
     title: 'figure 1',
     choices: { fig1Steps: STEP_CHOICES, fig1Lr: LR_CHOICES },
     format: { fig1Steps: int },
-    params: () => ({
-      steps: state.fig1Steps,
-      lr: state.fig1Lr,
-      seed: state.fig1Seed,
-      evalSize: state.fig1Eval,
-      unit: state.fig1Unit,
-    }),
     onRun() {
       points = [];
       draw();

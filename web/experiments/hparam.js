@@ -2,7 +2,7 @@
 // same sampled configurations with and without BN; the view lists each configuration's final
 // test accuracies, the share of configurations that reach the target, and the distribution of
 // final accuracies of both twins (a histogram).
-import { lineChart, twinColors } from '../charts.js';
+import { lineChart, twinSeries } from '../charts.js';
 import { duration, int, num, pct, rate, say } from '../format.js';
 import { createRunCard } from '../run-card.js';
 
@@ -10,19 +10,16 @@ const $ = (id) => document.getElementById(id);
 const BINS = 10; // accuracy histogram: [0, 0.1), …, [0.9, 1]
 const OPTIMIZER_NAMES = { sgd: 'SGD', momentum: 'SGD + momentum', adam: 'Adam' };
 
-export function createHparam({ worker, state, change }) {
+export function createHparam(app) {
   const chart = lineChart($('hparam-chart'), {
     height: 180,
     xLabel: 'final test accuracy',
     yLabel: 'configurations',
     x: { range: [0, 1] },
-    series: [
-      { label: 'with BN', stroke: twinColors.bn, points: true },
-      { label: 'plain', stroke: twinColors.plain, points: true },
-    ],
+    series: twinSeries({ points: true }),
   });
   let results = [];
-  let target = state.hparamTarget; // of the run shown
+  let target = app.state.hparamTarget; // of the run shown
 
   say($('explain-hparam'), [
     'Run the search: random configurations (learning rate, init scale, optimizer, batch size), each ',
@@ -82,22 +79,12 @@ export function createHparam({ worker, state, change }) {
     ]);
   }
 
-  return createRunCard({
-    worker,
-    state,
-    change,
+  return createRunCard(app, {
     experiment: 'hparam',
     id: 'hparam',
     title: 'hyperparameter search',
     choices: { hparamCount: [4, 12, 24, 48], hparamSteps: [50, 200, 500, 1000], hparamTarget: [0.8, 0.9, 0.95] },
     format: { hparamTarget: (v) => pct(v) },
-    params: () => ({
-      count: state.hparamCount,
-      steps: state.hparamSteps,
-      seed: state.hparamSeed,
-      evalSize: state.hparamEval,
-      target: state.hparamTarget,
-    }),
     onRun(running) {
       results = [];
       target = running.target;

@@ -11,7 +11,7 @@ const NAMES = { perstep: 'per-step BN', shared: 'shared BN', plain: 'no BN' };
 const COLORS = { perstep: twinColors.bn, shared: '#d97706', plain: twinColors.plain };
 const ORDER = ['perstep', 'shared', 'plain'];
 
-export function createRnn({ worker, state, change }) {
+export function createRnn(app) {
   const charts = {
     acc: lineChart($('rnn-chart-acc'), {
       height: 180,
@@ -77,22 +77,12 @@ export function createRnn({ worker, state, change }) {
     ]);
   }
 
-  return createRunCard({
-    worker,
-    state,
-    change,
+  return createRunCard(app, {
     experiment: 'rnn',
     id: 'rnn',
     title: 'recurrent BN',
     choices: { rnnSteps: [50, 100, 300, 1000, 3000], rnnLr: [0.001, 0.002, 0.005, 0.01], rnnHidden: [32, 64, 100] },
     format: { rnnSteps: int },
-    params: () => ({
-      steps: state.rnnSteps,
-      lr: state.rnnLr,
-      hidden: state.rnnHidden,
-      seed: state.rnnSeed,
-      evalSize: state.rnnEval,
-    }),
     onRun() {
       points = [];
       drawAcc();

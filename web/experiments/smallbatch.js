@@ -24,7 +24,7 @@ function batchChart(el, yLabel) {
   });
 }
 
-export function createSmallBatch({ worker, state, change }) {
+export function createSmallBatch(app) {
   const charts = {
     test: batchChart($('smallbatch-chart-test'), 'test accuracy'),
     gap: batchChart($('smallbatch-chart-gap'), 'train − eval mode'),
@@ -103,21 +103,12 @@ export function createSmallBatch({ worker, state, change }) {
     ]);
   }
 
-  return createRunCard({
-    worker,
-    state,
-    change,
+  return createRunCard(app, {
     experiment: 'smallbatch',
     id: 'smallbatch',
     title: 'small batches',
     choices: { smallbatchSteps: [50, 100, 300, 1000, 3000], smallbatchLr: [0.005, 0.01, 0.02, 0.05, 0.1] },
     format: { smallbatchSteps: int },
-    params: () => ({
-      steps: state.smallbatchSteps,
-      lr: state.smallbatchLr,
-      seed: state.smallbatchSeed,
-      evalSize: state.smallbatchEval,
-    }),
     onRun() {
       results = {};
       draw();

@@ -6,12 +6,11 @@
 // input (conv output for the plain twin, BN output for the BN twin), both twins' predictions on
 // 16 test images, and their confusion matrices.
 import { cnnLayers } from '../nn/model-zoo.js';
-import { batchStream } from './batches.js';
-import { accuracy, firstImages, measureSteps } from './measure.js';
-import { runClock, trainTogether } from './train-loop.js';
-import { makeTwins } from './twins.js';
+import { accuracy, firstImages } from './measure.js';
+import { inEvalMode, runTwins } from './train-loop.js';
 
 const CLASSES = 10;
+const BATCH = 32;
 const PIXELS = 784;
 const GRID = 16; // test images shown with predictions
 export const CHANNELS_SHOWN = 4;
@@ -52,29 +51,33 @@ function channelStats(values, count) {
   return { mean, std };
 }
 
-// params: { steps, lr, seed, evalSize, batch }; see runFigure1 for post and pause.
+// params: { dataset, steps, lr, seed, evalSize }; see runFigure1 for post and pause.
 export async function runCnn({ sn, data, params, post, pause }) {
-  const { steps, lr, seed, evalSize, batch } = params;
-  const twins = makeTwins(sn, layers, {
-    inputShape: data.train.shape,
-    seed,
-    batchSize: batch,
+  const { steps, lr, seed, evalSize } = params;
+  const test = firstImages(data, 'test', evalSize);
+  // The image grid: GRID test images spread over the measured slice.
+  const gridIdx = Int32Array.from({ length: GRID }, (_, j) => Math.floor((j * test.y.length) / GRID));
+  const pixels = new Uint8Array(GRID * PIXELS);
+  gridIdx.forEach((i, j) => pixels.set(data.test.pixels.subarray(i * PIXELS, (i + 1) * PIXELS), j * PIXELS));
+  post({ type: 'images', pixels, labels: Array.from(gridIdx, (i) => test.y[i]), classNames: data.classNames });
+  const lossSum = { plain: 0, bn: 0 };
+  let lossSteps = 0;
+  await runTwins({
+    sn,
+    data,
+    layers,
+    batchSize: BATCH,
     optimizer: (model) => new sn.nn.SGD(model, { lr, momentum: 0.9 }),
-  });
-  try {
-    const test = firstImages(data, 'test', evalSize);
-    // The image grid: GRID test images spread over the measured slice.
-    const gridIdx = Int32Array.from({ length: GRID }, (_, j) => Math.floor((j * test.y.length) / GRID));
-    const pixels = new Uint8Array(GRID * PIXELS);
-    gridIdx.forEach((i, j) => pixels.set(data.test.pixels.subarray(i * PIXELS, (i + 1) * PIXELS), j * PIXELS));
-    post({ type: 'images', pixels, labels: Array.from(gridIdx, (i) => test.y[i]), classNames: data.classNames });
-    const lossSum = { plain: 0, bn: 0 };
-    let lossSteps = 0;
-
-    const measure = (step) => {
+    seed,
+    steps,
+    points: 40,
+    onStep: (losses) => {
+      for (const k of Object.keys(lossSum)) lossSum[k] += losses[k];
+      lossSteps++;
+    },
+    measure: (models, step) => {
       const point = { step, acc: {}, loss: {}, channels: {}, grid: {}, confusion: {} };
-      for (const [k, m] of Object.entries(twins.models)) {
-        m.eval();
+      inEvalMode(models, (k, m) => {
         const logits = m.forward(test.x);
         point.acc[k] = accuracy(logits, test.y, CLASSES);
         point.loss[k] = lossSteps ? lossSum[k] / lossSteps : NaN;
@@ -83,28 +86,11 @@ export async function runCnn({ sn, data, params, post, pause }) {
         const confusion = new Array(CLASSES * CLASSES).fill(0);
         for (let i = 0; i < test.y.length; i++) confusion[test.y[i] * CLASSES + argmax(logits, i)]++;
         point.confusion[k] = confusion;
-        m.train();
-      }
+      });
       lossSum.plain = lossSum.bn = lossSteps = 0;
       return point;
-    };
-    const clock = runClock();
-    const finished = await trainTogether({
-      ...twins,
-      clock,
-      batches: batchStream(data, batch, seed),
-      steps,
-      measureAt: new Set(measureSteps(steps, 40)),
-      measure,
-      onStep: (losses) => {
-        for (const k of Object.keys(lossSum)) lossSum[k] += losses[k];
-        lossSteps++;
-      },
-      post,
-      pause,
-    });
-    if (finished) post(clock.done());
-  } finally {
-    twins.dispose();
-  }
+    },
+    post,
+    pause,
+  });
 }

@@ -6,10 +6,8 @@
 // of the input to one sigmoid of the last hidden layer (for the BN twin that input is γx̂ + β,
 // BN's output, read with model.layerOutput).
 import { mlpLayers } from '../nn/model-zoo.js';
-import { batchStream } from './batches.js';
-import { accuracy, columnPercentiles, firstImages, measureSteps } from './measure.js';
-import { runClock, trainTogether } from './train-loop.js';
-import { makeTwins } from './twins.js';
+import { accuracy, columnPercentiles, firstImages } from './measure.js';
+import { inEvalMode, runTwins } from './train-loop.js';
 
 const HIDDEN = 100;
 const CLASSES = 10;
@@ -26,37 +24,24 @@ const PROBE = Object.fromEntries(
 // worker's event loop and says whether the run was cancelled.
 export async function runFigure1({ sn, data, params, post, pause }) {
   const { steps, lr, seed, evalSize, unit } = params;
-  const twins = makeTwins(sn, layers, {
-    inputShape: data.train.shape,
-    seed,
+  const test = firstImages(data, 'test', evalSize);
+  await runTwins({
+    sn,
+    data,
+    layers,
     batchSize: BATCH,
     optimizer: (model) => new sn.nn.SGD(model, { lr }),
-  });
-  try {
-    const test = firstImages(data, 'test', evalSize);
-    const measure = (step) => {
+    seed,
+    steps,
+    measure: (models, step) => {
       const point = { step, acc: {}, percentiles: {} };
-      for (const [k, m] of Object.entries(twins.models)) {
-        m.eval();
+      inEvalMode(models, (k, m) => {
         point.acc[k] = accuracy(m.forward(test.x), test.y, CLASSES);
         point.percentiles[k] = columnPercentiles(m.layerOutput(PROBE[k]), HIDDEN, unit, PERCENTILES);
-        m.train();
-      }
+      });
       return point;
-    };
-    const clock = runClock();
-    const finished = await trainTogether({
-      ...twins,
-      clock,
-      batches: batchStream(data, BATCH, seed),
-      steps,
-      measureAt: new Set(measureSteps(steps)),
-      measure,
-      post,
-      pause,
-    });
-    if (finished) post(clock.done());
-  } finally {
-    twins.dispose();
-  }
+    },
+    post,
+    pause,
+  });
 }

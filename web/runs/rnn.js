@@ -5,10 +5,8 @@
 // by every step ('shared'). Adam with gradient clipping at norm 1. Reports test accuracy in eval
 // mode over steps, and at the end the per-step running means and variances of the BN'd
 // hidden-to-hidden term W_hh·h_{t−1} (bn_hh) of the per-step network against the shared one's.
-import { batchStream } from './batches.js';
-import { accuracy, firstImages, measureSteps } from './measure.js';
-import { runClock, trainTogether } from './train-loop.js';
-import { makeTwins } from './twins.js';
+import { accuracy, firstImages } from './measure.js';
+import { inEvalMode, runTwins } from './train-loop.js';
 
 const ROWS = 28;
 const CLASSES = 10;
@@ -42,43 +40,31 @@ function hiddenStats(sd, hidden) {
 // params: { steps, lr, hidden, seed, evalSize }; see runFigure1 for post and pause.
 export async function runRnn({ sn, data, params, post, pause }) {
   const { steps, lr, hidden, seed, evalSize } = params;
-  // The BN networks start from the plain one's LSTM and linear weights (their BN γ, β are extra).
-  const twins = makeTwins(sn, layers(hidden), {
+  const test = firstImages(data, 'test', evalSize);
+  await runTwins({
+    sn,
+    data,
+    // The BN networks start from the plain one's LSTM and linear weights (their BN γ, β are extra).
+    layers: layers(hidden),
     inputShape: [ROWS, ROWS],
-    seed,
     batchSize: BATCH,
     optimizer: (model) => new sn.nn.Adam(model, { lr }),
-  });
-  try {
-    const test = firstImages(data, 'test', evalSize);
-    const measure = (step) => {
+    seed,
+    steps,
+    points: 30,
+    options: { maxGradNorm: 1 },
+    measure: (models, step) => {
       const acc = {};
-      for (const [v, m] of Object.entries(twins.models)) {
-        acc[v] = accuracy(m.eval().forward(test.x), test.y, CLASSES);
-        m.train();
-      }
+      inEvalMode(models, (v, m) => {
+        acc[v] = accuracy(m.forward(test.x), test.y, CLASSES);
+      });
       return { step, acc };
-    };
-    const clock = runClock();
-    const finished = await trainTogether({
-      ...twins,
-      clock,
-      batches: batchStream(data, BATCH, seed),
-      steps,
-      options: { maxGradNorm: 1 },
-      measureAt: new Set(measureSteps(steps, 30)),
-      measure,
-      post,
-      pause,
-    });
-    if (!finished) return;
-    post(
-      clock.done({
-        perstep: hiddenStats(twins.models.perstep.stateDict(), hidden),
-        shared: hiddenStats(twins.models.shared.stateDict(), hidden),
-      }),
-    );
-  } finally {
-    twins.dispose();
-  }
+    },
+    finish: (models) => ({
+      perstep: hiddenStats(models.perstep.stateDict(), hidden),
+      shared: hiddenStats(models.shared.stateDict(), hidden),
+    }),
+    post,
+    pause,
+  });
 }

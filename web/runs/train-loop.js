@@ -4,6 +4,9 @@
 //   { type: 'progress', step, steps, stepsPerSecond }   after each chunk
 //   { type: 'point', ...measure(step), stepsPerSecond }  after each step in measureAt
 //   { type: 'done', seconds, stepsPerSecond, ... }      (clock.done)
+import { batchStream } from './batches.js';
+import { measureSteps } from './measure.js';
+import { makeTwins } from './twins.js';
 
 const CHUNK_MS = 30; // long enough for thousands of small steps, short enough to stop promptly
 
@@ -75,4 +78,56 @@ export async function trainTogether({
     if (await pause()) return false;
   }
   return true;
+}
+
+// Each network in eval mode for fn(name, model), then back in training mode.
+export function inEvalMode(models, fn) {
+  for (const [name, model] of Object.entries(models)) {
+    fn(name, model.eval());
+    model.train();
+  }
+}
+
+// A whole run of networks trained side by side from one start on the same batches (see
+// makeTwins for layers, inputShape, batchSize and optimizer): `steps` steps of batches of
+// `batchSize` drawn with `seed`, measure(models, step) posted at about `points` steps (and step 0),
+// then the done report with finish(models)'s fields. The networks are freed at the end, cancelled
+// or not.
+export async function runTwins({
+  sn,
+  data,
+  layers,
+  inputShape = data.train.shape,
+  batchSize,
+  optimizer,
+  seed,
+  steps,
+  points,
+  options,
+  onStep,
+  measure,
+  finish = () => ({}),
+  post,
+  pause,
+}) {
+  const { models, optimizers, dispose } = makeTwins(sn, layers, { inputShape, seed, batchSize, optimizer });
+  try {
+    const clock = runClock();
+    const finished = await trainTogether({
+      clock,
+      models,
+      optimizers,
+      batches: batchStream(data, batchSize, seed),
+      steps,
+      options,
+      measureAt: new Set(measureSteps(steps, points)),
+      measure: (step) => measure(models, step),
+      onStep,
+      post,
+      pause,
+    });
+    if (finished) post(clock.done(finish(models)));
+  } finally {
+    dispose();
+  }
 }
