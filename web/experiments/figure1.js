@@ -77,7 +77,9 @@ export function createFigure1(app) {
     say($('explain-fig1'), [
       `This run (${int(steps)} steps, SGD at lr ${lr}, ${duration(done.seconds)} in this browser at `,
       { b: `${rate(done.stepsPerSecond)} steps/s` },
-      steps === FULL ? ', the paper’s full length' : '',
+      steps === FULL
+        ? ', the paper’s full length'
+        : `; the paper’s ${int(FULL)} steps would take about ${duration((done.seconds * FULL) / steps)}`,
       '): the BN twin reached ',
       { b: pct(last.acc.bn, 1) },
       ' test accuracy, the plain twin ',
