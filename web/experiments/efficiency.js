@@ -3,6 +3,7 @@
 // timed on both wasm builds in a separate worker, for the SIMD128 speed-up and BN's cost.
 import { lineChart, twinColors } from '../charts.js';
 import { int, num, rate, say } from '../format.js';
+import { createJobCard } from '../job-card.js';
 
 const $ = (id) => document.getElementById(id);
 const KEEP = 15; // reports averaged for the headline rate (about a second of training)
@@ -24,23 +25,14 @@ export function createEfficiency({ onKernels, worker }) {
   let isa = null;
   const rates = new Map(); // isa → { bn: [...], plain: [...] }
 
-  let job = 0;
   const bench = new Map(); // kernels → { isa, bn, plain }
-  worker.addEventListener('message', ({ data: m }) => {
-    if (m.id !== job) return;
-    if (m.type === 'bench-result') {
+  const card = createJobCard(worker, 'bench', {
+    result(m) {
       bench.set(m.kernels, m);
       $(`bench-${m.kernels}-plain`).textContent = Number.isNaN(m.plain) ? 'diverged' : int(m.plain);
       $(`bench-${m.kernels}-bn`).textContent = Number.isNaN(m.bn) ? 'diverged' : int(m.bn);
-      $('bench-status').textContent = 'running';
-    } else if (m.type === 'bench-done') {
-      $('bench-status').textContent = 'done';
-      $('bench-run').disabled = false;
-      explain();
-    } else if (m.type === 'error') {
-      $('bench-status').textContent = `error: ${m.message}`;
-      $('bench-run').disabled = false;
-    }
+    },
+    done: explain,
   });
 
   function explainBench() {
@@ -90,14 +82,11 @@ export function createEfficiency({ onKernels, worker }) {
 
   return {
     runBench(state) {
-      job++;
       bench.clear();
       for (const k of ['simd', 'scalar']) {
         for (const v of ['plain', 'bn']) $(`bench-${k}-${v}`).textContent = '…';
       }
-      $('bench-run').disabled = true;
-      $('bench-status').textContent = 'running';
-      worker.postMessage({ type: 'bench', id: job, state });
+      card.start(state);
     },
     module({ isa: name, kernels, threads }) {
       isa = name;

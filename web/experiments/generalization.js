@@ -2,6 +2,7 @@
 // steps each, with label noise so that memorizing the training set is possible and visible).
 import { lineChart, twinColors } from '../charts.js';
 import { int, num, pct, rate, say } from '../format.js';
+import { createJobCard } from '../job-card.js';
 import { gapBatchSizes } from '../trainer-config.js';
 
 const $ = (id) => document.getElementById(id);
@@ -21,7 +22,6 @@ export function createGeneralization({ worker }) {
     y: { range: [0, 1] },
     x: { distr: 3, log: 2 },
   });
-  let job = 0;
   let points = [];
   let settings = null;
 
@@ -35,22 +35,15 @@ export function createGeneralization({ worker }) {
     ]);
   }
 
-  worker.addEventListener('message', ({ data: m }) => {
-    if (m.id !== job) return;
-    if (m.type === 'gap-point') {
+  const card = createJobCard(worker, 'gap', {
+    point(m) {
       points.push(m);
       $('gap-progress').value = m.done / m.total;
       $('gap-status').textContent = `running ${m.done}/${m.total}`;
       $('gap-sps').textContent = rate(m.stepsPerSecond);
       draw();
-    } else if (m.type === 'gap-done') {
-      $('gap-status').textContent = 'done';
-      $('gap-run').disabled = false;
-      explain();
-    } else if (m.type === 'error') {
-      $('gap-status').textContent = `error: ${m.message}`;
-      $('gap-run').disabled = false;
-    }
+    },
+    done: explain,
   });
 
   function explain() {
@@ -94,16 +87,13 @@ export function createGeneralization({ worker }) {
       ]);
     },
     run(state) {
-      job++;
       points = [];
       $('chart-gap').hidden = false;
       settings = state;
       draw();
-      $('gap-run').disabled = true;
       $('gap-progress').value = 0;
-      $('gap-status').textContent = 'running';
       say($('explain-gap'), ['Comparison running…']);
-      worker.postMessage({ type: 'gap', id: job, state });
+      card.start(state);
     },
   };
 }

@@ -2,6 +2,7 @@
 // side, trained in a separate worker. Both variants of a cell share init, batches and steps.
 import { int, num, rate, say } from '../format.js';
 import { drawSweep } from '../heatmap.js';
+import { createJobCard } from '../job-card.js';
 import { onColorScheme } from '../theme.js';
 import { sweepAxes } from '../trainer-config.js';
 
@@ -9,7 +10,6 @@ const $ = (id) => document.getElementById(id);
 const TARGET = 0.9;
 
 export function createSweep({ worker }) {
-  let job = 0;
   let grid = null; // { lrs, scales, cells: { bn, plain }, steps }
 
   function draw() {
@@ -38,23 +38,16 @@ export function createSweep({ worker }) {
     ]);
   }
 
-  worker.addEventListener('message', ({ data: m }) => {
-    if (m.id !== job) return;
-    if (m.type === 'sweep-cell') {
+  const card = createJobCard(worker, 'sweep', {
+    cell(m) {
       grid.cells[m.variant][m.row][m.col] = m.accuracy;
+      grid.stepsPerSecond = m.stepsPerSecond;
       $('sweep-progress').value = m.done / m.total;
       $('sweep-status').textContent = `running ${m.done}/${m.total}`;
       $('sweep-sps').textContent = rate(m.stepsPerSecond);
-      grid.stepsPerSecond = m.stepsPerSecond;
       draw();
-    } else if (m.type === 'sweep-done') {
-      $('sweep-status').textContent = 'done';
-      $('sweep-run').disabled = false;
-      explain();
-    } else if (m.type === 'error') {
-      $('sweep-status').textContent = `error: ${m.message}`;
-      $('sweep-run').disabled = false;
-    }
+    },
+    done: explain,
   });
 
   function explain() {
@@ -89,13 +82,10 @@ export function createSweep({ worker }) {
   return {
     show: empty,
     run(state) {
-      job++;
       empty(state);
-      $('sweep-run').disabled = true;
       $('sweep-progress').value = 0;
-      $('sweep-status').textContent = 'running';
       say($('explain-sweep'), ['Sweep running…']);
-      worker.postMessage({ type: 'sweep', id: job, state });
+      card.start(state);
     },
   };
 }
