@@ -21,11 +21,27 @@ function axisColors() {
   };
 }
 
-// The chart follows its container's width and redraws in the other colour scheme.
+// The chart follows its container's width, redraws in the other colour scheme, and draws new data
+// only while it is on screen (or near it): the page has about 20 charts and repainting those out
+// of sight as the twins train would cost the main thread most of its time. Returns setData.
 function follow(el, plot, height) {
   const observer = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height }));
   observer.observe(el);
   onColorScheme(() => plot.redraw(false, true));
+  let visible = true;
+  let latest = null; // data that arrived while out of sight
+  new IntersectionObserver(
+    ([entry]) => {
+      visible = entry.isIntersecting;
+      if (visible && latest) plot.setData(latest);
+      if (visible) latest = null;
+    },
+    { rootMargin: '300px 0px' },
+  ).observe(el);
+  return (data) => {
+    if (visible) plot.setData(data);
+    else latest = data;
+  };
 }
 
 // series: [{ label, stroke, dash?, points?, scale? }]; data: [xs, ...ys]. Series with
@@ -57,8 +73,7 @@ export function lineChart(el, { series, height = 180, y, x = {}, yLabel, xLabel 
     ],
   };
   const plot = new uPlot(opts, [[], ...series.map(() => [])], el);
-  follow(el, plot, height);
-  return { setData: (data) => plot.setData(data), plot };
+  return { setData: follow(el, plot, height), plot };
 }
 
 // Percentile bands of one quantity over steps: data = [steps, p10, p25, p50, p75, p90].
@@ -89,6 +104,5 @@ export function bandChart(el, { color, height = 120, title }) {
     ],
   };
   const plot = new uPlot(opts, [[], [], [], [], [], []], el);
-  follow(el, plot, height);
-  return { setData: (data) => plot.setData(data), plot };
+  return { setData: follow(el, plot, height), plot };
 }

@@ -76,6 +76,37 @@ function change(key, value) {
   }
 }
 
+// The twins report up to 40 times a second; the views take them together at most every
+// DRAW_MS, in an animation frame, so the ~20 charts and the two decision-region canvases redraw
+// (and the page repaints) about 8 times a second rather than 40 (uPlot coalesces the redraws of
+// one task), and input events are never kept waiting behind a backlog of drawing.
+const DRAW_MS = 120;
+let pending = [];
+let lastFlush = 0;
+function queue(m) {
+  if (pending.length === 0) {
+    const wait = Math.max(0, lastFlush + DRAW_MS - performance.now());
+    setTimeout(() => requestAnimationFrame(flush), wait);
+  }
+  pending.push(m);
+}
+function flush() {
+  lastFlush = performance.now();
+  const reports = pending;
+  pending = [];
+  for (const m of reports) {
+    if (!ready) return;
+    if (m.type === 'grid') {
+      convergence.grid(m);
+      continue;
+    }
+    convergence.report(m);
+    shift.report(m);
+    inference.report(m);
+    efficiency.report(m);
+  }
+}
+
 trainer.onmessage = ({ data: m }) => {
   switch (m.type) {
     case 'module':
@@ -83,6 +114,7 @@ trainer.onmessage = ({ data: m }) => {
       break;
     case 'dataset':
       ready = true;
+      pending = []; // reports of the twins before the reset
       convergence.reset(m.dataset);
       shift.reset(m.layers);
       inference.reset();
@@ -93,14 +125,8 @@ trainer.onmessage = ({ data: m }) => {
       $('status').textContent = '';
       break;
     case 'report':
-      if (!ready) return;
-      convergence.report(m);
-      shift.report(m);
-      inference.report(m);
-      efficiency.report(m);
-      break;
     case 'grid':
-      if (ready) convergence.grid(m);
+      if (ready) queue(m);
       break;
     case 'fold':
       inference.fold(m);

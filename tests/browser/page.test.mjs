@@ -30,10 +30,12 @@ const number = async (page, id) => Number(await text(page, id));
 
 const rateOf = async (page, selector) => Number((await page.locator(selector).first().textContent()).replace(/,/g, ''));
 
-// Presses a key that does nothing (Shift) every ~100 ms until `finished()` and returns how long
-// each keydown waited for the main thread: from the event's time stamp (when the browser took
-// it) to its handler. An input event's handler is what "responsive within 100 ms" is about.
-async function inputDelays(page, finished) {
+// Watches the main thread until `finished()`: presses a key that does nothing (Shift) every
+// ~100 ms and records how long each keydown waited for the main thread (from the event's time
+// stamp, when the browser took it, to its handler), and traces the main thread's tasks for their
+// CPU time. The wait is what a person feels, but on a shared machine it also holds the time the
+// OS gave to other processes; the CPU time of a task is the page's own.
+async function watchMainThread(page, finished) {
   await page.evaluate(() => {
     if (!window.inputDelays) {
       window.addEventListener('keydown', (e) => window.inputDelays.push(performance.now() - e.timeStamp), {
@@ -42,31 +44,59 @@ async function inputDelays(page, finished) {
     }
     window.inputDelays = [];
   });
-  do {
-    await page.keyboard.press('Shift');
-    await page.waitForTimeout(100);
-  } while (!(await finished()));
-  return page.evaluate(() => window.inputDelays);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Tracing.start', { categories: 'toplevel', transferMode: 'ReturnAsStream' });
+  let stream;
+  try {
+    do {
+      await page.keyboard.press('Shift');
+      await page.waitForTimeout(100);
+    } while (!(await finished()));
+  } finally {
+    const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    ({ stream } = await complete);
+  }
+  let json = '';
+  for (let eof = false; !eof;) {
+    const chunk = await cdp.send('IO.read', { handle: stream });
+    json += chunk.data;
+    eof = chunk.eof;
+  }
+  await cdp.send('IO.close', { handle: stream });
+  await cdp.detach();
+  const trace = JSON.parse(json);
+  const events = trace.traceEvents ?? trace;
+  const main = new Set(
+    events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}/${e.tid}`),
+  );
+  const taskMs = events
+    .filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}/${e.tid}`))
+    .map((e) => (e.tdur ?? 0) / 1000);
+  return { delays: await page.evaluate(() => window.inputDelays), taskMs };
 }
 
-// 9 of 10 input events handled within 100 ms: on a shared CI machine the OS deschedules the page
-// now and then, which no page can prevent.
-function assertResponsive(delays, what) {
+// No main-thread task takes 100 ms of CPU (so the page itself never keeps an input event waiting
+// that long), and the median keydown waited less than 100 ms (the median: a shared CI machine
+// deschedules the browser now and then, which no page can prevent).
+function assertResponsive({ delays, taskMs }, what) {
   const sorted = [...delays].sort((a, b) => a - b);
-  const p90 = sorted[Math.floor(0.9 * (sorted.length - 1))];
-  assert.ok(delays.length >= 3 && p90 < 100, `${what}: input delays (ms): ${delays.map(Math.round)}`);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)];
+  const longest = Math.max(...taskMs);
+  assert.ok(taskMs.length > 0 && longest < 100, `${what}: the longest main-thread task took ${longest} ms of CPU`);
+  assert.ok(delays.length >= 3 && median < 100, `${what}: input delays (ms): ${delays.map(Math.round)}`);
 }
 
 // Waits for an engine card's status to read done (or an error), pressing keys meanwhile.
 async function runCard(page, id, timeout) {
   await page.click(`[data-testid=${id}-run]`);
   const started = Date.now();
-  const delays = await inputDelays(page, async () => {
+  const watched = await watchMainThread(page, async () => {
     assert.ok(Date.now() - started < timeout, `${id}: not done within ${timeout / 1000} s`);
     return /^(done|error)/.test(await text(page, `${id}-status`));
   });
   assert.equal(await text(page, `${id}-status`), 'done');
-  assertResponsive(delays, id);
+  assertResponsive(watched, id);
 }
 
 const PHONE = { width: 390, height: 844 };
@@ -115,12 +145,12 @@ test('the page trains both twins, sweeps, switches inference mode and reproduces
     for (const v of Object.values(start)) assert.ok(v >= 0 && v < 0.6, `initial accuracy ${v}`);
     await page.click('[data-testid=play]');
     const started = Date.now();
-    const delays = await inputDelays(page, async () => {
+    const watched = await watchMainThread(page, async () => {
       assert.ok(Date.now() - started < 90_000, 'the BN twin did not reach 0.9 within 90 s');
       const acc = { bn: await number(page, 'acc-bn'), plain: await number(page, 'acc-plain') };
       return acc.bn >= 0.9 && acc.plain > start.plain + 0.1;
     });
-    assertResponsive(delays, 'playing');
+    assertResponsive(watched, 'playing');
     // Experiments 1, 2, 5 and 6 show the live twins' steps/s.
     for (const rate of await page.locator('.live-sps').allTextContents()) {
       assert.ok(Number(rate.replace(/,/g, '')) > 0, `live steps/s ${rate}`);
@@ -146,11 +176,11 @@ test('the page trains both twins, sweeps, switches inference mode and reproduces
   await t.test('the sweep runs to done and fills every cell', async () => {
     await page.click('#sweep-run');
     const started = Date.now();
-    const delays = await inputDelays(page, async () => {
+    const watched = await watchMainThread(page, async () => {
       assert.ok(Date.now() - started < 60_000, 'the sweep did not finish within 60 s');
       return (await text(page, 'sweep-status')) === 'done';
     });
-    assertResponsive(delays, 'sweep');
+    assertResponsive(watched, 'sweep');
     // 3×3 cells: the sentence counts cells out of 9 for each variant.
     assert.match(await page.locator('#explain-sweep').textContent(), /steps\/s\), \d of 9 .* of 9/);
     assert.ok((await rateOf(page, '#sweep-sps')) > 0, 'sweep steps/s');

@@ -79,7 +79,15 @@ export function createConvergence({ onProbe }) {
       if (twin === 'bn') drawProbe(canvas, lastGrid.bounds, probe);
     }
   }
-  new ResizeObserver(drawGrids).observe($('boundary-bn'));
+  // The decision regions are canvases redrawn whole: once per frame at most.
+  let frame = 0;
+  const redrawGrids = () => {
+    frame ||= requestAnimationFrame(() => {
+      frame = 0;
+      drawGrids();
+    });
+  };
+  new ResizeObserver(redrawGrids).observe($('boundary-bn'));
 
   return {
     reset(dataset) {
@@ -112,13 +120,14 @@ export function createConvergence({ onProbe }) {
       $('acc-bn-mode').textContent = m.evalMode === 'running' ? 'running stats' : 'batch stats';
       $('t90-bn').textContent = reached.bn === null ? 'not yet' : `step ${int(reached.bn)}`;
       $('t90-plain').textContent = reached.plain === null ? 'not yet' : `step ${int(reached.plain)}`;
+      const lastProbe = probe;
       probe = m.inference.probe;
       explain(step, bn, plain);
-      drawGrids();
+      if (probe?.x !== lastProbe?.x || probe?.y !== lastProbe?.y) redrawGrids();
     },
     grid(g) {
       lastGrid = g;
-      drawGrids();
+      redrawGrids();
     },
   };
 
