@@ -129,7 +129,7 @@ export function drawSweep(canvas, { cells, lrs, scales, title }) {
       ctx.fillStyle = Number.isNaN(a) ? cssColor('--line', '#e3e6ea') : accuracyColor(a);
       ctx.fillRect(x + 1, y + 1, cw - 2, ch - 2);
       if (!Number.isNaN(a) && cw > 26) {
-        ctx.fillStyle = a > 0.6 ? '#fff' : '#111';
+        ctx.fillStyle = a >= 0.5 ? '#111' : '#fff'; // dark text on the light (high) end of the ramp
         ctx.font = `${Math.min(12, cw / 3)}px system-ui, sans-serif`;
         ctx.fillText(a.toFixed(2).replace(/^0/, ''), x + cw / 2, y + ch / 2);
       }

@@ -14,16 +14,17 @@ export function drawConfusion(canvas, counts, classes, { color = '#2563eb', titl
   canvas.dataset.total = String(counts.reduce((a, b) => a + b, 0)); // the images counted, for tests
   const ink = cssColor('--ink', '#1f2328');
   const muted = cssColor('--muted', '#5b6470');
-  const margin = 22;
-  const cell = (size - margin) / classes;
+  const left = 22; // the true classes' column
+  const top = 34; // the title's line, then the predicted classes' row
+  const cell = (size - top) / classes;
   ctx.font = '10px system-ui';
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   ctx.fillStyle = muted;
-  ctx.fillText(title, margin + (size - margin) / 2, 7);
+  ctx.fillText(title, left + (classes * cell) / 2, 8);
   for (let k = 0; k < classes; k++) {
-    ctx.fillText(String(k), margin + (k + 0.5) * cell, margin - 6); // predicted
-    ctx.fillText(String(k), margin / 2, margin + (k + 0.5) * cell); // true
+    ctx.fillText(String(k), left + (k + 0.5) * cell, top - 8); // predicted
+    ctx.fillText(String(k), left / 2, top + (k + 0.5) * cell); // true
   }
   for (let r = 0; r < classes; r++) {
     let total = 0;
@@ -33,11 +34,11 @@ export function drawConfusion(canvas, counts, classes, { color = '#2563eb', titl
       const share = total ? n / total : 0;
       ctx.globalAlpha = n ? 0.08 + 0.92 * share : 0;
       ctx.fillStyle = r === c ? color : muted;
-      ctx.fillRect(margin + c * cell + 0.5, margin + r * cell + 0.5, cell - 1, cell - 1);
+      ctx.fillRect(left + c * cell + 0.5, top + r * cell + 0.5, cell - 1, cell - 1);
       ctx.globalAlpha = 1;
       if (n && cell >= 18) {
         ctx.fillStyle = share > 0.55 ? '#fff' : ink;
-        ctx.fillText(String(n), margin + (c + 0.5) * cell, margin + (r + 0.5) * cell);
+        ctx.fillText(String(n), left + (c + 0.5) * cell, top + (r + 0.5) * cell);
       }
     }
   }
