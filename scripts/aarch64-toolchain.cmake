@@ -19,8 +19,12 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
-# -L: where qemu finds the aarch64 dynamic loader and libc. -E sets LD_LIBRARY_PATH for the
-# emulated program only, so its loader finds multiarch shared libraries (libbenchmark.so) while
-# qemu itself, an x86-64 program, keeps its own library path.
+# -L: where qemu finds the aarch64 dynamic loader (the cross toolchain's glibc). -E sets
+# LD_LIBRARY_PATH for the emulated program only (qemu itself, an x86-64 program, keeps its own):
+# the C and C++ libraries from the same sysroot as that loader, then the arm64 multiarch
+# packages' libraries (libbenchmark.so). The multiarch libc6:arm64 must not be the one loaded:
+# it is a different build of glibc than the cross loader, and glibc's loader and libc share
+# private structures whose layout differs between builds (pthread_create then loops forever).
 set(CMAKE_CROSSCOMPILING_EMULATOR
-    qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/lib/aarch64-linux-gnu)
+    qemu-aarch64 -L /usr/aarch64-linux-gnu -E
+    LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib:/usr/lib/aarch64-linux-gnu)
