@@ -1,8 +1,9 @@
 // Results independent of the thread count, bit for bit: every BN entry point (both layouts, every
-// variant, the sync primitives, the modules) under every ISA on 2…8 threads against 1 thread,
-// on shapes that the partition (src/core/partition.hpp) cuts in each of its ways. Pieces are made
-// tiny (set_piece_floats) so small tensors exercise every cut; one shape runs at the default size.
-// The split results are also checked against the float64 truth: merging pieces keeps accuracy.
+// variant, the sync primitives, the modules) under every ISA on 2…8 threads against 1 thread
+// (compared_thread_counts()), on shapes that the partition (src/core/partition.hpp) cuts in each
+// of its ways. Pieces are made tiny (set_piece_floats) so small tensors exercise every cut; one
+// shape runs at the default size. The split results are also checked against the float64 truth:
+// merging pieces keeps accuracy.
 
 #include <gtest/gtest.h>
 
@@ -140,7 +141,7 @@ TEST_P(ThreadResults, SameBitsOnOneToEightThreads) {
       const ThreadCount threads(1);
       one = all_outputs(k.shape);
     }
-    for (std::size_t n = 2; n <= 8; ++n) {
+    for (const std::size_t n : compared_thread_counts()) {
       const ThreadCount threads(n);
       const std::vector<float> many = all_outputs(k.shape);
       ASSERT_EQ(many.size(), one.size());

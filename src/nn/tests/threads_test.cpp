@@ -69,7 +69,7 @@ class EngineThreads : public ::testing::TestWithParam<std::string> {
 
 TEST_P(EngineThreads, SameBitsOnOneToEightThreads) {
   const std::vector<float> one = train(1);
-  for (std::size_t t = 2; t <= 8; ++t) {
+  for (const std::size_t t : simdnorm_test::compared_thread_counts()) {
     const std::vector<float> many = train(t);
     ASSERT_EQ(many.size(), one.size());
     for (std::size_t i = 0; i < one.size(); ++i)
