@@ -24,6 +24,8 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
+// Claims may be relaxed: a run's task and inputs reach this thread through mutex_ (workers) or
+// program order (the caller), its outputs reach the caller through done_'s acquire/release.
 std::size_t ThreadPool::drain(std::uint32_t tag, std::size_t count, TaskRef task) {
   std::size_t ran = 0;
   std::uint64_t next = next_.load(std::memory_order_relaxed);

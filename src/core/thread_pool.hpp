@@ -31,8 +31,11 @@ class ThreadPool {
 
   std::size_t threads() const { return workers_.size() + 1; }
 
-  // Runs task for every index in [0, count) and returns when all are done. One run at a time:
-  // callers serialize (src/core/threads.cpp).
+  // Most tasks of one run: next_ holds the index in 32 bits.
+  static constexpr std::size_t kMaxTasks = 0xffffffffu;
+
+  // Runs task for every index in [0, count) and returns when all are done; count ≤ kMaxTasks.
+  // One run at a time: callers serialize (src/core/threads.cpp).
   void run(std::size_t count, TaskRef task);
 
  private:

@@ -37,6 +37,7 @@ struct Threads {
   std::atomic<std::size_t> count;
   std::mutex pool_mutex;  // held by the call using the pool, and to replace it
   std::unique_ptr<ThreadPool> pool;
+  std::size_t pool_for = 0;  // the count the pool was made for: it may have fewer threads
 
   Threads() : count(resolve(0)) {
     const char* env = std::getenv("SIMDNORM_NUM_THREADS");
@@ -69,10 +70,11 @@ void run_tasks(std::size_t count, TaskRef task) {
   if (count == 0) return;
   const std::size_t want = t.count.load(std::memory_order_relaxed);
   std::unique_lock lock(t.pool_mutex, std::defer_lock);
-  if (count > 1 && want > 1 && !in_task && lock.try_lock()) {
-    if (!t.pool || t.pool->threads() != want) {
+  if (count > 1 && count <= ThreadPool::kMaxTasks && want > 1 && !in_task && lock.try_lock()) {
+    if (!t.pool || t.pool_for != want) {
       t.pool.reset();
       t.pool = std::make_unique<ThreadPool>(want);
+      t.pool_for = want;
     }
     struct Guarded {
       TaskRef task;
