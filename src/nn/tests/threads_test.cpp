@@ -1,6 +1,7 @@
 // The layer engine on 1…8 threads gives the same bits under every ISA: a CNN whose convolutions
-// split the batch into groups of samples, whose linear layers cross the matmul cut-over
-// (kMinParallelMacs) and whose BN layers cross the core's (partition.hpp), trained a few steps;
+// split the batch into groups of samples, whose activations and pooling split into ranges, whose
+// linear layers cross the matmul cut-over (kMinParallelMacs) and whose BN layers cross the
+// core's (partition.hpp), trained a few steps;
 // one-sample convolutions whose products are cut by rows and by columns. A batch split into
 // groups gives each sample's output and input gradient exactly as the sample alone does, and
 // the sum of the samples' weight and bias gradients.
@@ -29,16 +30,17 @@ using simdnorm_test::IsaScope;
 using simdnorm_test::ThreadCount;
 
 std::vector<LayerSpec> cnn() {
+  // Batch 16 and 3×32×32 images: every conv2d splits the batch into 16 groups of one sample; the
+  // first ReLU and the max-pool (16×8×32×32 floats) cross the element-wise cut-over (two ranges);
+  // the BN layers cross the core's; the first linear's 16×16×1024 product is cut by rows.
   return {
-      // 8×1024×27 multiply-adds per sample: cut by rows
       {"conv2d", {{"inChannels", 3}, {"outChannels", 8}, {"kernelSize", 3}, {"padding", 1}}},
       {"batchNorm2d", {{"numFeatures", 8}}},
       {"relu", {}},
-      // 4×1024×72: C has 4 rows, cut by columns
+      {"maxPool2d", {{"kernelSize", 2}}},
       {"conv2d", {{"inChannels", 8}, {"outChannels", 4}, {"kernelSize", 3}, {"padding", 1}}},
       {"batchNorm2d", {{"numFeatures", 4}}},
       {"relu", {}},
-      {"maxPool2d", {{"kernelSize", 2}}},
       {"flatten", {}},
       {"linear", {{"inFeatures", 4 * 16 * 16}, {"outFeatures", 16}}},
       {"batchNorm1d", {{"numFeatures", 16}}},
