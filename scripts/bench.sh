@@ -25,15 +25,17 @@ if [[ " $suites " == *" native "* ]]; then
   cmake --build "$build" -j2 --target simdnorm_bench
   # Single thread everywhere (oneDNN uses OpenMP, simdnorm its pool) except the scaling/ and
   # cutover/ entries, which set their own thread counts; 5 repetitions in random interleaved
-  # order, so slow drifts of the machine's load hit every entry alike.
+  # order, so slow drifts of the machine's load hit every entry alike. OpenMP's threads sleep
+  # between oneDNN's parallel regions (OMP_WAIT_POLICY=passive): spinning, they would take the
+  # cores from the entries that run after a scaling/ one.
   args=(--benchmark_min_time=0.03 --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
         --benchmark_out="$results/native.json" --benchmark_out_format=json "$@")
   echo "bench.sh: native suite (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-  OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 "$build/bench/simdnorm_bench" "${args[@]}" >/dev/null
-  node bench/report/native.mjs "$results/native.json" \
-    "OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 $build/bench/simdnorm_bench ${args[*]}"
+  env=(OMP_WAIT_POLICY=passive OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1)
+  env "${env[@]}" "$build/bench/simdnorm_bench" "${args[@]}" >/dev/null
+  node bench/report/native.mjs "$results/native.json" "${env[*]} $build/bench/simdnorm_bench ${args[*]}"
   node bench/report/threads.mjs --out "$results/threads.json" --native "$results/native.json" \
-    --command "OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 $build/bench/simdnorm_bench ${args[*]}" >/dev/null
+    --command "${env[*]} $build/bench/simdnorm_bench ${args[*]}" >/dev/null
 fi
 
 if [[ " $suites " == *" js "* ]]; then
