@@ -30,7 +30,7 @@ node --input-type=module -e '
   process.exit(bad.length ? 1 : 0);
 ' "$tmp/native.json"
 node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
-node bench/report/threads.mjs "$tmp/native.json" smoke >/dev/null
+node bench/report/threads.mjs --out "$tmp/threads.json" --native "$tmp/native.json" --command smoke >/dev/null
 grep -q '^| S3 | train_fwd |' "$tmp/threads.md" && grep -q '^| train_fwd | nchw | 64 KiB |' "$tmp/threads.md" ||
   { echo "bench-smoke: threads.md lacks the S3 scaling or the cut-over rows" >&2; exit 1; }
 
@@ -42,12 +42,18 @@ OMP_NUM_THREADS=1 "$engine" --benchmark_min_time=0.001 --benchmark_out="$tmp/eng
   --benchmark_out_format=json >/dev/null
 /usr/bin/python3 bench/native/torch_train_step.py --repetitions 1 --min-time 0.001 --out "$tmp/engine-pytorch.json"
 
-[ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] || bash scripts/build-wasm.sh
+[ -f wasm/dist/simdnorm.wasm ] && [ -f wasm/dist/simdnorm-scalar.wasm ] &&
+  [ -f wasm/dist/threads/simdnorm-threads.wasm ] || bash scripts/build-wasm.sh
 node bench/js/run.mjs --quick --out "$tmp/js.json" >/dev/null 2>"$tmp/js.err" || { cat "$tmp/js.err" >&2; exit 1; }
 if grep -q "differs from plain JS" "$tmp/js.err"; then cat "$tmp/js.err" >&2; exit 1; fi
 echo "bench-smoke: Node suite ran ($(grep -c '"peer"' "$tmp/js.json") entries)"
 grep -q '"mode": "floor"' "$tmp/js.json" && grep -q 'against its floor' "$tmp/js.md" ||
   { echo "bench-smoke: no e2e floor entries or table (bench/js/e2e-floor.mjs)" >&2; exit 1; }
+# Thread scaling in Node: S3 on 1 and 2 threads, simdnorm's threads build and onnxruntime-web.
+node bench/js/scaling.mjs --quick --out "$tmp/scaling.json" >/dev/null
+node bench/report/threads.mjs --out "$tmp/threads.json" --wasm "$tmp/scaling.json" >/dev/null
+grep -q '^| S3 nchw | train_fwd |' "$tmp/threads.md" && grep -q '^| S3 | train_fwd |' "$tmp/threads.md" ||
+  { echo "bench-smoke: threads.md lacks the wasm or the native S3 scaling rows" >&2; exit 1; }
 node bench/js/engine-training.mjs --quick --out "$tmp/engine-node.json" >/dev/null
 node bench/report/engine.mjs --out "$tmp/engine.json" --command smoke --native "$tmp/engine-native.json" \
   --pytorch "$tmp/engine-pytorch.json" --node "$tmp/engine-node.json" >/dev/null

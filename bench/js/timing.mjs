@@ -12,30 +12,25 @@ function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000 }) {
   return { calls, reps };
 }
 
-export function timeCalls(fn, options = {}) {
-  const t0 = performance.now();
-  fn(); // warm-up (JIT, first touch of buffers, wasm memory growth), also the time estimate
-  const { calls, reps } = plan(performance.now() - t0, options);
-  const perCall = [];
-  for (let r = 0; r < reps; ++r) {
+// Several functions timed together, repetition by repetition in turn (fns: { name: fn }), so the
+// machine's drift hits each alike and their ratios hold: { name: ms per call of each repetition }.
+// `isAsync`: the functions return promises, awaited per call (an await per call of a synchronous
+// function would add a microtask to each).
+export async function timeInterleaved(fns, options = {}, isAsync = false) {
+  const run = async (fn, calls) => {
     const start = performance.now();
-    for (let i = 0; i < calls; ++i) fn();
-    perCall.push((performance.now() - start) / calls);
+    if (isAsync) for (let i = 0; i < calls; ++i) await fn();
+    else for (let i = 0; i < calls; ++i) fn();
+    return (performance.now() - start) / calls;
+  };
+  const plans = {};
+  let reps = Infinity;
+  for (const [name, fn] of Object.entries(fns)) {
+    plans[name] = plan(await run(fn, 1), options); // warm-up, also the time estimate
+    reps = Math.min(reps, plans[name].reps);
   }
-  return perCall;
-}
-
-// The same for functions returning promises (onnxruntime-web's session.run): awaiting each call
-// would add a microtask to every call of the synchronous peers, so this is a separate loop.
-export async function timeCallsAsync(fn, options = {}) {
-  const t0 = performance.now();
-  await fn();
-  const { calls, reps } = plan(performance.now() - t0, options);
-  const perCall = [];
-  for (let r = 0; r < reps; ++r) {
-    const start = performance.now();
-    for (let i = 0; i < calls; ++i) await fn();
-    perCall.push((performance.now() - start) / calls);
-  }
+  const perCall = Object.fromEntries(Object.keys(fns).map((name) => [name, []]));
+  for (let r = 0; r < reps; ++r)
+    for (const [name, fn] of Object.entries(fns)) perCall[name].push(await run(fn, plans[name].calls));
   return perCall;
 }

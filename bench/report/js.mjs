@@ -58,7 +58,8 @@ export function jsReport(json) {
   const shapes = [...new Set(json.results.map((r) => r.shape))];
   const rows = [],
     groups = [],
-    misses = [];
+    misses = [],
+    residentMisses = [];
   for (const shape of shapes) {
     const layout = json.results.find((r) => r.shape === shape).layout;
     for (const op of OPS) {
@@ -70,6 +71,9 @@ export function jsReport(json) {
       const speedup = best ? best.s.median / ours.median : NaN;
       const ok = best ? (speedup >= TARGET ? ' ✓' : ' ✗') : '';
       if (ok === ' ✗') misses.push(`${shape} ${OP_LABEL[op]} ${fmt(speedup)}× vs ${best.p}`);
+      const residentSpeedup = best && resident ? best.s.median / resident.median : NaN;
+      const residentOk = Number.isFinite(residentSpeedup) ? (residentSpeedup >= TARGET ? ' ✓' : ' ✗') : '';
+      if (residentOk === ' ✗') residentMisses.push(`${shape} ${OP_LABEL[op]} ${fmt(residentSpeedup)}× vs ${best.p}`);
       rows.push([
         `${shape} ${layout}`,
         OP_LABEL[op],
@@ -78,6 +82,7 @@ export function jsReport(json) {
         fmt(stat(shape, SCALAR, op, 'e2e')?.median ?? NaN),
         ...peers.map((x) => (x.s ? fmt(x.s.median) : '—')),
         best ? `${fmt(speedup)}× vs ${best.p}${ok}` : '—',
+        Number.isFinite(residentSpeedup) ? `${fmt(residentSpeedup)}×${residentOk}` : '—',
       ]);
       groups.push({
         label: `${shape} ${OP_LABEL[op]}`,
@@ -101,6 +106,7 @@ export function jsReport(json) {
     'simdnorm scalar e2e',
     ...PEERS.map((p) => `${p} e2e`),
     'speed-up vs best peer (≥ 4×)',
+    'resident vs best peer e2e (≥ 4×)',
   ];
   const md = [
     `Machine: ${c.cpu ?? 'CPU model not recorded'}, ${c.cpus} CPUs, Node ${c.node}; load average ${c.loadavg_start.map((l) => l.toFixed(2)).join(', ')} at start, ${c.loadavg_end.map((l) => l.toFixed(2)).join(', ')} at end.`,
@@ -115,6 +121,9 @@ export function jsReport(json) {
           misses.length
             ? `Below the 4× target in this run: ${misses.join('; ')}.\n`
             : 'The 4× target is met on every op × shape in this run.\n',
+          residentMisses.length
+            ? `Resident below 4× the best peer's e2e in this run: ${residentMisses.join('; ')}.\n`
+            : "Resident (`sn.Tensor`) calls are ≥ 4× the best peer's e2e on every op × shape in this run.\n",
         ]
       : []),
     floor.md,
@@ -126,7 +135,16 @@ export function jsReport(json) {
     series: [`${OURS} e2e`, `${OURS} resident`, `${SCALAR} e2e`, ...PEERS.map((p) => `${p} e2e`)],
     groups,
   });
-  return { md, svg, misses: [...misses, ...floor.misses.map((m) => `e2e ${m} the floor`), ...train.misses] };
+  return {
+    md,
+    svg,
+    misses: [
+      ...misses,
+      ...residentMisses.map((m) => `resident ${m}`),
+      ...floor.misses.map((m) => `e2e ${m} the floor`),
+      ...train.misses,
+    ],
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,10 +1,14 @@
-// The threads tables of simdnorm_bench's JSON (bench/native/thread_ops.cpp): scaling of simdnorm
-// and oneDNN over 1…cores threads (the same count for both), and the cut-over sweep behind the
-// partition's piece size (src/core/partition.cpp).
+// The threads tables: native scaling of simdnorm and oneDNN over 1…cores threads (the same count
+// for both) and the cut-over sweep behind the partition's piece size (src/core/partition.cpp),
+// from simdnorm_bench's JSON (bench/native/thread_ops.cpp); wasm scaling of simdnorm's threads
+// build and onnxruntime-web with the same numThreads in Node (bench/js/scaling.mjs).
 //
-// node bench/report/threads.mjs results/native.json  → writes threads.md beside it.
+// node bench/report/threads.mjs --out results/threads.json [--native native.json --command "…"]
+//   [--wasm scaling.json]
+// threads.json keeps both parts (the native entries of simdnorm_bench's JSON, the wasm run): a
+// part given here replaces the stored one, so one suite can be rerun alone. Writes threads.md.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { markdownTable } from './markdown.mjs';
 import { loadRuns } from './native.mjs';
 import { fmt, summarize } from './stats.mjs';
@@ -14,7 +18,7 @@ const median = (runs, name) => {
   return r && !r.error && r.times.length ? summarize(r.times).median : NaN;
 };
 
-export function threadsReport(json, { command = '' } = {}) {
+function nativeReport(json, command) {
   const runs = loadRuns(json);
   const names = [...runs.keys()];
   const scaling = names.filter((n) => n.startsWith('scaling/')).map((n) => n.split('/'));
@@ -59,11 +63,12 @@ export function threadsReport(json, { command = '' } = {}) {
       ];
     });
   const ctx = json.context ?? {};
-  const md = [
+  return [
     `Machine: ${ctx.cpu_model ?? 'CPU model not recorded'}, ${ctx.num_cpus ?? '?'} CPUs; load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
     `Date: ${ctx.date ?? ''}. Command: \`${command}\`.`,
+    sharedNote(ctx.num_cpus, ctx.load_avg),
     '',
-    '## Scaling',
+    '## Native scaling',
     '',
     'Median µs per call; in parentheses the speed-up over 1 thread of the same implementation. ' +
       'simdnorm on its best ISA, oneDNN in the layout simdnorm receives, both with the same thread count ' +
@@ -84,13 +89,107 @@ export function threadsReport(json, { command = '' } = {}) {
     ),
     '',
   ].join('\n');
-  return { md };
+}
+
+// A machine whose load average was near or above its CPU count had no free core for a second
+// thread much of the time: the tables then show what threads give on a shared machine.
+function sharedNote(cpus, load) {
+  if (!cpus || !load?.length || load[0] < cpus / 2) return '';
+  return (
+    `The load average (${load[0].toFixed(2)} on ${cpus} CPUs) shows other processes sharing the cores during the run: ` +
+    'absolute times and speed-ups over 1 thread are lower than on an idle machine; the ratios between implementations ' +
+    'at the same thread count come from one interleaved run and are the figures to compare.'
+  );
+}
+
+const WASM_OPS = ['infer', 'train_fwd', 'bwd'];
+const SIMDNORM = 'simdnorm',
+  ORT = 'onnxruntime-web';
+
+function wasmReport(json) {
+  const c = json.context;
+  const stat = (shape, impl, op, mode, t) => {
+    const r = json.results.find(
+      (x) => x.shape === shape && x.impl === impl && x.op === op && x.mode === mode && x.threads === t,
+    );
+    return r ? summarize(r.ms).median : NaN;
+  };
+  const threads = [...new Set(json.results.map((r) => r.threads))].sort((a, b) => a - b);
+  const cell = (ms, one) => (Number.isFinite(one) && ms !== one ? `${fmt(ms)} (${fmt(one / ms)}×)` : fmt(ms));
+  const rows = [];
+  for (const shape of [...new Set(json.results.map((r) => r.shape))]) {
+    const layout = json.results.find((r) => r.shape === shape).layout;
+    for (const op of WASM_OPS) {
+      const series = (impl, mode) => threads.map((t) => stat(shape, impl, op, mode, t));
+      const e2e = series(SIMDNORM, 'e2e'),
+        resident = series(SIMDNORM, 'resident'),
+        ort = series(ORT, 'e2e');
+      if (e2e.every((x) => !Number.isFinite(x))) continue;
+      rows.push([
+        `${shape} ${layout}`,
+        op,
+        ...e2e.map((ms) => cell(ms, e2e[0])),
+        ...resident.map((ms) => cell(ms, resident[0])),
+        ...ort.map((ms) => cell(ms, ort[0])),
+        ...threads.map((_, i) => (Number.isFinite(ort[i]) ? `${fmt(e2e[i] / ort[i])}×` : '—')),
+      ]);
+    }
+  }
+  const header = [
+    'shape',
+    'op',
+    ...threads.map((t) => `simdnorm e2e ${t}T ms`),
+    ...threads.map((t) => `simdnorm resident ${t}T ms`),
+    ...threads.map((t) => `ORT e2e ${t}T ms`),
+    ...threads.map((t) => `simdnorm ÷ ORT e2e ${t}T`),
+  ];
+  // Checked once by hand (docs/benchmarks.md#threads): the process gains the pool's threads.
+  const ortNote =
+    threads.length > 1
+      ? "onnxruntime-web's Node build starts its pthread pool for numThreads > 1; what it gains from it is in the ORT columns."
+      : '';
+  return [
+    '## WebAssembly scaling (Node)',
+    '',
+    `Machine: ${c.cpu}, ${c.cpus} CPUs, Node ${c.node}; load average ${c.loadavg_start.map((l) => l.toFixed(2)).join(', ')} at start, ${c.loadavg_end.map((l) => l.toFixed(2)).join(', ')} at end.`,
+    `Date: ${c.date}. Command: \`${c.command}\` (part of \`npm run bench\`).`,
+    sharedNote(c.cpus, c.loadavg_start),
+    '',
+    'Milliseconds per call, median of the interleaved repetitions; in parentheses the speed-up over 1 thread. ' +
+      "simdnorm: the SIMD128 + threads build with `init({ threads: k })` (1 thread: the SIMD128 build), e2e (Float32Array in → out) and resident (`sn.Tensor`); onnxruntime-web's wasm backend with `env.wasm.numThreads = k`, e2e only (no BN backward, no NHWC). " +
+      'Each implementation × thread count runs in its own worker_thread. ' +
+      ortNote,
+    '',
+    markdownTable(header, rows),
+  ].join('\n');
+}
+
+export function threadsReport(stored) {
+  const parts = [];
+  if (stored.native) parts.push(nativeReport(stored.native, stored.native.command));
+  if (stored.wasm) parts.push(wasmReport(stored.wasm));
+  return { md: parts.join('\n') };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const file = process.argv[2];
-  const json = JSON.parse(readFileSync(file, 'utf8'));
-  const { md } = threadsReport(json, { command: process.argv[3] ?? 'npm run bench' });
-  writeFileSync(file.replace(/native\.json$/, 'threads.md'), md);
+  const args = process.argv.slice(2);
+  const value = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const out = value('--out');
+  if (!out) throw new Error('threads.mjs: --out <threads.json> is required');
+  const stored = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : {};
+  if (value('--native')) {
+    // Only the threads entries of the native run: the rest is native.json's.
+    const json = JSON.parse(readFileSync(value('--native'), 'utf8'));
+    const threadsEntry = (b) => /^(scaling|cutover)\//.test(b.run_name ?? b.name);
+    stored.native = {
+      context: json.context,
+      command: value('--command') ?? 'npm run bench',
+      benchmarks: json.benchmarks.filter(threadsEntry),
+    };
+  }
+  if (value('--wasm')) stored.wasm = JSON.parse(readFileSync(value('--wasm'), 'utf8'));
+  writeFileSync(out, JSON.stringify(stored, null, 1));
+  const { md } = threadsReport(stored);
+  writeFileSync(out.replace(/\.json$/, '.md'), md);
   process.stdout.write(md);
 }

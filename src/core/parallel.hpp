@@ -1,6 +1,7 @@
 #pragma once
 // Internal: runs the tasks of one call on the thread pool (src/core/threads.cpp).
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 
@@ -19,6 +20,14 @@ void parallel_for(std::size_t count, F&& task) {
   using Fn = std::remove_reference_t<F>;
   run_tasks(count, {[](void* f, std::size_t i) { (*static_cast<Fn*>(f))(i); },
                     const_cast<void*>(static_cast<const void*>(&task))});
+}
+
+// Runs range(begin, end) over [0, total) cut into ranges of `grain` items (the last one shorter),
+// on the pool when there are several: for element-wise work, whose results no cut changes.
+template <class F>
+void parallel_ranges(std::size_t total, std::size_t grain, F&& range) {
+  parallel_for((total + grain - 1) / grain,
+               [&](std::size_t i) { range(i * grain, std::min(total, (i + 1) * grain)); });
 }
 
 }  // namespace simdnorm::detail

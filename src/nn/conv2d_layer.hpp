@@ -1,6 +1,10 @@
 #pragma once
 // nn.Conv2d (groups = 1, dilation = 1, zero padding) on NCHW batches, weight [out, in, k, k].
 // Per sample: im2col, then one matrix product on the active ISA's matmul kernels (see im2col.hpp).
+// Threads: the batch is cut into groups of samples, a function of the shape alone, run as tasks
+// on the pool; the weight and bias gradients are summed per group and merged in group order, so
+// results are the same bits on any thread count. A single group (one sample, a small batch, or a
+// column matrix too large to hold once per group) cuts each product on the pool instead.
 
 #include <cstddef>
 #include <vector>
@@ -38,6 +42,13 @@ class Conv2d final : public Layer {
   void reset_parameters(Rng& rng) override;
 
  private:
+  // Floats of one group's scratch: its column matrix, then its partial weight and bias gradients.
+  std::size_t group_floats() const;
+  std::size_t sample_groups(std::size_t n) const;
+  // group(g, s0, s1) for every group g of samples [s0, s1), on the pool.
+  template <class F>
+  void for_sample_groups(std::size_t n, F&& group) const;
+
   Options options_;
   ConvGeometry geometry_;
   std::vector<float> weight_, bias_, weight_grad_, bias_grad_;

@@ -28,6 +28,8 @@ class MaxPool2d final : public Layer {
                 std::size_t n, std::span<float> dx, LayerWorkspace ws) override;
 
  private:
+  // Planes (samples × channels) per task on the pool.
+  std::size_t plane_grain() const;
   PoolWindow window_;
 };
 

@@ -1,12 +1,14 @@
-// onnxruntime-web, wasm execution provider, one thread: BatchNormalization opset 15 in inference
-// and training mode (ORT has no BN backward). ONNX BN is channels-first only (no NHWC).
+// onnxruntime-web, wasm execution provider, one thread (or `threads`: its pthreads build, for
+// bench/js/scaling.mjs; ort.env is per module instance, so one count per worker_thread):
+// BatchNormalization opset 15 in inference and training mode (ORT has no BN backward). ONNX BN is
+// channels-first only (no NHWC).
 
 import * as ort from 'onnxruntime-web';
 import { batchNormModel } from '../onnx-model.mjs';
 
-export async function onnxRuntimePeer(shape, inp) {
+export async function onnxRuntimePeer(shape, inp, { threads = 1 } = {}) {
   if (shape.layout === 'nhwc') return null;
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
   const dims = shape.dims;
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };

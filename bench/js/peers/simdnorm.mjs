@@ -1,11 +1,12 @@
 // simdnorm's wasm package (wasm/index.js), SIMD128 or scalar build: the BatchNorm module with
 // Float32Array in/out (e2e: copies into and out of the wasm heap) and with Tensors that live in
-// the heap (resident: no copies).
+// the heap (resident: no copies). threads > 1: the SIMD128 + threads build with that many threads
+// (bench/js/scaling.mjs).
 
 import init from '../../../wasm/index.js';
 
-export async function simdnormPeer(shape, inp, { simd }) {
-  const sn = await init({ simd });
+export async function simdnormPeer(shape, inp, { simd, threads = 1 }) {
+  const sn = await init(threads > 1 ? { threads } : { simd });
   const c = shape.layout === 'nhwc' ? shape.dims[3] : shape.dims[1];
   const layout = shape.layout === 'nhwc' ? 'channels-last' : 'channels-first';
   const bn = new sn.BatchNorm(c, { eps: inp.eps, momentum: inp.momentum, layout });
