@@ -1,8 +1,8 @@
 #pragma once
 // Backward reductions: Σ dy' and Σ dy'·(x − mean) per channel, one read of dy and x.
 // dy' is dy masked by the fused ReLU (recomputed from x, so the forward output is not needed).
-// Partial sums are float within a block (at most kBlockFloats values of a channel, or a tile of
-// at most 256 rows), then added in double: error grows with the block length, not with N·S.
+// Partial sums are float within a block (at most tuning().block_floats values of a channel, or a
+// tile of at most 256 rows), then added in double: error grows with the block length, not with N·S.
 
 #include "kernels/lanes.hpp"
 
@@ -48,8 +48,7 @@ struct ChunkAffine {
 // Σdy' and Σdy'(x − mean) over elements [begin, end) of one run, as two vectors of lane sums.
 template <bool Relu, class Arch>
 void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end,
-              const ChannelAffine<Arch>& a, float mean, batch<Arch>& s_dy,
-              batch<Arch>& s_dy_xmu) {
+              const ChannelAffine<Arch>& a, float mean, batch<Arch>& s_dy, batch<Arch>& s_dy_xmu) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   B s0(0.f), s1(0.f), t0(0.f), t1(0.f);
@@ -68,10 +67,11 @@ void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end
 }
 
 // Memory order (n outer, channel inner), per-channel constants and totals of a chunk of
-// channels on the stack. Runs of at most kBlockFloats are summed a group of `lanes` channels at a
-// time and the group's lane sums reduced together (haddp: one transpose-and-add for all of them):
-// two horizontal sums per run cost more than the run itself when S is small (S3's S = 64 spent
-// half of backward there). Longer runs go by blocks of kBlockFloats, two horizontal sums each.
+// channels on the stack. Runs of at most a block (tuning().block_floats) are summed a group of
+// `lanes` channels at a time and the group's lane sums reduced together (haddp: one
+// transpose-and-add for all of them): two horizontal sums per run cost more than the run itself
+// when S is small (S3's S = 64 spent half of backward there). Longer runs go block by block, two
+// horizontal sums each.
 template <bool Relu, class Arch>
 void channels_first(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                     float* sum_dy, float* sum_dy_xmu) {
@@ -82,19 +82,19 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
     const ChunkAffine<Arch> t(p, c0, chunk);
     // + L: a partial group's missing channels add zeros there.
     double total_dy[kChannelChunk + L] = {}, total_dy_xmu[kChannelChunk + L] = {};
+    const std::size_t block = tuning().block_floats;
     for (std::size_t n = 0; n < s.n; ++n) {
       for (std::size_t g0 = 0; g0 < chunk; g0 += L) {
         const std::size_t count = chunk - g0 < L ? chunk - g0 : L;
         const std::size_t first = (n * s.c + c0 + g0) * s.s;
-        if (s.s > kBlockFloats) {
+        if (s.s > block) {
           for (std::size_t j = g0; j < g0 + count; ++j) {
             const ChannelAffine<Arch> a{B(t.mean[j]), B(t.scale[j]), B(t.beta[j]), B(0.f)};
             const std::size_t offset = first + (j - g0) * s.s;
-            for (std::size_t i0 = 0; i0 < s.s; i0 += kBlockFloats) {
+            for (std::size_t i0 = 0; i0 < s.s; i0 += block) {
               B sd, sx;
-              run_sums<Relu, Arch>(dy + offset, x + offset, i0,
-                                   s.s - i0 < kBlockFloats ? s.s : i0 + kBlockFloats, a, t.mean[j],
-                                   sd, sx);
+              run_sums<Relu, Arch>(dy + offset, x + offset, i0, s.s - i0 < block ? s.s : i0 + block,
+                                   a, t.mean[j], sd, sx);
               total_dy[j] += xsimd::hadd(sd);
               total_dy_xmu[j] += xsimd::hadd(sx);
             }
