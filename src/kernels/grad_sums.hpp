@@ -68,7 +68,7 @@ void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end
 
 // Memory order (n outer, channel inner), per-channel constants and totals of a chunk of
 // channels on the stack. Runs of at most a block (tuning().block_floats) are summed a group of
-// `lanes` channels at a time and the group's lane sums reduced together (haddp: one
+// `lanes` channels at a time and the group's lane sums reduced together (lanes.hpp: lane_sums: one
 // transpose-and-add for all of them): two horizontal sums per run cost more than the run itself
 // when S is small (S3's S = 64 spent half of backward there). Longer runs go block by block, two
 // horizontal sums each.
@@ -112,8 +112,8 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
           run_sums<Relu, Arch>(dy + offset, x + offset, 0, s.s, a, t.mean[c], sd[j], sx[j]);
         }
         alignas(Arch::alignment()) float hd[L], hx[L];
-        xsimd::haddp(sd).store_aligned(hd);
-        xsimd::haddp(sx).store_aligned(hx);
+        lane_sums<Arch>(sd).store_aligned(hd);
+        lane_sums<Arch>(sx).store_aligned(hx);
         for (std::size_t j = 0; j < L; ++j) {
           total_dy[g0 + j] += hd[j];
           total_dy_xmu[g0 + j] += hx[j];

@@ -95,6 +95,27 @@ void store_stream(const batch<Arch>& v, float* p) {
   v.store_aligned(p);
 }
 
+// Lane j of the result = the sum of the lanes of rows[j], for batch::size rows: one
+// transpose-and-add for a whole group of horizontal sums. xsimd 8.1's AVX-512 haddp puts rows
+// 2–5 and 10–13 in the wrong lanes (4↔2, 5↔3, …); there the 256-bit halves of each row are added
+// and AVX's haddp, which is right, reduces the two sets of eight.
+template <class Arch>
+batch<Arch> lane_sums(const batch<Arch>* rows) {
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    using H = xsimd::batch<float, xsimd::avx2>;
+    H lo[8], hi[8];
+    for (std::size_t i = 0; i < 8; ++i) {
+      lo[i] = _mm256_add_ps(_mm512_castps512_ps256(rows[i]), _mm512_extractf32x8_ps(rows[i], 1));
+      hi[i] = _mm256_add_ps(_mm512_castps512_ps256(rows[8 + i]),
+                            _mm512_extractf32x8_ps(rows[8 + i], 1));
+    }
+    return _mm512_insertf32x8(_mm512_castps256_ps512(xsimd::haddp(lo)), xsimd::haddp(hi), 1);
+  }
+#endif
+  return xsimd::haddp(rows);
+}
+
 // Floats before p reaches the store alignment (p is float-aligned).
 template <class Arch>
 std::size_t floats_to_alignment(const float* p) {

@@ -168,10 +168,10 @@ void block_moments(const float* p, std::size_t stride, std::size_t runs, std::si
 
 // Memory order (n outer, channel inner), the (mean, M2) of a chunk of channels on the stack.
 // A block is up to runs_per_block runs of one channel from consecutive samples (above). When a
-// block holds whole runs, the blocks of a group of `lanes` channels are reduced together (haddp)
-// and merged a vector of doubles at a time: two horizontal sums and a scalar merge per channel
-// and block were a third of training forward on NCHW 8×32×8×8. Longer runs, split into several
-// blocks, merge each block on its own: that cost is spread over a whole block.
+// block holds whole runs, the blocks of a group of `lanes` channels are reduced together
+// (lane_sums) and merged a vector of doubles at a time: two horizontal sums and a scalar merge per
+// channel and block were a third of training forward on NCHW 8×32×8×8. Longer runs, split into
+// several blocks, merge each block on its own: that cost is spread over a whole block.
 template <class Arch>
 void channels_first(const float* x, const Shape& s, float* mean, float* var) {
   using B = batch<Arch>;
@@ -201,8 +201,8 @@ void channels_first(const float* x, const Shape& s, float* mean, float* var) {
               d[j] = q[j] = B(0.f);
             }
           }
-          xsimd::haddp(d).store_aligned(bd);
-          xsimd::haddp(q).store_aligned(bq);
+          lane_sums<Arch>(d).store_aligned(bd);
+          lane_sums<Arch>(q).store_aligned(bq);
           merge_blocks<L, Arch>(w, bm, bd, bq, acc_mean + g0, acc_m2 + g0);
         }
         continue;
