@@ -23,6 +23,12 @@ namespace simdnorm::detail {
 namespace {
 
 constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
+
+#if defined(__EMSCRIPTEN__)
+CacheSizes detect() {
+  return {32 * KiB, 1 * MiB, 8 * MiB, "assumed (WebAssembly)"};
+}
+#else
 // Zen 4/5 CCD L3; also Intel client parts' whole L3 order of magnitude. Only used as a cap on a
 // legacy-leaf L3 and as the fallback.
 constexpr std::size_t kLegacyL3Cap = 32 * MiB;
@@ -60,9 +66,6 @@ bool is_amd() {
 
 CacheSizes detect() {
   CacheSizes c{0, 0, 0, "sysconf"};
-#if defined(__EMSCRIPTEN__)
-  return {32 * KiB, 1 * MiB, 8 * MiB, "assumed (WebAssembly)"};
-#else
 #if defined(__x86_64__)
   const unsigned leaf = is_amd() ? 0x8000001Du : 4u;
   if (deterministic_leaf(leaf, c) && c.l1d && c.l2) {
@@ -84,8 +87,8 @@ CacheSizes detect() {
   if (!c.l1d || !c.l2) return kFallback;
   if (!c.l3) c.l3 = c.l2;
   return c;
-#endif
 }
+#endif
 
 }  // namespace
 
