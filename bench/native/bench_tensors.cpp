@@ -97,13 +97,21 @@ Tensors make_tensors(const BenchShape& s) {
   return t;
 }
 
+std::map<std::string, Tensors>& pool() {
+  static std::map<std::string, Tensors> tensors;
+  return tensors;
+}
+
 }  // namespace
 
 Tensors& tensors_for(const BenchShape& s) {
-  static std::map<std::string, Tensors> pool;
-  auto it = pool.find(s.id);
-  if (it == pool.end()) it = pool.emplace(s.id, make_tensors(s)).first;
+  auto it = pool().find(s.id);
+  if (it == pool().end()) it = pool().emplace(s.id, make_tensors(s)).first;
   return it->second;
+}
+
+void release_tensors(const BenchShape& s) {
+  pool().erase(s.id);
 }
 
 double copy_seconds(const BenchShape& s) {
@@ -123,9 +131,13 @@ double copy_seconds(const BenchShape& s) {
   return elapsed.count() / double(calls);
 }
 
-void set_traffic_counters(benchmark::State& state, const BenchShape& s, Op op, double copy_s) {
+void set_bytes_processed(benchmark::State& state, const BenchShape& s, Op op) {
   const double traffic = double(op_streams(op)) * double(s.bytes());
   state.SetBytesProcessed(std::int64_t(traffic) * state.iterations());
+}
+
+void set_traffic_counters(benchmark::State& state, const BenchShape& s, Op op, double copy_s) {
+  set_bytes_processed(state, s, op);
   // (traffic / t_op) / (2·bytes / t_copy) · 100, written as a per-iteration value that Google
   // Benchmark divides by the op's time per iteration.
   state.counters["pct_of_copy"] = benchmark::Counter(100.0 * double(op_streams(op)) * copy_s / 2.0,

@@ -48,6 +48,8 @@ struct Tensors {
   std::vector<float> save_mean, save_invstd, batch_var, dweight, dbias;
 };
 Tensors& tensors_for(const BenchShape& s);
+// Frees the shape's tensors (the sweep's, which would otherwise add up to most of a GiB).
+void release_tensors(const BenchShape& s);
 AlignedFloats aligned_floats(std::size_t count);
 
 // Mean seconds of one memcpy of the shape's tensor (x → copy_dst) over ~10 ms. Benchmarks take
@@ -58,6 +60,8 @@ double copy_seconds(const BenchShape& s);
 // Sets bytes_per_second from the op's minimum traffic, and pct_of_copy: that bandwidth as a
 // percentage of memcpy's (2 streams) at the same size, measured in the same benchmark run.
 void set_traffic_counters(benchmark::State& state, const BenchShape& s, Op op, double copy_s);
+// bytes_per_second only.
+void set_bytes_processed(benchmark::State& state, const BenchShape& s, Op op);
 
 std::string bench_name(Op op, const std::string& impl, const std::string& layout,
                        const BenchShape& s);
@@ -65,10 +69,18 @@ std::string bench_name(Op op, const std::string& impl, const std::string& layout
 // Registration, one per implementation; main() calls them shape by shape.
 void register_copy_baseline(const BenchShape& s);
 void register_simdnorm_ops(const BenchShape& s);
+// One simdnorm op on the active ISA, as every simdnorm entry times it (simdnorm_ops.cpp).
+void run_simdnorm_op(Op op, Tensors& t, const Shape& shape);
 // The ISAs register_simdnorm_ops benchmarks, best first, comma-separated: the "simdnorm_isas"
 // context of the JSON output, which bench/report/native.mjs orders its columns by.
 std::string simdnorm_isa_order();
 void register_onednn_ops(const BenchShape& s);
+// One oneDNN entry: `op` on the shape in memory format `format` (nchw, nhwc, nChw16c). Entries
+// of the core suite also report pct_of_copy; the others (the sweep's) free the shape's tensors.
+void register_onednn_format(const std::string& name, const BenchShape& s, Op op,
+                            const std::string& format, bool core_suite);
+// sweep_ops.cpp: simdnorm against oneDNN over channels × spatial size × layout.
+void register_sweep();
 void register_variant_ops(const BenchShape& s);  // variant_ops.cpp
 // thread_ops.cpp: the scaling table and the cut-over sweep; oneDNN's scaling entries
 // (onednn_ops.cpp) for one op and thread count.

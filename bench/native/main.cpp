@@ -2,8 +2,12 @@
 // simdnorm on every ISA and oneDNN (when built with it), so neighbours in the output ran close
 // together in time. All Google Benchmark flags apply (--benchmark_filter=..., --benchmark_out=...).
 
+#include <string>
+
 #include "bench_tensors.hpp"
+#include "core/cache_sizes.hpp"
 #include "cpu_model.hpp"
+#include "kernels/tuning.hpp"
 
 int main(int argc, char** argv) {
   using namespace simdnorm::bench;
@@ -17,9 +21,19 @@ int main(int argc, char** argv) {
   // The variants after the core suite, so its report's neighbours stay as they were.
   for (const BenchShape& s : bench_shapes()) register_variant_ops(s);
   register_thread_ops();
+  register_sweep();
   benchmark::AddCustomContext("simdnorm_isas", simdnorm_isa_order());
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("cpu_model", cpu_model());
+  // The caches simdnorm's tuning was derived from (src/core/tuning.cpp), and the result.
+  const simdnorm::detail::CacheSizes& c = simdnorm::detail::cache_sizes();
+  const simdnorm::kernels::Tuning& t = simdnorm::kernels::tuning();
+  benchmark::AddCustomContext(
+      "simdnorm_tuning",
+      "L1d " + std::to_string(c.l1d >> 10) + " KiB, L2 " + std::to_string(c.l2 >> 10) +
+          " KiB, L3 " + std::to_string(c.l3 >> 20) + " MiB (" + c.source + "): blocks of " +
+          std::to_string(t.block_floats) + " floats, row chunks of " + std::to_string(t.row_chunk) +
+          " channels, streaming stores from " + std::to_string(t.streaming_bytes >> 20) + " MiB");
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

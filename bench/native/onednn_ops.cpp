@@ -144,26 +144,35 @@ constexpr Format kFormats[] = {{"nchw", tag::nchw}, {"nhwc", tag::nhwc}, {"nChw1
 
 }  // namespace
 
+void register_onednn_format(const std::string& name, const BenchShape& s, Op op,
+                            const std::string& format, bool core_suite) {
+  const auto f = std::find_if(std::begin(kFormats), std::end(kFormats),
+                              [&](const Format& k) { return format == k.name; });
+  benchmark::RegisterBenchmark(name.c_str(), [s, op, f, core_suite](benchmark::State& state) {
+    try {
+      OneDnnCase k(s, f->value, op == Op::train_fwd_relu);
+      if (!core_suite) release_tensors(s);  // the case has its own copy
+      k.run(Op::train_fwd);                 // mean/variance for a lone backward
+      k.run(op);
+      const double copy_before = core_suite ? copy_seconds(s) : 0.0;
+      for (auto _ : state) k.run(op);
+      if (core_suite) {
+        set_traffic_counters(state, s, op, std::min(copy_before, copy_seconds(s)));
+      } else {
+        set_bytes_processed(state, s, op);
+      }
+      state.SetLabel(k.impl(op));
+    } catch (const dnnl::error& e) {
+      state.SkipWithError((std::string("oneDNN: ") + e.what()).c_str());
+    }
+  });
+}
+
 void register_onednn_ops(const BenchShape& s) {
   omp_set_num_threads(1);  // single-threaded like every other entry
-  for (Op op : kOps) {
-    for (const Format& f : kFormats) {
-      const std::string name = bench_name(op, "onednn", f.name, s);
-      benchmark::RegisterBenchmark(name.c_str(), [s, op, f](benchmark::State& state) {
-        try {
-          OneDnnCase k(s, f.value, op == Op::train_fwd_relu);
-          k.run(Op::train_fwd);  // mean/variance for a lone backward
-          k.run(op);
-          const double copy_before = copy_seconds(s);
-          for (auto _ : state) k.run(op);
-          set_traffic_counters(state, s, op, std::min(copy_before, copy_seconds(s)));
-          state.SetLabel(k.impl(op));
-        } catch (const dnnl::error& e) {
-          state.SkipWithError((std::string("oneDNN: ") + e.what()).c_str());
-        }
-      });
-    }
-  }
+  for (Op op : kOps)
+    for (const Format& f : kFormats)
+      register_onednn_format(bench_name(op, "onednn", f.name, s), s, op, f.name, true);
 }
 
 // The same thread count as simdnorm's entry (OpenMP), in the layout simdnorm receives.

@@ -41,7 +41,9 @@ void backward(Tensors& t, const Shape& shape) {
                     t.save_invstd, {t.dx.span(), t.dweight, t.dbias});
 }
 
-void run_op(Op op, Tensors& t, const Shape& shape) {
+}  // namespace
+
+void run_simdnorm_op(Op op, Tensors& t, const Shape& shape) {
   switch (op) {
     case Op::infer:
       forward_inference({t.x.data(), t.x.size}, shape, {t.weight, t.bias, 1e-5f, false},
@@ -65,8 +67,6 @@ void run_op(Op op, Tensors& t, const Shape& shape) {
   benchmark::DoNotOptimize(t.dx.data());
   benchmark::ClobberMemory();
 }
-
-}  // namespace
 
 std::string simdnorm_isa_order() {
   std::string out;
@@ -92,9 +92,9 @@ void register_simdnorm_ops(const BenchShape& s) {
         Tensors& t = tensors_for(s);
         const Shape shape = s.shape();
         train_forward(t, shape, false);  // valid save_mean/save_invstd for a lone backward
-        run_op(op, t, shape);
+        run_simdnorm_op(op, t, shape);
         const double copy_before = copy_seconds(s);
-        for (auto _ : state) run_op(op, t, shape);
+        for (auto _ : state) run_simdnorm_op(op, t, shape);
         set_traffic_counters(state, s, op, std::min(copy_before, copy_seconds(s)));
         state.SetLabel(std::string(active_isa()));
       });

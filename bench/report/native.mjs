@@ -57,9 +57,10 @@ function stat(runs, name, field = 'times') {
 
 export function nativeReport(json, { command = '' } = {}) {
   const runs = loadRuns(json);
-  // The core suite's names only (op/impl/layout/shape); scaling/ and cutover/ have their report.
+  // The core suite's names only (op/impl/layout/shape); scaling/ and cutover/ have their report,
+  // sweep/ its section below.
   const shapes = [
-    ...new Set([...runs.keys()].filter((n) => !/^(scaling|cutover)\//.test(n)).map((n) => n.split('/')[3])),
+    ...new Set([...runs.keys()].filter((n) => !/^(scaling|cutover|sweep)\//.test(n)).map((n) => n.split('/')[3])),
   ].sort();
   const layoutOf = (shape) =>
     [...runs.keys()].find((n) => n.startsWith('copy/') && n.endsWith(`/${shape}`))?.split('/')[2];
@@ -68,6 +69,8 @@ export function nativeReport(json, { command = '' } = {}) {
   const rows = [],
     groups = [],
     misses = [];
+  let compared = 0,
+    won = 0;
   for (const shape of shapes) {
     const layout = layoutOf(shape);
     const copy = stat(runs, `copy/memcpy/${layout}/${shape}`);
@@ -93,6 +96,10 @@ export function nativeReport(json, { command = '' } = {}) {
       const target = PCT_TARGET[op];
       const pctOk = target === undefined ? '' : pct && pct.median >= target ? ' ✓' : ' ✗';
       const ratioOk = best ? (ratio <= 1 ? ' ✓' : ' ✗') : '';
+      if (best) {
+        compared += 1;
+        won += ratio <= 1 ? 1 : 0;
+      }
       if (pctOk === ' ✗') misses.push(`${op} ${shape}: ${fmt(pct.median)} % of copy (target ${target} %)`);
       if (ratioOk === ' ✗') misses.push(`${op} ${shape}: ${fmt(ratio)}× oneDNN ${best.f}`);
       const others = isas
@@ -139,13 +146,16 @@ export function nativeReport(json, { command = '' } = {}) {
   const md = [
     `Machine: ${ctx.cpu_model ?? 'CPU model not recorded'}, ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz${caches ? ` (${caches})` : ''}, host ${ctx.host_name ?? '?'}; load average at start ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')}.`,
     `Date: ${ctx.date ?? ''}. Command: \`${command}\`.`,
+    ...(ctx.simdnorm_tuning ? [`simdnorm's tuning (src/core/tuning.cpp): ${ctx.simdnorm_tuning}.`] : []),
     `Times are µs per call, median of ${runs.values().next().value?.times.length ?? '?'} repetitions (min–max in parentheses), single thread, in random interleaved order. ` +
       '"% of copy" = the op\'s minimum traffic (infer 2, train fwd 3, bwd 5, fwd+bwd 8 tensor streams) per second, relative to memcpy of the same tensor measured inside the same benchmark. ' +
       'oneDNN "best" is its fastest of nchw / nhwc / nChw16c with data already in that format; "plain" is the layout simdnorm gets. ' +
       '✓/✗: met/missed the targets in parentheses (≥ % of copy) and ≤ 1.0× oneDNN best, explained in [docs/benchmarks.md](../../docs/benchmarks.md#targets).',
     '',
     markdownTable(header, rows),
+    `simdnorm ${bestIsa} ≤ 1.0× oneDNN's best layout on **${won} of ${compared}** op × shape cells.\n`,
     misses.length ? `Targets missed in this run: ${misses.join('; ')}.\n` : 'All targets met in this run.\n',
+    ...sweepSection(runs),
   ].join('\n');
   const svg = barChartSvg({
     title: `simdnorm native (${bestIsa}) vs oneDNN and memcpy — effective GB/s`,
@@ -160,6 +170,85 @@ export function nativeReport(json, { command = '' } = {}) {
     groups,
   });
   return { md, svg, misses };
+}
+
+// The sweep (bench/native/sweep_ops.cpp): sweep/<op>/<impl>/<layout>/C:<C>/HW:<H>x<W>/N:<N>,
+// simdnorm against the faster of oneDNN's two formats per cell, and how many op × cell
+// combinations simdnorm wins.
+const SWEEP_OPS = ['infer', 'train_fwd', 'bwd'];
+
+export function sweepSummary(runs) {
+  const cells = new Map(); // "<layout>/C:…/HW:…/N:…" → { op → { ours, best, format } }
+  for (const name of runs.keys()) {
+    const m = name.match(/^sweep\/([^/]+)\/([^/]+)\/(.+)$/);
+    if (!m) continue;
+    const [, op, impl, cell] = m;
+    const s = stat(runs, name);
+    if (!s) continue;
+    const entry = cells.get(cell) ?? {};
+    const o = (entry[op] ??= { ours: null, best: null, format: null });
+    if (impl === 'simdnorm') o.ours = s.median;
+    else if (impl.startsWith('onednn_') && (o.best === null || s.median < o.best)) {
+      o.best = s.median;
+      o.format = impl.slice('onednn_'.length);
+    }
+    cells.set(cell, entry);
+  }
+  const order = (cell) => {
+    const [layout, c, hw] = cell.split('/');
+    return [Number(c.slice(2)), Number(hw.slice(3).split('x')[0]), layout];
+  };
+  const sorted = [...cells.keys()].sort((a, b) => {
+    const [ca, ha, la] = order(a),
+      [cb, hb, lb] = order(b);
+    return ca - cb || ha - hb || la.localeCompare(lb);
+  });
+  const compared = [];
+  for (const cell of sorted)
+    for (const op of SWEEP_OPS) {
+      const o = cells.get(cell)[op];
+      if (o?.ours != null && o.best != null) compared.push({ cell, op, ratio: o.ours / o.best, ...o });
+    }
+  return { cells: sorted.map((cell) => ({ cell, ops: cells.get(cell) })), compared };
+}
+
+function sweepSection(runs) {
+  const { cells, compared } = sweepSummary(runs);
+  if (!compared.length) return [];
+  const wins = compared.filter((c) => c.ratio <= 1);
+  const losses = compared.filter((c) => c.ratio > 1).sort((a, b) => b.ratio - a.ratio);
+  const ratios = compared.map((c) => c.ratio).sort((a, b) => a - b);
+  const median = ratios[Math.floor(ratios.length / 2)];
+  const rows = cells.map(({ cell, ops }) => {
+    const [layout, c, hw, n] = cell.split('/');
+    return [
+      layout,
+      c.slice(2),
+      hw.slice(3),
+      n.slice(2),
+      ...SWEEP_OPS.map((op) => {
+        const o = ops[op];
+        if (o?.ours == null || o.best == null) return '—';
+        const r = o.ours / o.best;
+        return `${fmt(r)}×${r <= 1 ? ' ✓' : ' ✗'} (${fmt(o.ours)} / ${fmt(o.best)} ${o.format})`;
+      }),
+    ];
+  });
+  return [
+    '## Sweep: channels × spatial size × layout',
+    '',
+    `simdnorm (best ISA) against oneDNN's faster format (the layout itself or nChw16c, data already in it), single thread, batch N, medians in µs (simdnorm / oneDNN). ` +
+      `**simdnorm ≤ 1.0× on ${wins.length} of ${compared.length}** op × cell combinations; median ratio ${fmt(median)}×` +
+      (losses.length
+        ? `; losses: ${losses
+            .slice(0, 8)
+            .map((l) => `${l.op} ${l.cell} ${fmt(l.ratio)}×`)
+            .join(', ')}${losses.length > 8 ? `, and ${losses.length - 8} more` : ''}.`
+        : '.'),
+    '',
+    markdownTable(['layout', 'C', 'H×W', 'N', 'infer', 'train fwd', 'bwd'], rows),
+    '',
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

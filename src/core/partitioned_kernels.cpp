@@ -1,5 +1,6 @@
 #include "core/partitioned_kernels.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/dispatch.hpp"
@@ -29,35 +30,55 @@ ChannelParams piece_params(const ChannelParams& p, const Piece& piece, const Sha
 }
 
 // Per-piece partial results (two arrays of channels_per_piece floats per piece), and the merge's
-// per-part weights: grown once per calling thread, then reused, so calls allocate nothing.
+// per-part values counts and weights: grown once per calling thread, then reused, so calls
+// allocate nothing.
 struct Scratch {
   std::vector<float> a, b;
-  std::vector<double> w_old, w_new, cross;
+  std::vector<double> count, w_old, w_new, cross;
 };
 
-Scratch& scratch(std::size_t floats, std::size_t parts) {
+Scratch& scratch(std::size_t floats, const Partition& part) {
   thread_local Scratch s;
   if (s.a.size() < floats) {
     s.a.resize(floats);
     s.b.resize(floats);
   }
-  if (s.w_old.size() < parts) {
+  const std::size_t parts = part.parts();
+  if (s.count.size() < parts) {
+    s.count.resize(parts);
     s.w_old.resize(parts);
     s.w_new.resize(parts);
     s.cross.resize(parts);
   }
+  for (std::size_t k = 0; k < parts; ++k) s.count[k] = double(part.part_count(k));
   return s;
 }
 
 // Channels per merge task: the merge is a few multiply-adds per channel and part.
 constexpr std::size_t kMergeChannels = 256;
 
+// Calls merge(c0, c1) on ranges of at most kMergeChannels channels that each lie in one block of
+// the partition's channels, so every part of the range is a contiguous run of one piece's partial
+// results: the merge then loops over parts outside and channels inside, a loop of multiply-adds
+// the compiler vectorizes, with no index arithmetic per channel. Each channel still merges its
+// parts in part order with the same operations, whatever the ranges.
 template <class F>
-void for_channel_ranges(std::size_t channels, F&& merge) {
+void for_channel_ranges(const Partition& part, std::size_t channels, F&& merge) {
+  const std::size_t per_c = part.channels_per_piece();
   parallel_for((channels + kMergeChannels - 1) / kMergeChannels, [&](std::size_t t) {
     const std::size_t c0 = t * kMergeChannels;
-    merge(c0, channels - c0 < kMergeChannels ? channels : c0 + kMergeChannels);
+    const std::size_t c1 = channels - c0 < kMergeChannels ? channels : c0 + kMergeChannels;
+    for (std::size_t b0 = c0, b1; b0 < c1; b0 = b1) {
+      b1 = std::min(c1, (b0 / per_c + 1) * per_c);
+      merge(b0, b1);
+    }
   });
+}
+
+// Part k's partial results for channels [c0, …) of one block: a run of the piece's array.
+const float* part_run(const std::vector<float>& v, const Partition& part, std::size_t c0,
+                      std::size_t k) {
+  return v.data() + part.piece_of(c0, k) * part.channels_per_piece() + part.local_channel(c0);
 }
 
 }  // namespace
@@ -66,7 +87,7 @@ void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, fl
   const Partition part(s);
   if (part.size() == 1) return k_.moments(x, s, mean, var);
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
-  Scratch& r = scratch(part.size() * stride, parts);
+  Scratch& r = scratch(part.size() * stride, part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
     k_.moments(x + piece.offset, piece.shape, r.a.data() + i * stride, r.b.data() + i * stride);
@@ -78,25 +99,33 @@ void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, fl
   // would give Inf − Inf = NaN; the pieces' NaN variance carries the NaN into M2.
   double merged = 0;
   for (std::size_t k = 0; k < parts; ++k) {
-    const double b = double(part.part_count(k)), total = merged + b;
+    const double b = r.count[k], total = merged + b;
     r.w_old[k] = merged / total;
     r.w_new[k] = b / total;
     r.cross[k] = merged * b / total;
     merged = total;
   }
-  for_channel_ranges(s.c, [&](std::size_t c0, std::size_t c1) {
-    for (std::size_t c = c0; c < c1; ++c) {
-      const std::size_t local = part.local_channel(c);
-      const std::size_t first = part.piece_of(c, 0) * stride + local;
-      double mu = r.a[first], m2 = double(r.b[first]) * double(part.part_count(0));
-      for (std::size_t k = 1; k < parts; ++k) {
-        const std::size_t at = part.piece_of(c, k) * stride + local;
-        const double m = r.a[at], delta = m - mu;
-        mu = r.w_old[k] * mu + r.w_new[k] * m;
-        m2 += double(r.b[at]) * double(part.part_count(k)) + delta * delta * r.cross[k];
+  for_channel_ranges(part, s.c, [&](std::size_t c0, std::size_t c1) {
+    const std::size_t n = c1 - c0;
+    double mu[kMergeChannels], m2[kMergeChannels];
+    const float *m = part_run(r.a, part, c0, 0), *v = part_run(r.b, part, c0, 0);
+    for (std::size_t j = 0; j < n; ++j) {
+      mu[j] = m[j];
+      m2[j] = double(v[j]) * r.count[0];
+    }
+    for (std::size_t k = 1; k < parts; ++k) {
+      m = part_run(r.a, part, c0, k);
+      v = part_run(r.b, part, c0, k);
+      const double w_old = r.w_old[k], w_new = r.w_new[k], cross = r.cross[k], b = r.count[k];
+      for (std::size_t j = 0; j < n; ++j) {
+        const double delta = m[j] - mu[j];
+        mu[j] = w_old * mu[j] + w_new * m[j];
+        m2[j] += double(v[j]) * b + delta * delta * cross;
       }
-      mean[c] = float(mu);
-      var[c] = float(m2 / merged);
+    }
+    for (std::size_t j = 0; j < n; ++j) {
+      mean[c0 + j] = float(mu[j]);
+      var[c0 + j] = float(m2[j] / merged);
     }
   });
 }
@@ -117,24 +146,26 @@ void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape&
   const Partition part(s);
   if (part.size() == 1) return k_.grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
-  Scratch& r = scratch(part.size() * stride, 0);
+  Scratch& r = scratch(part.size() * stride, part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
     k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s), relu,
                  r.a.data() + i * stride, r.b.data() + i * stride);
   });
   // merge_grad_sums's math: the parts added in double, in order.
-  for_channel_ranges(s.c, [&](std::size_t c0, std::size_t c1) {
-    for (std::size_t c = c0; c < c1; ++c) {
-      const std::size_t local = part.local_channel(c);
-      double a = 0, b = 0;
-      for (std::size_t k = 0; k < parts; ++k) {
-        const std::size_t at = part.piece_of(c, k) * stride + local;
-        a += r.a[at];
-        b += r.b[at];
+  for_channel_ranges(part, s.c, [&](std::size_t c0, std::size_t c1) {
+    const std::size_t n = c1 - c0;
+    double a[kMergeChannels] = {}, b[kMergeChannels] = {};
+    for (std::size_t k = 0; k < parts; ++k) {
+      const float *pa = part_run(r.a, part, c0, k), *pb = part_run(r.b, part, c0, k);
+      for (std::size_t j = 0; j < n; ++j) {
+        a[j] += pa[j];
+        b[j] += pb[j];
       }
-      sum_dy[c] = float(a);
-      sum_dy_xmu[c] = float(b);
+    }
+    for (std::size_t j = 0; j < n; ++j) {
+      sum_dy[c0 + j] = float(a[j]);
+      sum_dy_xmu[c0 + j] = float(b[j]);
     }
   });
 }

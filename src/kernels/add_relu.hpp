@@ -66,10 +66,42 @@ void channels_first(const float* x, const float* z, const Shape& s, const Channe
   }
 }
 
+// Wide rows (lanes.hpp: is_wide_row): memory order, the chunk's constants from tables.
+template <class Arch>
+void wide_rows(const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const std::size_t row_count = s.n * s.s, stride = s.c;
+  ChunkTable<3, Arch> t;
+  for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+    for_channel_groups<Arch>(count, [&](std::size_t g0, std::size_t n) {
+      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0 + g0, n);
+      a.mean.store_aligned(t.v[0] + g0);
+      a.scale.store_aligned(t.v[1] + g0);
+      a.beta.store_aligned(t.v[2] + g0);
+    });
+    for (std::size_t r = 0; r < row_count; ++r) {
+      const std::size_t start = r * stride + c0;
+      for (std::size_t i = 0; i < count; i += L) {
+        const std::size_t n = count - i < L ? count - i : L;
+        const B v = apply<Arch>(
+            load_partial<Arch>(x + start + i, n, 0.f), load_partial<Arch>(z + start + i, n, 0.f),
+            B::load_aligned(t.v[0] + i), B::load_aligned(t.v[1] + i), B::load_aligned(t.v[2] + i));
+        if (n == L) {
+          v.store_unaligned(y + start + i);
+        } else {
+          store_partial<Arch>(v, y + start + i, n);
+        }
+      }
+    }
+  });
+}
+
 // Rows of channels in tiles of rows, every channel block of a tile before the next (normalize.hpp).
 template <class Arch>
 void rows(const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y) {
   constexpr std::size_t L = batch<Arch>::size;
+  if (is_wide_row<Arch>(s.c)) return wide_rows<Arch>(x, z, s, p, y);
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);
   for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {

@@ -112,10 +112,61 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
   }
 }
 
+// Wide rows (lanes.hpp: is_wide_row): memory order, the chunk's coefficients from tables.
+template <bool Relu, bool Stream, class Arch>
+void wide_rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
+               bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const float count_inv = 1.f / float(p.batch_count ? p.batch_count : s.per_channel());
+  const std::size_t row_count = s.n * s.s, stride = s.c;
+  ChunkTable<6, Arch> t;
+  for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+    for_channel_groups<Arch>(count, [&](std::size_t g0, std::size_t n) {
+      const Coefficients<Arch> k =
+          coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0 + g0, n);
+      k.forward.mean.store_aligned(t.v[0] + g0);
+      k.forward.scale.store_aligned(t.v[1] + g0);
+      k.forward.beta.store_aligned(t.v[2] + g0);
+      k.a.store_aligned(t.v[3] + g0);
+      k.b.store_aligned(t.v[4] + g0);
+      k.c.store_aligned(t.v[5] + g0);
+    });
+    const auto at = [&](std::size_t i) {
+      return Coefficients<Arch>{{B::load_aligned(t.v[0] + i), B::load_aligned(t.v[1] + i),
+                                 B::load_aligned(t.v[2] + i), B(0.f)},
+                                B::load_aligned(t.v[3] + i),
+                                B::load_aligned(t.v[4] + i),
+                                B::load_aligned(t.v[5] + i)};
+    };
+    const std::size_t full = count / L * L;
+    for (std::size_t r = 0; r < row_count; ++r) {
+      const std::size_t start = r * stride + c0;
+      const float *g = dy + start, *v = x + start;
+      float* out = dx + start;
+      std::size_t i = 0;
+      for (; i < full; i += L) {
+        const B d = apply<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), at(i));
+        if constexpr (Stream) {
+          store_stream<Arch>(d, out + i);
+        } else {
+          d.store_unaligned(out + i);
+        }
+      }
+      if (i < count)
+        store_partial<Arch>(apply<Relu, Arch>(load_partial<Arch>(g + i, count - i, 0.f),
+                                              load_partial<Arch>(v + i, count - i, 0.f), at(i)),
+                            out + i, count - i);
+    }
+  });
+}
+
 template <bool Relu, bool Stream, class Arch>
 void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool batch_stats,
           const float* sum_dy, const float* sum_dy_xmu, float* dx) {
   constexpr std::size_t L = batch<Arch>::size;
+  if (is_wide_row<Arch>(s.c))
+    return wide_rows<Relu, Stream, Arch>(dy, x, s, p, batch_stats, sum_dy, sum_dy_xmu, dx);
   const float count_inv = 1.f / float(p.batch_count ? p.batch_count : s.per_channel());
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);  // tiles of rows, as in normalize

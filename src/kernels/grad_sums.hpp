@@ -1,8 +1,8 @@
 #pragma once
 // Backward reductions: Σ dy' and Σ dy'·(x − mean) per channel, one read of dy and x.
 // dy' is dy masked by the fused ReLU (recomputed from x, so the forward output is not needed).
-// Partial sums are float within a block (at most kBlockFloats values of a channel, or a tile of
-// at most 256 rows), then added in double: error grows with the block length, not with N·S.
+// Partial sums are float within a block (at most tuning().block_floats values of a channel, or a
+// tile of at most 256 rows), then added in double: error grows with the block length, not with N·S.
 
 #include "kernels/lanes.hpp"
 
@@ -45,8 +45,33 @@ struct ChunkAffine {
   }
 };
 
+// Σdy' and Σdy'(x − mean) over elements [begin, end) of one run, as two vectors of lane sums.
+template <bool Relu, class Arch>
+void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end,
+              const ChannelAffine<Arch>& a, float mean, batch<Arch>& s_dy, batch<Arch>& s_dy_xmu) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  B s0(0.f), s1(0.f), t0(0.f), t1(0.f);
+  std::size_t i = begin;
+  for (; i + 2 * L <= end; i += 2 * L) {
+    accumulate<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), a, s0, t0);
+    accumulate<Relu, Arch>(B::load_unaligned(g + i + L), B::load_unaligned(v + i + L), a, s1, t1);
+  }
+  for (; i + L <= end; i += L)
+    accumulate<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), a, s0, t0);
+  if (i < end)  // dy' = 0 in the filled lanes
+    accumulate<Relu, Arch>(load_partial<Arch>(g + i, end - i, 0.f),
+                           load_partial<Arch>(v + i, end - i, mean), a, s1, t1);
+  s_dy = s0 + s1;
+  s_dy_xmu = t0 + t1;
+}
+
 // Memory order (n outer, channel inner), per-channel constants and totals of a chunk of
-// channels on the stack.
+// channels on the stack. Runs of at most a block (tuning().block_floats) are summed a group of
+// `lanes` channels at a time and the group's lane sums reduced together (lanes.hpp: lane_sums: one
+// transpose-and-add for all of them): two horizontal sums per run cost more than the run itself
+// when S is small (S3's S = 64 spent half of backward there). Longer runs go block by block, two
+// horizontal sums each.
 template <bool Relu, class Arch>
 void channels_first(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                     float* sum_dy, float* sum_dy_xmu) {
@@ -55,28 +80,43 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
     const ChunkAffine<Arch> t(p, c0, chunk);
-    double total_dy[kChannelChunk] = {}, total_dy_xmu[kChannelChunk] = {};
+    // + L: a partial group's missing channels add zeros there.
+    double total_dy[kChannelChunk + L] = {}, total_dy_xmu[kChannelChunk + L] = {};
+    const std::size_t block = tuning().block_floats;
     for (std::size_t n = 0; n < s.n; ++n) {
-      for (std::size_t j = 0; j < chunk; ++j) {
-        const ChannelAffine<Arch> a{B(t.mean[j]), B(t.scale[j]), B(t.beta[j]), B(0.f)};
-        const std::size_t offset = (n * s.c + c0 + j) * s.s;
-        const float *g = dy + offset, *v = x + offset;
-        for (std::size_t i0 = 0; i0 < s.s; i0 += kBlockFloats) {
-          const std::size_t end = s.s - i0 < kBlockFloats ? s.s : i0 + kBlockFloats;
-          B s0(0.f), s1(0.f), t0(0.f), t1(0.f);
-          std::size_t i = i0;
-          for (; i + 2 * L <= end; i += 2 * L) {
-            accumulate<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), a, s0, t0);
-            accumulate<Relu, Arch>(B::load_unaligned(g + i + L), B::load_unaligned(v + i + L), a,
-                                   s1, t1);
+      for (std::size_t g0 = 0; g0 < chunk; g0 += L) {
+        const std::size_t count = chunk - g0 < L ? chunk - g0 : L;
+        const std::size_t first = (n * s.c + c0 + g0) * s.s;
+        if (s.s > block) {
+          for (std::size_t j = g0; j < g0 + count; ++j) {
+            const ChannelAffine<Arch> a{B(t.mean[j]), B(t.scale[j]), B(t.beta[j]), B(0.f)};
+            const std::size_t offset = first + (j - g0) * s.s;
+            for (std::size_t i0 = 0; i0 < s.s; i0 += block) {
+              B sd, sx;
+              run_sums<Relu, Arch>(dy + offset, x + offset, i0, s.s - i0 < block ? s.s : i0 + block,
+                                   a, t.mean[j], sd, sx);
+              total_dy[j] += xsimd::hadd(sd);
+              total_dy_xmu[j] += xsimd::hadd(sx);
+            }
           }
-          for (; i + L <= end; i += L)
-            accumulate<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), a, s0, t0);
-          if (i < end)  // dy' = 0 in the filled lanes
-            accumulate<Relu, Arch>(load_partial<Arch>(g + i, end - i, 0.f),
-                                   load_partial<Arch>(v + i, end - i, t.mean[j]), a, s1, t1);
-          total_dy[j] += xsimd::hadd(s0 + s1);
-          total_dy_xmu[j] += xsimd::hadd(t0 + t1);
+          continue;
+        }
+        B sd[L], sx[L];
+        for (std::size_t j = 0; j < L; ++j) {
+          if (j >= count) {
+            sd[j] = sx[j] = B(0.f);
+            continue;
+          }
+          const std::size_t c = g0 + j, offset = first + j * s.s;
+          const ChannelAffine<Arch> a{B(t.mean[c]), B(t.scale[c]), B(t.beta[c]), B(0.f)};
+          run_sums<Relu, Arch>(dy + offset, x + offset, 0, s.s, a, t.mean[c], sd[j], sx[j]);
+        }
+        alignas(Arch::alignment()) float hd[L], hx[L];
+        lane_sums<Arch>(sd).store_aligned(hd);
+        lane_sums<Arch>(sx).store_aligned(hx);
+        for (std::size_t j = 0; j < L; ++j) {
+          total_dy[g0 + j] += hd[j];
+          total_dy_xmu[g0 + j] += hx[j];
         }
       }
     }

@@ -10,14 +10,12 @@
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/kernel_table.hpp"
+#include "kernels/tuning.hpp"
 
 namespace simdnorm::kernels {
 
 template <class Arch>
 using batch = xsimd::batch<float, Arch>;
-
-// Floats per block that a two-pass step keeps cache-resident (8 KiB: well inside L1).
-inline constexpr std::size_t kBlockFloats = 2048;
 
 // Channels-first kernels walk memory in order (n outer, channel inner) and keep per-channel state
 // for up to this many channels on the stack. A channel-major walk jumps C·S floats between runs
@@ -28,9 +26,15 @@ inline constexpr std::size_t kChannelChunk = 256;
 // Loads `count` ≤ lanes floats; the missing lanes are `fill`. A full count is a plain load: the
 // per-channel coefficients of every full channel group come through here, and the buffer's
 // scalar stores followed by a vector load cost a store-forwarding stall each time.
+// AVX-512 loads and stores a tail with a lane mask (no fault on the masked-out lanes): the buffer
+// round trip below costs a store-forwarding stall per run, which was a third of NCHW 7×7 calls.
 template <class Arch>
 batch<Arch> load_partial(const float* p, std::size_t count, float fill) {
   if (count >= batch<Arch>::size) return batch<Arch>::load_unaligned(p);
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>)
+    return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), __mmask16((1u << count) - 1), p);
+#endif
   alignas(Arch::alignment()) float buf[batch<Arch>::size];
   for (std::size_t i = 0; i < batch<Arch>::size; ++i) buf[i] = i < count ? p[i] : fill;
   return batch<Arch>::load_aligned(buf);
@@ -38,6 +42,12 @@ batch<Arch> load_partial(const float* p, std::size_t count, float fill) {
 
 template <class Arch>
 void store_partial(const batch<Arch>& v, float* p, std::size_t count) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    _mm512_mask_storeu_ps(p, __mmask16((1u << (count < 16 ? count : 16)) - 1), v);
+    return;
+  }
+#endif
   alignas(Arch::alignment()) float buf[batch<Arch>::size];
   v.store_aligned(buf);
   for (std::size_t i = 0; i < count; ++i) p[i] = buf[i];
@@ -62,22 +72,14 @@ void store_lanes(const batch<Arch>& v, float* p, std::size_t count) {
   }
 }
 
-// A kernel whose tensors (inputs and output) add up to at least this many bytes writes its output
-// with non-temporal (streaming) stores: about 3/4 of the 32 MiB L3 this machine class shares
-// between cores, beyond which the tensors cannot stay cached between calls anyway. Streaming then
-// skips the read-for-ownership of every output line (inference moves 2 instead of 3 tensors
-// through DRAM) and leaves the inputs cached. Below it, plain stores keep the output in cache for
-// the next layer. Measured (bench/, AVX-512): streaming from 24 MiB rather than 32 MiB of tensors
-// took NHWC 16×56×56×64 (12.25 MiB per tensor) from 1.08× to 0.99× oneDNN's time in inference and
-// backward from 1.45× to ≈1.0×, and NCHW 32×64×32×32 backward (3 × 8 MiB) from 1.35× to 0.95×;
-// inference on that 8 MiB tensor (2 × 8 MiB) stays 15 % faster with plain stores.
-inline constexpr std::size_t kStreamingBytes = std::size_t(24) << 20;
-
+// Whether a kernel writes its output with non-temporal (streaming) stores: when its tensors add
+// up to at least tuning().streaming_bytes (src/core/tuning.cpp: 3/4 of the L3 a core can fill).
 // `tensors`: how many tensors of the shape the kernel reads or writes (normalize 2, grad_input 3);
 // judged on the whole call's size when the kernel runs on one piece of it.
 template <class Arch>
 bool streaming_output(const Shape& s, const ChannelParams& p, std::size_t tensors) {
-  return tensors * (p.call_numel ? p.call_numel : s.numel()) * sizeof(float) >= kStreamingBytes;
+  return tensors * (p.call_numel ? p.call_numel : s.numel()) * sizeof(float) >=
+         tuning().streaming_bytes;
 }
 
 // Stores a full vector to an address aligned to Arch::alignment(), bypassing the caches where
@@ -103,6 +105,30 @@ void store_stream(const batch<Arch>& v, float* p) {
   }
 #endif
   v.store_aligned(p);
+}
+
+// Lane j of the result = the sum of the lanes of rows[j], for batch::size rows: one
+// transpose-and-add for a whole group of horizontal sums. xsimd 8.1's AVX-512 haddp puts rows
+// 2–5 and 10–13 in the wrong lanes (4↔2, 5↔3, …); there the 256-bit halves of each row are added
+// and AVX's haddp, which is right, reduces the two sets of eight.
+template <class Arch>
+batch<Arch> lane_sums(const batch<Arch>* rows) {
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
+    using H = xsimd::batch<float, xsimd::avx2>;
+    H lo[8], hi[8];
+    // extractf32x8 and inserts into zeros, not the 256/512-bit casts: GCC 12 warns that the
+    // casts' undefined halves are used uninitialized.
+    for (std::size_t i = 0; i < 8; ++i) {
+      lo[i] = _mm256_add_ps(_mm512_extractf32x8_ps(rows[i], 0), _mm512_extractf32x8_ps(rows[i], 1));
+      hi[i] = _mm256_add_ps(_mm512_extractf32x8_ps(rows[8 + i], 0),
+                            _mm512_extractf32x8_ps(rows[8 + i], 1));
+    }
+    return _mm512_insertf32x8(_mm512_insertf32x8(_mm512_setzero_ps(), xsimd::haddp(lo), 0),
+                              xsimd::haddp(hi), 1);
+  }
+#endif
+  return xsimd::haddp(rows);
 }
 
 // Floats before p reaches the store alignment (p is float-aligned).
@@ -167,13 +193,40 @@ bool rows_of_channels(const Shape& s) {
 }
 
 // Rows of channels are processed in tiles of this many rows, all channel blocks of a tile before
-// the next: the tile (≥ 16 KiB of input) is re-read from L1/L2, never from memory, and memory is
-// walked in order. One sweep over the whole tensor per block of channels was 3× slower with
-// AVX2 on NHWC 16×56×56×64 (two blocks). At least 16 rows amortize the per-tile constants.
+// the next: the tile (tuning().row_tile_floats, half of L1d) is re-read from L1/L2, never from
+// memory, and memory is walked in order. One sweep over the whole tensor per block of channels
+// was 3× slower with AVX2 on NHWC 16×56×56×64 (two blocks). At least 16 rows amortize the
+// per-tile constants.
 template <class Arch>
 std::size_t row_tile(std::size_t channels) {
-  const std::size_t rows = 4096 / (channels ? channels : 1);
+  const std::size_t rows = tuning().row_tile_floats / (channels ? channels : 1);
   return rows < 16 ? 16 : rows;
+}
+
+// Rows wider than one block of four vectors are walked in memory order, row by row, over chunks
+// of tuning().row_chunk channels whose per-channel constants sit in tables in L1 (a vector load
+// each instead of a register). Walking down the rows a block of channels at a time, as narrow rows
+// do, jumps C floats per row: with C a multiple of 1024 every load then lands 4 KiB after the
+// store just made to the output (4K aliasing, the load waits for the store) and the L1 sets
+// overflow; NC 256×1024 inference took 38 µs that way against 20 µs in memory order (Zen 5).
+template <class Arch>
+bool is_wide_row(std::size_t channels) {
+  return channels > 4 * batch<Arch>::size;
+}
+
+// Per-channel tables of one chunk of a wide-row walk: `Arrays` arrays of kMaxRowChunk channels
+// (+ lanes, so a partial group's vector store stays inside).
+template <std::size_t Arrays, class Arch>
+struct ChunkTable {
+  alignas(Arch::alignment()) float v[Arrays][kMaxRowChunk + batch<Arch>::size];
+};
+
+// Calls f(c0, count) for the chunks of a wide-row walk.
+template <class Arch, class F>
+void for_row_chunks(std::size_t channels, F&& f) {
+  const std::size_t chunk = tuning().row_chunk;
+  for (std::size_t c0 = 0; c0 < channels; c0 += chunk)
+    f(c0, channels - c0 < chunk ? channels - c0 : chunk);
 }
 
 // Calls f(c0, count) for groups of up to `lanes` channels, so per-channel constants are computed
@@ -197,13 +250,30 @@ void for_channel_blocks(std::size_t channels, F&& f) {
 
 // Reductions over rows of channels keep float partial sums over a tile of this many rows and
 // then add them into per-channel doubles (at most 256 terms per float lane: the error bound of
-// the reductions, tests/native/tolerance.hpp). A tile of about 8192 floats (32 KiB) of the
-// channel chunk stays in L1/L2 while every channel block of the chunk reads it, so the tensor is
-// read from memory once whatever the number of channel blocks (AVX2 has 2 for C = 64).
+// the reductions, tests/native/tolerance.hpp). A tile of tuning().reduction_tile_floats (L1d)
+// of the channel chunk stays in L1/L2 while every channel block of the chunk reads it, so the
+// tensor is read from memory once whatever the number of channel blocks (AVX2 has 2 for C = 64).
 template <class Arch>
 std::size_t reduction_rows(std::size_t channels) {
-  const std::size_t rows = 8192 / (channels ? channels : 1);
+  const std::size_t rows = tuning().reduction_tile_floats / (channels ? channels : 1);
   return rows < 16 ? 16 : rows > 256 ? 256 : rows;
+}
+
+// Rows that a block of channels can re-read from L1 when rows are `stride` floats apart. An L1d
+// set spans 4 KiB on current x86 and Arm cores (L1d size / ways: 32 KiB / 8, 48 KiB / 12, as
+// virtually indexed caches need), so rows 4 KiB apart all land in the same sets and only "ways"
+// (≥ 8) of them fit; rows 2 KiB apart, twice as many; and so on. NC 256×1024 moments took 31 µs
+// with tiles of 48 rows and 20 µs with 8 (Zen 5).
+template <class Arch>
+std::size_t l1_resident_rows(std::size_t stride) {
+  constexpr std::size_t set_span = 4096, ways = 8;
+  std::size_t a = stride * sizeof(float) % set_span, b = set_span;
+  while (a) {  // gcd(stride bytes, set span): the rows take set_span / gcd distinct set offsets
+    const std::size_t r = b % a;
+    b = a;
+    a = r;
+  }
+  return ways * (set_span / b);
 }
 
 }  // namespace simdnorm::kernels

@@ -1,13 +1,15 @@
 #pragma once
 // Per-channel mean and biased variance: one read of x from memory.
-// Each block (up to kBlockFloats of one channel: part of a run or a few short runs; or a tile of
-// rows × a channel block) is summed, then re-read from L1/L2 to sum d = x − block mean and d²;
-// blocks merge in double with Chan's pairwise update (merge_block).
-// Error: the float block mean m̃ is off by δ ≈ √n·2⁻²⁴·mean|x| (≈ 0.003 for mean 1e4), which a
-// plain Σd² turns into an M2 error of n·δ² (2.5e-4 of the variance at mean 1e4, std 1). The
-// corrected two-pass form (Chan, Golub & LeVeque) removes it: mean = m̃ + Σd/n and
-// M2 = Σd² − (Σd)²/n, where Σd sums small numbers accurately. What is left is float rounding of
-// Σd² (relative ~ √n·2⁻²⁴ for lane-parallel partial sums); merging adds nothing of float32 size.
+// Each block (up to tuning().block_floats of one channel: part of a run or a few short runs; or a
+// tile of rows × a channel block) is summed, then re-read from L1/L2 to sum d = x − block mean and
+// d²; blocks merge in double with Chan's pairwise update (merge_block). Error: the float block mean
+// m̃ is off by δ ≈ √n·2⁻²⁴·mean|x| (≈ 0.003 for mean 1e4), which a plain Σd² turns into an M2 error
+// of n·δ² (2.5e-4 of the variance at mean 1e4, std 1). The corrected two-pass form (Chan, Golub &
+// LeVeque) removes it: mean = m̃ + Σd/n and M2 = Σd² − (Σd)²/n, where Σd sums small numbers
+// accurately. What is left is float rounding of Σd² (relative ~ √n·2⁻²⁴ for lane-parallel partial
+// sums); merging adds nothing of float32 size.
+
+#include <algorithm>
 
 #include "kernels/lanes.hpp"
 
@@ -93,26 +95,27 @@ void merge_blocks(const ChanWeights<Arch>& w, const float* bm, const float* bd, 
   }
 }
 
-// With short runs (S < kBlockFloats) one block spans up to this many runs of the same channel from
+// With short runs (S < a block) one block spans up to this many runs of the same channel from
 // consecutive samples, so the per-block fixed cost (three horizontal sums, the merge into double)
-// is paid once per up to kBlockFloats floats rather than once per run: half the time of training
+// is paid once per block rather than once per run: half the time of training
 // forward on NCHW 8×32×8×8. The walk stays close to memory order: the runs of a block advance
 // together, as this many sequential streams, as the channel loop moves on. (grad_sums does not
 // group runs: its per-run cost is two horizontal sums, and the strided walk made it slower.)
 inline constexpr std::size_t kMaxRunsPerBlock = 16;
 
 template <class Arch>
-std::size_t runs_per_block(std::size_t run) {
-  if (run >= kBlockFloats) return 1;
-  const std::size_t runs = kBlockFloats / run;
+std::size_t runs_per_block(std::size_t run, std::size_t block) {
+  if (run >= block) return 1;
+  const std::size_t runs = block / run;
   return runs < kMaxRunsPerBlock ? runs : kMaxRunsPerBlock;
 }
 
 // Two-pass sums of a block of `runs` runs of `len` floats, `stride` apart, that fits in L1: its
-// float mean m̃, Σ(x − m̃), Σ(x − m̃)². Horizontal sums once per block, not per run.
+// float mean m̃, and Σ(x − m̃), Σ(x − m̃)² as vectors of lane sums (the caller reduces them, a
+// group of channels at a time). One horizontal sum per block, for the mean.
 template <class Arch>
 void block_moments(const float* p, std::size_t stride, std::size_t runs, std::size_t len,
-                   float& mean, float& sum_d, float& m2) {
+                   float& mean, batch<Arch>& sum_d, batch<Arch>& m2) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   B a0(0.f), a1(0.f), a2(0.f), a3(0.f);
@@ -159,30 +162,62 @@ void block_moments(const float* p, std::size_t stride, std::size_t runs, std::si
       q1 = xsimd::fma(d, d, q1);
     }
   }
-  sum_d = xsimd::hadd((a0 + a1) + (a2 + a3));
-  m2 = xsimd::hadd((q0 + q1) + (q2 + q3));
+  sum_d = (a0 + a1) + (a2 + a3);
+  m2 = (q0 + q1) + (q2 + q3);
 }
 
 // Memory order (n outer, channel inner), the (mean, M2) of a chunk of channels on the stack.
-// A block is up to runs_per_block runs of one channel from consecutive samples (above).
+// A block is up to runs_per_block runs of one channel from consecutive samples (above). When a
+// block holds whole runs, the blocks of a group of `lanes` channels are reduced together
+// (lane_sums) and merged a vector of doubles at a time: two horizontal sums and a scalar merge per
+// channel and block were a third of training forward on NCHW 8×32×8×8. Longer runs, split into
+// several blocks, merge each block on its own: that cost is spread over a whole block.
 template <class Arch>
 void channels_first(const float* x, const Shape& s, float* mean, float* var) {
-  const std::size_t group = runs_per_block<Arch>(s.s), stride = s.c * s.s;
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const std::size_t block = tuning().block_floats;
+  const std::size_t group = runs_per_block<Arch>(s.s, block), stride = s.c * s.s;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
-    double acc_mean[kChannelChunk] = {}, acc_m2[kChannelChunk] = {};
+    // + L: a partial group's missing channels merge zeros there.
+    alignas(Arch::alignment()) double acc_mean[kChannelChunk + L] = {};
+    alignas(Arch::alignment()) double acc_m2[kChannelChunk + L] = {};
     for (std::size_t n0 = 0; n0 < s.n; n0 += group) {
       const std::size_t runs = s.n - n0 < group ? s.n - n0 : group;
+      if (s.s <= block) {
+        // Same counts for every channel: the weights' divides are off the accumulators' chains.
+        const ChanWeights<Arch> w = chan_weights<Arch>(double(n0 * s.s), double(runs * s.s));
+        for (std::size_t g0 = 0; g0 < chunk; g0 += L) {
+          const std::size_t count = chunk - g0 < L ? chunk - g0 : L;
+          alignas(Arch::alignment()) float bm[L], bd[L], bq[L];
+          B d[L], q[L];
+          for (std::size_t j = 0; j < L; ++j) {
+            if (j < count) {
+              block_moments<Arch>(x + (n0 * s.c + c0 + g0 + j) * s.s, stride, runs, s.s, bm[j],
+                                  d[j], q[j]);
+            } else {
+              bm[j] = 0.f;
+              d[j] = q[j] = B(0.f);
+            }
+          }
+          lane_sums<Arch>(d).store_aligned(bd);
+          lane_sums<Arch>(q).store_aligned(bq);
+          merge_blocks<L, Arch>(w, bm, bd, bq, acc_mean + g0, acc_m2 + g0);
+        }
+        continue;
+      }
       for (std::size_t j = 0; j < chunk; ++j) {
         const float* first = x + (n0 * s.c + c0 + j) * s.s;
-        for (std::size_t i = 0; i < s.s; i += kBlockFloats) {
-          const std::size_t len = s.s - i < kBlockFloats ? s.s - i : kBlockFloats;
-          // Same counts for every channel: these divides are off the accumulators' chains.
+        for (std::size_t i = 0; i < s.s; i += block) {
+          const std::size_t len = s.s - i < block ? s.s - i : block;
           const ChanWeights<Arch> w =
               chan_weights<Arch>(double(n0 * s.s + runs * i), double(runs * len));
-          float m, d, q;
+          float m;
+          B d, q;
           block_moments<Arch>(first + i, stride, runs, len, m, d, q);
-          merge_block<Arch>(w, double(m), double(d), double(q), acc_mean[j], acc_m2[j]);
+          merge_block<Arch>(w, double(m), double(xsimd::hadd(d)), double(xsimd::hadd(q)),
+                            acc_mean[j], acc_m2[j]);
         }
       }
     }
@@ -194,8 +229,9 @@ void channels_first(const float* x, const Shape& s, float* mean, float* var) {
   }
 }
 
-// Rows of channels: chunks of channels, tiles of rows (lanes.hpp: reduction_rows), and in each
-// tile every channel block of the chunk does its two passes over the cache-resident tile.
+// Rows of channels: chunks of channels, tiles of rows (lanes.hpp: reduction_rows, no more than
+// l1_resident_rows), and in each tile every channel block of the chunk does its two passes over
+// the cache-resident tile.
 template <class Arch>
 void rows(const float* x, const Shape& s, float* mean, float* var) {
   using B = batch<Arch>;
@@ -203,7 +239,7 @@ void rows(const float* x, const Shape& s, float* mean, float* var) {
   const std::size_t row_count = s.n * s.s, stride = s.c;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
-    const std::size_t tile = reduction_rows<Arch>(chunk);
+    const std::size_t tile = std::min(reduction_rows<Arch>(chunk), l1_resident_rows<Arch>(stride));
     // + L: the partial block's filled lanes merge too (harmlessly), so every merge is a whole
     // number of vectors.
     alignas(Arch::alignment()) double acc_mean[kChannelChunk + L] = {};

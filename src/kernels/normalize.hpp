@@ -76,10 +76,49 @@ void channels_first(const float* x, const Shape& s, const ChannelParams& p, floa
   }
 }
 
+// Wide rows (lanes.hpp: is_wide_row): memory order, the chunk's constants from tables.
+template <bool Relu, bool Stream, class Arch>
+void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const std::size_t row_count = s.n * s.s, stride = s.c;
+  ChunkTable<3, Arch> t;
+  for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+    for_channel_groups<Arch>(count, [&](std::size_t g0, std::size_t n) {
+      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0 + g0, n);
+      a.mean.store_aligned(t.v[0] + g0);
+      a.scale.store_aligned(t.v[1] + g0);
+      a.beta.store_aligned(t.v[2] + g0);
+    });
+    const std::size_t full = count / L * L;
+    const float *mean = t.v[0], *scale = t.v[1], *beta = t.v[2];
+    for (std::size_t r = 0; r < row_count; ++r) {
+      const float* in = x + r * stride + c0;
+      float* out = y + r * stride + c0;
+      std::size_t i = 0;
+      for (; i < full; i += L) {
+        const B v = apply<Relu, Arch>(B::load_unaligned(in + i), B::load_aligned(mean + i),
+                                      B::load_aligned(scale + i), B::load_aligned(beta + i));
+        if constexpr (Stream) {
+          store_stream<Arch>(v, out + i);
+        } else {
+          v.store_unaligned(out + i);
+        }
+      }
+      if (i < count)
+        store_partial<Arch>(
+            apply<Relu, Arch>(load_partial<Arch>(in + i, count - i, 0.f), B::load_aligned(mean + i),
+                              B::load_aligned(scale + i), B::load_aligned(beta + i)),
+            out + i, count - i);
+    }
+  });
+}
+
 template <bool Relu, bool Stream, class Arch>
 void rows(const float* x, const Shape& s, const ChannelParams& p, float* y) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
+  if (is_wide_row<Arch>(s.c)) return wide_rows<Relu, Stream, Arch>(x, s, p, y);
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);
   for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {

@@ -2,8 +2,9 @@
 // float64_batch_norm.hpp and against the scalar reference ("scalar" ISA): batch_moments,
 // forward_training, forward_inference, backward_training, backward_inference; both layouts, ReLU
 // on/off, affine on/off, aligned and unaligned buffers, in-place calls, sizes around every vector
-// width (4, 8, 16 lanes), block boundaries (kBlockFloats = 2048, kChannelChunk = 256 channels)
-// and the streaming-store path for large outputs.
+// width (4, 8, 16 lanes), block boundaries (blocks of 2048 floats, kChannelChunk = 256 channels),
+// and again under the smallest tuning constants (tuning_scope.hpp: short blocks, narrow row
+// chunks, streaming stores for every tensor) so other CPUs' paths are tested here too.
 
 #include <gtest/gtest.h>
 
@@ -21,6 +22,7 @@
 #include "random_batch.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "tolerance.hpp"
+#include "tuning_scope.hpp"
 
 namespace simdnorm_test {
 namespace {
@@ -356,11 +358,15 @@ TEST_P(KernelsVsReference, EveryEntryPoint) {
   check_all_isas(GetParam(), 1234);
 }
 
+TEST_P(KernelsVsReference, EveryEntryPointUnderTheSmallestTuning) {
+  const TuningScope smallest(smallest_tuning());
+  check_all_isas(GetParam(), 4321);
+}
+
 // Sizes around 4, 8 and 16 lanes (SSE2/NEON/wasm, AVX2, AVX-512), 4·lanes channel blocks (64),
-// odd sizes, NC with S = 1 (channels across lanes), block splits of kBlockFloats = 2048 floats
-// per run, blocks of up to 16 short runs with a remainder (N = 37, 20, 18), several row tiles
-// (lanes.hpp: reduction_rows; 600×3, 70×260, 3·100×64), and more channels than
-// kChannelChunk = 256.
+// odd sizes, NC with S = 1 (channels across lanes), block splits of 2048 floats per run, blocks of
+// up to 16 short runs with a remainder (N = 37, 20, 18), several row tiles (lanes.hpp:
+// reduction_rows; 600×3, 70×260, 3·100×64), and more channels than kChannelChunk = 256.
 std::vector<Shape> kernel_shapes() {
   std::vector<Shape> v;
   // NC: channels across the vector lanes, rows = N.
@@ -434,7 +440,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, KernelsVsReference, ::testing::ValuesIn(kernel_
                            return describe_shape(info.param);
                          });
 
-// 16 MiB tensors take the streaming-store paths (lanes.hpp: kStreamingBytes) of the two
+// Tensors above the streaming threshold (set to 1 MiB here; the CPU's own is tens of MiB) take
+// the streaming-store paths (lanes.hpp: streaming_output) of the two
 // kernels that write tensors (normalize, grad_input): channels-first runs align the output with a
 // partial head first; channels-last streams only aligned rows whose C is a multiple of the lanes.
 // Lean on purpose (ReLU + affine, the three calls that stream, float64 truth one entry point at a
@@ -501,10 +508,14 @@ TEST(KernelsVsReferenceLarge, StreamingStores) {
 #if !defined(__OPTIMIZE__)
   // The -O0 build (scripts/test-isa-cpus.sh) runs the suite under qemu, where this one test would
   // take minutes; the optimized builds cover the same code.
-  GTEST_SKIP() << "16 MiB tensors: skipped in unoptimized builds";
+  GTEST_SKIP() << "4 MiB tensors: skipped in unoptimized builds";
 #endif
-  check_streaming(Shape::ncl(3, 2, 700'003), 1, 99);  // 4.2 M floats, odd runs, unaligned
-  check_streaming(Shape::nlc(1, 65'537, 64), 0, 98);  // 4.2 M floats, C = 64, aligned rows
+  simdnorm::kernels::Tuning t = simdnorm::kernels::tuning();
+  t.streaming_bytes = std::size_t(1) << 20;
+  const TuningScope streaming(t);
+  check_streaming(Shape::ncl(3, 2, 170'003), 1, 99);    // 1 M floats, odd runs, unaligned
+  check_streaming(Shape::nlc(1, 16'385, 64), 0, 98);    // 1 M floats, C = 64, aligned rows
+  check_streaming(Shape::nlc(1, 1'025, 1'024), 0, 97);  // wide aligned rows
 }
 
 // N = 0 (and S = 0): nothing to compute; outputs are left alone, parameter grads are zeroed.

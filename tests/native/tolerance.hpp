@@ -4,7 +4,8 @@
 // Bound: |actual − expected| ≤ kRelTol · magnitude + kAbsFloor, where magnitude is the sum of
 // |terms| that make up the value (float64_batch_norm.hpp). Where kRelTol comes from:
 //   * float32 unit roundoff u = 2⁻²⁴ ≈ 6.0e-8.
-//   * The kernels sum in float over blocks of at most kBlockFloats = 2048 values split across
+//   * The kernels sum in float over blocks of at most kMaxBlockFloats = 2048 values (kernels/
+//     tuning.hpp; fewer on CPUs with a small L1d) split across
 //     ≥ 4 lane accumulators (≤ 512 terms each) and add the blocks in double. Higham's bound for a
 //     float sum of n terms is n·u·Σ|terms| (3.1e-5 for n = 512) in the worst case and ~√n·u
 //     (1.4e-6) for rounding errors of random sign, which is what fixed-seed random data gives.

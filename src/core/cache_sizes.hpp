@@ -1,0 +1,16 @@
+#pragma once
+// Internal: the data cache sizes one core of this CPU can use, read once (src/core/cache_sizes.cpp
+// says from where, and what is assumed where the CPU does not say).
+
+#include <cstddef>
+
+namespace simdnorm::detail {
+
+struct CacheSizes {
+  std::size_t l1d, l2, l3;  // bytes; l3: the slice one core can fill (its core complex's L3)
+  const char* source;       // how they were found: "cpuid 0x8000001D", "sysconf", "assumed", …
+};
+
+const CacheSizes& cache_sizes();
+
+}  // namespace simdnorm::detail

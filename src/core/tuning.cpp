@@ -1,0 +1,64 @@
+// Every blocking and streaming constant of the kernels, derived from the cache sizes of the CPU
+// that runs them (core/cache_sizes.hpp: read from CPUID or sysconf, with stated fallbacks), so
+// they fit the machine at hand rather than the one they were first measured on. Built without
+// ISA flags. The proportions were measured on AMD Zen 4 (32 KiB L1d, 1 MiB L2, 32 MiB L3 per
+// CCD) and Zen 5 (48 KiB L1d) with bench/native (docs/benchmarks.md); the notes say what each
+// proportion amounts to there.
+
+#include "kernels/tuning.hpp"
+
+#include <algorithm>
+#include <atomic>
+
+#include "core/cache_sizes.hpp"
+#include "core/tuning_override.hpp"
+
+namespace simdnorm {
+namespace detail {
+
+kernels::Tuning derive_tuning(const CacheSizes& c) {
+  constexpr std::size_t F = sizeof(float);
+  kernels::Tuning t{};
+  // A two-pass block must still be in L1 when its second pass reads it: a quarter of L1d leaves
+  // room for the other stream (dy) and the stack. 2048 floats (8 KiB) on 32 KiB and 48 KiB L1d;
+  // never above kMaxBlockFloats (the error bound), never below 256 floats (per-block costs).
+  t.block_floats = std::clamp<std::size_t>(c.l1d / 4 / F, 256, kernels::kMaxBlockFloats);
+  // A tile of rows of the elementwise kernels is re-read by each block of channels: half of L1d.
+  // 4096 floats (16 KiB) on Zen 4, 6144 on Zen 5.
+  t.row_tile_floats = std::max<std::size_t>(c.l1d / 2 / F, 1024);
+  // A reduction tile is read twice per channel block (two passes): the whole L1d, as the second
+  // pass may come from L2 without losing much. 8192 floats (32 KiB) on Zen 4.
+  t.reduction_tile_floats = std::max<std::size_t>(c.l1d / F, 2048);
+  // Per-channel tables of wide rows (up to 6 floats a channel) take at most a quarter of L1d:
+  // 320 channels on 32 KiB, 512 on 48 KiB.
+  t.row_chunk = std::clamp<std::size_t>(c.l1d / 4 / (6 * F) / 64 * 64, 64, kernels::kMaxRowChunk);
+  // Streaming stores from 3/4 of the L3 slice of one core complex: beyond it the tensors cannot
+  // stay cached between calls anyway, and streaming skips the read-for-ownership of every output
+  // line while leaving the inputs cached. 24 MiB on a 32 MiB CCD. Measured on Zen 4: streaming
+  // from 24 MiB rather than 32 MiB took NHWC 16×56×56×64 inference (2 × 12.25 MiB) from 1.08× to
+  // 0.99× oneDNN's time and backward from 1.45× to ≈1.0×; an 8 MiB tensor's inference
+  // (2 × 8 MiB) stays 15 % faster with plain stores.
+  t.streaming_bytes = c.l3 / 4 * 3;
+  return t;
+}
+
+namespace {
+std::atomic<const kernels::Tuning*> override_tuning{nullptr};
+}  // namespace
+
+void set_tuning(const kernels::Tuning* t) {
+  override_tuning.store(t, std::memory_order_release);
+}
+
+}  // namespace detail
+
+namespace kernels {
+
+const Tuning& tuning() {
+  static const Tuning derived = detail::derive_tuning(detail::cache_sizes());
+  const Tuning* forced = detail::override_tuning.load(std::memory_order_acquire);
+  return forced ? *forced : derived;
+}
+
+}  // namespace kernels
+}  // namespace simdnorm
