@@ -1,10 +1,12 @@
 // The layer engine's costs: Conv2d by im2col + matmul (what the engine runs) against a direct
-// convolution loop, on the MNIST CNN shapes, and whole training steps of the two
-// benchmark models (nn/model_zoo.hpp) on every ISA. Names read op/isa/shape; items/s are samples/s.
+// convolution loop, on the MNIST CNN shapes, whole training steps of the two
+// benchmark models (nn/model_zoo.hpp) on every ISA, and one optimizer update of the MLP's
+// parameters. Names read op/isa/shape; items/s are samples/s (parameters/s for optim_step).
 // `npm run bench` (scripts/bench.sh) runs it with PyTorch's side, bench/native/torch_train_step.py.
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -13,6 +15,8 @@
 #include "cpu_model.hpp"
 #include "nn/conv2d_layer.hpp"
 #include "nn/model_zoo.hpp"
+#include "nn/optim/adam.hpp"
+#include "nn/optim/rmsprop.hpp"
 #include "nn/optim/sgd.hpp"
 #include "nn/random.hpp"
 #include "nn/sequential.hpp"
@@ -117,6 +121,29 @@ void BM_TrainStep(benchmark::State& state, const std::string& isa, const char* m
   simdnorm::set_isa(previous);
 }
 
+// One optimizer.step() over the BN MLP's parameters with fixed gradients (built with the
+// baseline flags, like the engine: the update loops are the compiler's, not a kernel table's).
+// Bytes: every state tensor read and written, the gradient read.
+template <class Optimizer, class Options>
+void BM_OptimizerStep(benchmark::State& state, const Options& options, std::size_t state_tensors) {
+  Sequential net(named_model("mlp", true), {{1, 28, 28}, 60, 1});
+  std::size_t count = 0;
+  std::uint64_t seed = 6;
+  for (const Parameter& p : net.parameters()) {
+    const auto g = normals(p.grad.size(), seed++);
+    std::copy(g.begin(), g.end(), p.grad.begin());
+    count += p.value.size();
+  }
+  Optimizer opt(net.parameters(), options);
+  for (auto _ : state) {
+    opt.step();
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(std::int64_t(state.iterations() * count));
+  state.SetBytesProcessed(
+      std::int64_t(state.iterations() * count * sizeof(float) * (1 + 2 * (1 + state_tensors))));
+}
+
 constexpr double kMnistCnnFlops = 3 * 2 * (16 * 9 * 28 * 28 + 32 * 16 * 9 * 14 * 14 + 1568 * 10);
 
 constexpr double kMlpFlops = 3 * 2 * (784 * 100 + 100 * 100 * 2 + 100 * 10);
@@ -145,6 +172,21 @@ int main(int argc, char** argv) {
                                  BM_TrainStep, name, "mlp", 60, kMlpFlops)
         ->Unit(benchmark::kMicrosecond);
   }
+  // torch's default options plus those that add work to the update; the last argument counts
+  // the optimizer's state tensors.
+  const std::string mlp = "/bn_mlp_784_100x3_10";
+  benchmark::RegisterBenchmark(("optim_step/sgd_momentum_wd" + mlp).c_str(),
+                               BM_OptimizerStep<optim::SGD, optim::SGDOptions>,
+                               optim::SGDOptions{0.01f, 0.9f, 0, 1e-4f}, 1);
+  benchmark::RegisterBenchmark(("optim_step/adam_wd" + mlp).c_str(),
+                               BM_OptimizerStep<optim::Adam, optim::AdamOptions>,
+                               optim::AdamOptions{1e-3f, {0.9f, 0.999f}, 1e-8f, 1e-4f}, 2);
+  benchmark::RegisterBenchmark(("optim_step/rmsprop_wd" + mlp).c_str(),
+                               BM_OptimizerStep<optim::RMSprop, optim::RMSpropOptions>,
+                               optim::RMSpropOptions{1e-2f, 0.99f, 1e-8f, 1e-4f}, 1);
+  benchmark::RegisterBenchmark(("optim_step/rmsprop_centered_momentum_wd" + mlp).c_str(),
+                               BM_OptimizerStep<optim::RMSprop, optim::RMSpropOptions>,
+                               optim::RMSpropOptions{1e-2f, 0.99f, 1e-8f, 1e-4f, 0.9f, true}, 3);
   std::string isas;
   for (const std::string_view isa : simdnorm::available_isas()) {
     if (!isas.empty()) isas += ',';
