@@ -115,8 +115,8 @@ bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, con
   if (shape.c != num_features_)
     detail::fail(ErrorCode::shape, fn, "shape.c", std::to_string(num_features_) + " (num_features)",
                  std::to_string(shape.c));
-  detail::check_size(fn, "x", x.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
-  detail::check_size(fn, "y", y.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
+  detail::check_tensor(fn, "x", x.size(), shape);
+  detail::check_tensor(fn, "y", y.size(), shape);
   const bool batch_stats = training_ || !options_.track_running_stats;
   if (!batch_stats || shape.per_channel() == 0) return batch_stats;
   const std::size_t k = options_.virtual_batch_size;
@@ -158,7 +158,7 @@ void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float
     detail::fail(ErrorCode::state, fn, "options.relu",
                  "false (the block applies its ReLU after the add)", "true");
   const bool batch_stats = check_forward(fn, x, shape, y);
-  detail::check_size(fn, "z", z.size(), shape.numel(), "N·C·S of shape " + to_string(shape));
+  detail::check_tensor(fn, "z", z.size(), shape);
   detail::check_alias(fn, "y", y, "z", z);
   input_.assign(x.begin(), x.end());
   input_borrowed_ = false;

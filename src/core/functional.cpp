@@ -15,23 +15,12 @@
 namespace simdnorm {
 namespace {
 
+using detail::check_channels;
+using detail::check_gradients;
+using detail::check_norm_params;
 using detail::check_optional_channels;
 using detail::check_size;
-
-void check_params(std::string_view fn, const Shape& shape, const NormParams& p) {
-  detail::check_eps(fn, p.eps);
-  check_optional_channels(fn, "params.weight", p.weight.size(), shape.c);
-  check_optional_channels(fn, "params.bias", p.bias.size(), shape.c);
-}
-
-void check_tensor(std::string_view fn, std::string_view arg, std::size_t given, const Shape& s) {
-  // The message is built only on failure: the header promises callers no allocation.
-  if (given != s.numel()) check_size(fn, arg, given, s.numel(), "N·C·S of shape " + to_string(s));
-}
-
-void check_channels(std::string_view fn, std::string_view arg, std::size_t given, const Shape& s) {
-  check_size(fn, arg, given, s.c, "one per channel");
-}
+using detail::check_tensor;
 
 const float* data_or_null(std::span<const float> s) {
   return s.empty() ? nullptr : s.data();
@@ -49,18 +38,6 @@ void parameter_grads(const Gradients& g, std::span<const float> sum_dy,
     if (!g.dbias.empty()) g.dbias[c] = sum_dy[c];
     if (!g.dweight.empty()) g.dweight[c] = sum_dy_xmu[c] * invstd[c];
   }
-}
-
-void check_grads(std::string_view fn, const Shape& s, const Gradients& g) {
-  check_optional_channels(fn, "grads.dweight", g.dweight.size(), s.c);
-  check_optional_channels(fn, "grads.dbias", g.dbias.size(), s.c);
-  if (!g.dx.empty()) check_tensor(fn, "grads.dx", g.dx.size(), s);
-}
-
-void check_dx_alias(std::string_view fn, const Gradients& g, std::span<const float> dy,
-                    std::span<const float> x) {
-  detail::check_alias(fn, "grads.dx", g.dx, "dy", dy);
-  detail::check_alias(fn, "grads.dx", g.dx, "x", x);
 }
 
 // Σdy' and Σdy'(x − mean) land in the caller's dweight/dbias when given, else in a small
@@ -93,14 +70,7 @@ void forward_training(std::span<const float> x, const Shape& shape, const NormPa
                       std::span<float> y, std::span<float> save_mean, std::span<float> save_invstd,
                       std::span<float> batch_var) {
   constexpr std::string_view fn = "forward_training";
-  detail::check_shape(fn, shape);
-  check_tensor(fn, "x", x.size(), shape);
-  check_tensor(fn, "y", y.size(), shape);
-  detail::check_alias(fn, "y", y, "x", x);
-  check_params(fn, shape, params);
-  check_channels(fn, "save_mean", save_mean.size(), shape);
-  check_channels(fn, "save_invstd", save_invstd.size(), shape);
-  check_optional_channels(fn, "batch_var", batch_var.size(), shape.c);
+  detail::check_forward_training_args(fn, x, shape, params, y, save_mean, save_invstd, batch_var);
   if (shape.per_channel() == 0) return;
   detail::check_trainable(fn, shape);
 
@@ -122,7 +92,7 @@ void forward_inference(std::span<const float> x, const Shape& shape, const NormP
   check_tensor(fn, "x", x.size(), shape);
   check_tensor(fn, "y", y.size(), shape);
   detail::check_alias(fn, "y", y, "x", x);
-  check_params(fn, shape, params);
+  check_norm_params(fn, shape, params);
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
   if (shape.per_channel() == 0) return;
@@ -154,14 +124,7 @@ void backward_training(std::span<const float> dy, std::span<const float> x, cons
                        const NormParams& params, std::span<const float> save_mean,
                        std::span<const float> save_invstd, const Gradients& grads) {
   constexpr std::string_view fn = "backward_training";
-  detail::check_shape(fn, shape);
-  check_tensor(fn, "dy", dy.size(), shape);
-  check_tensor(fn, "x", x.size(), shape);
-  check_params(fn, shape, params);
-  check_channels(fn, "save_mean", save_mean.size(), shape);
-  check_channels(fn, "save_invstd", save_invstd.size(), shape);
-  check_grads(fn, shape, grads);
-  check_dx_alias(fn, grads, dy, x);
+  detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
   if (shape.per_channel() == 0) {
     for (float& v : grads.dweight) v = 0.f;
     for (float& v : grads.dbias) v = 0.f;
@@ -184,11 +147,10 @@ void backward_inference(std::span<const float> dy, std::span<const float> x, con
   detail::check_shape(fn, shape);
   check_tensor(fn, "dy", dy.size(), shape);
   check_tensor(fn, "x", x.size(), shape);
-  check_params(fn, shape, params);
+  check_norm_params(fn, shape, params);
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
-  check_grads(fn, shape, grads);
-  check_dx_alias(fn, grads, dy, x);
+  check_gradients(fn, shape, grads, dy, x);
   if (shape.per_channel() == 0) {
     for (float& v : grads.dweight) v = 0.f;
     for (float& v : grads.dbias) v = 0.f;
@@ -222,7 +184,7 @@ void check_add_relu_forward(std::string_view fn, std::span<const float> x, std::
   check_tensor(fn, "y", y.size(), shape);
   detail::check_alias(fn, "y", y, "x", x);
   detail::check_alias(fn, "y", y, "z", z);
-  check_params(fn, shape, params);
+  check_norm_params(fn, shape, params);
   if (params.relu)
     detail::fail(ErrorCode::range, fn, "params.relu",
                  "false (the fused op applies its ReLU after the add)", "true");
@@ -296,14 +258,7 @@ void backward_add_relu_training(std::span<const float> dy, std::span<const float
                                 std::span<const float> save_invstd, const Gradients& grads,
                                 std::span<float> dz) {
   constexpr std::string_view fn = "backward_add_relu_training";
-  detail::check_shape(fn, shape);
-  check_tensor(fn, "dy", dy.size(), shape);
-  check_tensor(fn, "x", x.size(), shape);
-  check_params(fn, shape, params);
-  check_grads(fn, shape, grads);
-  check_dx_alias(fn, grads, dy, x);
-  check_channels(fn, "save_mean", save_mean.size(), shape);
-  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
   std::vector<float> scratch;
   const std::span<const float> g = masked_grad(fn, dy, y, x, shape, grads, dz, scratch);
   backward_training(g, x, shape, params, save_mean, save_invstd, grads);
@@ -318,9 +273,8 @@ void backward_add_relu_inference(std::span<const float> dy, std::span<const floa
   detail::check_shape(fn, shape);
   check_tensor(fn, "dy", dy.size(), shape);
   check_tensor(fn, "x", x.size(), shape);
-  check_params(fn, shape, params);
-  check_grads(fn, shape, grads);
-  check_dx_alias(fn, grads, dy, x);
+  check_norm_params(fn, shape, params);
+  check_gradients(fn, shape, grads, dy, x);
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
   std::vector<float> scratch;
@@ -401,7 +355,7 @@ void partial_grad_sums(std::span<const float> dy, std::span<const float> x, cons
   detail::check_shape(fn, shape);
   check_tensor(fn, "dy", dy.size(), shape);
   check_tensor(fn, "x", x.size(), shape);
-  check_params(fn, shape, params);
+  check_norm_params(fn, shape, params);
   check_channels(fn, "mean", mean.size(), shape);
   check_channels(fn, "save_invstd", save_invstd.size(), shape);
   check_channels(fn, "sum_dy", sum_dy.size(), shape);
@@ -448,13 +402,12 @@ void backward_from_sums(std::span<const float> dy, std::span<const float> x, con
   detail::check_shape(fn, shape);
   check_tensor(fn, "dy", dy.size(), shape);
   check_tensor(fn, "x", x.size(), shape);
-  check_params(fn, shape, params);
+  check_norm_params(fn, shape, params);
   check_channels(fn, "mean", mean.size(), shape);
   check_channels(fn, "save_invstd", save_invstd.size(), shape);
   check_channels(fn, "sum_dy", sum_dy.size(), shape);
   check_channels(fn, "sum_dy_xmu", sum_dy_xmu.size(), shape);
-  check_grads(fn, shape, grads);
-  check_dx_alias(fn, grads, dy, x);
+  check_gradients(fn, shape, grads, dy, x);
   if (count < shape.per_channel())
     detail::fail(ErrorCode::shape, fn, "count",
                  "at least this shard's N·S = " + std::to_string(shape.per_channel()),

@@ -67,10 +67,8 @@ bool StepBatchNorm::check_forward(std::string_view fn, std::span<const float> x,
   if (shape.c != num_features_)
     detail::fail(ErrorCode::shape, fn, "shape.c", std::to_string(num_features_) + " (num_features)",
                  std::to_string(shape.c));
-  // The message is built only on failure: the layer engine calls this every step, allocation-free.
-  for (const auto& [arg, size] : {std::pair{"x", x.size()}, std::pair{"y", y.size()}})
-    if (size != shape.numel())
-      detail::check_size(fn, arg, size, shape.numel(), "N·C·S of shape " + to_string(shape));
+  detail::check_tensor(fn, "x", x.size(), shape);
+  detail::check_tensor(fn, "y", y.size(), shape);
   if (training_ && step >= time_steps_)
     detail::fail(ErrorCode::range, fn, "step",
                  "a time step in [0, " + std::to_string(time_steps_) + ") in training mode",

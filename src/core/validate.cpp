@@ -50,6 +50,17 @@ void check_size(std::string_view fn, std::string_view arg, std::size_t given, st
          std::to_string(expected) + " floats (" + std::string(what) + ")", std::to_string(given));
 }
 
+void check_tensor(std::string_view fn, std::string_view arg, std::size_t given,
+                  const Shape& shape) {
+  if (given != shape.numel())
+    check_size(fn, arg, given, shape.numel(), "N·C·S of shape " + to_string(shape));
+}
+
+void check_channels(std::string_view fn, std::string_view arg, std::size_t given,
+                    const Shape& shape) {
+  check_size(fn, arg, given, shape.c, "one per channel");
+}
+
 void check_optional_channels(std::string_view fn, std::string_view arg, std::size_t given,
                              std::size_t channels) {
   if (given != 0 && given != channels)
@@ -91,6 +102,49 @@ void check_apart(std::string_view fn, std::string_view out_arg, std::span<const 
   if (begin(out) < end(in) && begin(in) < end(out))
     fail(ErrorCode::range, fn, out_arg, "memory apart from " + std::string(in_arg),
          "an overlapping span");
+}
+
+void check_norm_params(std::string_view fn, const Shape& shape, const NormParams& params) {
+  check_eps(fn, params.eps, "params.eps");
+  check_optional_channels(fn, "params.weight", params.weight.size(), shape.c);
+  check_optional_channels(fn, "params.bias", params.bias.size(), shape.c);
+}
+
+void check_gradients(std::string_view fn, const Shape& shape, const Gradients& grads,
+                     std::span<const float> dy, std::span<const float> x) {
+  check_optional_channels(fn, "grads.dweight", grads.dweight.size(), shape.c);
+  check_optional_channels(fn, "grads.dbias", grads.dbias.size(), shape.c);
+  if (!grads.dx.empty()) check_tensor(fn, "grads.dx", grads.dx.size(), shape);
+  check_alias(fn, "grads.dx", grads.dx, "dy", dy);
+  check_alias(fn, "grads.dx", grads.dx, "x", x);
+}
+
+void check_forward_training_args(std::string_view fn, std::span<const float> x, const Shape& shape,
+                                 const NormParams& params, std::span<const float> y,
+                                 std::span<const float> save_mean,
+                                 std::span<const float> save_invstd,
+                                 std::span<const float> batch_var) {
+  check_shape(fn, shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_tensor(fn, "y", y.size(), shape);
+  check_alias(fn, "y", y, "x", x);
+  check_norm_params(fn, shape, params);
+  check_channels(fn, "save_mean", save_mean.size(), shape);
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  check_optional_channels(fn, "batch_var", batch_var.size(), shape.c);
+}
+
+void check_backward_training_args(std::string_view fn, std::span<const float> dy,
+                                  std::span<const float> x, const Shape& shape,
+                                  const NormParams& params, std::span<const float> save_mean,
+                                  std::span<const float> save_invstd, const Gradients& grads) {
+  check_shape(fn, shape);
+  check_tensor(fn, "dy", dy.size(), shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_norm_params(fn, shape, params);
+  check_channels(fn, "save_mean", save_mean.size(), shape);
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  check_gradients(fn, shape, grads, dy, x);
 }
 
 void check_trainable(std::string_view fn, const Shape& shape) {

@@ -16,8 +16,6 @@
 namespace simdnorm::mpi {
 namespace {
 
-using detail::check_optional_channels;
-using detail::check_size;
 using detail::fail;
 
 // What every rank tells the others before the payload: the payload's size depends on C, and a
@@ -52,28 +50,13 @@ int check_comm(std::string_view fn, MPI_Comm comm) {
   return size;
 }
 
-void check_tensor(std::string_view fn, std::string_view arg, std::size_t given, const Shape& s) {
-  if (given != s.numel()) check_size(fn, arg, given, s.numel(), "N·C·S of shape " + to_string(s));
-}
-
-void check_channels(std::string_view fn, std::string_view arg, std::size_t given, const Shape& s) {
-  check_size(fn, arg, given, s.c, "one per channel");
-}
-
-// Shape checks plus the payload's size: an MPI count is an int.
-void check_shape(std::string_view fn, const Shape& shape) {
-  detail::check_shape(fn, shape);
+// An MPI count is an int: 2·C floats per rank go in one message.
+void check_message_size(std::string_view fn, const Shape& shape) {
   if (shape.c > std::size_t(std::numeric_limits<int>::max() / 2))
     fail(ErrorCode::shape, fn, "shape.c",
          "at most " + std::to_string(std::numeric_limits<int>::max() / 2) +
              " channels (2·C floats per rank in one MPI message)",
          std::to_string(shape.c));
-}
-
-void check_params(std::string_view fn, const Shape& shape, const NormParams& p) {
-  detail::check_eps(fn, p.eps, "params.eps");
-  check_optional_channels(fn, "params.weight", p.weight.size(), shape.c);
-  check_optional_channels(fn, "params.bias", p.bias.size(), shape.c);
 }
 
 // Runs this rank's checks, exchanges the headers and makes every rank throw if any rank's
@@ -132,14 +115,8 @@ std::size_t sync_forward_training(MPI_Comm comm, std::span<const float> x, const
   constexpr std::string_view fn = "mpi::sync_forward_training";
   const int ranks = check_comm(fn, comm);
   const std::vector<Header> headers = agree(comm, ranks, fn, shape, std::nullopt, [&] {
-    check_shape(fn, shape);
-    check_tensor(fn, "x", x.size(), shape);
-    check_tensor(fn, "y", y.size(), shape);
-    detail::check_alias(fn, "y", y, "x", x);
-    check_params(fn, shape, params);
-    check_channels(fn, "save_mean", save_mean.size(), shape);
-    check_channels(fn, "save_invstd", save_invstd.size(), shape);
-    check_optional_channels(fn, "batch_var", batch_var.size(), shape.c);
+    check_message_size(fn, shape);
+    detail::check_forward_training_args(fn, x, shape, params, y, save_mean, save_invstd, batch_var);
   });
 
   const std::size_t c = shape.c;
@@ -168,17 +145,8 @@ void sync_backward_training(MPI_Comm comm, std::span<const float> dy, std::span<
   constexpr std::string_view fn = "mpi::sync_backward_training";
   const int ranks = check_comm(fn, comm);
   agree(comm, ranks, fn, shape, count, [&] {
-    check_shape(fn, shape);
-    check_tensor(fn, "dy", dy.size(), shape);
-    check_tensor(fn, "x", x.size(), shape);
-    check_params(fn, shape, params);
-    check_channels(fn, "save_mean", save_mean.size(), shape);
-    check_channels(fn, "save_invstd", save_invstd.size(), shape);
-    check_optional_channels(fn, "grads.dweight", grads.dweight.size(), shape.c);
-    check_optional_channels(fn, "grads.dbias", grads.dbias.size(), shape.c);
-    if (!grads.dx.empty()) check_tensor(fn, "grads.dx", grads.dx.size(), shape);
-    detail::check_alias(fn, "grads.dx", grads.dx, "dy", dy);
-    detail::check_alias(fn, "grads.dx", grads.dx, "x", x);
+    check_message_size(fn, shape);
+    detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
   });
 
   const std::size_t c = shape.c;
