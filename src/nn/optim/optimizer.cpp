@@ -9,16 +9,20 @@
 
 namespace simdnorm::nn::optim {
 
+void check_non_negative(const char* name, float v) {
+  if (!(std::isfinite(v) && v >= 0)) {
+    std::ostringstream s;
+    s << name << ": expected a finite number ≥ 0, given " << v;
+    throw Error(ErrorCode::range, s.str());
+  }
+}
+
 Optimizer::Optimizer(std::vector<Parameter> params, float lr) : params_(std::move(params)), lr_(0) {
   set_lr(lr);
 }
 
 void Optimizer::set_lr(float lr) {
-  if (!(std::isfinite(lr) && lr >= 0)) {
-    std::ostringstream s;
-    s << "lr: expected a finite number ≥ 0, given " << lr;
-    throw Error(ErrorCode::range, s.str());
-  }
+  check_non_negative("lr", lr);
   lr_ = lr;
 }
 

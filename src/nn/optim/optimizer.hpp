@@ -4,11 +4,22 @@
 // updates them in place and allocates nothing.
 
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "nn/layer.hpp"
 
 namespace simdnorm::nn::optim {
+
+// Throws Error(range) naming `name` unless v is finite and ≥ 0 (torch.optim's option checks).
+void check_non_negative(const char* name, float v);
+
+// f(std::true_type{}) or f(std::false_type{}): a run-time option becomes a template argument of
+// the update loop, so the loop carries no branch (GCC does not unswitch it) and vectorizes.
+template <class F>
+void with_flag(bool on, F f) {
+  on ? f(std::true_type{}) : f(std::false_type{});
+}
 
 class Optimizer {
  public:

@@ -1,19 +1,39 @@
 #include "nn/optim/rmsprop.hpp"
 
 #include <cmath>
-#include <sstream>
-#include <stdexcept>
-
-#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn::optim {
 namespace {
 
-void check_non_negative(const char* name, float v) {
-  if (!(std::isfinite(v) && v >= 0)) {
-    std::ostringstream s;
-    s << name << ": expected a finite number ≥ 0, given " << v;
-    throw Error(ErrorCode::range, s.str());
+// This step's scalars.
+struct RMSpropStep {
+  float lr, alpha, eps, weight_decay, momentum;
+};
+
+// torch.optim.RMSprop's update of one parameter, the options template arguments and the pointers
+// restrict so that the loop has no branch and vectorizes (see SGD::step).
+template <bool Decay, bool Centered, bool Momentum>
+void rmsprop_update(std::size_t n, float* __restrict p, const float* __restrict grad,
+                    float* __restrict square_avg, float* __restrict grad_avg,
+                    float* __restrict buffer, const RMSpropStep& k) {
+  const float lr = k.lr, alpha = k.alpha, eps = k.eps, wd = k.weight_decay, mu = k.momentum;
+  for (std::size_t i = 0; i < n; ++i) {
+    float g = grad[i];
+    if constexpr (Decay) g += wd * p[i];
+    square_avg[i] = alpha * square_avg[i] + (1 - alpha) * g * g;
+    float avg;
+    if constexpr (Centered) {
+      grad_avg[i] = alpha * grad_avg[i] + (1 - alpha) * g;
+      avg = std::sqrt(square_avg[i] - grad_avg[i] * grad_avg[i]) + eps;
+    } else {
+      avg = std::sqrt(square_avg[i]) + eps;
+    }
+    if constexpr (Momentum) {
+      buffer[i] = mu * buffer[i] + g / avg;
+      p[i] -= lr * buffer[i];
+    } else {
+      p[i] -= lr * (g / avg);
+    }
   }
 }
 
@@ -34,29 +54,20 @@ RMSprop::RMSprop(std::vector<Parameter> params, const RMSpropOptions& options)
 
 void RMSprop::step() {
   const RMSpropOptions& o = options_;
-  for (std::size_t k = 0; k < params_.size(); ++k) {
-    const Parameter& p = params_[k];
-    float* s = square_avg_[k].data();
-    for (std::size_t i = 0; i < p.value.size(); ++i) {
-      float g = p.grad[i];
-      if (o.weight_decay != 0) g += o.weight_decay * p.value[i];
-      s[i] = o.alpha * s[i] + (1 - o.alpha) * g * g;
-      float avg;
-      if (o.centered) {
-        float& a = grad_avg_[k][i];
-        a = o.alpha * a + (1 - o.alpha) * g;
-        avg = std::sqrt(s[i] - a * a) + o.eps;
-      } else {
-        avg = std::sqrt(s[i]) + o.eps;
-      }
-      if (o.momentum > 0) {
-        float& b = momentum_buffer_[k][i];
-        b = o.momentum * b + g / avg;
-        p.value[i] -= lr_ * b;
-      } else {
-        p.value[i] -= lr_ * (g / avg);
-      }
-    }
+  const RMSpropStep k{lr_, o.alpha, o.eps, o.weight_decay, o.momentum};
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    const Parameter& p = params_[i];
+    float* grad_avg = o.centered ? grad_avg_[i].data() : nullptr;
+    float* buffer = o.momentum > 0 ? momentum_buffer_[i].data() : nullptr;
+    with_flag(o.weight_decay != 0, [&](auto decay) {
+      with_flag(o.centered, [&](auto centered) {
+        with_flag(o.momentum > 0, [&](auto momentum) {
+          rmsprop_update<decay(), centered(), momentum()>(p.value.size(), p.value.data(),
+                                                          p.grad.data(), square_avg_[i].data(),
+                                                          grad_avg, buffer, k);
+        });
+      });
+    });
   }
 }
 
