@@ -1,7 +1,10 @@
 // The safety net for objects that own wasm memory (BatchNorm, Tensor, Trainer): one garbage-
 // collected without dispose() has its memory freed by a FinalizationRegistry, and in development
 // a single console.warn says so. dispose() stays the way to free memory: garbage collection may
-// run late or never, and the heap does not shrink in between.
+// run late or never, and the heap does not shrink in between. Also: the one check that a handle
+// was not disposed.
+
+import { errorCodes, fail } from './errors.js';
 
 // Development unless process.env.NODE_ENV is 'production'. Bundlers replace that expression in
 // production builds; in a browser without one, `process` does not exist: development.
@@ -35,4 +38,12 @@ export function track(owner, what, free) {
 
 export function untrack(owner) {
   registry?.unregister(owner);
+}
+
+// `raw`, the Embind handle of a `what` (null once disposed), for a call to `fn`; throws the
+// DISPOSED error naming `arg` after dispose().
+export function live(raw, fn, what, arg = 'this') {
+  if (raw === null)
+    fail(errorCodes.DISPOSED, fn, arg, `a ${what} that is not disposed`, 'a disposed one (used after dispose())');
+  return raw;
 }

@@ -7,9 +7,9 @@
 import { checkBoolean, checkChoice, checkOptions, describe } from './check.js';
 import { errorCodes, fail } from './errors.js';
 import { heapFor } from './instance.js';
-import { track, untrack } from './lifetime.js';
+import { live, track, untrack } from './lifetime.js';
 
-const { TYPE, RANGE, DISPOSED, UNSUPPORTED } = errorCodes;
+const { TYPE, RANGE, UNSUPPORTED } = errorCodes;
 
 const LOSSES = ['crossEntropy', 'mse'];
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -18,11 +18,6 @@ const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 // (checked not disposed) and, for a model, its module.
 const rawModels = new WeakMap(); // Sequential → (fn) => { raw, module }
 const rawOptimizers = new WeakMap(); // Optimizer → (fn) => raw
-
-function live(raw, fn, what, arg = 'this') {
-  if (raw === null) fail(DISPOSED, fn, arg, `a ${what} that is not disposed`, 'a disposed one (used after dispose())');
-  return raw;
-}
 
 function moduleFor(newTarget, fn) {
   const { module } = heapFor(newTarget, fn);

@@ -7,9 +7,9 @@
 import { checkBoolean, checkChoice, checkOptions, describe, kind } from './check.js';
 import { errorCodes, fail } from './errors.js';
 import { heapFor } from './instance.js';
-import { track, untrack } from './lifetime.js';
+import { live, track, untrack } from './lifetime.js';
 
-const { TYPE, RANGE, DISPOSED, UNSUPPORTED } = errorCodes;
+const { TYPE, RANGE, UNSUPPORTED } = errorCodes;
 
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
@@ -116,15 +116,7 @@ export class Trainer {
   }
 
   #live(fn) {
-    if (this.#raw === null)
-      fail(
-        DISPOSED,
-        `Trainer.${fn}`,
-        'this',
-        'a Trainer that is not disposed',
-        'a disposed one (used after dispose())',
-      );
-    return this.#raw;
+    return live(this.#raw, `Trainer.${fn}`, 'Trainer');
   }
 
   get config() {
