@@ -25,6 +25,18 @@ struct LayerType {
   std::unique_ptr<Layer> (*make)(const LayerSpec&, const SampleShape&, Rng);
 };
 
+// A layer built from its parsed options and input shape alone.
+template <class L>
+LayerType parsed_type(std::string_view name) {
+  return {name,
+          [](const LayerSpec& s, const SampleShape& in) {
+            return L::output_shape_for(L::parse(s), in);
+          },
+          [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
+            return std::make_unique<L>(L::parse(s), in);
+          }};
+}
+
 template <Activation A>
 LayerType activation_type(std::string_view name) {
   return {name,
@@ -50,20 +62,8 @@ LayerType batch_norm_type(std::string_view name) {
 
 const auto& layer_types() {
   static const std::array types{
-      LayerType{"linear",
-                [](const LayerSpec& s, const SampleShape& in) {
-                  return Linear::output_shape_for(Linear::parse(s), in);
-                },
-                [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
-                  return std::make_unique<Linear>(Linear::parse(s), in);
-                }},
-      LayerType{"conv2d",
-                [](const LayerSpec& s, const SampleShape& in) {
-                  return Conv2d::output_shape_for(Conv2d::parse(s), in);
-                },
-                [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
-                  return std::make_unique<Conv2d>(Conv2d::parse(s), in);
-                }},
+      parsed_type<Linear>("linear"),
+      parsed_type<Conv2d>("conv2d"),
       LayerType{"maxPool2d",
                 [](const LayerSpec& s, const SampleShape& in) {
                   return MaxPool2d::parse(s).output_shape_for(in);
@@ -97,20 +97,8 @@ const auto& layer_types() {
                 [](const LayerSpec& s, const SampleShape& in, Rng rng) -> std::unique_ptr<Layer> {
                   return std::make_unique<Dropout>(Dropout::parse(s), in, rng);
                 }},
-      LayerType{"lstm",
-                [](const LayerSpec& s, const SampleShape& in) {
-                  return Lstm::output_shape_for(Lstm::parse(s), in);
-                },
-                [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
-                  return std::make_unique<Lstm>(Lstm::parse(s), in);
-                }},
-      LayerType{"rnn",
-                [](const LayerSpec& s, const SampleShape& in) {
-                  return Rnn::output_shape_for(Rnn::parse(s), in);
-                },
-                [](const LayerSpec& s, const SampleShape& in, Rng) -> std::unique_ptr<Layer> {
-                  return std::make_unique<Rnn>(Rnn::parse(s), in);
-                }},
+      parsed_type<Lstm>("lstm"),
+      parsed_type<Rnn>("rnn"),
       batch_norm_type<1>("batchNorm1d"),
       batch_norm_type<2>("batchNorm2d"),
   };

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <stdexcept>
 #include <string>
 
 #include "nn/parallel_matmul.hpp"
+#include "nn/recurrent_shape.hpp"
 #include "nn/torch_init.hpp"
-#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 namespace {
@@ -56,18 +55,7 @@ Lstm::Options Lstm::parse(const LayerSpec& spec) {
 }
 
 SampleShape Lstm::output_shape_for(const Options& o, const SampleShape& in) {
-  if (in.rank != 2)
-    throw Error(ErrorCode::shape, "input: expected [steps, features], given " + to_string(in));
-  if (o.input_size != in[1])
-    throw Error(ErrorCode::shape, "inputSize: expected " + std::to_string(in[1]) +
-                                      " (the input's features), given " +
-                                      std::to_string(o.input_size));
-  check_tensor_floats("hiddenSize",
-                      4.0 * double(o.hidden_size) * double(std::max(o.hidden_size, o.input_size)),
-                      "the weights");
-  check_tensor_floats("hiddenSize", double(in[0]) * double(o.hidden_size), "a sequence of states");
-  return o.return_sequences ? SampleShape::of({in[0], o.hidden_size})
-                            : SampleShape::of({o.hidden_size});
+  return recurrent_output_shape(o.input_size, o.hidden_size, 4, o.return_sequences, in);
 }
 
 Lstm::Lstm(const Options& options, const SampleShape& in)

@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include "nn/parallel_matmul.hpp"
+#include "nn/recurrent_shape.hpp"
 #include "nn/torch_init.hpp"
-#include "simdnorm/error.hpp"
 
 namespace simdnorm::nn {
 
@@ -22,18 +21,7 @@ Rnn::Options Rnn::parse(const LayerSpec& spec) {
 }
 
 SampleShape Rnn::output_shape_for(const Options& o, const SampleShape& in) {
-  if (in.rank != 2)
-    throw Error(ErrorCode::shape, "input: expected [steps, features], given " + to_string(in));
-  if (o.input_size != in[1])
-    throw Error(ErrorCode::shape, "inputSize: expected " + std::to_string(in[1]) +
-                                      " (the input's features), given " +
-                                      std::to_string(o.input_size));
-  check_tensor_floats("hiddenSize",
-                      double(o.hidden_size) * double(std::max(o.hidden_size, o.input_size)),
-                      "the weights");
-  check_tensor_floats("hiddenSize", double(in[0]) * double(o.hidden_size), "a sequence of states");
-  return o.return_sequences ? SampleShape::of({in[0], o.hidden_size})
-                            : SampleShape::of({o.hidden_size});
+  return recurrent_output_shape(o.input_size, o.hidden_size, 1, o.return_sequences, in);
 }
 
 Rnn::Rnn(const Options& options, const SampleShape& in)
