@@ -40,6 +40,35 @@ void parameter_grads(const Gradients& g, std::span<const float> sum_dy,
   }
 }
 
+// backward_inference's arguments, and backward_add_relu_inference's but y and dz.
+void check_backward_inference_args(std::string_view fn, std::span<const float> dy,
+                                   std::span<const float> x, const Shape& shape,
+                                   const NormParams& params, std::span<const float> running_mean,
+                                   std::span<const float> running_var, const Gradients& grads) {
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "dy", dy.size(), shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_norm_params(fn, shape, params);
+  check_channels(fn, "running_mean", running_mean.size(), shape);
+  check_channels(fn, "running_var", running_var.size(), shape);
+  check_gradients(fn, shape, grads, dy, x);
+}
+
+// The arguments partial_grad_sums and backward_from_sums share.
+void check_grad_sums_args(std::string_view fn, std::span<const float> dy, std::span<const float> x,
+                          const Shape& shape, const NormParams& params, std::span<const float> mean,
+                          std::span<const float> save_invstd, std::span<const float> sum_dy,
+                          std::span<const float> sum_dy_xmu) {
+  detail::check_shape(fn, shape);
+  check_tensor(fn, "dy", dy.size(), shape);
+  check_tensor(fn, "x", x.size(), shape);
+  check_norm_params(fn, shape, params);
+  check_channels(fn, "mean", mean.size(), shape);
+  check_channels(fn, "save_invstd", save_invstd.size(), shape);
+  check_channels(fn, "sum_dy", sum_dy.size(), shape);
+  check_channels(fn, "sum_dy_xmu", sum_dy_xmu.size(), shape);
+}
+
 // Σdy' and Σdy'(x − mean) land in the caller's dweight/dbias when given, else in a small
 // per-call buffer (C floats, outside every hot loop).
 struct SumBuffers {
@@ -144,13 +173,7 @@ void backward_inference(std::span<const float> dy, std::span<const float> x, con
                         const NormParams& params, std::span<const float> running_mean,
                         std::span<const float> running_var, const Gradients& grads) {
   constexpr std::string_view fn = "backward_inference";
-  detail::check_shape(fn, shape);
-  check_tensor(fn, "dy", dy.size(), shape);
-  check_tensor(fn, "x", x.size(), shape);
-  check_norm_params(fn, shape, params);
-  check_channels(fn, "running_mean", running_mean.size(), shape);
-  check_channels(fn, "running_var", running_var.size(), shape);
-  check_gradients(fn, shape, grads, dy, x);
+  check_backward_inference_args(fn, dy, x, shape, params, running_mean, running_var, grads);
   if (shape.per_channel() == 0) {
     for (float& v : grads.dweight) v = 0.f;
     for (float& v : grads.dbias) v = 0.f;
@@ -270,13 +293,7 @@ void backward_add_relu_inference(std::span<const float> dy, std::span<const floa
                                  std::span<const float> running_var, const Gradients& grads,
                                  std::span<float> dz) {
   constexpr std::string_view fn = "backward_add_relu_inference";
-  detail::check_shape(fn, shape);
-  check_tensor(fn, "dy", dy.size(), shape);
-  check_tensor(fn, "x", x.size(), shape);
-  check_norm_params(fn, shape, params);
-  check_gradients(fn, shape, grads, dy, x);
-  check_channels(fn, "running_mean", running_mean.size(), shape);
-  check_channels(fn, "running_var", running_var.size(), shape);
+  check_backward_inference_args(fn, dy, x, shape, params, running_mean, running_var, grads);
   std::vector<float> scratch;
   const std::span<const float> g = masked_grad(fn, dy, y, x, shape, grads, dz, scratch);
   backward_inference(g, x, shape, params, running_mean, running_var, grads);
@@ -352,14 +369,7 @@ void partial_grad_sums(std::span<const float> dy, std::span<const float> x, cons
                        std::span<const float> save_invstd, std::span<float> sum_dy,
                        std::span<float> sum_dy_xmu) {
   constexpr std::string_view fn = "partial_grad_sums";
-  detail::check_shape(fn, shape);
-  check_tensor(fn, "dy", dy.size(), shape);
-  check_tensor(fn, "x", x.size(), shape);
-  check_norm_params(fn, shape, params);
-  check_channels(fn, "mean", mean.size(), shape);
-  check_channels(fn, "save_invstd", save_invstd.size(), shape);
-  check_channels(fn, "sum_dy", sum_dy.size(), shape);
-  check_channels(fn, "sum_dy_xmu", sum_dy_xmu.size(), shape);
+  check_grad_sums_args(fn, dy, x, shape, params, mean, save_invstd, sum_dy, sum_dy_xmu);
   if (shape.per_channel() == 0) {
     std::fill(sum_dy.begin(), sum_dy.end(), 0.f);
     std::fill(sum_dy_xmu.begin(), sum_dy_xmu.end(), 0.f);
@@ -399,14 +409,7 @@ void backward_from_sums(std::span<const float> dy, std::span<const float> x, con
                         std::span<const float> sum_dy_xmu, std::size_t count,
                         const Gradients& grads) {
   constexpr std::string_view fn = "backward_from_sums";
-  detail::check_shape(fn, shape);
-  check_tensor(fn, "dy", dy.size(), shape);
-  check_tensor(fn, "x", x.size(), shape);
-  check_norm_params(fn, shape, params);
-  check_channels(fn, "mean", mean.size(), shape);
-  check_channels(fn, "save_invstd", save_invstd.size(), shape);
-  check_channels(fn, "sum_dy", sum_dy.size(), shape);
-  check_channels(fn, "sum_dy_xmu", sum_dy_xmu.size(), shape);
+  check_grad_sums_args(fn, dy, x, shape, params, mean, save_invstd, sum_dy, sum_dy_xmu);
   check_gradients(fn, shape, grads, dy, x);
   if (count < shape.per_channel())
     detail::fail(ErrorCode::shape, fn, "count",
