@@ -237,6 +237,18 @@ void for_channel_groups(std::size_t channels, F&& f) {
   for (std::size_t c0 = 0; c0 < channels; c0 += L) f(c0, channels - c0 < L ? channels - c0 : L);
 }
 
+// Fills a wide-row chunk's tables with the mean, scale and beta of channels c0 … c0 + count − 1.
+template <class Arch>
+void fill_affine_tables(const ChannelParams& p, std::size_t c0, std::size_t count,
+                        ChunkTable<3, Arch>& t) {
+  for_channel_groups<Arch>(count, [&](std::size_t g0, std::size_t n) {
+    const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0 + g0, n);
+    a.mean.store_aligned(t.v[0] + g0);
+    a.scale.store_aligned(t.v[1] + g0);
+    a.beta.store_aligned(t.v[2] + g0);
+  });
+}
+
 // Calls f.template operator()<K, Partial>(c0, count) over blocks of K vectors of channels: four
 // vectors at a time (independent accumulator chains), then single vectors, then a partial tail.
 template <class Arch, class F>

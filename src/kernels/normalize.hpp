@@ -84,12 +84,7 @@ void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y)
   const std::size_t row_count = s.n * s.s, stride = s.c;
   ChunkTable<3, Arch> t;
   for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-    for_channel_groups<Arch>(count, [&](std::size_t g0, std::size_t n) {
-      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0 + g0, n);
-      a.mean.store_aligned(t.v[0] + g0);
-      a.scale.store_aligned(t.v[1] + g0);
-      a.beta.store_aligned(t.v[2] + g0);
-    });
+    fill_affine_tables<Arch>(p, c0, count, t);
     const std::size_t full = count / L * L;
     const float *mean = t.v[0], *scale = t.v[1], *beta = t.v[2];
     for (std::size_t r = 0; r < row_count; ++r) {
