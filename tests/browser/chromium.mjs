@@ -30,12 +30,15 @@ export async function launchChromium() {
   };
 }
 
-// A page that records console errors and uncaught exceptions, for tests to assert none happened.
+// A page that records console errors and uncaught exceptions, for tests to assert none happened,
+// and the URLs of the Web Workers it and its workers start.
 export async function openPage(context, url) {
   const page = await context.newPage();
   const errors = [];
+  const workers = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('worker', (w) => workers.push(w.url()));
   await page.goto(url);
-  return { page, errors };
+  return { page, errors, workers };
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assertClose, backward, forward, geometry } from '../js/reference.mjs';
+import { values } from '../js/threads-workload.mjs';
 
 // Same bound as tests/js/parity.test.mjs (float32 block sums; here only 8 values per channel).
 const TOL = 1e-4;
@@ -55,4 +56,24 @@ export function checkConsumerResults(results, threaded, defaultThreads) {
       '5.bias',
     ]);
   }
+}
+
+// The channels-first BatchNorm of tests/js/threads-workload.mjs's result (a tensor cut into pieces
+// that the threads share) against the float64 reference: its first outputs, the weight and bias
+// gradients, and the running statistics after its two training steps (every channel's reduction
+// merged over all the pieces).
+export function checkWorkloadBatchNorm(nchw, what) {
+  const g = geometry([16, 32, 32, 32]);
+  const weight = values(g.c, 7).map((v) => 1 + v / 4);
+  const step = { g, weight, bias: values(g.c, 8), eps: 1e-5, training: true, momentum: 0.1 };
+  const x = values(g.numel, 1);
+  const f = forward({ ...step, x, runningMean: new Float64Array(g.c), runningVar: new Float64Array(g.c).fill(1) });
+  const b = backward({ dy: values(g.numel, 2), x, g, weight, f, batchStats: true });
+  const f2 = forward({ ...step, x: values(g.numel, 3), runningMean: f.runningMean, runningVar: f.runningVar });
+  const floats = (bits) => new Float32Array(Uint32Array.from(bits).buffer);
+  assertClose(assert, floats(nchw.y.head), f.y.subarray(0, nchw.y.head.length), TOL, `${what} y`);
+  assertClose(assert, floats(nchw.weightGrad), b.dweight, TOL, `${what} weightGrad`);
+  assertClose(assert, floats(nchw.biasGrad), b.dbias, TOL, `${what} biasGrad`);
+  assertClose(assert, floats(nchw.runningMean), f2.runningMean, TOL, `${what} runningMean`);
+  assertClose(assert, floats(nchw.runningVar), f2.runningVar, TOL, `${what} runningVar`);
 }

@@ -20,8 +20,9 @@ function bits(f32) {
   return { length: u.length, head: Array.from(u.subarray(0, 8)), hash: [fnv >>> 0, murmur >>> 0] };
 }
 
-// Deterministic values in [-2, 2) (a 32-bit LCG).
-function values(n, seed) {
+// Deterministic values in [-2, 2) (a 32-bit LCG); exported for tests that recompute the workload's
+// inputs for a float64 reference.
+export function values(n, seed) {
   let s = seed >>> 0;
   return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 30 - 2);
 }
