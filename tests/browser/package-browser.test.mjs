@@ -55,7 +55,10 @@ before(async () => {
   await writeFile(join(project.dir, 'main.js'), MAIN);
   await writeFile(join(project.dir, 'worker-main.js'), WORKER_MAIN);
   await writeFile(join(project.dir, 'worker.js'), WORKER);
-  await writeFile(join(project.dir, 'workload.js'), await readFile(new URL('../js/threads-workload.mjs', import.meta.url)));
+  await writeFile(
+    join(project.dir, 'workload.js'),
+    await readFile(new URL('../js/threads-workload.mjs', import.meta.url)),
+  );
   browser = await launchChromium();
 });
 after(async () => {
