@@ -49,7 +49,8 @@ OMP_NUM_THREADS=1 "$engine" --benchmark_min_time=0.001 --benchmark_out="$tmp/eng
 node bench/js/run.mjs --quick --out "$tmp/js.json" >/dev/null 2>"$tmp/js.err" || { cat "$tmp/js.err" >&2; exit 1; }
 if grep -q "differs from plain JS" "$tmp/js.err"; then cat "$tmp/js.err" >&2; exit 1; fi
 echo "bench-smoke: Node suite ran ($(grep -c '"peer"' "$tmp/js.json") entries)"
-grep -q '"mode": "floor"' "$tmp/js.json" && grep -q 'against its floor' "$tmp/js.md" ||
+grep -q '"mode": "floor"' "$tmp/js.json" && grep -q '"mode": "e2e_out"' "$tmp/js.json" &&
+  grep -q '"mode": "floor_out"' "$tmp/js.json" && grep -q 'against its floor' "$tmp/js.md" ||
   { echo "bench-smoke: no e2e floor entries or table (bench/js/e2e-floor.mjs)" >&2; exit 1; }
 # Thread scaling in Node: S3 on 1 and 2 threads, simdnorm's threads build and onnxruntime-web.
 node bench/js/scaling.mjs --quick --out "$tmp/scaling.json" >/dev/null

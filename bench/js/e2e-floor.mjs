@@ -3,6 +3,11 @@
 // outputs out (Tensor.toFloat32Array, a fresh Float32Array as e2e returns). Timed in the same run
 // as the e2e calls, so their ratio is free of the machine's drift; the report gives each e2e time
 // as a multiple of this floor (target ≤ 1.2×).
+//
+// Both also run with caller-owned output arrays, allocated once: the e2e call with `out` a
+// Float32Array ('e2e_out') and the floor copying into such an array ('floor_out'). floor −
+// floor_out is what the fresh output arrays cost (allocation and first touch of their pages), the
+// part of an e2e call that `out` avoids.
 
 import init from '../../wasm/index.js';
 
@@ -22,8 +27,12 @@ export async function withFloor(peer, shape, inp, { simd }) {
     ty = new sn.Tensor(inp.x.length),
     tdy = new sn.Tensor(inp.x.length),
     tdx = new sn.Tensor(inp.x.length);
+  const yOut = new Float32Array(inp.x.length),
+    dxOut = new Float32Array(inp.x.length);
   const forward = () => (tx.set(inp.x), bn.forward(tx, dims, ty), ty.toFloat32Array());
   const backward = () => (tdy.set(inp.dy), bn.backward(tdy, tdx), tdx.toFloat32Array());
+  const forwardOut = () => (tx.set(inp.x), bn.forward(tx, dims, ty), yOut.set(ty.view));
+  const backwardOut = () => (tdy.set(inp.dy), bn.backward(tdy, tdx), dxOut.set(tdx.view));
   const { setup, dispose } = peer;
   return {
     ...peer,
@@ -33,6 +42,14 @@ export async function withFloor(peer, shape, inp, { simd }) {
       'train_fwd floor': () => (bn.train(), forward()),
       'bwd floor': backward,
       'fwd_bwd floor': () => (bn.train(), forward(), backward()),
+      'infer e2e_out': () => (bn.eval(), bn.forward(inp.x, dims, yOut)),
+      'train_fwd e2e_out': () => (bn.train(), bn.forward(inp.x, dims, yOut)),
+      'bwd e2e_out': () => bn.backward(inp.dy, dxOut),
+      'fwd_bwd e2e_out': () => (bn.train(), bn.forward(inp.x, dims, yOut), bn.backward(inp.dy, dxOut)),
+      'infer floor_out': () => (bn.eval(), forwardOut()),
+      'train_fwd floor_out': () => (bn.train(), forwardOut()),
+      'bwd floor_out': backwardOut,
+      'fwd_bwd floor_out': () => (bn.train(), forwardOut(), backwardOut()),
     },
     // A training forward before a lone backward, for both modules.
     setup: () => (setup(), bn.train(), bn.forward(tx, dims, ty)),

@@ -1,7 +1,22 @@
 // Timing for the Node benchmarks: warm up, then repetitions of as many calls as fill `minMs`,
 // each repetition giving ms per call. Medians and spreads are taken by the report.
+//
+// A full garbage collection runs before every repetition, outside the timed region: the garbage
+// of the calls before (an e2e call leaves its fresh output array behind, 8 MiB on S1) is freed
+// then, not by a collection or a page-unmapping thread that happens to overlap the next
+// repetition, so every repetition starts from the same heap state whatever ran before it.
 
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+// gc() without asking for `node --expose-gc`: the flag set at run time exposes it to new contexts.
+function exposeGc() {
+  if (typeof globalThis.gc === 'function') return globalThis.gc;
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc');
+}
+const gc = exposeGc();
 
 // How many calls per repetition fill `minMs`, and how many repetitions fit in `maxMs` (at least
 // 3), from the time of the first, warm-up call.
@@ -18,6 +33,7 @@ function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000 }) {
 // function would add a microtask to each).
 export async function timeInterleaved(fns, options = {}, isAsync = false) {
   const run = async (fn, calls) => {
+    gc();
     const start = performance.now();
     if (isAsync) for (let i = 0; i < calls; ++i) await fn();
     else for (let i = 0; i < calls; ++i) fn();

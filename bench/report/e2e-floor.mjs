@@ -1,6 +1,8 @@
 // The e2e-vs-floor table of bench/js/run.mjs results: for every shape × op, simdnorm
 // wasm-simd128's e2e time as a multiple of its floor (copy in + resident kernel + copy out,
-// bench/js/e2e-floor.mjs), both measured in the same run. Target ≤ 1.2× (issue 13).
+// bench/js/e2e-floor.mjs), both measured in the same run. Target ≤ 1.2× (issue 13). Beside it,
+// what the fresh output arrays cost (floor − the floor into caller-owned arrays) and the e2e call
+// into a caller-owned `out`.
 
 import { markdownTable } from './markdown.mjs';
 import { fmt, formatWithSpread, summarize } from './stats.mjs';
@@ -22,7 +24,9 @@ export function floorReport(json) {
     for (const op of OPS) {
       const floor = stat(shape, op, 'floor'),
         e2e = stat(shape, op, 'e2e'),
-        resident = stat(shape, op, 'resident');
+        resident = stat(shape, op, 'resident'),
+        floorOut = stat(shape, op, 'floor_out'),
+        e2eOut = stat(shape, op, 'e2e_out');
       if (!floor || !e2e) continue;
       const ratio = e2e.median / floor.median;
       const ok = ratio <= FLOOR_TARGET;
@@ -34,6 +38,8 @@ export function floorReport(json) {
         formatWithSpread(floor),
         formatWithSpread(e2e),
         `${fmt(ratio)}× ${ok ? '✓' : '✗'}`,
+        floorOut ? fmt(floor.median - floorOut.median) : '—',
+        e2eOut ? formatWithSpread(e2eOut) : '—',
       ]);
     }
   }
@@ -42,9 +48,15 @@ export function floorReport(json) {
     '',
     'simdnorm wasm-simd128 e2e against its floor: copy in (`Tensor.set`) + the resident kernel + copy out ' +
       '(`Tensor.toFloat32Array`), timed in the same run (`bench/js/e2e-floor.mjs`). ' +
-      `Milliseconds per call, median (min–max); target e2e ≤ ${FLOOR_TARGET}× the floor.`,
+      `Milliseconds per call, median (min–max) of the repetitions, each after a full garbage collection; target e2e ≤ ${FLOOR_TARGET}× the floor. ` +
+      'Both the e2e call and the floor return fresh Float32Arrays; "fresh outputs" is what these cost (allocation and first touch ' +
+      'of their pages: floor − the same floor copying into arrays allocated once), and "e2e into out" the e2e call ' +
+      'with a caller-owned Float32Array `out`, which avoids that cost.',
     '',
-    markdownTable(['shape', 'op', 'resident', 'floor', 'e2e', `e2e ÷ floor (≤ ${FLOOR_TARGET}×)`], rows),
+    markdownTable(
+      ['shape', 'op', 'resident', 'floor', 'e2e', `e2e ÷ floor (≤ ${FLOOR_TARGET}×)`, 'fresh outputs', 'e2e into out'],
+      rows,
+    ),
     misses.length
       ? `Above ${FLOOR_TARGET}× the floor in this run: ${misses.join('; ')}.\n`
       : `e2e is within ${FLOOR_TARGET}× the floor on every op × shape in this run.\n`,
