@@ -59,6 +59,10 @@ const RENORM = [
   ['renormStd', 'no renorm'],
 ];
 const ALL = [...PARAMETERS, ...STATISTICS, ...GRADIENTS, ...RENORM];
+// The lists forward and backward copy in and out, built once rather than on every call.
+const PARAMETERS_STATISTICS_RENORM = [...PARAMETERS, ...STATISTICS, ...RENORM];
+const STATISTICS_RENORM = [...STATISTICS, ...RENORM];
+const PARAMETERS_STATISTICS = [...PARAMETERS, ...STATISTICS];
 
 // Renorm limits cross as float32: rmax ≥ 1 and dmax ≥ 0 are checked in C++ (meaning), the types
 // here. Infinity is allowed (no clipping).
@@ -259,7 +263,7 @@ export class BatchNorm {
       const xa = call.input('x', x, s.numel, what);
       const y = call.output('options.out', out, s.numel, what);
       this.#stepNumel.delete(step);
-      this.#push([...PARAMETERS, ...STATISTICS]);
+      this.#push(PARAMETERS_STATISTICS);
       raw.forward(xa, s.n, s.c, s.s, s.channelsLast, step, y.address);
       this.#pull(STATISTICS);
       this.#stepNumel.set(step, s.numel);
@@ -277,7 +281,7 @@ export class BatchNorm {
       const what = `the shape of step ${step}'s forward`;
       const dya = call.input('dy', dy, n, what);
       const dx = call.output('options.out', out, n, what, dy instanceof Tensor ? 0 : dya);
-      this.#push([...PARAMETERS, ...STATISTICS]);
+      this.#push(PARAMETERS_STATISTICS);
       raw.backward(dya, step, dx.address, n);
       this.#pull(GRADIENTS);
       return dx.result();
@@ -300,9 +304,9 @@ export class BatchNorm {
       const za = call.input('z', z, s.numel, what);
       const y = call.output('out', out, s.numel, what);
       this.#lastNumel = null;
-      this.#push([...PARAMETERS, ...STATISTICS, ...RENORM]);
+      this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, y.address);
-      this.#pull([...STATISTICS, ...RENORM]);
+      this.#pull(STATISTICS_RENORM);
       this.#lastNumel = s.numel;
       return y.result();
     } finally {
@@ -322,7 +326,7 @@ export class BatchNorm {
       const dya = call.input('dy', dy, n, what);
       const dx = call.output('dx', undefined, n, what);
       const dz = call.output('dz', undefined, n, what);
-      this.#push([...PARAMETERS, ...STATISTICS]);
+      this.#push(PARAMETERS_STATISTICS);
       raw.backwardAddRelu(dya, dx.address, dz.address, n);
       this.#pull(GRADIENTS);
       return { dx: dx.result(), dz: dz.result() };
@@ -357,7 +361,7 @@ export class BatchNorm {
     const batchStats = raw.training() || !this.#options.trackRunningStats;
     if (batchStats && s.n * s.s === 1)
       fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
-    const what = `the product of shape ${s.text}`;
+    const what = () => `the product of shape ${s.text}`;
     heap.checkTensorArg(fn, 'x', x, s.numel, what);
     if (out !== undefined) heap.checkTensorArg(fn, 'out', out, s.numel, what);
     // x is copied once into memory this object owns, which the C++ module borrows until the
@@ -367,9 +371,9 @@ export class BatchNorm {
     if (x instanceof Tensor) heap.copyWithin(xa, x.address, s.numel);
     else heap.copyIn(xa, x);
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
-    this.#push([...PARAMETERS, ...STATISTICS, ...RENORM]);
+    this.#push(PARAMETERS_STATISTICS_RENORM);
     raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
-    this.#pull([...STATISTICS, ...RENORM]);
+    this.#pull(STATISTICS_RENORM);
     this.#lastNumel = s.numel;
     return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
   }
@@ -399,7 +403,7 @@ export class BatchNorm {
     let dx = dya;
     if (out instanceof Tensor) dx = out.address;
     else if (dy instanceof Tensor) dx = this.#staging.reserve('out', n);
-    this.#push([...PARAMETERS, ...STATISTICS]);
+    this.#push(PARAMETERS_STATISTICS);
     raw.backward(dya, dx, n);
     this.#pull(GRADIENTS);
     return out instanceof Tensor ? out : heap.deliver(dx, n, out);
@@ -600,12 +604,12 @@ export class BatchNorm {
 
   resetRunningStats() {
     this.#live('resetRunningStats').resetRunningStats();
-    this.#pull([...STATISTICS, ...RENORM]);
+    this.#pull(STATISTICS_RENORM);
   }
 
   resetParameters() {
     this.#live('resetParameters').resetParameters();
-    this.#pull([...PARAMETERS, ...STATISTICS, ...RENORM]);
+    this.#pull(PARAMETERS_STATISTICS_RENORM);
   }
 
   // Frees the module's wasm memory. Idempotent; any other use afterwards throws.

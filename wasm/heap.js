@@ -143,10 +143,13 @@ export function makeHeap(module) {
   }
 
   // A Float32Array or Tensor of `length` floats from this init() instance, or a clear error.
+  // `what` says where the length comes from: a string, or a function giving it (built only for
+  // the error, so the per-call path of small tensors does not format a message).
   function checkTensorArg(fn, arg, v, length, what) {
+    const why = () => (typeof what === 'function' ? what() : what);
     if (v instanceof Tensor) {
       if (heapOf(v) !== heap) fail(TYPE, fn, arg, 'a Tensor of this init() instance', 'a Tensor of another one');
-      if (v.length !== length) fail(SHAPE, fn, arg, `a Tensor of ${length} floats (${what})`, `${v.length} floats`);
+      if (v.length !== length) fail(SHAPE, fn, arg, `a Tensor of ${length} floats (${why()})`, `${v.length} floats`);
       return;
     }
     if (v instanceof Float32Array && v.length === length) return;
@@ -154,7 +157,7 @@ export function makeHeap(module) {
       v instanceof Float32Array ? SHAPE : TYPE,
       fn,
       arg,
-      `a Float32Array or Tensor of ${length} floats (${what})`,
+      `a Float32Array or Tensor of ${length} floats (${why()})`,
       v instanceof Float32Array ? `${v.length} floats` : describe(v),
     );
   }
