@@ -85,8 +85,8 @@ export function checkOptions(fn, arg, options, known) {
   return options;
 }
 
-// A shape array → { n, c, s, channelsLast, numel, text } (text for messages). NC, NCL, NCHW, NCDHW or, channels-last,
-// NLC, NHWC, NDHWC; S is the product of the spatial dims.
+// A shape array → { n, c, s, channelsLast, numel, text } (text for messages). NC, NCL, NCHW,
+// NCDHW or, channels-last, NLC, NHWC, NDHWC; S is the product of the spatial dims.
 export function parseShape(fn, shape, layout) {
   if (!Array.isArray(shape) || shape.length < 2 || shape.length > 5)
     fail(

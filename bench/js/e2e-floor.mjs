@@ -14,7 +14,7 @@ import init from '../../wasm/index.js';
 // Adds '<op> floor' entries to simdnorm's peer of the same build (the same name in the results):
 // its own module instance's BatchNorm with the same inputs and options, and its own Tensors.
 export async function withFloor(peer, shape, inp, { simd }) {
-  const sn = await init({ simd });
+  const sn = await init({ simd, threads: 1 });
   const c = shape.layout === 'nhwc' ? shape.dims[3] : shape.dims[1];
   const layout = shape.layout === 'nhwc' ? 'channels-last' : 'channels-first';
   const bn = new sn.BatchNorm(c, { eps: inp.eps, momentum: inp.momentum, layout });

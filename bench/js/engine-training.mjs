@@ -118,7 +118,7 @@ function batchOf(m) {
 
 // A trainer: { name, backend, model, step(k) → Promise|void, loss(), dispose() }.
 async function snTrainer(simd, m, data) {
-  const sn = await init({ simd });
+  const sn = await init({ simd, threads: 1 });
   const model = new sn.nn.Sequential(snSpecs(m.id), { inputShape: [1, 28, 28], seed: 1, batchSize: m.batch });
   const opt = new sn.nn.SGD(model, { lr: LR, momentum: MOMENTUM });
   let loss = NaN;

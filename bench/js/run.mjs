@@ -27,7 +27,9 @@ const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name)
 const quick = flag('--quick');
 const shapeIds = value('--shapes', quick ? 'S3' : SHAPES.map((s) => s.id).join(',')).split(',');
 const out = value('--out', quick ? null : 'bench/results/js.json');
-const timing = quick ? { repetitions: 1, minMs: 1, maxMs: 200 } : { repetitions: 5, minMs: 40, maxMs: 2500 };
+const timing = quick
+  ? { repetitions: 1, minMs: 1, maxMs: 200, warmMs: 1 }
+  : { repetitions: 7, minMs: 40, maxMs: 2500, warmMs: 50 };
 
 const PEERS = [
   async (s, i) => withFloor(await simdnormPeer(s, i, { simd: true }), s, i, { simd: true }),
@@ -71,7 +73,11 @@ for (const shape of SHAPES.filter((s) => shapeIds.includes(s.id))) {
     }
     for (const [op, modes] of byOp) {
       await peer.setup();
-      const times = await timeInterleaved(modes, timing, peer.async);
+      // Modes that return fresh arrays: at most 16 MiB of them per output per repetition
+      // (bench/js/timing.mjs); resident and into-out calls allocate nothing.
+      const allocating = Math.max(1, Math.floor(2 ** 22 / numelOf(shape)));
+      const maxCalls = (mode) => (mode === 'e2e' || mode === 'floor' ? allocating : 1e6);
+      const times = await timeInterleaved(modes, { ...timing, maxCalls }, peer.async);
       for (const [mode, ms] of Object.entries(times)) {
         results.push({
           shape: shape.id,

@@ -4,7 +4,10 @@
 // A full garbage collection runs before every repetition, outside the timed region: the garbage
 // of the calls before (an e2e call leaves its fresh output array behind, 8 MiB on S1) is freed
 // then, not by a collection or a page-unmapping thread that happens to overlap the next
-// repetition, so every repetition starts from the same heap state whatever ran before it.
+// repetition, so every repetition starts from the same heap state whatever ran before it. The
+// caller caps the calls of a repetition that allocates (`maxCalls`, a number or a function of the
+// name) so that their fresh output arrays stay few enough for no collection to start inside it: how often a collection fell into a repetition of
+// thousands of small e2e calls decided their time (S3 e2e inference 0.016–0.32 ms in one run).
 
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -18,10 +21,10 @@ function exposeGc() {
 }
 const gc = exposeGc();
 
-// How many calls per repetition fill `minMs`, and how many repetitions fit in `maxMs` (at least
-// 3), from the time of the first, warm-up call.
-function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000 }) {
-  const calls = Math.max(1, Math.min(Math.ceil(minMs / Math.max(single, 1e-4)), 1e6));
+// How many calls per repetition fill `minMs` (at most `maxCalls`), and how many repetitions fit in
+// `maxMs` (at least 3), from the time of a warm call.
+function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000, maxCalls = 1e6 }) {
+  const calls = Math.max(1, Math.min(Math.ceil(minMs / Math.max(single, 1e-4)), maxCalls));
   const perRep = Math.max(single, 1e-4) * calls;
   const reps = perRep * repetitions > maxMs ? Math.max(3, Math.floor(maxMs / perRep)) : repetitions;
   return { calls, reps };
@@ -32,6 +35,7 @@ function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000 }) {
 // `isAsync`: the functions return promises, awaited per call (an await per call of a synchronous
 // function would add a microtask to each).
 export async function timeInterleaved(fns, options = {}, isAsync = false) {
+  const warmMs = options.warmMs ?? 50;
   const run = async (fn, calls) => {
     gc();
     const start = performance.now();
@@ -39,10 +43,21 @@ export async function timeInterleaved(fns, options = {}, isAsync = false) {
     else for (let i = 0; i < calls; ++i) fn();
     return (performance.now() - start) / calls;
   };
+  // Warm-up: batches of 1, 2, 4, … calls until `warmMs` have passed, so the JIT has optimised the
+  // JavaScript of every implementation (the wrappers included) before anything is timed; a
+  // single cold call of an S3 forward takes several times a warm one. The last batch gives the
+  // time estimate.
+  const warmUp = async (fn) => {
+    const start = performance.now();
+    let single = await run(fn, 1);
+    for (let k = 2; performance.now() - start < warmMs; k *= 2) single = await run(fn, k);
+    return single;
+  };
   const plans = {};
   let reps = Infinity;
   for (const [name, fn] of Object.entries(fns)) {
-    plans[name] = plan(await run(fn, 1), options); // warm-up, also the time estimate
+    const maxCalls = typeof options.maxCalls === 'function' ? options.maxCalls(name) : options.maxCalls;
+    plans[name] = plan(await warmUp(fn), { ...options, maxCalls });
     reps = Math.min(reps, plans[name].reps);
   }
   const perCall = Object.fromEntries(Object.keys(fns).map((name) => [name, []]));

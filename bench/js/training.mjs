@@ -47,7 +47,7 @@ async function stepsPerSecond(runChunk, chunk, { repetitions, minMs }) {
 }
 
 async function simdnormTrainer(simd, timing) {
-  const sn = await init({ simd });
+  const sn = await init({ simd, threads: 1 });
   const t = new sn.Trainer(TRAINING_CONFIG);
   let last = null;
   const rates = await stepsPerSecond(

@@ -6,7 +6,7 @@
 import init from '../../../wasm/index.js';
 
 export async function simdnormPeer(shape, inp, { simd, threads = 1 }) {
-  const sn = await init(threads > 1 ? { threads } : { simd });
+  const sn = await init(threads > 1 ? { threads } : { simd, threads: 1 });
   const c = shape.layout === 'nhwc' ? shape.dims[3] : shape.dims[1];
   const layout = shape.layout === 'nhwc' ? 'channels-last' : 'channels-first';
   const bn = new sn.BatchNorm(c, { eps: inp.eps, momentum: inp.momentum, layout });
