@@ -6,8 +6,9 @@
 // then, not by a collection or a page-unmapping thread that happens to overlap the next
 // repetition, so every repetition starts from the same heap state whatever ran before it. The
 // caller caps the calls of a repetition that allocates (`maxCalls`, a number or a function of the
-// name) so that their fresh output arrays stay few enough for no collection to start inside it: how often a collection fell into a repetition of
-// thousands of small e2e calls decided their time (S3 e2e inference 0.016–0.32 ms in one run).
+// name) so that their fresh output arrays stay few enough for no collection to start inside it:
+// how often a collection fell into a repetition of thousands of small e2e calls decided their
+// time (S3 e2e inference 0.016–0.32 ms in one run).
 
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -19,7 +20,7 @@ function exposeGc() {
   v8.setFlagsFromString('--expose-gc');
   return vm.runInNewContext('gc');
 }
-const gc = exposeGc();
+export const gc = exposeGc();
 
 // How many calls per repetition fill `minMs` (at most `maxCalls`), and how many repetitions fit in
 // `maxMs` (at least 3), from the time of a warm call.
