@@ -2,7 +2,9 @@
 // A fixed set of worker threads that run the tasks of one call together with the calling thread.
 // std::thread only (pthreads natively, Web Workers under Emscripten -pthread): one code path for
 // both. Tasks are claimed from a shared counter, so a slow or descheduled thread delays nobody;
-// which thread runs which task is therefore arbitrary, and tasks must not depend on it.
+// which thread runs which task is therefore arbitrary, and tasks must not depend on it. Between
+// runs a worker spins for a short while before it sleeps, and so does the caller waiting for the
+// last task (src/core/thread_pool.cpp says why and how long).
 
 #include <atomic>
 #include <condition_variable>
@@ -46,11 +48,13 @@ class ThreadPool {
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_, finished_;
-  // Guarded by mutex_: the current run, published to workers by bumping tag_.
-  std::uint32_t tag_ = 0;
+  // The current run, published to workers by bumping tag_ (release, under mutex_ for sleepers);
+  // count_ and task_ are guarded by mutex_.
+  std::atomic<std::uint32_t> tag_{0};
   std::size_t count_ = 0;
   TaskRef task_{};
-  bool stop_ = false;
+  std::size_t sleeping_ = 0;  // workers waiting on wake_, guarded by mutex_
+  std::atomic<bool> stop_{false};
   // The next task of the current run: run tag in the high 32 bits, index in the low 32, so a
   // worker that wakes after its run ended cannot claim a task of the next run.
   std::atomic<std::uint64_t> next_{0};
