@@ -44,11 +44,11 @@ bool poll(Ready&& ready) {
 
 }  // namespace
 
-ThreadPool::ThreadPool(std::size_t threads) {
+ThreadPool::ThreadPool(std::size_t threads) : shares_(new Share[threads > 1 ? threads : 1]) {
   workers_.reserve(threads > 1 ? threads - 1 : 0);
   for (std::size_t i = 1; i < threads; ++i) {
     try {
-      workers_.emplace_back([this] { work(); });
+      workers_.emplace_back([this, i] { work(i); });
     } catch (const std::system_error&) {
       break;  // out of threads (or a wasm build whose worker pool is exhausted): use fewer
     }
@@ -66,17 +66,25 @@ ThreadPool::~ThreadPool() {
 
 // Claims may be relaxed: a run's task and inputs reach this thread through mutex_ (workers) or
 // program order (the caller), its outputs reach the caller through done_'s acquire/release.
-std::size_t ThreadPool::drain(std::uint32_t tag, std::size_t count, TaskRef task) {
+std::size_t ThreadPool::drain(std::uint32_t tag, std::size_t count, TaskRef task,
+                              std::size_t home) {
+  const std::size_t threads = this->threads();
   std::size_t ran = 0;
-  std::uint64_t next = next_.load(std::memory_order_relaxed);
-  for (;;) {
-    const std::size_t index = std::size_t(next & 0xffffffffu);
-    if (std::uint32_t(next >> 32) != tag || index >= count) return ran;
-    if (!next_.compare_exchange_weak(next, next + 1, std::memory_order_relaxed)) continue;
-    task.fn(task.context, index);
-    ++ran;
-    next = next_.load(std::memory_order_relaxed);
+  for (std::size_t k = 0; k < threads; ++k) {
+    const std::size_t share = (home + k) % threads, end = (share + 1) * count / threads;
+    std::atomic<std::uint64_t>& claim = shares_[share].next;
+    std::uint64_t next = claim.load(std::memory_order_relaxed);
+    for (;;) {
+      const std::size_t index = std::size_t(next & 0xffffffffu);
+      if (std::uint32_t(next >> 32) != tag) return ran;  // the run is over
+      if (index >= end) break;
+      if (!claim.compare_exchange_weak(next, next + 1, std::memory_order_relaxed)) continue;
+      task.fn(task.context, index);
+      ++ran;
+      next = claim.load(std::memory_order_relaxed);
+    }
   }
+  return ran;
 }
 
 void ThreadPool::run(std::size_t count, TaskRef task) {
@@ -88,12 +96,15 @@ void ThreadPool::run(std::size_t count, TaskRef task) {
     count_ = count;
     task_ = task;
     done_.store(0, std::memory_order_relaxed);
-    next_.store(std::uint64_t(tag) << 32, std::memory_order_relaxed);
+    // Shares only for the threads that started: a worker that failed to start has none.
+    for (std::size_t k = 0, threads = this->threads(); k < threads; ++k)
+      shares_[k].next.store(std::uint64_t(tag) << 32 | k * count / threads,
+                            std::memory_order_relaxed);
     tag_.store(tag, std::memory_order_release);
     sleepers = sleeping_ > 0;
   }
   if (sleepers) wake_.notify_all();  // polling workers see tag_ without a system call
-  const std::size_t ran = drain(tag, count, task);
+  const std::size_t ran = drain(tag, count, task, 0);
   if (done_.fetch_add(ran, std::memory_order_acq_rel) + ran == count) return;
   // The rest runs on workers; the one that finishes the last task wakes this thread if it
   // sleeps. acquire: their writes (the tasks' outputs) happen before the caller reads them.
@@ -103,7 +114,7 @@ void ThreadPool::run(std::size_t count, TaskRef task) {
   finished_.wait(lock, all_done);
 }
 
-void ThreadPool::work() {
+void ThreadPool::work(std::size_t home) {
   std::uint32_t seen = 0;
   const auto woken = [&] {
     return stop_.load(std::memory_order_relaxed) || tag_.load(std::memory_order_relaxed) != seen;
@@ -124,7 +135,7 @@ void ThreadPool::work() {
       count = count_;
       task = task_;
     }
-    const std::size_t ran = drain(seen, count, task);
+    const std::size_t ran = drain(seen, count, task, home);
     if (ran && done_.fetch_add(ran, std::memory_order_acq_rel) + ran == count) {
       const std::lock_guard lock(mutex_);  // the caller checks done_ under this lock
       finished_.notify_one();

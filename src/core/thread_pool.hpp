@@ -1,8 +1,11 @@
 #pragma once
 // A fixed set of worker threads that run the tasks of one call together with the calling thread.
 // std::thread only (pthreads natively, Web Workers under Emscripten -pthread): one code path for
-// both. Tasks are claimed from a shared counter, so a slow or descheduled thread delays nobody;
-// which thread runs which task is therefore arbitrary, and tasks must not depend on it. Between
+// both. Each thread first claims the tasks of its own share of the run (thread k of T: tasks
+// [k·count/T, (k+1)·count/T)), so the passes of one call give every thread the same pieces of the
+// tensor, still in its cache from the previous pass; then it claims what is left of the others'
+// shares, so a slow or descheduled thread delays nobody. Which thread runs which task is
+// therefore arbitrary, and tasks must not depend on it. Between
 // runs a worker spins for a short while before it sleeps, and so does the caller waiting for the
 // last task (src/core/thread_pool.cpp says why and how long).
 
@@ -10,6 +13,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -33,7 +37,7 @@ class ThreadPool {
 
   std::size_t threads() const { return workers_.size() + 1; }
 
-  // Most tasks of one run: next_ holds the index in 32 bits.
+  // Most tasks of one run: a share holds the index in 32 bits.
   static constexpr std::size_t kMaxTasks = 0xffffffffu;
 
   // Runs task for every index in [0, count) and returns when all are done; count ≤ kMaxTasks.
@@ -41,9 +45,17 @@ class ThreadPool {
   void run(std::size_t count, TaskRef task);
 
  private:
-  void work();
-  // Claims and runs tasks of run `tag` until none is left; returns how many this thread ran.
-  std::size_t drain(std::uint32_t tag, std::size_t count, TaskRef task);
+  void work(std::size_t home);
+  // Claims and runs tasks of run `tag`, its own share `home` first, until none is left; returns
+  // how many this thread ran.
+  std::size_t drain(std::uint32_t tag, std::size_t count, TaskRef task, std::size_t home);
+
+  // The next task of one share of the current run: run tag in the high 32 bits, index in the low
+  // 32, so a worker that wakes after its run ended cannot claim a task of the next run. A cache
+  // line each: the threads claim from their own shares at once.
+  struct alignas(64) Share {
+    std::atomic<std::uint64_t> next{0};
+  };
 
   std::vector<std::thread> workers_;
   std::mutex mutex_;
@@ -55,9 +67,7 @@ class ThreadPool {
   TaskRef task_{};
   std::size_t sleeping_ = 0;  // workers waiting on wake_, guarded by mutex_
   std::atomic<bool> stop_{false};
-  // The next task of the current run: run tag in the high 32 bits, index in the low 32, so a
-  // worker that wakes after its run ended cannot claim a task of the next run.
-  std::atomic<std::uint64_t> next_{0};
+  std::unique_ptr<Share[]> shares_;   // one per thread, the caller's first
   std::atomic<std::size_t> done_{0};  // tasks of the current run finished
 };
 
