@@ -1,9 +1,11 @@
 // The thread-count API and the pool under it: every task runs exactly once for any thread count,
-// nested and concurrent calls fall back to the calling thread, bad counts are refused.
+// a stuck thread's share is taken by the others, nested and concurrent calls fall back to the
+// calling thread, bad counts are refused.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -47,6 +49,29 @@ TEST(Threads, EveryTaskRunsOnceForAnyThreadCount) {
       for (std::size_t i = 0; i < count; ++i)
         ASSERT_EQ(runs[i].load(), 1) << threads << " threads, task " << i << " of " << count;
     }
+  }
+}
+
+// Each thread claims its own share of a run first (src/core/thread_pool.hpp); a thread stuck in a
+// task must not hold back the rest of its share. Task 0 waits until every other task has run:
+// whichever thread is stuck in it, the others must take the rest, its own share included.
+TEST(Threads, AThreadStuckInATaskDoesNotHoldBackItsShare) {
+  for (std::size_t threads = 2; threads <= 4; ++threads) {
+    ThreadCount scope(threads);
+    constexpr std::size_t kTasks = 16;
+    std::atomic<std::size_t> others{0};
+    std::atomic<bool> timed_out{false};
+    simdnorm::detail::parallel_for(kTasks, [&](std::size_t i) {
+      if (i != 0) {
+        others.fetch_add(1);
+        return;
+      }
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (others.load() < kTasks - 1)
+        if (std::chrono::steady_clock::now() > until) return timed_out.store(true);
+    });
+    EXPECT_FALSE(timed_out.load()) << threads << " threads: " << others.load() << " of "
+                                   << kTasks - 1 << " other tasks ran in 10 s";
   }
 }
 
