@@ -5,16 +5,19 @@
 namespace simdnorm::detail {
 namespace {
 
-// 256 KiB (64 Ki floats). Measured with `simdnorm_bench --benchmark_filter=^cutover/`
-// (bench/native/thread_ops.cpp: training forward and backward on NCHW and NHWC tensors of 32 KiB
-// to 2 MiB, whole on 1 thread against cut in two pieces on 2 threads; docs/benchmarks.md) on the
-// 2-core AMD EPYC (x86 family 26) VM this project is built on, shared with other jobs (load ≈ 29):
-// the pool's round trip (wake a worker, join it) cost ≈ 12 µs (32 KiB: 7 µs whole, 19 µs in
-// halves), and there two threads lost at every size, since the second core was busy. So the
-// cut-over is set by that cost rather than by a crossing: a piece must carry ≥ 3–4 round trips of
-// work, which training forward and backward reach at 256 KiB (43 and 55 µs on one thread). On an
-// idle machine the round trip is shorter and the true cut-over lower; re-measure there. S3 (64 KiB)
-// stays whole: exactly the single-threaded kernels.
+// 256 KiB (64 Ki floats): where two threads start to pay. Measured with `simdnorm_bench
+// --benchmark_filter=^cutover/` (bench/native/thread_ops.cpp: training forward and backward on
+// NCHW and NHWC tensors of 32 KiB to 2 MiB, whole on 1 thread against cut in two pieces on 2
+// threads; docs/benchmarks.md) on the 2-core AMD EPYC (x86 family 26) VM this project is built
+// on, load average 1.5–1.8, with the polling pool (src/core/thread_pool.cpp). At 128 KiB the
+// halves lost (bwd NCHW 6.9 against 4.9 µs whole); at 256 KiB they came out even (10 % faster
+// to 19 % slower: bwd NCHW 10.0 against 9.3 µs, training forward NHWC 12.3 against 13.7); at
+// 512 KiB they won by 1.3–1.6× in all four (bwd NCHW 17.7 against 28.5 µs). So a piece this
+// size is the smallest worth a thread of its own: tensors up to it stay whole (S3, 64 KiB:
+// exactly the single-threaded kernels), larger ones are cut into pieces of it. On one thread the
+// cut costs little (the default pieces within 2 % of whole from 512 KiB to 2 MiB, one case 7 %);
+// smaller pieces would cost more: S2's moments on 16 pieces of 64 KiB took 1.9× as long on one
+// thread as on its 4 pieces of 256 KiB.
 constexpr std::size_t kPieceFloats = std::size_t(64) << 10;
 
 std::atomic<std::size_t> floats_per_piece{kPieceFloats};
