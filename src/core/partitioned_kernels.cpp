@@ -6,6 +6,7 @@
 #include "core/dispatch.hpp"
 #include "core/parallel.hpp"
 #include "core/partition.hpp"
+#include "simdnorm/threads.hpp"
 
 namespace simdnorm::detail {
 namespace {
@@ -26,6 +27,9 @@ ChannelParams piece_params(const ChannelParams& p, const Piece& piece, const Sha
   q.bias = at(p.bias, piece.c0);
   q.batch_count = p.batch_count ? p.batch_count : whole.per_channel();
   q.call_numel = p.call_numel ? p.call_numel : whole.numel();
+  // The pieces go to the pool when it has threads (a call that finds it busy runs them on its own
+  // thread, with the same results: this only picks the kind of stores).
+  q.threaded = num_threads() > 1;
   return q;
 }
 

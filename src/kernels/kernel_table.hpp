@@ -23,6 +23,8 @@ struct ChannelParams {
   // N·C·S, which picks streaming stores. 0: the shape's own.
   std::size_t batch_count = 0;
   std::size_t call_numel = 0;
+  // The call's pieces run on more than one thread: picks tuning().threaded_streaming_bytes.
+  bool threaded = false;
 };
 
 struct KernelTable {

@@ -73,13 +73,15 @@ void store_lanes(const batch<Arch>& v, float* p, std::size_t count) {
 }
 
 // Whether a kernel writes its output with non-temporal (streaming) stores: when its tensors add
-// up to at least tuning().streaming_bytes (src/core/tuning.cpp: 3/4 of the L3 a core can fill).
-// `tensors`: how many tensors of the shape the kernel reads or writes (normalize 2, grad_input 3);
-// judged on the whole call's size when the kernel runs on one piece of it.
+// up to at least tuning().streaming_bytes (src/core/tuning.cpp: 3/4 of the L3 a core can fill),
+// or threaded_streaming_bytes when the call runs on several threads. `tensors`: how many tensors
+// of the shape the kernel reads or writes (normalize 2, grad_input 3); judged on the whole call's
+// size when the kernel runs on one piece of it.
 template <class Arch>
 bool streaming_output(const Shape& s, const ChannelParams& p, std::size_t tensors) {
+  const Tuning& t = tuning();
   return tensors * (p.call_numel ? p.call_numel : s.numel()) * sizeof(float) >=
-         tuning().streaming_bytes;
+         (p.threaded ? t.threaded_streaming_bytes : t.streaming_bytes);
 }
 
 // Stores a full vector to an address aligned to Arch::alignment(), bypassing the caches where

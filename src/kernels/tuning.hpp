@@ -21,6 +21,8 @@ struct Tuning {
   std::size_t row_chunk;
   // A kernel whose tensors add up to at least this many bytes writes with streaming stores.
   std::size_t streaming_bytes;
+  // The same for a call whose pieces run on more than one thread (ChannelParams::threaded).
+  std::size_t threaded_streaming_bytes;
 };
 
 inline constexpr std::size_t kMaxBlockFloats = 2048;

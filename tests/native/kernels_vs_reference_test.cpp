@@ -511,7 +511,7 @@ TEST(KernelsVsReferenceLarge, StreamingStores) {
   GTEST_SKIP() << "4 MiB tensors: skipped in unoptimized builds";
 #endif
   simdnorm::kernels::Tuning t = simdnorm::kernels::tuning();
-  t.streaming_bytes = std::size_t(1) << 20;
+  t.streaming_bytes = t.threaded_streaming_bytes = std::size_t(1) << 20;
   const TuningScope streaming(t);
   check_streaming(Shape::ncl(3, 2, 170'003), 1, 99);    // 1 M floats, odd runs, unaligned
   check_streaming(Shape::nlc(1, 16'385, 64), 0, 98);    // 1 M floats, C = 64, aligned rows

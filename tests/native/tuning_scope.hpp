@@ -22,8 +22,12 @@ class TuningScope {
 
 // The smallest constants the derivation allows, and streaming stores for every tensor.
 inline simdnorm::kernels::Tuning smallest_tuning() {
-  return {/*block_floats=*/256, /*row_tile_floats=*/1024, /*reduction_tile_floats=*/2048,
-          /*row_chunk=*/64, /*streaming_bytes=*/0};
+  return {/*block_floats=*/256,
+          /*row_tile_floats=*/1024,
+          /*reduction_tile_floats=*/2048,
+          /*row_chunk=*/64,
+          /*streaming_bytes=*/0,
+          /*threaded_streaming_bytes=*/0};
 }
 
 }  // namespace simdnorm_test

@@ -37,6 +37,7 @@ TEST(Tuning, Zen4CachesGiveTheMeasuredConstants) {
   EXPECT_EQ(t.row_tile_floats, 4096u);
   EXPECT_EQ(t.reduction_tile_floats, 8192u);
   EXPECT_EQ(t.streaming_bytes, 24 * MiB);
+  EXPECT_EQ(t.threaded_streaming_bytes, 32 * MiB);
   expect_within_bounds(t);
 }
 
@@ -48,6 +49,7 @@ TEST(Tuning, FollowsTheCacheSizes) {
   EXPECT_EQ(zen5.row_tile_floats, 48 * KiB / 2 / sizeof(float));
   EXPECT_EQ(zen5.row_chunk, 512u);
   EXPECT_EQ(x3d.streaming_bytes, 72 * MiB);
+  EXPECT_EQ(x3d.threaded_streaming_bytes, 96 * MiB);
   EXPECT_EQ(small.block_floats, 1024u);
   EXPECT_EQ(small.streaming_bytes, 3 * MiB / 2);
   for (const Tuning& t : {zen5, x3d, small}) expect_within_bounds(t);
@@ -67,6 +69,7 @@ TEST(Tuning, ScopeOverridesAndRestores) {
   {
     TuningScope scope(smallest_tuning());
     EXPECT_EQ(simdnorm::kernels::tuning().streaming_bytes, 0u);
+    EXPECT_EQ(simdnorm::kernels::tuning().threaded_streaming_bytes, 0u);
     EXPECT_EQ(simdnorm::kernels::tuning().row_chunk, 64u);
   }
   EXPECT_EQ(simdnorm::kernels::tuning().block_floats, derived.block_floats);
