@@ -132,11 +132,6 @@ export function makeHeap(module) {
     f32().set(data, address >>> 2);
   }
 
-  // count floats from heap address `from` to `to` (a memmove inside the engine).
-  function copyWithin(to, from, count) {
-    f32().copyWithin(to >>> 2, from >>> 2, (from >>> 2) + count);
-  }
-
   // count floats at `address` into the Float32Array `into` (which keeps its identity).
   function copyInto(into, address, count) {
     into.set(f32().subarray(address >>> 2, (address >>> 2) + count));
@@ -259,6 +254,6 @@ export function makeHeap(module) {
     }
   }
 
-  const heap = { module, f32, alloc, Call, Scratch, checkTensorArg, deliver, copyIn, copyOut, copyInto, copyWithin };
+  const heap = { module, f32, alloc, Call, Scratch, checkTensorArg, deliver, copyIn, copyOut, copyInto };
   return heap;
 }

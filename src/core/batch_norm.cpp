@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/parallel.hpp"
 #include "core/validate.hpp"
 
 namespace simdnorm {
@@ -131,7 +132,8 @@ bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, con
 
 void BatchNorm::forward(std::span<const float> x, const Shape& shape, std::span<float> y) {
   const bool batch_stats = check_forward("BatchNorm::forward", x, shape, y);
-  input_.assign(x.begin(), x.end());  // before y is written: y may alias x
+  input_.resize(x.size());
+  detail::parallel_copy(x, input_);  // before y is written: y may alias x
   input_borrowed_ = false;
   run_forward(input_, {}, false, shape, y, batch_stats);
 }
@@ -160,10 +162,12 @@ void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float
   const bool batch_stats = check_forward(fn, x, shape, y);
   detail::check_tensor(fn, "z", z.size(), shape);
   detail::check_alias(fn, "y", y, "z", z);
-  input_.assign(x.begin(), x.end());
+  input_.resize(x.size());
+  detail::parallel_copy(x, input_);
   input_borrowed_ = false;
   run_forward(input_, z, true, shape, y, batch_stats);
-  output_.assign(y.begin(), y.end());
+  output_.resize(y.size());
+  detail::parallel_copy(y, output_);
 }
 
 void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,

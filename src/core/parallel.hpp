@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <span>
 #include <type_traits>
 
+#include "core/partition.hpp"
 #include "core/thread_pool.hpp"
 
 namespace simdnorm::detail {
@@ -28,6 +30,15 @@ template <class F>
 void parallel_ranges(std::size_t total, std::size_t grain, F&& range) {
   parallel_for((total + grain - 1) / grain,
                [&](std::size_t i) { range(i * grain, std::min(total, (i + 1) * grain)); });
+}
+
+// Copies `from` into `to` (of the same size) in ranges of the BN partition's piece size, on the
+// pool: a copy of a whole tensor is a pass as memory-bound as a kernel's, with the same cut-over.
+inline void parallel_copy(std::span<const float> from, std::span<float> to) {
+  parallel_ranges(from.size(), piece_floats(), [&](std::size_t i0, std::size_t i1) {
+    std::copy(from.begin() + std::ptrdiff_t(i0), from.begin() + std::ptrdiff_t(i1),
+              to.begin() + std::ptrdiff_t(i0));
+  });
 }
 
 }  // namespace simdnorm::detail

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "core/parallel.hpp"
 #include "core/validate.hpp"
 
 namespace simdnorm {
@@ -103,7 +104,8 @@ void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::s
   s.step = step;
   s.shape = shape;
   s.batch_stats = batch_stats;
-  s.input.assign(x.begin(), x.end());  // before y is written: y may alias x
+  s.input.resize(x.size());
+  detail::parallel_copy(x, s.input);  // before y is written: y may alias x
   s.mean.resize(num_features_);
   s.invstd.resize(num_features_);
   s.var.resize(num_features_);
