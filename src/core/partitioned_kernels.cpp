@@ -6,6 +6,7 @@
 #include "core/dispatch.hpp"
 #include "core/parallel.hpp"
 #include "core/partition.hpp"
+#include "kernels/tuning.hpp"
 #include "simdnorm/threads.hpp"
 
 namespace simdnorm::detail {
@@ -85,6 +86,21 @@ const float* part_run(const std::vector<float>& v, const Partition& part, std::s
   return v.data() + part.piece_of(c0, k) * part.channels_per_piece() + part.local_channel(c0);
 }
 
+// The order an elementwise pass after a reduction walks the pieces in (Tuning::reverse_pass_bytes):
+// last to first when the reduction's `read_bytes` fit in the cache, so the pass starts on what the
+// reduction read last, and ends on the tensor's start, which the next call's reduction reads first.
+// Elementwise results do not depend on the order.
+class PieceOrder {
+ public:
+  PieceOrder(const Partition& part, std::size_t read_bytes)
+      : last_(part.size() - 1), reverse_(read_bytes <= kernels::tuning().reverse_pass_bytes) {}
+  std::size_t operator()(std::size_t i) const { return reverse_ ? last_ - i : i; }
+
+ private:
+  std::size_t last_;
+  bool reverse_;
+};
+
 }  // namespace
 
 void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, float* var) const {
@@ -138,8 +154,9 @@ void PartitionedKernels::normalize(const float* x, const Shape& s, const Channel
                                    bool relu, float* y) const {
   const Partition part(s);
   if (part.size() == 1) return k_.normalize(x, s, p, relu, y);
+  const PieceOrder order(part, s.numel() * sizeof(float));  // moments read x
   parallel_for(part.size(), [&](std::size_t i) {
-    const Piece piece = part[i];
+    const Piece piece = part[order(i)];
     k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset);
   });
 }
@@ -180,8 +197,9 @@ void PartitionedKernels::grad_input(const float* dy, const float* x, const Shape
   const Partition part(s);
   if (part.size() == 1)
     return k_.grad_input(dy, x, s, p, relu, batch_stats, sum_dy, sum_dy_xmu, dx);
+  const PieceOrder order(part, 2 * s.numel() * sizeof(float));  // grad_sums read dy and x
   parallel_for(part.size(), [&](std::size_t i) {
-    const Piece piece = part[i];
+    const Piece piece = part[order(i)];
     k_.grad_input(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s), relu,
                   batch_stats, at(sum_dy, piece.c0), at(sum_dy_xmu, piece.c0), dx + piece.offset);
   });

@@ -23,6 +23,10 @@ struct Tuning {
   std::size_t streaming_bytes;
   // The same for a call whose pieces run on more than one thread (ChannelParams::threaded).
   std::size_t threaded_streaming_bytes;
+  // The elementwise pass after a reduction (normalize after moments, dx after the gradient sums)
+  // walks the tensor's pieces last to first when the reduction read at most this many bytes
+  // (src/core/partitioned_kernels.cpp).
+  std::size_t reverse_pass_bytes;
 };
 
 inline constexpr std::size_t kMaxBlockFloats = 2048;

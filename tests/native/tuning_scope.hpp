@@ -20,14 +20,16 @@ class TuningScope {
   simdnorm::kernels::Tuning tuning_;
 };
 
-// The smallest constants the derivation allows, and streaming stores for every tensor.
+// The smallest constants the derivation allows, streaming stores for every tensor, and every
+// elementwise pass after a reduction walking its pieces last to first.
 inline simdnorm::kernels::Tuning smallest_tuning() {
   return {/*block_floats=*/256,
           /*row_tile_floats=*/1024,
           /*reduction_tile_floats=*/2048,
           /*row_chunk=*/64,
           /*streaming_bytes=*/0,
-          /*threaded_streaming_bytes=*/0};
+          /*threaded_streaming_bytes=*/0,
+          /*reverse_pass_bytes=*/std::size_t(-1)};
 }
 
 }  // namespace simdnorm_test

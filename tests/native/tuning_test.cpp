@@ -38,6 +38,7 @@ TEST(Tuning, Zen4CachesGiveTheMeasuredConstants) {
   EXPECT_EQ(t.reduction_tile_floats, 8192u);
   EXPECT_EQ(t.streaming_bytes, 24 * MiB);
   EXPECT_EQ(t.threaded_streaming_bytes, 32 * MiB);
+  EXPECT_EQ(t.reverse_pass_bytes, 32 * MiB);
   expect_within_bounds(t);
 }
 
