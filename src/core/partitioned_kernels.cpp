@@ -87,13 +87,15 @@ const float* part_run(const std::vector<float>& v, const Partition& part, std::s
 }
 
 // The order an elementwise pass after a reduction walks the pieces in (Tuning::reverse_pass_bytes):
-// last to first when the reduction's `read_bytes` fit in the cache, so the pass starts on what the
-// reduction read last, and ends on the tensor's start, which the next call's reduction reads first.
-// Elementwise results do not depend on the order.
+// on one thread, last to first when the reduction's `read_bytes` fit in the cache, so the pass
+// starts on what the reduction read last, and ends on the tensor's start, which the next call's
+// reduction reads first. On several threads in order: each thread's share of the tasks is then
+// the pieces it reduced, in its own L2. Elementwise results do not depend on the order.
 class PieceOrder {
  public:
   PieceOrder(const Partition& part, std::size_t read_bytes)
-      : last_(part.size() - 1), reverse_(read_bytes <= kernels::tuning().reverse_pass_bytes) {}
+      : last_(part.size() - 1),
+        reverse_(num_threads() == 1 && read_bytes <= kernels::tuning().reverse_pass_bytes) {}
   std::size_t operator()(std::size_t i) const { return reverse_ ? last_ - i : i; }
 
  private:
