@@ -370,11 +370,12 @@ export class BatchNorm {
     // memory runs at a third of the speed).
     this.#lastNumel = null; // the previous forward's x is overwritten from here on
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
-    let xa = 0;
-    if (!(x instanceof Tensor)) heap.copyIn((xa = this.#input.reserve('x', s.numel)), x);
+    const borrowed = !(x instanceof Tensor);
+    const xa = borrowed ? this.#input.reserve('x', s.numel) : x.address;
+    if (borrowed) heap.copyIn(xa, x);
     this.#push(PARAMETERS_STATISTICS_RENORM);
-    if (x instanceof Tensor) raw.forward(x.address, s.n, s.c, s.s, s.channelsLast, y);
-    else raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
+    if (borrowed) raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
+    else raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
     this.#pull(STATISTICS_RENORM);
     this.#lastNumel = s.numel;
     return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);

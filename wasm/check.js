@@ -111,8 +111,10 @@ export function parseShape(fn, shape, layout) {
   }
   const channelsLast = layout === 'channels-last' && shape.length > 2;
   const c = channelsLast ? shape[shape.length - 1] : shape[1];
+  const first = channelsLast ? 1 : 2,
+    end = channelsLast ? shape.length - 1 : shape.length;
   let s = 1;
-  for (let i = channelsLast ? 1 : 2; i < (channelsLast ? shape.length - 1 : shape.length); ++i) s *= shape[i];
+  for (let i = first; i < end; ++i) s *= shape[i];
   const numel = shape[0] * c * s;
   if (numel > MAX_FLOATS || s > MAX_FLOATS)
     fail(SHAPE, fn, 'shape', `at most ${MAX_FLOATS} elements`, `[${shape.join(', ')}]`);

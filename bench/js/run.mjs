@@ -12,7 +12,7 @@ import { dirname, relative } from 'node:path';
 import os from 'node:os';
 import { cpuModel } from './cpu-model.mjs';
 import { SHAPES, makeInputs, numelOf } from './shapes.mjs';
-import { timeInterleaved } from './timing.mjs';
+import { allocatingCalls, timeInterleaved } from './timing.mjs';
 import { simdnormPeer } from './peers/simdnorm.mjs';
 import { withFloor } from './e2e-floor.mjs';
 import { plainJsPeer } from './peers/plain-js.mjs';
@@ -75,7 +75,7 @@ for (const shape of SHAPES.filter((s) => shapeIds.includes(s.id))) {
       await peer.setup();
       // Modes that return fresh arrays: at most 16 MiB of them per output per repetition
       // (bench/js/timing.mjs); resident and into-out calls allocate nothing.
-      const allocating = Math.max(1, Math.floor(2 ** 22 / numelOf(shape)));
+      const allocating = allocatingCalls(numelOf(shape));
       const maxCalls = (mode) => (mode === 'e2e' || mode === 'floor' ? allocating : 1e6);
       const times = await timeInterleaved(modes, { ...timing, maxCalls }, peer.async);
       for (const [mode, ms] of Object.entries(times)) {

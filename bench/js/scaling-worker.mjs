@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { makeInputs, numelOf } from './shapes.mjs';
-import { gc } from './timing.mjs';
+import { allocatingCalls, gc } from './timing.mjs';
 import { simdnormPeer } from './peers/simdnorm.mjs';
 import { onnxRuntimePeer } from './peers/onnxruntime.mjs';
 
@@ -48,8 +48,8 @@ parentPort.on('message', async (m) => {
       const fn = peer.ops[m.op];
       if (!calls.has(m.op)) {
         const single = await time(fn, 1); // warm-up, and the time of one call
-        // e2e calls return fresh arrays: at most 16 MiB of them per repetition (timing.mjs).
-        const cap = m.op.endsWith('e2e') ? Math.max(1, Math.floor(2 ** 22 / numelOf(shape))) : Infinity;
+        // e2e calls return fresh arrays (timing.mjs).
+        const cap = m.op.endsWith('e2e') ? allocatingCalls(numelOf(shape)) : Infinity;
         calls.set(m.op, Math.min(cap, Math.max(1, Math.ceil(m.minMs / Math.max(single, 1e-3)))));
       }
       // A lone backward needs a training forward before it, once per repetition suffices.

@@ -22,6 +22,10 @@ function exposeGc() {
 }
 export const gc = exposeGc();
 
+// The most calls of a repetition that return fresh arrays of `numel` floats: 16 MiB of them, few
+// enough that no collection starts inside the repetition (above).
+export const allocatingCalls = (numel) => Math.max(1, Math.floor(2 ** 22 / numel));
+
 // How many calls per repetition fill `minMs` (at most `maxCalls`), and how many repetitions fit in
 // `maxMs` (at least 3), from the time of a warm call.
 function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000, maxCalls = 1e6 }) {

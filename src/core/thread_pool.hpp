@@ -5,9 +5,9 @@
 // [k·count/T, (k+1)·count/T)), so the passes of one call give every thread the same pieces of the
 // tensor, still in its cache from the previous pass; then it claims what is left of the others'
 // shares, so a slow or descheduled thread delays nobody. Which thread runs which task is
-// therefore arbitrary, and tasks must not depend on it. Between
-// runs a worker spins for a short while before it sleeps, and so does the caller waiting for the
-// last task (src/core/thread_pool.cpp says why and how long).
+// therefore arbitrary, and tasks must not depend on it. Between runs a worker polls for a short
+// while before it sleeps, and so does the caller waiting for the last task
+// (src/core/thread_pool.cpp says why and how long).
 
 #include <atomic>
 #include <condition_variable>
