@@ -107,10 +107,12 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
     for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
       const CoefficientTable<Arch> group(
           coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0, count));
-      for (std::size_t j = 0; j < count; ++j) {
-        const std::size_t offset = (n * s.c + c0 + j) * s.s;
-        run<Relu, Stream, Arch>(dy + offset, x + offset, s.s, group.lane(j), dx + offset);
-      }
+      // Locals, not the lambda's captures, in the loop (see normalize.hpp).
+      const std::size_t len = s.s, channels = count, start = (n * s.c + c0) * len;
+      const float *g = dy + start, *v = x + start;
+      float* out = dx + start;
+      for (std::size_t j = 0; j < channels; ++j, g += len, v += len, out += len)
+        run<Relu, Stream, Arch>(g, v, len, group.lane(j), out);
     });
   }
 }
