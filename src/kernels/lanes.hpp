@@ -139,7 +139,7 @@ void store_stream(const batch<Arch>& v, float* p) {
 // 2–5 and 10–13 in the wrong lanes (4↔2, 5↔3, …); there the 256-bit halves of each row are added
 // and AVX's haddp, which is right, reduces the two sets of eight.
 template <class Arch>
-batch<Arch> lane_sums(const batch<Arch>* rows) {
+[[gnu::always_inline]] inline batch<Arch> lane_sums(const batch<Arch>* rows) {
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
   if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
     using H = xsimd::batch<float, xsimd::avx2>;

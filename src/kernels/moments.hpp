@@ -114,8 +114,11 @@ std::size_t runs_per_block(std::size_t run) {
 }
 
 // Σx of a block of `runs` runs of `len` floats, `stride` apart, as a vector of lane sums.
+// Both passes are inlined into the channel loop on purpose: GCC kept them as calls, and with runs
+// of 49 floats (NCHW 7×7) a call's argument set-up and loop preamble is as long as the run.
 template <class Arch>
-batch<Arch> block_sum(const float* p, std::size_t stride, std::size_t runs, std::size_t len) {
+[[gnu::always_inline]] inline batch<Arch> block_sum(const float* p, std::size_t stride,
+                                                    std::size_t runs, std::size_t len) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   B a0(0.f), a1(0.f), a2(0.f), a3(0.f);
@@ -137,8 +140,9 @@ batch<Arch> block_sum(const float* p, std::size_t stride, std::size_t runs, std:
 // The second pass over the same block, now in L1: Σ(x − m̃) and Σ(x − m̃)² as vectors of lane
 // sums, for the block's float mean m̃.
 template <class Arch>
-void block_deviations(const float* p, std::size_t stride, std::size_t runs, std::size_t len,
-                      float mean, batch<Arch>& sum_d, batch<Arch>& m2) {
+[[gnu::always_inline]] inline void block_deviations(const float* p, std::size_t stride,
+                                                    std::size_t runs, std::size_t len, float mean,
+                                                    batch<Arch>& sum_d, batch<Arch>& m2) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   const B m(mean);
