@@ -102,14 +102,18 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
           continue;
         }
         B sd[L], sx[L];
-        for (std::size_t j = 0; j < L; ++j) {
+        // Locals, not loads through `s` in the loop: the vector types may alias anything, so
+        // every store to sd and sx would force reloading s.s and the pointers' arithmetic.
+        const std::size_t len = s.s;
+        const float *g = dy + first, *v = x + first;
+        const float *mean = t.mean + g0, *scale = t.scale + g0, *beta = t.beta + g0;
+        for (std::size_t j = 0; j < L; ++j, g += len, v += len) {
           if (j >= count) {
             sd[j] = sx[j] = B(0.f);
             continue;
           }
-          const std::size_t c = g0 + j, offset = first + j * s.s;
-          const ChannelAffine<Arch> a{B(t.mean[c]), B(t.scale[c]), B(t.beta[c]), B(0.f)};
-          run_sums<Relu, Arch>(dy + offset, x + offset, 0, s.s, a, t.mean[c], sd[j], sx[j]);
+          const ChannelAffine<Arch> a{B(mean[j]), B(scale[j]), B(beta[j]), B(0.f)};
+          run_sums<Relu, Arch>(g, v, 0, len, a, mean[j], sd[j], sx[j]);
         }
         alignas(Arch::alignment()) float hd[L], hx[L];
         lane_sums<Arch>(sd).store_aligned(hd);

@@ -136,23 +136,32 @@ void store_stream(const batch<Arch>& v, float* p) {
 
 // Lane j of the result = the sum of the lanes of rows[j], for batch::size rows: one
 // transpose-and-add for a whole group of horizontal sums. xsimd 8.1's AVX-512 haddp puts rows
-// 2–5 and 10–13 in the wrong lanes (4↔2, 5↔3, …); there the 256-bit halves of each row are added
-// and AVX's haddp, which is right, reduces the two sets of eight.
+// 2–5 and 10–13 in the wrong lanes (4↔2, 5↔3, …); there a tree of shuffles and adds halves the
+// partial sums four times (256-, 128-, 64-, 32-bit pieces: 45 instructions for 16 rows, where
+// adding each row's halves and two AVX haddp took about 75, a third of the moments of a group of
+// 49-float runs). The tree leaves row r in lane kTreeLane[r]; rows are fed in that order (the
+// permutation is its own inverse) so that row j ends in lane j.
 template <class Arch>
 [[gnu::always_inline]] inline batch<Arch> lane_sums(const batch<Arch>* rows) {
-#if defined(__AVX512F__) && defined(__AVX512DQ__)
+#if defined(__AVX512F__)
   if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-    using H = xsimd::batch<float, xsimd::avx2>;
-    H lo[8], hi[8];
-    // extractf32x8 and inserts into zeros, not the 256/512-bit casts: GCC 12 warns that the
-    // casts' undefined halves are used uninitialized.
-    for (std::size_t i = 0; i < 8; ++i) {
-      lo[i] = _mm256_add_ps(_mm512_extractf32x8_ps(rows[i], 0), _mm512_extractf32x8_ps(rows[i], 1));
-      hi[i] = _mm256_add_ps(_mm512_extractf32x8_ps(rows[8 + i], 0),
-                            _mm512_extractf32x8_ps(rows[8 + i], 1));
+    constexpr std::size_t kTreeLane[16] = {0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15};
+    __m512 a[8], b[4], c[2];
+    for (std::size_t i = 0; i < 8; ++i) {  // row i's 256-bit halves added; row i + 8 beside it
+      const __m512 r = rows[kTreeLane[i]], t = rows[kTreeLane[i + 8]];
+      a[i] = _mm512_add_ps(_mm512_shuffle_f32x4(r, t, _MM_SHUFFLE(1, 0, 1, 0)),
+                           _mm512_shuffle_f32x4(r, t, _MM_SHUFFLE(3, 2, 3, 2)));
     }
-    return _mm512_insertf32x8(_mm512_insertf32x8(_mm512_setzero_ps(), xsimd::haddp(lo), 0),
-                              xsimd::haddp(hi), 1);
+    for (std::size_t i = 0; i < 4; ++i)  // 128-bit quarters: rows i, i + 8, i + 4, i + 12
+      b[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[i], a[i + 4], _MM_SHUFFLE(2, 0, 2, 0)),
+                           _mm512_shuffle_f32x4(a[i], a[i + 4], _MM_SHUFFLE(3, 1, 3, 1)));
+    for (std::size_t i = 0; i < 2; ++i) {  // 64-bit pairs
+      const __m512d u = _mm512_castps_pd(b[i]), v = _mm512_castps_pd(b[i + 2]);
+      c[i] = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(u, v)),
+                           _mm512_castpd_ps(_mm512_unpackhi_pd(u, v)));
+    }
+    return _mm512_add_ps(_mm512_shuffle_ps(c[0], c[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_ps(c[0], c[1], _MM_SHUFFLE(3, 1, 3, 1)));
   }
 #endif
   return xsimd::haddp(rows);

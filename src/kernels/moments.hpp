@@ -187,9 +187,12 @@ template <class Arch>
 // than oneDNN. Longer runs, split into several blocks, merge each block on its own: that cost
 // is spread over a whole block.
 template <class Arch>
-void channels_first(const float* x, const Shape& s, float* mean, float* var) {
+void channels_first(const float* x, const Shape& shape, float* mean, float* var) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
+  // A local copy: the vector types may alias anything, so through the reference every store to
+  // d and q below would force reloading the shape for each channel.
+  const Shape s = shape;
   const std::size_t block = tuning().block_floats;
   const std::size_t group = s.s <= block ? runs_per_block<Arch>(s.s) : 1, stride = s.c * s.s;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
