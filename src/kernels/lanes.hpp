@@ -138,9 +138,10 @@ void store_stream(const batch<Arch>& v, float* p) {
 // transpose-and-add for a whole group of horizontal sums. xsimd 8.1's AVX-512 haddp puts rows
 // 2–5 and 10–13 in the wrong lanes (4↔2, 5↔3, …); there a tree of shuffles and adds halves the
 // partial sums four times (256-, 128-, 64-, 32-bit pieces: 45 instructions for 16 rows, where
-// adding each row's halves and two AVX haddp took about 75, a third of the moments of a group of
-// 49-float runs). The tree leaves row r in lane kTreeLane[r]; rows are fed in that order (the
-// permutation is its own inverse) so that row j ends in lane j.
+// adding each row's halves and two AVX haddp took about 75, and 8–10 % of training forward on
+// NCHW 8×1024×7×7, three per group of 49-float runs). The tree leaves row r in lane
+// kTreeLane[r]; rows are fed in that order (the permutation is its own inverse) so that row j
+// ends in lane j.
 template <class Arch>
 [[gnu::always_inline]] inline batch<Arch> lane_sums(const batch<Arch>* rows) {
 #if defined(__AVX512F__)
