@@ -35,38 +35,39 @@ function plan(single, { repetitions = 5, minMs = 40, maxMs = 4000, maxCalls = 1e
   return { calls, reps };
 }
 
+// ms per call of `calls` calls of fn, after a full collection outside the timed region (above).
+// `isAsync`: fn returns a promise, awaited per call (an await per call of a synchronous function
+// would add a microtask to each).
+export async function timeCalls(fn, calls, isAsync = false) {
+  gc();
+  const start = performance.now();
+  if (isAsync) for (let i = 0; i < calls; ++i) await fn();
+  else for (let i = 0; i < calls; ++i) fn();
+  return (performance.now() - start) / calls;
+}
+
+// Warm-up: batches of 1, 2, 4, … calls until `warmMs` have passed, so the JIT has optimised the
+// JavaScript of an implementation (its wrapper included) before anything is timed; a single cold
+// call of an S3 forward takes several times a warm one. Returns the ms per call of the last batch.
+export async function warmUp(fn, warmMs = 50, isAsync = false) {
+  const start = performance.now();
+  let single = await timeCalls(fn, 1, isAsync);
+  for (let k = 2; performance.now() - start < warmMs; k *= 2) single = await timeCalls(fn, k, isAsync);
+  return single;
+}
+
 // Several functions timed together, repetition by repetition in turn (fns: { name: fn }), so the
 // machine's drift hits each alike and their ratios hold: { name: ms per call of each repetition }.
-// `isAsync`: the functions return promises, awaited per call (an await per call of a synchronous
-// function would add a microtask to each).
 export async function timeInterleaved(fns, options = {}, isAsync = false) {
-  const warmMs = options.warmMs ?? 50;
-  const run = async (fn, calls) => {
-    gc();
-    const start = performance.now();
-    if (isAsync) for (let i = 0; i < calls; ++i) await fn();
-    else for (let i = 0; i < calls; ++i) fn();
-    return (performance.now() - start) / calls;
-  };
-  // Warm-up: batches of 1, 2, 4, … calls until `warmMs` have passed, so the JIT has optimised the
-  // JavaScript of every implementation (the wrappers included) before anything is timed; a
-  // single cold call of an S3 forward takes several times a warm one. The last batch gives the
-  // time estimate.
-  const warmUp = async (fn) => {
-    const start = performance.now();
-    let single = await run(fn, 1);
-    for (let k = 2; performance.now() - start < warmMs; k *= 2) single = await run(fn, k);
-    return single;
-  };
   const plans = {};
   let reps = Infinity;
   for (const [name, fn] of Object.entries(fns)) {
     const maxCalls = typeof options.maxCalls === 'function' ? options.maxCalls(name) : options.maxCalls;
-    plans[name] = plan(await warmUp(fn), { ...options, maxCalls });
+    plans[name] = plan(await warmUp(fn, options.warmMs ?? 50, isAsync), { ...options, maxCalls });
     reps = Math.min(reps, plans[name].reps);
   }
   const perCall = Object.fromEntries(Object.keys(fns).map((name) => [name, []]));
   for (let r = 0; r < reps; ++r)
-    for (const [name, fn] of Object.entries(fns)) perCall[name].push(await run(fn, plans[name].calls));
+    for (const [name, fn] of Object.entries(fns)) perCall[name].push(await timeCalls(fn, plans[name].calls, isAsync));
   return perCall;
 }
