@@ -66,8 +66,14 @@ export async function timeInterleaved(fns, options = {}, isAsync = false) {
     plans[name] = plan(await warmUp(fn, options.warmMs ?? 50, isAsync), { ...options, maxCalls });
     reps = Math.min(reps, plans[name].reps);
   }
-  const perCall = Object.fromEntries(Object.keys(fns).map((name) => [name, []]));
+  // Each round starts one function later, so none always follows the same neighbour: what one
+  // leaves behind (freed output arrays, the allocator's trimmed pages) is met by each in turn.
+  const entries = Object.entries(fns);
+  const perCall = Object.fromEntries(entries.map(([name]) => [name, []]));
   for (let r = 0; r < reps; ++r)
-    for (const [name, fn] of Object.entries(fns)) perCall[name].push(await timeCalls(fn, plans[name].calls, isAsync));
+    for (let i = 0; i < entries.length; ++i) {
+      const [name, fn] = entries[(i + r) % entries.length];
+      perCall[name].push(await timeCalls(fn, plans[name].calls, isAsync));
+    }
   return perCall;
 }
