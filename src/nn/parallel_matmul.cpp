@@ -1,5 +1,8 @@
 #include "nn/parallel_matmul.hpp"
 
+#include <algorithm>
+#include <limits>
+
 #include "core/parallel.hpp"
 #include "simdnorm/threads.hpp"
 
@@ -18,14 +21,12 @@ std::size_t round_up(std::size_t v, std::size_t grid) {
   return (v + grid - 1) / grid * grid;
 }
 
-// Calls block(i0, i1, j0, j1) for the blocks of C[m×n], on the pool. One thread gets one block:
-// each call repeats per-call work (nt transposes all of B), 15× over on the BN MLP's first
-// layer when its 60 rows were cut in fours (634 → 257 µs in wasm).
+// Calls block(i0, i1, j0, j1) for at most max_blocks blocks of C[m×n], on the pool.
 template <class F>
-void for_blocks(std::size_t m, std::size_t n, std::size_t k, F&& block) {
+void for_blocks(std::size_t m, std::size_t n, std::size_t k, std::size_t max_blocks, F&& block) {
   const std::size_t macs = m * n * k;
-  if (macs < kMinParallelMacs || num_threads() == 1) return block(0, m, 0, n);
-  const std::size_t blocks = macs / (kMinParallelMacs / 4);
+  const std::size_t blocks = std::min(macs / (kMinParallelMacs / 4), max_blocks);
+  if (macs < kMinParallelMacs || blocks < 2) return block(0, m, 0, n);
   if (m >= 2 * kRowGrid) {
     const std::size_t rows = round_up((m + blocks - 1) / blocks, kRowGrid);
     detail::parallel_for((m + rows - 1) / rows, [&](std::size_t t) {
@@ -41,31 +42,45 @@ void for_blocks(std::size_t m, std::size_t n, std::size_t k, F&& block) {
   }
 }
 
+// nn and tn: blocks of a few rows balance the threads' shares and cost little each; on one thread
+// there is no share to balance. nt: every call transposes all of its B, so one block per thread.
+// The BN MLP's first layer cut in fours of its 60 rows transposed its weight 15 times per forward
+// (634 µs against 257 µs as one call, wasm on one thread).
+std::size_t max_blocks(bool per_call_packing) {
+  const std::size_t threads = num_threads();
+  return per_call_packing || threads == 1 ? threads : std::numeric_limits<std::size_t>::max();
+}
+
 }  // namespace
 
 void ParallelMatmul::nn(std::size_t m, std::size_t n, std::size_t k, const float* a,
                         std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
                         bool accumulate) const {
-  for_blocks(m, n, k, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
-    k_.nn(i1 - i0, j1 - j0, k, a + i0 * lda, lda, b + j0, ldb, c + i0 * ldc + j0, ldc, accumulate);
-  });
+  for_blocks(m, n, k, max_blocks(false),
+             [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
+               k_.nn(i1 - i0, j1 - j0, k, a + i0 * lda, lda, b + j0, ldb, c + i0 * ldc + j0, ldc,
+                     accumulate);
+             });
 }
 
 void ParallelMatmul::tn(std::size_t m, std::size_t n, std::size_t k, const float* a,
                         std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
                         bool accumulate) const {
-  for_blocks(m, n, k, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
-    k_.tn(i1 - i0, j1 - j0, k, a + i0, lda, b + j0, ldb, c + i0 * ldc + j0, ldc, accumulate);
-  });
+  for_blocks(m, n, k, max_blocks(false),
+             [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
+               k_.tn(i1 - i0, j1 - j0, k, a + i0, lda, b + j0, ldb, c + i0 * ldc + j0, ldc,
+                     accumulate);
+             });
 }
 
 void ParallelMatmul::nt(std::size_t m, std::size_t n, std::size_t k, const float* a,
                         std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc,
                         bool accumulate) const {
-  for_blocks(m, n, k, [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
-    k_.nt(i1 - i0, j1 - j0, k, a + i0 * lda, lda, b + j0 * ldb, ldb, c + i0 * ldc + j0, ldc,
-          accumulate);
-  });
+  for_blocks(m, n, k, max_blocks(true),
+             [&](std::size_t i0, std::size_t i1, std::size_t j0, std::size_t j1) {
+               k_.nt(i1 - i0, j1 - j0, k, a + i0 * lda, lda, b + j0 * ldb, ldb, c + i0 * ldc + j0,
+                     ldc, accumulate);
+             });
 }
 
 ParallelMatmul active_parallel_matmul() {
