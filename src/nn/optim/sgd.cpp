@@ -3,28 +3,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "nn/optim/sgd_kernels.hpp"
 #include "simdnorm/error.hpp"
 
 namespace simdnorm::nn::optim {
-namespace {
-
-// torch.optim.SGD's update of one parameter, without a branch in the loop.
-template <bool Decay, bool Momentum, bool Nesterov, bool First>
-void sgd_update(std::size_t n, float* __restrict v, const float* __restrict grad,
-                float* __restrict b, float lr, float wd, float mu, float keep) {
-  for (std::size_t i = 0; i < n; ++i) {
-    float g = grad[i];
-    if constexpr (Decay) g += wd * v[i];
-    if constexpr (Momentum) {
-      const float m = First ? g : mu * b[i] + keep * g;
-      b[i] = m;
-      g = Nesterov ? g + mu * m : m;
-    }
-    v[i] -= lr * g;
-  }
-}
-
-}  // namespace
 
 SGD::SGD(std::vector<Parameter> params, const SGDOptions& options)
     : Optimizer(std::move(params), options.lr), options_(options) {
@@ -42,26 +24,21 @@ SGD::SGD(std::vector<Parameter> params, const SGDOptions& options)
 }
 
 void SGD::step() {
-  // The options as template arguments and locals: a branch per element, or options read through
-  // `this` (which a store to a float parameter might change), keeps the loops from vectorizing —
-  // 22 % of the BN MLP's native step and 12 % in wasm before.
-  const float wd = options_.weight_decay, mu = options_.momentum, lr = lr_;
-  const float keep = 1 - options_.dampening;
-  for (std::size_t k = 0; k < params_.size(); ++k) {
-    float* v = params_[k].value.data();
-    const float* grad = params_[k].grad.data();
-    float* b = mu != 0 ? momentum_buffer_[k].data() : nullptr;
-    const std::size_t n = params_[k].value.size();
-    with_flag(wd != 0, [&](auto decay) {
-      with_flag(mu != 0, [&](auto momentum) {
-        with_flag(options_.nesterov, [&](auto nesterov) {
-          with_flag(first_step_, [&](auto first) {
-            sgd_update<decay(), momentum(), nesterov(), first()>(n, v, grad, b, lr, wd, mu, keep);
-          });
-        });
-      });
-    });
-  }
+  // The options as locals: read through `this` (which a store to a float parameter might change)
+  // they would keep the update from hoisting its branches.
+  const float mu = options_.momentum;
+  SgdUpdate u{lr_,
+              options_.weight_decay,
+              mu,
+              1 - options_.dampening,
+              options_.weight_decay != 0,
+              mu != 0,
+              options_.nesterov,
+              first_step_};
+  const SgdKernels& k = active_sgd_kernels();
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    k.update(u, params_[i].value.size(), params_[i].value.data(), params_[i].grad.data(),
+             u.use_momentum ? momentum_buffer_[i].data() : nullptr);
   first_step_ = false;
 }
 
