@@ -52,13 +52,13 @@ refused "src/nn/arch/fake.cpp without the matmul table" "matmul_table" build sim
 copy_of_sse2 src/nn/arch
 
 # Step 3: builds, is chosen, and the suites run on it: the core's kernels against the reference
-# (ctest registers SIMDNORM_ISA=fake-sse2 from the list) and the layer engine's matmul kernels,
+# (ctest registers SIMDNORM_ISA=fake-sse2 from the list) and the layer engine's matmul and SGD kernels,
 # which must follow the core's choice.
 build simdnorm_demo simdnorm_tests simdnorm_nn_tests >"$tmp/log" 2>&1 || { tail -n 30 "$tmp/log" >&2; fail "the complete ISA does not build"; }
 line=$("$build/simdnorm_demo" | head -n 1)
 [[ $line == *"ISA fake-sse2 (available: fake-sse2 "* ]] || fail "dispatch did not pick the new ISA: $line"
 ctest --test-dir "$build" -R 'native\.SIMDNORM_ISA=fake-sse2$' --output-on-failure >"$tmp/log" 2>&1 ||
   { tail -n 30 "$tmp/log" >&2; fail "the suite failed under SIMDNORM_ISA=fake-sse2"; }
-SIMDNORM_ISA=fake-sse2 "$build/src/nn/simdnorm_nn_tests" --gtest_filter='MatmulKernels.*' --gtest_brief=1 ||
-  fail "the matmul kernels failed under SIMDNORM_ISA=fake-sse2"
-echo "check-adding-an-isa: the complete ISA builds, is chosen, and passes the core and matmul suites"
+SIMDNORM_ISA=fake-sse2 "$build/src/nn/simdnorm_nn_tests" --gtest_filter='MatmulKernels.*:SgdKernels.*' --gtest_brief=1 ||
+  fail "the matmul or SGD kernels failed under SIMDNORM_ISA=fake-sse2"
+echo "check-adding-an-isa: the complete ISA builds, is chosen, and passes the core, matmul and SGD suites"
