@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/parallel.hpp"
+#include "core/saved_input.hpp"
 #include "core/validate.hpp"
 
 namespace simdnorm {
@@ -130,27 +131,37 @@ bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, con
   return batch_stats;
 }
 
+std::span<float> BatchNorm::keep_input(std::size_t size, const float* y) {
+  input_offset_ = detail::place_saved_input(input_, size, y);
+  input_size_ = size;
+  input_borrowed_ = false;
+  return std::span<float>(input_).subspan(input_offset_, size);
+}
+
 void BatchNorm::forward(std::span<const float> x, const Shape& shape, std::span<float> y) {
   const bool batch_stats = check_forward("BatchNorm::forward", x, shape, y);
-  input_.resize(x.size());
-  detail::parallel_copy(x, input_);  // before y is written: y may alias x
-  input_borrowed_ = false;
-  run_forward(input_, {}, false, shape, y, batch_stats);
+  const std::span<float> copy = keep_input(x.size(), y.data());
+  if (x.data() != y.data() && detail::overlap(x, y)) {
+    // y overlaps x shifted: the pass would read values it has already written, so x is copied
+    // first and normalized from the copy.
+    detail::parallel_copy(x, copy);
+    return run_forward(copy, {}, false, shape, y, batch_stats, {});
+  }
+  run_forward(x, {}, false, shape, y, batch_stats, copy);
 }
 
 void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y) {
   constexpr std::string_view fn = "BatchNorm::forward_borrowed";
   const bool batch_stats = check_forward(fn, x, shape, y);
   // Compared as integers: relational operators on pointers into different arrays are unspecified.
-  const auto x_begin = reinterpret_cast<std::uintptr_t>(x.data());
-  const auto y_begin = reinterpret_cast<std::uintptr_t>(y.data());
-  if (!x.empty() && x_begin < y_begin + y.size_bytes() && y_begin < x_begin + x.size_bytes())
+  if (detail::overlap(x, y))
     detail::fail(ErrorCode::range, fn, "y", "memory apart from x (backward reads x)",
                  "an overlapping span");
   input_ = {};  // the copy of an earlier forward() is no longer needed
+  input_offset_ = input_size_ = 0;
   borrowed_input_ = x;
   input_borrowed_ = true;
-  run_forward(x, {}, false, shape, y, batch_stats);
+  run_forward(x, {}, false, shape, y, batch_stats, {});
 }
 
 void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float> z,
@@ -162,16 +173,16 @@ void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float
   const bool batch_stats = check_forward(fn, x, shape, y);
   detail::check_tensor(fn, "z", z.size(), shape);
   detail::check_alias(fn, "y", y, "z", z);
-  input_.resize(x.size());
-  detail::parallel_copy(x, input_);
-  input_borrowed_ = false;
-  run_forward(input_, z, true, shape, y, batch_stats);
+  const std::span<float> copy = keep_input(x.size(), y.data());
+  detail::parallel_copy(x, copy);
+  run_forward(copy, z, true, shape, y, batch_stats, {});
   output_.resize(y.size());
   detail::parallel_copy(y, output_);
 }
 
 void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,
-                            const Shape& shape, std::span<float> y, bool batch_stats) {
+                            const Shape& shape, std::span<float> y, bool batch_stats,
+                            std::span<float> x_copy) {
   last_shape_ = shape;
   last_used_batch_stats_ = batch_stats;
   last_add_relu_ = add_relu;
@@ -186,17 +197,18 @@ void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, 
     if (last_add_relu_) {
       forward_add_relu_inference(x, z, shape, params(), running_mean_, running_var_, y);
     } else {
-      forward_inference(x, shape, params(), running_mean_, running_var_, y);
+      detail::normalize_saving_input(x, shape, params(), running_mean_, running_var_, y, x_copy);
     }
     return;
   }
-  forward_batch_stats(x, z, shape, y);
+  forward_batch_stats(x, z, shape, y, x_copy);
 }
 
 // Each ghost batch (the whole batch without ghost batches) in order: its moments, renorm's r and d
 // from the moving μ and σ before its update, the normalization, then the updates.
 void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const float> z,
-                                    const Shape& shape, std::span<float> y) {
+                                    const Shape& shape, std::span<float> y,
+                                    std::span<float> x_copy) {
   const std::size_t groups = ghost_batches(shape), c = num_features_;
   const Shape part{shape.n / groups, c, shape.s, shape.layout};
   const std::size_t m = part.numel();
@@ -240,7 +252,8 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
     if (last_add_relu_) {
       forward_add_relu_inference(xg, z.subspan(g * m, m), part, p, mean, var, yg);
     } else {
-      forward_inference(xg, part, p, mean, var, yg);
+      detail::normalize_saving_input(xg, part, p, mean, var, yg,
+                                     x_copy.empty() ? x_copy : x_copy.subspan(g * m, m));
     }
     if (training_ && options_.track_running_stats) {
       ++num_batches_tracked_;

@@ -153,13 +153,14 @@ void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, fl
 }
 
 void PartitionedKernels::normalize(const float* x, const Shape& s, const ChannelParams& p,
-                                   bool relu, float* y) const {
+                                   bool relu, float* y, float* x_copy) const {
   const Partition part(s);
-  if (part.size() == 1) return k_.normalize(x, s, p, relu, y);
+  if (part.size() == 1) return k_.normalize(x, s, p, relu, y, x_copy);
   const PieceOrder order(part, s.numel() * sizeof(float));  // moments read x
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[order(i)];
-    k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset);
+    k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset,
+                 x_copy ? x_copy + piece.offset : nullptr);
   });
 }
 

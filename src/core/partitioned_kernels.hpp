@@ -18,7 +18,7 @@ class PartitionedKernels {
 
   void moments(const float* x, const Shape& s, float* mean, float* var) const;
   void normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
-                 float* y) const;
+                 float* y, float* x_copy) const;
   void grad_sums(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
                  bool relu, float* sum_dy, float* sum_dy_xmu) const;
   void grad_input(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,

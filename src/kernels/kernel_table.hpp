@@ -31,9 +31,10 @@ struct KernelTable {
   const char* isa;
   // mean[c], var[c] (biased) over the N·S values of channel c.
   void (*moments)(const float* x, const Shape& shape, float* mean, float* var);
-  // y = (x − mean)·invstd·γ + β, then max(·, 0) if relu.
-  void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu,
-                    float* y);
+  // y = (x − mean)·invstd·γ + β, then max(·, 0) if relu; x_copy = x unless x_copy is null (from
+  // the same loads: y may alias x, x_copy overlaps neither).
+  void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu, float* y,
+                    float* x_copy);
   // sum_dy[c] = Σ dy', sum_dy_xmu[c] = Σ dy'·(x − mean); dy' masked by relu on the forward output.
   void (*grad_sums)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
                     bool relu, float* sum_dy, float* sum_dy_xmu);
