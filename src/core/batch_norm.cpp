@@ -131,23 +131,12 @@ bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, con
   return batch_stats;
 }
 
-std::span<float> BatchNorm::keep_input(std::size_t size, const float* y) {
-  input_offset_ = detail::place_saved_input(input_, size, y);
-  input_size_ = size;
-  input_borrowed_ = false;
-  return std::span<float>(input_).subspan(input_offset_, size);
-}
-
 void BatchNorm::forward(std::span<const float> x, const Shape& shape, std::span<float> y) {
   const bool batch_stats = check_forward("BatchNorm::forward", x, shape, y);
-  const std::span<float> copy = keep_input(x.size(), y.data());
-  if (x.data() != y.data() && detail::overlap(x, y)) {
-    // y overlaps x shifted: the pass would read values it has already written, so x is copied
-    // first and normalized from the copy.
-    detail::parallel_copy(x, copy);
-    return run_forward(copy, {}, false, shape, y, batch_stats, {});
-  }
-  run_forward(x, {}, false, shape, y, batch_stats, copy);
+  const detail::ForwardInput in = detail::keep_input(input_, input_offset_, x, y);
+  input_size_ = x.size();
+  input_borrowed_ = false;
+  run_forward(in.x, {}, false, shape, y, batch_stats, in.x_copy);
 }
 
 void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y) {
@@ -173,9 +162,10 @@ void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float
   const bool batch_stats = check_forward(fn, x, shape, y);
   detail::check_tensor(fn, "z", z.size(), shape);
   detail::check_alias(fn, "y", y, "z", z);
-  const std::span<float> copy = keep_input(x.size(), y.data());
-  detail::parallel_copy(x, copy);
-  run_forward(copy, z, true, shape, y, batch_stats, {});
+  const detail::ForwardInput in = detail::keep_input(input_, input_offset_, x, y);
+  input_size_ = x.size();
+  input_borrowed_ = false;
+  run_forward(in.x, z, true, shape, y, batch_stats, in.x_copy);
   output_.resize(y.size());
   detail::parallel_copy(y, output_);
 }
@@ -195,7 +185,8 @@ void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, 
 
   if (!batch_stats) {
     if (last_add_relu_) {
-      forward_add_relu_inference(x, z, shape, params(), running_mean_, running_var_, y);
+      detail::normalize_add_relu_saving_input(x, z, shape, params(), running_mean_, running_var_, y,
+                                              x_copy);
     } else {
       detail::normalize_saving_input(x, shape, params(), running_mean_, running_var_, y, x_copy);
     }
@@ -249,11 +240,12 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
     // Normalizing with the batch's own mean and variance is exactly forward_training's second
     // pass (the same kernel with the same constants).
     const NormParams p = renorm ? ghost_params(g) : params();
+    const std::span<float> copy_g = x_copy.empty() ? x_copy : x_copy.subspan(g * m, m);
     if (last_add_relu_) {
-      forward_add_relu_inference(xg, z.subspan(g * m, m), part, p, mean, var, yg);
+      detail::normalize_add_relu_saving_input(xg, z.subspan(g * m, m), part, p, mean, var, yg,
+                                              copy_g);
     } else {
-      detail::normalize_saving_input(xg, part, p, mean, var, yg,
-                                     x_copy.empty() ? x_copy : x_copy.subspan(g * m, m));
+      detail::normalize_saving_input(xg, part, p, mean, var, yg, copy_g);
     }
     if (training_ && options_.track_running_stats) {
       ++num_batches_tracked_;

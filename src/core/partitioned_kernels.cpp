@@ -209,13 +209,14 @@ void PartitionedKernels::grad_input(const float* dy, const float* x, const Shape
 }
 
 void PartitionedKernels::normalize_add_relu(const float* x, const float* z, const Shape& s,
-                                            const ChannelParams& p, float* y) const {
+                                            const ChannelParams& p, float* y, float* x_copy) const {
   const Partition part(s);
-  if (part.size() == 1) return k_.normalize_add_relu(x, z, s, p, y);
+  if (part.size() == 1) return k_.normalize_add_relu(x, z, s, p, y, x_copy);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
     k_.normalize_add_relu(x + piece.offset, z + piece.offset, piece.shape,
-                          piece_params(p, piece, s), y + piece.offset);
+                          piece_params(p, piece, s), y + piece.offset,
+                          x_copy ? x_copy + piece.offset : nullptr);
   });
 }
 

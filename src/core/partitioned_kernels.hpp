@@ -25,7 +25,7 @@ class PartitionedKernels {
                   bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
                   float* dx) const;
   void normalize_add_relu(const float* x, const float* z, const Shape& s,
-                          const kernels::ChannelParams& p, float* y) const;
+                          const kernels::ChannelParams& p, float* y, float* x_copy) const;
   void relu_mask(const float* dy, const float* y, std::size_t count, float* dz) const;
 
  private:

@@ -4,7 +4,6 @@
 // more by a separate copy: in inference that copy was a third of the call.
 
 #include <cstddef>
-#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -12,19 +11,19 @@
 
 namespace simdnorm::detail {
 
-// Where a module keeps its copy of a `size`-float x: inside `storage` (grown when needed), at
-// the returned offset, chosen so the copy lies as far past a 64-byte boundary as y does. The
-// normalize pass then streams both (streaming stores need aligned addresses, and the vectors of
-// y and of the copy are aligned together). 64 bytes: the widest vector (AVX-512).
-inline std::size_t place_saved_input(std::vector<float>& storage, std::size_t size,
-                                     const float* y) {
-  constexpr std::size_t floats = 64 / sizeof(float);
-  storage.resize(size + floats - 1);
-  const auto index = [](const float* p) {
-    return reinterpret_cast<std::uintptr_t>(p) / sizeof(float);
-  };
-  return (index(y) - index(storage.data())) % floats;
-}
+// What a module's forward reads x from, and where its pass copies x to (empty: copied already).
+struct ForwardInput {
+  std::span<const float> x;
+  std::span<float> x_copy;
+};
+
+// Lays out a module's copy of x for a forward into y: inside `storage` (grown when needed), from
+// `offset` (set here), so that the copy lies as far past a 64-byte boundary as y does. The
+// normalize pass then streams both (streaming stores need aligned addresses; 64 bytes: the widest
+// vector). When y overlaps x shifted, the pass would read values it has already written: x is
+// then copied first and read from the copy.
+ForwardInput keep_input(std::vector<float>& storage, std::size_t& offset, std::span<const float> x,
+                        std::span<const float> y);
 
 // forward_inference's normalization with the given statistics (forward_training's second pass
 // when they are the batch's own), and x_copy = x from the same loads unless x_copy is empty. y may
@@ -32,5 +31,10 @@ inline std::size_t place_saved_input(std::vector<float>& storage, std::size_t si
 void normalize_saving_input(std::span<const float> x, const Shape& shape, const NormParams& params,
                             std::span<const float> mean, std::span<const float> var,
                             std::span<float> y, std::span<float> x_copy);
+// forward_add_relu_inference's pass with the given statistics, and x_copy as above.
+void normalize_add_relu_saving_input(std::span<const float> x, std::span<const float> z,
+                                     const Shape& shape, const NormParams& params,
+                                     std::span<const float> mean, std::span<const float> var,
+                                     std::span<float> y, std::span<float> x_copy);
 
 }  // namespace simdnorm::detail

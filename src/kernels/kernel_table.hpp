@@ -43,9 +43,9 @@ struct KernelTable {
   void (*grad_input)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
                      bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
                      float* dx);
-  // y = max((x − mean)·invstd·γ + β + z, 0) (kernels/add_relu.hpp).
+  // y = max((x − mean)·invstd·γ + β + z, 0) (kernels/add_relu.hpp); x_copy as normalize's.
   void (*normalize_add_relu)(const float* x, const float* z, const Shape& shape,
-                             const ChannelParams& p, float* y);
+                             const ChannelParams& p, float* y, float* x_copy);
   // dz = dy where y > 0 else 0, over `count` floats in any layout.
   void (*relu_mask)(const float* dy, const float* y, std::size_t count, float* dz);
 };

@@ -41,23 +41,6 @@ void put(const batch<Arch>& v, const batch<Arch>& x, float* y, float* x_copy) {
   }
 }
 
-// x_copy + k; no arithmetic on the null pointer of a call without a copy.
-template <bool Copy>
-float* at(float* x_copy, std::size_t k) {
-  if constexpr (Copy) {
-    return x_copy + k;
-  } else {
-    return nullptr;
-  }
-}
-
-template <bool Partial, bool Copy, class Arch>
-void put_lanes(const batch<Arch>& v, const batch<Arch>& x, float* y, float* x_copy,
-               std::size_t count) {
-  store_lanes<Partial, Arch>(v, y, count);
-  if constexpr (Copy) store_lanes<Partial, Arch>(x, x_copy, count);
-}
-
 template <bool Relu, bool Stream, bool Copy, class Arch>
 void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<Arch>& scale,
          const batch<Arch>& beta, float* y, float* x_copy) {
@@ -69,30 +52,32 @@ void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<A
     const std::size_t head = std::min(floats_to_alignment<Arch>(y), len);
     if (head) {
       const B v = load_partial<Arch>(x, head, 0.f);
-      put_lanes<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y, x_copy, head);
+      store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y, x_copy,
+                                        head);
     }
     for (i = head; i + L <= len; i += L) {
       const B v = B::load_unaligned(x + i);
-      put<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i, at<Copy>(x_copy, i));
+      put<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
+                            copy_at<Copy>(x_copy, i));
     }
   } else {
     for (; i + 2 * L <= len; i += 2 * L) {
       const B v0 = B::load_unaligned(x + i), v1 = B::load_unaligned(x + i + L);
       put<false, Copy, Arch>(apply<Relu, Arch>(v0, mean, scale, beta), v0, y + i,
-                             at<Copy>(x_copy, i));
+                             copy_at<Copy>(x_copy, i));
       put<false, Copy, Arch>(apply<Relu, Arch>(v1, mean, scale, beta), v1, y + i + L,
-                             at<Copy>(x_copy, i + L));
+                             copy_at<Copy>(x_copy, i + L));
     }
     for (; i + L <= len; i += L) {
       const B v = B::load_unaligned(x + i);
       put<false, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
-                             at<Copy>(x_copy, i));
+                             copy_at<Copy>(x_copy, i));
     }
   }
   if (i < len) {
     const B v = load_partial<Arch>(x + i, len - i, 0.f);
-    put_lanes<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
-                                at<Copy>(x_copy, i), len - i);
+    store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
+                                      copy_at<Copy>(x_copy, i), len - i);
   }
 }
 
@@ -112,7 +97,8 @@ void channels_first(const float* x, const Shape& s, const ChannelParams& p, floa
       for (std::size_t j = 0; j < count; ++j) {
         const std::size_t offset = (n * s.c + c0 + j) * s.s;
         run<Relu, Stream, Copy, Arch>(x + offset, s.s, batch<Arch>(mean[j]), batch<Arch>(scale[j]),
-                                      batch<Arch>(beta[j]), y + offset, at<Copy>(x_copy, offset));
+                                      batch<Arch>(beta[j]), y + offset,
+                                      copy_at<Copy>(x_copy, offset));
       }
     });
   }
@@ -132,21 +118,21 @@ void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y,
     for (std::size_t r = 0; r < row_count; ++r) {
       const float* in = x + r * stride + c0;
       float* out = y + r * stride + c0;
-      float* saved = at<Copy>(x_copy, r * stride + c0);
+      float* saved = copy_at<Copy>(x_copy, r * stride + c0);
       std::size_t i = 0;
       for (; i < full; i += L) {
         const B v = B::load_unaligned(in + i);
         put<Stream, Copy, Arch>(
             apply<Relu, Arch>(v, B::load_aligned(mean + i), B::load_aligned(scale + i),
                               B::load_aligned(beta + i)),
-            v, out + i, at<Copy>(saved, i));
+            v, out + i, copy_at<Copy>(saved, i));
       }
       if (i < count) {
         const B v = load_partial<Arch>(in + i, count - i, 0.f);
-        put_lanes<true, Copy, Arch>(
+        store_with_copy<true, Copy, Arch>(
             apply<Relu, Arch>(v, B::load_aligned(mean + i), B::load_aligned(scale + i),
                               B::load_aligned(beta + i)),
-            v, out + i, at<Copy>(saved, i), count - i);
+            v, out + i, copy_at<Copy>(saved, i), count - i);
       }
     }
   });
@@ -169,17 +155,17 @@ void rows(const float* x, const Shape& s, const ChannelParams& p, float* y, floa
           // Locals, not the lambda's captures: stores through float* would force reloading those.
           const float* in = x + r0 * stride + c0;
           float* out = y + r0 * stride + c0;
-          float* saved = at<Copy>(x_copy, r0 * stride + c0);
+          float* saved = copy_at<Copy>(x_copy, r0 * stride + c0);
           for (std::size_t r = 0; r < rows_here;
-               ++r, in += stride, out += stride, saved = at<Copy>(saved, stride)) {
+               ++r, in += stride, out += stride, saved = copy_at<Copy>(saved, stride)) {
             for (std::size_t k = 0; k < K; ++k) {
               const B v = load_lanes<Partial, Arch>(in + k * L, count, 0.f);
               const B normalized = apply<Relu, Arch>(v, a[k].mean, a[k].scale, a[k].beta);
               if constexpr (Stream && !Partial) {
-                put<true, Copy, Arch>(normalized, v, out + k * L, at<Copy>(saved, k * L));
+                put<true, Copy, Arch>(normalized, v, out + k * L, copy_at<Copy>(saved, k * L));
               } else {
-                put_lanes<Partial, Copy, Arch>(normalized, v, out + k * L, at<Copy>(saved, k * L),
-                                               count);
+                store_with_copy<Partial, Copy, Arch>(normalized, v, out + k * L,
+                                                     copy_at<Copy>(saved, k * L), count);
               }
             }
           }

@@ -100,10 +100,11 @@ void grad_input(const float* dy, const float* x, const Shape& s, const ChannelPa
 }
 
 void normalize_add_relu(const float* x, const float* z, const Shape& s, const ChannelParams& p,
-                        float* y) {
+                        float* y, float* x_copy) {
   for (std::size_t c = 0; c < s.c; ++c) {
     const Coeffs k = coeffs(p, c);
     for_each_in_channel(s, c, [&](std::size_t i) {
+      if (x_copy) x_copy[i] = x[i];
       y[i] = float(relu_keep_nan(pre_activation(k, x[i]) + double(z[i])));
     });
   }

@@ -147,8 +147,6 @@ class BatchNorm {
                    std::span<float> x_copy);
   void forward_batch_stats(std::span<const float> x, std::span<const float> z, const Shape& shape,
                            std::span<float> y, std::span<float> x_copy);
-  // input_ laid out for a forward of `size` floats into y: the span the copy of x goes to.
-  std::span<float> keep_input(std::size_t size, const float* y);
   void run_backward(std::span<const float> dy, std::span<float> dx, std::span<float> dz);
   // The normalization parameters ghost batch g used (γ·r and β + γ·d with renorm).
   NormParams ghost_params(std::size_t g) const;
