@@ -49,30 +49,29 @@ void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<A
   std::size_t i = 0;
   if constexpr (Stream) {
     // Streaming stores need aligned addresses: a partial head, then whole aligned vectors.
-    const std::size_t head = std::min(floats_to_alignment<Arch>(y), len);
-    if (head) {
-      const B v = load_partial<Arch>(x, head, 0.f);
-      store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y, x_copy,
-                                        head);
+    i = std::min(floats_to_alignment<Arch>(y), len);
+    if (i) {
+      const B v = load_partial<Arch>(x, i, 0.f);
+      store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y, x_copy, i);
     }
-    for (i = head; i + L <= len; i += L) {
-      const B v = B::load_unaligned(x + i);
-      put<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
+  }
+  // Blocks of vectors loaded before any is stored. Tensors allocated one after the other put y
+  // just above x, so that a load of x can have the low 12 address bits of a store to y made a
+  // moment before and wait for it (4K aliasing): in blocks only a block's first load can. S1
+  // inference with its copy in wasm (y 16 bytes above x, Zen 5): 0.65 ms with blocks of two
+  // vectors, 0.56 ms with four.
+  constexpr std::size_t K = 4;
+  for (; i + K * L <= len; i += K * L) {
+    B v[K];
+    for (std::size_t k = 0; k < K; ++k) v[k] = B::load_unaligned(x + i + k * L);
+    for (std::size_t k = 0; k < K; ++k)
+      put<Stream, Copy, Arch>(apply<Relu, Arch>(v[k], mean, scale, beta), v[k], y + i + k * L,
+                              copy_at<Copy>(x_copy, i + k * L));
+  }
+  for (; i + L <= len; i += L) {
+    const B v = B::load_unaligned(x + i);
+    put<Stream, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
                             copy_at<Copy>(x_copy, i));
-    }
-  } else {
-    for (; i + 2 * L <= len; i += 2 * L) {
-      const B v0 = B::load_unaligned(x + i), v1 = B::load_unaligned(x + i + L);
-      put<false, Copy, Arch>(apply<Relu, Arch>(v0, mean, scale, beta), v0, y + i,
-                             copy_at<Copy>(x_copy, i));
-      put<false, Copy, Arch>(apply<Relu, Arch>(v1, mean, scale, beta), v1, y + i + L,
-                             copy_at<Copy>(x_copy, i + L));
-    }
-    for (; i + L <= len; i += L) {
-      const B v = B::load_unaligned(x + i);
-      put<false, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
-                             copy_at<Copy>(x_copy, i));
-    }
   }
   if (i < len) {
     const B v = load_partial<Arch>(x + i, len - i, 0.f);

@@ -75,8 +75,9 @@ class BatchNorm {
 
   // y = BN(x). x and y hold shape.numel() floats; shape.c must equal num_features(); y may be x.
   // In training mode (or without running stats) uses batch statistics and, when tracking,
-  // updates the running statistics. Keeps a copy of x (one extra stream) for backward; callers
-  // who keep x themselves can use the functions in functional.hpp instead.
+  // updates the running statistics. Keeps a copy of x for backward, written by the normalize pass
+  // from the loads of x (one extra write stream); callers who keep x themselves can use the
+  // functions in functional.hpp, or forward_borrowed, instead.
   void forward(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // forward() without the copy of x, for callers that own a buffer backward() may read (the wasm

@@ -27,7 +27,7 @@ class StepBatchNorm {
   StepBatchNorm(std::size_t num_features, std::size_t time_steps, Options options = {});
 
   // y = BN_step(x), as BatchNorm::forward with step `step`'s statistics. Keeps a copy of x for
-  // backward(step); y may be x.
+  // backward(step), written by the normalize pass from the loads of x; y may be x.
   void forward(std::span<const float> x, const Shape& shape, std::size_t step, std::span<float> y);
 
   // Gradients of the last forward of `step`: writes dx (may be dy) and *overwrites* weight_grad()
