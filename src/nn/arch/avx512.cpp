@@ -1,9 +1,11 @@
 // The layer engine's kernels for avx512: the only file of simdnorm_nn built with its flags (the
 // avx512 row of src/arch/isa_list.hpp, which also names its xsimd arch).
+#include "nn/kernels/activation.hpp"
 #include "nn/kernels/matmul.hpp"
 #include "nn/kernels/sgd.hpp"
 
 namespace simdnorm::nn::kernels {
+template ActivationKernels activation_table<arch::Isa::avx512>();
 template MatmulKernels matmul_table<arch::Isa::avx512>();
 }  // namespace simdnorm::nn::kernels
 

@@ -1,9 +1,11 @@
 // The layer engine's kernels for neon: the only file of simdnorm_nn built with its flags (the neon
 // row of src/arch/isa_list.hpp, which also names its xsimd arch).
+#include "nn/kernels/activation.hpp"
 #include "nn/kernels/matmul.hpp"
 #include "nn/kernels/sgd.hpp"
 
 namespace simdnorm::nn::kernels {
+template ActivationKernels activation_table<arch::Isa::neon>();
 template MatmulKernels matmul_table<arch::Isa::neon>();
 }  // namespace simdnorm::nn::kernels
 
