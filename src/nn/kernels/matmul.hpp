@@ -5,7 +5,8 @@
 //   nn, tn: C is computed in tiles of 4 rows × 2 vectors (8 independent FMA chains hide the FMA
 //           latency; each step loads 2 vectors of a row of B and broadcasts 4 elements of A —
 //           A's row/column stride is a parameter, so Aᵀ costs nothing extra).
-//   nt:     B's rows are transposed, a panel at a time, into a stack buffer, then as `nn`.
+//   nt:     B's rows are transposed, a panel at a time (4×4 blocks in registers), into a stack
+//           buffer, then as `nn`.
 // Row and column tails are handled in the same functions by narrower tiles and partial loads.
 // Included only by the files in src/nn/arch.
 
@@ -79,6 +80,38 @@ void broadcast_product(std::size_t m, std::size_t n, std::size_t k, const float*
                             accumulate);
 }
 
+// panel[p·ldp + r] = rows[r·ld + p] for r < nr, p < kb. Element by element this is a load and a
+// store per float, a third of the MLP's Linear forward natively (each B element then serves only
+// m = 60 multiply-adds); 4×4 blocks move through registers with two rounds of unpacks instead.
+// xsimd 8.1 has no transpose and its zips stay within 128-bit lanes on AVX, so the blocks are
+// SSE registers in every x86 file (VEX/EVEX-encoded there) and in wasm (Emscripten's SSE
+// intrinsics are SIMD128 shuffles); other architectures copy element by element.
+template <class Arch>
+void transpose_into_panel(const float* rows, std::size_t ld, std::size_t nr, std::size_t kb,
+                          float* panel, std::size_t ldp) {
+  std::size_t r = 0;
+#if defined(__SSE2__)
+  for (; r + 4 <= nr; r += 4) {
+    const float* row = rows + r * ld;
+    std::size_t p = 0;
+    for (; p + 4 <= kb; p += 4) {
+      __m128 r0 = _mm_loadu_ps(row + p), r1 = _mm_loadu_ps(row + ld + p),
+             r2 = _mm_loadu_ps(row + 2 * ld + p), r3 = _mm_loadu_ps(row + 3 * ld + p);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      float* out = panel + p * ldp + r;
+      _mm_storeu_ps(out, r0);
+      _mm_storeu_ps(out + ldp, r1);
+      _mm_storeu_ps(out + 2 * ldp, r2);
+      _mm_storeu_ps(out + 3 * ldp, r3);
+    }
+    for (; p < kb; ++p)
+      for (std::size_t q = 0; q < 4; ++q) panel[p * ldp + r + q] = row[q * ld + p];
+  }
+#endif
+  for (; r < nr; ++r)
+    for (std::size_t p = 0; p < kb; ++p) panel[p * ldp + r] = rows[r * ld + p];
+}
+
 // C (+)= A·Bᵀ: B's rows are copied, one panel of 2 vectors' width and up to KC of k at a time,
 // transposed into a stack buffer that the broadcast tiles read like B of `nn`. Forming each C
 // element as a dot product instead loads 6 vectors per 8 FMAs and ends in a horizontal sum per
@@ -95,10 +128,7 @@ void packed_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std:
     std::size_t p0 = 0;
     do {  // at least once: k = 0 still writes (or keeps, accumulating) C
       const std::size_t kb = std::min(KC, k - p0);
-      for (std::size_t jj = 0; jj < nb; ++jj) {
-        const float* row = b + (j + jj) * ldb + p0;
-        for (std::size_t p = 0; p < kb; ++p) panel[p * NR + jj] = row[p];
-      }
+      transpose_into_panel<Arch>(b + j * ldb + p0, ldb, nb, kb, panel, NR);
       broadcast_product<Arch>(m, nb, kb, a + p0, lda, 1, panel, NR, c + j, ldc,
                               accumulate || p0 > 0);
       p0 += kb;

@@ -39,7 +39,7 @@ TEST(MatmulKernels, EveryIsaMatchesReference) {
     for (const Op op : {Op::nn, Op::tn, Op::nt})
       for (std::size_t m : {1u, 2u, 3u, 4u, 5u, 9u})
         for (std::size_t n : {1u, 3u, 4u, 5u, 8u, 15u, 16u, 17u, 31u, 32u, 33u, 67u})
-          for (std::size_t kk : {0u, 1u, 3u, 16u, 17u, 40u})
+          for (std::size_t kk : {0u, 1u, 3u, 16u, 17u, 40u, 130u, 261u})
             for (const bool accumulate : {false, true}) {
               Rng rng(m * 1000 + n * 10 + kk, 3);
               // Leading dimensions 2 wider than needed: the kernels must use them, not the width.
