@@ -5,8 +5,11 @@
 //   add_relu_bwd       backward_add_relu_training: dz = dy·[y > 0], then BN backward on dz
 //   bn_fwd_bwd, ghost_fwd_bwd, renorm_fwd_bwd: the BatchNorm module's training forward +
 //                      backward, plain, with ghost batches of N/4, and with batch renorm
+//   bn_fwd, bn_infer:  the module's forward alone, training and eval: its copy of x for
+//                      backward comes from the normalize pass (4 and 3 streams)
 // bytes_per_second counts the minimum traffic of the fused op (4 streams forward, 8 backward,
-// 8 for a module step) for every entry, so the bandwidths of one group compare as speeds.
+// 8 for a module step, 4 and 3 for the module's forwards) for every entry, so the bandwidths of
+// one group compare as speeds.
 // oneDNN (when built with it): BN then its binary add with a ReLU post-op (add_relu_separate),
 // and a probe for BN with a binary add post-op, which 2.6 does not implement (it skips saying so).
 
@@ -101,16 +104,22 @@ void register_isa_bench(const BenchShape& s, std::string_view op, int streams, F
   }
 }
 
-void register_module_bench(const BenchShape& s, std::string_view op, Options options) {
-  register_isa_bench(s, op, 8, [options](Tensors& t, const Shape& shape) {
+// What a module benchmark runs: a training step, or a forward alone in either mode.
+enum class ModuleCall { step, forward, inference };
+
+void register_module_bench(const BenchShape& s, std::string_view op, Options options,
+                           ModuleCall call = ModuleCall::step) {
+  const int streams = call == ModuleCall::step ? 8 : call == ModuleCall::forward ? 4 : 3;
+  register_isa_bench(s, op, streams, [options, call](Tensors& t, const Shape& shape) {
     // One module per shape and configuration, kept across iterations like a layer.
     static thread_local std::vector<std::pair<std::string, BatchNorm>> modules;
-    const std::string key =
-        to_string(shape) + std::to_string(options.virtual_batch_size) + (options.renorm ? "r" : "");
+    const std::string key = to_string(shape) + std::to_string(options.virtual_batch_size) +
+                            (options.renorm ? "r" : "") + std::to_string(int(call));
     auto it = std::find_if(modules.begin(), modules.end(), [&](auto& m) { return m.first == key; });
     if (it == modules.end()) it = modules.insert(modules.end(), {key, BatchNorm(shape.c, options)});
+    it->second.train(call != ModuleCall::inference);
     it->second.forward({t.x.data(), t.x.size}, shape, t.y.span());
-    it->second.backward({t.dy.data(), t.dy.size}, t.dx.span());
+    if (call == ModuleCall::step) it->second.backward({t.dy.data(), t.dy.size}, t.dx.span());
   });
 }
 
@@ -194,6 +203,8 @@ void register_variant_ops(const BenchShape& s) {
   register_module_bench(s, "bn_fwd_bwd", plain);
   register_module_bench(s, "ghost_fwd_bwd", ghost);
   register_module_bench(s, "renorm_fwd_bwd", renorm);
+  register_module_bench(s, "bn_fwd", plain, ModuleCall::forward);
+  register_module_bench(s, "bn_infer", plain, ModuleCall::inference);
 #if defined(SIMDNORM_BENCH_ONEDNN)
   register_onednn_add_relu(s);
 #endif

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/parallel.hpp"
+#include "core/saved_input.hpp"
 #include "core/validate.hpp"
 
 namespace simdnorm {
@@ -132,25 +133,24 @@ bool BatchNorm::check_forward(std::string_view fn, std::span<const float> x, con
 
 void BatchNorm::forward(std::span<const float> x, const Shape& shape, std::span<float> y) {
   const bool batch_stats = check_forward("BatchNorm::forward", x, shape, y);
-  input_.resize(x.size());
-  detail::parallel_copy(x, input_);  // before y is written: y may alias x
+  const detail::ForwardInput in = detail::keep_input(input_, input_offset_, x, y);
+  input_size_ = x.size();
   input_borrowed_ = false;
-  run_forward(input_, {}, false, shape, y, batch_stats);
+  run_forward(in.x, {}, false, shape, y, batch_stats, in.x_copy);
 }
 
 void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y) {
   constexpr std::string_view fn = "BatchNorm::forward_borrowed";
   const bool batch_stats = check_forward(fn, x, shape, y);
   // Compared as integers: relational operators on pointers into different arrays are unspecified.
-  const auto x_begin = reinterpret_cast<std::uintptr_t>(x.data());
-  const auto y_begin = reinterpret_cast<std::uintptr_t>(y.data());
-  if (!x.empty() && x_begin < y_begin + y.size_bytes() && y_begin < x_begin + x.size_bytes())
+  if (detail::overlap(x, y))
     detail::fail(ErrorCode::range, fn, "y", "memory apart from x (backward reads x)",
                  "an overlapping span");
   input_ = {};  // the copy of an earlier forward() is no longer needed
+  input_offset_ = input_size_ = 0;
   borrowed_input_ = x;
   input_borrowed_ = true;
-  run_forward(x, {}, false, shape, y, batch_stats);
+  run_forward(x, {}, false, shape, y, batch_stats, {});
 }
 
 void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float> z,
@@ -162,16 +162,17 @@ void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float
   const bool batch_stats = check_forward(fn, x, shape, y);
   detail::check_tensor(fn, "z", z.size(), shape);
   detail::check_alias(fn, "y", y, "z", z);
-  input_.resize(x.size());
-  detail::parallel_copy(x, input_);
+  const detail::ForwardInput in = detail::keep_input(input_, input_offset_, x, y);
+  input_size_ = x.size();
   input_borrowed_ = false;
-  run_forward(input_, z, true, shape, y, batch_stats);
+  run_forward(in.x, z, true, shape, y, batch_stats, in.x_copy);
   output_.resize(y.size());
   detail::parallel_copy(y, output_);
 }
 
 void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,
-                            const Shape& shape, std::span<float> y, bool batch_stats) {
+                            const Shape& shape, std::span<float> y, bool batch_stats,
+                            std::span<float> x_copy) {
   last_shape_ = shape;
   last_used_batch_stats_ = batch_stats;
   last_add_relu_ = add_relu;
@@ -184,19 +185,21 @@ void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, 
 
   if (!batch_stats) {
     if (last_add_relu_) {
-      forward_add_relu_inference(x, z, shape, params(), running_mean_, running_var_, y);
+      detail::normalize_add_relu_saving_input(x, z, shape, params(), running_mean_, running_var_, y,
+                                              x_copy);
     } else {
-      forward_inference(x, shape, params(), running_mean_, running_var_, y);
+      detail::normalize_saving_input(x, shape, params(), running_mean_, running_var_, y, x_copy);
     }
     return;
   }
-  forward_batch_stats(x, z, shape, y);
+  forward_batch_stats(x, z, shape, y, x_copy);
 }
 
 // Each ghost batch (the whole batch without ghost batches) in order: its moments, renorm's r and d
 // from the moving μ and σ before its update, the normalization, then the updates.
 void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const float> z,
-                                    const Shape& shape, std::span<float> y) {
+                                    const Shape& shape, std::span<float> y,
+                                    std::span<float> x_copy) {
   const std::size_t groups = ghost_batches(shape), c = num_features_;
   const Shape part{shape.n / groups, c, shape.s, shape.layout};
   const std::size_t m = part.numel();
@@ -237,10 +240,12 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
     // Normalizing with the batch's own mean and variance is exactly forward_training's second
     // pass (the same kernel with the same constants).
     const NormParams p = renorm ? ghost_params(g) : params();
+    const std::span<float> copy_g = x_copy.empty() ? x_copy : x_copy.subspan(g * m, m);
     if (last_add_relu_) {
-      forward_add_relu_inference(xg, z.subspan(g * m, m), part, p, mean, var, yg);
+      detail::normalize_add_relu_saving_input(xg, z.subspan(g * m, m), part, p, mean, var, yg,
+                                              copy_g);
     } else {
-      forward_inference(xg, part, p, mean, var, yg);
+      detail::normalize_saving_input(xg, part, p, mean, var, yg, copy_g);
     }
     if (training_ && options_.track_running_stats) {
       ++num_batches_tracked_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/partitioned_kernels.hpp"
+#include "core/saved_input.hpp"
 #include "core/validate.hpp"
 
 namespace simdnorm {
@@ -108,7 +109,7 @@ void forward_training(std::span<const float> x, const Shape& shape, const NormPa
   std::span<float> var = batch_var.empty() ? save_invstd : batch_var;
   k.moments(x.data(), shape, save_mean.data(), var.data());
   k.normalize(x.data(), shape, channel_params(params, save_mean.data(), var.data(), nullptr),
-              params.relu, y.data());
+              params.relu, y.data(), nullptr);
   // Same float ops as the kernels' 1/sqrt(var + eps) (both correctly rounded): bit-identical.
   for (std::size_t c = 0; c < shape.c; ++c) save_invstd[c] = 1.f / std::sqrt(var[c] + params.eps);
 }
@@ -125,9 +126,16 @@ void forward_inference(std::span<const float> x, const Shape& shape, const NormP
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
   if (shape.per_channel() == 0) return;
+  detail::normalize_saving_input(x, shape, params, running_mean, running_var, y, {});
+}
+
+void detail::normalize_saving_input(std::span<const float> x, const Shape& shape,
+                                    const NormParams& params, std::span<const float> mean,
+                                    std::span<const float> var, std::span<float> y,
+                                    std::span<float> x_copy) {
   detail::active_partitioned_kernels().normalize(
-      x.data(), shape, channel_params(params, running_mean.data(), running_var.data(), nullptr),
-      params.relu, y.data());
+      x.data(), shape, channel_params(params, mean.data(), var.data(), nullptr), params.relu,
+      y.data(), x_copy.empty() ? nullptr : x_copy.data());
 }
 
 void update_running_stats(std::span<const float> batch_mean, std::span<const float> batch_var,
@@ -257,7 +265,8 @@ void forward_add_relu_training(std::span<const float> x, std::span<const float> 
   std::span<float> var = batch_var.empty() ? save_invstd : batch_var;
   k.moments(x.data(), shape, save_mean.data(), var.data());
   k.normalize_add_relu(x.data(), z.data(), shape,
-                       channel_params(params, save_mean.data(), var.data(), nullptr), y.data());
+                       channel_params(params, save_mean.data(), var.data(), nullptr), y.data(),
+                       nullptr);
   for (std::size_t c = 0; c < shape.c; ++c) save_invstd[c] = 1.f / std::sqrt(var[c] + params.eps);
 }
 
@@ -270,9 +279,17 @@ void forward_add_relu_inference(std::span<const float> x, std::span<const float>
   check_channels(fn, "running_mean", running_mean.size(), shape);
   check_channels(fn, "running_var", running_var.size(), shape);
   if (shape.per_channel() == 0) return;
+  detail::normalize_add_relu_saving_input(x, z, shape, params, running_mean, running_var, y, {});
+}
+
+void detail::normalize_add_relu_saving_input(std::span<const float> x, std::span<const float> z,
+                                             const Shape& shape, const NormParams& params,
+                                             std::span<const float> mean,
+                                             std::span<const float> var, std::span<float> y,
+                                             std::span<float> x_copy) {
   detail::active_partitioned_kernels().normalize_add_relu(
-      x.data(), z.data(), shape,
-      channel_params(params, running_mean.data(), running_var.data(), nullptr), y.data());
+      x.data(), z.data(), shape, channel_params(params, mean.data(), var.data(), nullptr), y.data(),
+      x_copy.empty() ? nullptr : x_copy.data());
 }
 
 void backward_add_relu_training(std::span<const float> dy, std::span<const float> y,

@@ -153,13 +153,14 @@ void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, fl
 }
 
 void PartitionedKernels::normalize(const float* x, const Shape& s, const ChannelParams& p,
-                                   bool relu, float* y) const {
+                                   bool relu, float* y, float* x_copy) const {
   const Partition part(s);
-  if (part.size() == 1) return k_.normalize(x, s, p, relu, y);
+  if (part.size() == 1) return k_.normalize(x, s, p, relu, y, x_copy);
   const PieceOrder order(part, s.numel() * sizeof(float));  // moments read x
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[order(i)];
-    k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset);
+    k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset,
+                 x_copy ? x_copy + piece.offset : nullptr);
   });
 }
 
@@ -208,13 +209,14 @@ void PartitionedKernels::grad_input(const float* dy, const float* x, const Shape
 }
 
 void PartitionedKernels::normalize_add_relu(const float* x, const float* z, const Shape& s,
-                                            const ChannelParams& p, float* y) const {
+                                            const ChannelParams& p, float* y, float* x_copy) const {
   const Partition part(s);
-  if (part.size() == 1) return k_.normalize_add_relu(x, z, s, p, y);
+  if (part.size() == 1) return k_.normalize_add_relu(x, z, s, p, y, x_copy);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
     k_.normalize_add_relu(x + piece.offset, z + piece.offset, piece.shape,
-                          piece_params(p, piece, s), y + piece.offset);
+                          piece_params(p, piece, s), y + piece.offset,
+                          x_copy ? x_copy + piece.offset : nullptr);
   });
 }
 

@@ -18,14 +18,14 @@ class PartitionedKernels {
 
   void moments(const float* x, const Shape& s, float* mean, float* var) const;
   void normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
-                 float* y) const;
+                 float* y, float* x_copy) const;
   void grad_sums(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
                  bool relu, float* sum_dy, float* sum_dy_xmu) const;
   void grad_input(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
                   bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
                   float* dx) const;
   void normalize_add_relu(const float* x, const float* z, const Shape& s,
-                          const kernels::ChannelParams& p, float* y) const;
+                          const kernels::ChannelParams& p, float* y, float* x_copy) const;
   void relu_mask(const float* dy, const float* y, std::size_t count, float* dz) const;
 
  private:

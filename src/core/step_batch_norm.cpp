@@ -3,9 +3,10 @@
 #include "simdnorm/step_batch_norm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
-#include "core/parallel.hpp"
+#include "core/saved_input.hpp"
 #include "core/validate.hpp"
 
 namespace simdnorm {
@@ -80,15 +81,20 @@ bool StepBatchNorm::check_forward(std::string_view fn, std::span<const float> x,
 }
 
 void StepBatchNorm::forward_into(std::span<const float> x, const Shape& shape, std::size_t step,
-                                 std::span<float> y, bool batch_stats,
-                                 const StepStatistics& saved) {
+                                 std::span<float> y, bool batch_stats, const StepStatistics& saved,
+                                 std::span<float> x_copy) {
   if (shape.per_channel() == 0) return;
   if (!batch_stats) {
     const std::size_t t = statistics_slot(step);
-    forward_inference(x, shape, params(), slot(running_mean_, t), slot(running_var_, t), y);
+    detail::normalize_saving_input(x, shape, params(), slot(running_mean_, t),
+                                   slot(running_var_, t), y, x_copy);
     return;
   }
-  forward_training(x, shape, params(), y, saved.mean, saved.invstd, saved.var);
+  // forward_training's two passes, the copy of x in the second.
+  batch_moments(x, shape, saved.mean, saved.var);
+  detail::normalize_saving_input(x, shape, params(), saved.mean, saved.var, y, x_copy);
+  for (std::size_t c = 0; c < shape.c; ++c)
+    saved.invstd[c] = 1.f / std::sqrt(saved.var[c] + options_.eps);
   if (training_ && options_.track_running_stats) {
     const std::int64_t tracked = ++num_batches_tracked_[step];
     const float momentum = options_.momentum ? *options_.momentum : 1.f / float(tracked);
@@ -104,12 +110,11 @@ void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::s
   s.step = step;
   s.shape = shape;
   s.batch_stats = batch_stats;
-  s.input.resize(x.size());
-  detail::parallel_copy(x, s.input);  // before y is written: y may alias x
+  const detail::ForwardInput in = detail::keep_input(s.input, s.input_offset, x, y);
   s.mean.resize(num_features_);
   s.invstd.resize(num_features_);
   s.var.resize(num_features_);
-  forward_into(s.input, shape, step, y, batch_stats, {s.mean, s.invstd, s.var});
+  forward_into(in.x, shape, step, y, batch_stats, {s.mean, s.invstd, s.var}, in.x_copy);
 }
 
 void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::size_t step,
@@ -120,7 +125,8 @@ void StepBatchNorm::forward(std::span<const float> x, const Shape& shape, std::s
        {std::pair{"saved.mean", saved.mean}, std::pair{"saved.invstd", saved.invstd},
         std::pair{"saved.var", saved.var}})
     detail::check_size(fn, arg, v.size(), num_features_, "num_features");
-  forward_into(x, shape, step, y, batch_stats, saved);
+  detail::check_alias(fn, "y", y, "x", x);
+  forward_into(x, shape, step, y, batch_stats, saved, {});
 }
 
 void StepBatchNorm::backward_from(std::span<const float> dy, std::span<const float> x,
@@ -146,8 +152,8 @@ void StepBatchNorm::backward(std::span<const float> dy, std::size_t step, std::s
       "the shape of step " + std::to_string(step) + "'s forward " + to_string(s.shape);
   detail::check_size(fn, "dy", dy.size(), s.shape.numel(), what);
   detail::check_size(fn, "dx", dx.size(), s.shape.numel(), what);
-  backward_from(dy, s.input, s.shape, step, s.batch_stats, s.mean, s.invstd,
-                {dx, weight_grad_, bias_grad_});
+  backward_from(dy, std::span<const float>(s.input).subspan(s.input_offset, s.shape.numel()),
+                s.shape, step, s.batch_stats, s.mean, s.invstd, {dx, weight_grad_, bias_grad_});
 }
 
 void StepBatchNorm::backward(std::span<const float> dy, std::span<const float> x,

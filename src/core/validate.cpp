@@ -78,15 +78,18 @@ void check_momentum(std::string_view fn, float momentum) {
     fail(ErrorCode::range, fn, "momentum", "a value in [0, 1]", str(momentum));
 }
 
-void check_alias(std::string_view fn, std::string_view out_arg, std::span<const float> out,
-                 std::string_view in_arg, std::span<const float> in) {
-  if (out.empty() || in.empty() || out.data() == in.data()) return;
+bool overlap(std::span<const float> a, std::span<const float> b) {
   // Compared as integers: relational operators on pointers into different arrays are unspecified.
   const auto begin = [](std::span<const float> s) {
     return reinterpret_cast<std::uintptr_t>(s.data());
   };
   const auto end = [&](std::span<const float> s) { return begin(s) + s.size_bytes(); };
-  if (begin(out) < end(in) && begin(in) < end(out))
+  return !a.empty() && !b.empty() && begin(a) < end(b) && begin(b) < end(a);
+}
+
+void check_alias(std::string_view fn, std::string_view out_arg, std::span<const float> out,
+                 std::string_view in_arg, std::span<const float> in) {
+  if (out.data() != in.data() && overlap(out, in))
     fail(ErrorCode::range, fn, out_arg,
          "the same span as " + std::string(in_arg) + " or memory apart from it",
          "a partial overlap");
@@ -94,12 +97,7 @@ void check_alias(std::string_view fn, std::string_view out_arg, std::span<const 
 
 void check_apart(std::string_view fn, std::string_view out_arg, std::span<const float> out,
                  std::string_view in_arg, std::span<const float> in) {
-  if (out.empty() || in.empty()) return;
-  const auto begin = [](std::span<const float> s) {
-    return reinterpret_cast<std::uintptr_t>(s.data());
-  };
-  const auto end = [&](std::span<const float> s) { return begin(s) + s.size_bytes(); };
-  if (begin(out) < end(in) && begin(in) < end(out))
+  if (overlap(out, in))
     fail(ErrorCode::range, fn, out_arg, "memory apart from " + std::string(in_arg),
          "an overlapping span");
 }

@@ -36,6 +36,8 @@ void check_optional_channels(std::string_view fn, std::string_view arg, std::siz
                              std::size_t channels);
 void check_eps(std::string_view fn, float eps, std::string_view arg = "eps");
 void check_momentum(std::string_view fn, float momentum);
+// Whether two spans share any memory.
+bool overlap(std::span<const float> a, std::span<const float> b);
 // An output tensor may be exactly an input (in place) or apart from it. A partial overlap would
 // make the kernels read values they have already overwritten, so it is refused.
 void check_alias(std::string_view fn, std::string_view out_arg, std::span<const float> out,

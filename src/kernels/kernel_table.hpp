@@ -31,9 +31,10 @@ struct KernelTable {
   const char* isa;
   // mean[c], var[c] (biased) over the N·S values of channel c.
   void (*moments)(const float* x, const Shape& shape, float* mean, float* var);
-  // y = (x − mean)·invstd·γ + β, then max(·, 0) if relu.
-  void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu,
-                    float* y);
+  // y = (x − mean)·invstd·γ + β, then max(·, 0) if relu; x_copy = x unless x_copy is null (from
+  // the same loads: y may alias x, x_copy overlaps neither).
+  void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu, float* y,
+                    float* x_copy);
   // sum_dy[c] = Σ dy', sum_dy_xmu[c] = Σ dy'·(x − mean); dy' masked by relu on the forward output.
   void (*grad_sums)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
                     bool relu, float* sum_dy, float* sum_dy_xmu);
@@ -42,9 +43,9 @@ struct KernelTable {
   void (*grad_input)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
                      bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
                      float* dx);
-  // y = max((x − mean)·invstd·γ + β + z, 0) (kernels/add_relu.hpp).
+  // y = max((x − mean)·invstd·γ + β + z, 0) (kernels/add_relu.hpp); x_copy as normalize's.
   void (*normalize_add_relu)(const float* x, const float* z, const Shape& shape,
-                             const ChannelParams& p, float* y);
+                             const ChannelParams& p, float* y, float* x_copy);
   // dz = dy where y > 0 else 0, over `count` floats in any layout.
   void (*relu_mask)(const float* dy, const float* y, std::size_t count, float* dz);
 };

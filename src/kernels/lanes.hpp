@@ -97,6 +97,26 @@ void store_lanes(const batch<Arch>& v, float* p, std::size_t count) {
   }
 }
 
+// x_copy + k for a kernel's copy of its input x (kernels/normalize.hpp), null without one: no
+// arithmetic on the null pointer.
+template <bool Copy>
+float* copy_at(float* x_copy, std::size_t k) {
+  if constexpr (Copy) {
+    return x_copy + k;
+  } else {
+    return nullptr;
+  }
+}
+
+// Stores v to y (`count` lanes when Partial) and, with Copy, the input vector x it came from to
+// the same place in x_copy.
+template <bool Partial, bool Copy, class Arch>
+void store_with_copy(const batch<Arch>& v, const batch<Arch>& x, float* y, float* x_copy,
+                     std::size_t count) {
+  store_lanes<Partial, Arch>(v, y, count);
+  if constexpr (Copy) store_lanes<Partial, Arch>(x, x_copy, count);
+}
+
 // Whether a kernel writes its output with non-temporal (streaming) stores: when its tensors add
 // up to at least tuning().streaming_bytes (src/core/tuning.cpp: 3/4 of the L3 a core can fill),
 // or threaded_streaming_bytes when the call runs on several threads. `tensors`: how many tensors

@@ -17,9 +17,8 @@ KernelTable make_table(const char* isa) {
       [](const float* x, const Shape& s, float* mean, float* var) {
         moments{}(Arch{}, x, s, mean, var);
       },
-      [](const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y) {
-        normalize{}(Arch{}, x, s, p, relu, y);
-      },
+      [](const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y,
+         float* x_copy) { normalize{}(Arch{}, x, s, p, relu, y, x_copy); },
       [](const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
          float* sum_dy,
          float* sum_dy_xmu) { grad_sums{}(Arch{}, dy, x, s, p, relu, sum_dy, sum_dy_xmu); },
@@ -27,9 +26,8 @@ KernelTable make_table(const char* isa) {
          bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
         grad_input{}(Arch{}, dy, x, s, p, relu, batch_stats, sum_dy, sum_dy_xmu, dx);
       },
-      [](const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y) {
-        normalize_add_relu{}(Arch{}, x, z, s, p, y);
-      },
+      [](const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y,
+         float* x_copy) { normalize_add_relu{}(Arch{}, x, z, s, p, y, x_copy); },
       [](const float* dy, const float* y, std::size_t count, float* dz) {
         relu_mask{}(Arch{}, dy, y, count, dz);
       },

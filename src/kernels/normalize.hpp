@@ -1,5 +1,7 @@
 #pragma once
-// y = (x − mean)·invstd·γ + β [then ReLU]: one read of x, one write of y; y may alias x.
+// y = (x − mean)·invstd·γ + β [then ReLU]: one read of x, one write of y; y may alias x. Given
+// x_copy, also x_copy = x from the same loads: the modules keep x for backward, and a separate
+// copy would read x once more and so cost a third of an inference call.
 
 #include <algorithm>
 
@@ -10,7 +12,7 @@ namespace simdnorm::kernels {
 struct normalize {
   template <class Arch>
   void operator()(Arch, const float* x, const Shape& shape, const ChannelParams& p, bool relu,
-                  float* y) const;
+                  float* y, float* x_copy) const;
 };
 
 namespace normalize_detail {
@@ -26,39 +28,63 @@ batch<Arch> apply(const batch<Arch>& x, const batch<Arch>& mean, const batch<Arc
   }
 }
 
-template <bool Relu, bool Stream, class Arch>
+// Stores y's vector v and, with Copy, the vector of x it came from at the same index of x_copy.
+// Streamed, both addresses are aligned: x_copy has y's offset from the alignment (see below).
+template <bool Stream, bool Copy, class Arch>
+void put(const batch<Arch>& v, const batch<Arch>& x, float* y, float* x_copy) {
+  if constexpr (Stream) {
+    store_stream<Arch>(v, y);
+    if constexpr (Copy) store_stream<Arch>(x, x_copy);
+  } else {
+    v.store_unaligned(y);
+    if constexpr (Copy) x.store_unaligned(x_copy);
+  }
+}
+
+template <bool Relu, bool Stream, bool Copy, class Arch>
 void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<Arch>& scale,
-         const batch<Arch>& beta, float* y) {
+         const batch<Arch>& beta, float* y, float* x_copy) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   std::size_t i = 0;
   if constexpr (Stream) {
     // Streaming stores need aligned addresses: a partial head, then whole aligned vectors.
-    const std::size_t head = std::min(floats_to_alignment<Arch>(y), len);
-    if (head)
-      store_partial<Arch>(apply<Relu, Arch>(load_partial<Arch>(x, head, 0.f), mean, scale, beta), y,
-                          head);
-    for (i = head; i + L <= len; i += L)
-      store_stream<Arch>(apply<Relu, Arch>(B::load_unaligned(x + i), mean, scale, beta), y + i);
-  } else {
-    for (; i + 2 * L <= len; i += 2 * L) {
-      const B v0 = B::load_unaligned(x + i), v1 = B::load_unaligned(x + i + L);
-      apply<Relu, Arch>(v0, mean, scale, beta).store_unaligned(y + i);
-      apply<Relu, Arch>(v1, mean, scale, beta).store_unaligned(y + i + L);
+    i = std::min(floats_to_alignment<Arch>(y), len);
+    if (i) {
+      const B v = load_partial<Arch>(x, i, 0.f);
+      store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y, x_copy, i);
     }
-    for (; i + L <= len; i += L)
-      apply<Relu, Arch>(B::load_unaligned(x + i), mean, scale, beta).store_unaligned(y + i);
   }
-  if (i < len)
-    store_partial<Arch>(
-        apply<Relu, Arch>(load_partial<Arch>(x + i, len - i, 0.f), mean, scale, beta), y + i,
-        len - i);
+  // Blocks of vectors loaded before any is stored. Tensors allocated one after the other put y
+  // just above x, so that a load of x can have the low 12 address bits of a store to y made a
+  // moment before and wait for it (4K aliasing): in blocks only a block's first load can. S1
+  // inference with its copy in wasm (y 16 bytes above x, Zen 5): 0.65 ms with blocks of two
+  // vectors, 0.56 ms with four.
+  constexpr std::size_t K = 4;
+  for (; i + K * L <= len; i += K * L) {
+    B v[K];
+    for (std::size_t k = 0; k < K; ++k) v[k] = B::load_unaligned(x + i + k * L);
+    for (std::size_t k = 0; k < K; ++k)
+      put<Stream, Copy, Arch>(apply<Relu, Arch>(v[k], mean, scale, beta), v[k], y + i + k * L,
+                              copy_at<Copy>(x_copy, i + k * L));
+  }
+  for (; i + L <= len; i += L) {
+    const B v = B::load_unaligned(x + i);
+    put<Stream, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
+                            copy_at<Copy>(x_copy, i));
+  }
+  if (i < len) {
+    const B v = load_partial<Arch>(x + i, len - i, 0.f);
+    store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
+                                      copy_at<Copy>(x_copy, i), len - i);
+  }
 }
 
 // Memory order: per-channel constants are recomputed for every sample (one vector sqrt and
 // divide per group of `lanes` channels), which is cheaper than a channel-major walk (lanes.hpp).
-template <bool Relu, bool Stream, class Arch>
-void channels_first(const float* x, const Shape& s, const ChannelParams& p, float* y) {
+template <bool Relu, bool Stream, bool Copy, class Arch>
+void channels_first(const float* x, const Shape& s, const ChannelParams& p, float* y,
+                    float* x_copy) {
   constexpr std::size_t L = batch<Arch>::size;
   for (std::size_t n = 0; n < s.n; ++n) {
     for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
@@ -72,16 +98,18 @@ void channels_first(const float* x, const Shape& s, const ChannelParams& p, floa
       const std::size_t len = s.s, channels = count;
       const float* in = x + (n * s.c + c0) * len;
       float* out = y + (n * s.c + c0) * len;
-      for (std::size_t j = 0; j < channels; ++j, in += len, out += len)
-        run<Relu, Stream, Arch>(in, len, batch<Arch>(mean[j]), batch<Arch>(scale[j]),
-                                batch<Arch>(beta[j]), out);
+      float* saved = copy_at<Copy>(x_copy, (n * s.c + c0) * len);
+      for (std::size_t j = 0; j < channels;
+           ++j, in += len, out += len, saved = copy_at<Copy>(saved, len))
+        run<Relu, Stream, Copy, Arch>(in, len, batch<Arch>(mean[j]), batch<Arch>(scale[j]),
+                                      batch<Arch>(beta[j]), out, saved);
     });
   }
 }
 
 // Wide rows (lanes.hpp: is_wide_row): memory order, the chunk's constants from tables.
-template <bool Relu, bool Stream, class Arch>
-void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y) {
+template <bool Relu, bool Stream, bool Copy, class Arch>
+void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y, float* x_copy) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   const std::size_t row_count = s.n * s.s, stride = s.c;
@@ -93,30 +121,31 @@ void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y)
     for (std::size_t r = 0; r < row_count; ++r) {
       const float* in = x + r * stride + c0;
       float* out = y + r * stride + c0;
+      float* saved = copy_at<Copy>(x_copy, r * stride + c0);
       std::size_t i = 0;
       for (; i < full; i += L) {
-        const B v = apply<Relu, Arch>(B::load_unaligned(in + i), B::load_aligned(mean + i),
-                                      B::load_aligned(scale + i), B::load_aligned(beta + i));
-        if constexpr (Stream) {
-          store_stream<Arch>(v, out + i);
-        } else {
-          v.store_unaligned(out + i);
-        }
+        const B v = B::load_unaligned(in + i);
+        put<Stream, Copy, Arch>(
+            apply<Relu, Arch>(v, B::load_aligned(mean + i), B::load_aligned(scale + i),
+                              B::load_aligned(beta + i)),
+            v, out + i, copy_at<Copy>(saved, i));
       }
-      if (i < count)
-        store_partial<Arch>(
-            apply<Relu, Arch>(load_partial<Arch>(in + i, count - i, 0.f), B::load_aligned(mean + i),
-                              B::load_aligned(scale + i), B::load_aligned(beta + i)),
-            out + i, count - i);
+      if (i < count) {
+        const B v = load_partial<Arch>(in + i, count - i, 0.f);
+        store_with_copy<true, Copy, Arch>(
+            apply<Relu, Arch>(v, B::load_aligned(mean + i), B::load_aligned(scale + i),
+                              B::load_aligned(beta + i)),
+            v, out + i, copy_at<Copy>(saved, i), count - i);
+      }
     }
   });
 }
 
-template <bool Relu, bool Stream, class Arch>
-void rows(const float* x, const Shape& s, const ChannelParams& p, float* y) {
+template <bool Relu, bool Stream, bool Copy, class Arch>
+void rows(const float* x, const Shape& s, const ChannelParams& p, float* y, float* x_copy) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
-  if (is_wide_row<Arch>(s.c)) return wide_rows<Relu, Stream, Arch>(x, s, p, y);
+  if (is_wide_row<Arch>(s.c)) return wide_rows<Relu, Stream, Copy, Arch>(x, s, p, y, x_copy);
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);
   for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {
@@ -129,14 +158,17 @@ void rows(const float* x, const Shape& s, const ChannelParams& p, float* y) {
           // Locals, not the lambda's captures: stores through float* would force reloading those.
           const float* in = x + r0 * stride + c0;
           float* out = y + r0 * stride + c0;
-          for (std::size_t r = 0; r < rows_here; ++r, in += stride, out += stride) {
+          float* saved = copy_at<Copy>(x_copy, r0 * stride + c0);
+          for (std::size_t r = 0; r < rows_here;
+               ++r, in += stride, out += stride, saved = copy_at<Copy>(saved, stride)) {
             for (std::size_t k = 0; k < K; ++k) {
-              const B v = apply<Relu, Arch>(load_lanes<Partial, Arch>(in + k * L, count, 0.f),
-                                            a[k].mean, a[k].scale, a[k].beta);
+              const B v = load_lanes<Partial, Arch>(in + k * L, count, 0.f);
+              const B normalized = apply<Relu, Arch>(v, a[k].mean, a[k].scale, a[k].beta);
               if constexpr (Stream && !Partial) {
-                store_stream<Arch>(v, out + k * L);
+                put<true, Copy, Arch>(normalized, v, out + k * L, copy_at<Copy>(saved, k * L));
               } else {
-                store_lanes<Partial, Arch>(v, out + k * L, count);
+                store_with_copy<Partial, Copy, Arch>(normalized, v, out + k * L,
+                                                     copy_at<Copy>(saved, k * L), count);
               }
             }
           }
@@ -144,24 +176,42 @@ void rows(const float* x, const Shape& s, const ChannelParams& p, float* y) {
   }
 }
 
+// One pass over the tensor, in its layout's walk.
+template <bool Stream, bool Copy, class Arch>
+void pass(const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y,
+          float* x_copy) {
+  if (rows_of_channels<Arch>(s)) {
+    relu ? rows<true, Stream, Copy, Arch>(x, s, p, y, x_copy)
+         : rows<false, Stream, Copy, Arch>(x, s, p, y, x_copy);
+  } else {
+    relu ? channels_first<true, Stream, Copy, Arch>(x, s, p, y, x_copy)
+         : channels_first<false, Stream, Copy, Arch>(x, s, p, y, x_copy);
+  }
+  if constexpr (Stream) streaming_done<Arch>();
+}
+
 }  // namespace normalize_detail
 
 template <class Arch>
 void normalize::operator()(Arch, const float* x, const Shape& shape, const ChannelParams& p,
-                           bool relu, float* y) const {
+                           bool relu, float* y, float* x_copy) const {
   using namespace normalize_detail;
-  if (rows_of_channels<Arch>(shape) && streaming_rows<Arch>(shape, p, 2, y)) {
-    relu ? rows<true, true, Arch>(x, shape, p, y) : rows<false, true, Arch>(x, shape, p, y);
-    streaming_done<Arch>();
-  } else if (rows_of_channels<Arch>(shape)) {
-    relu ? rows<true, false, Arch>(x, shape, p, y) : rows<false, false, Arch>(x, shape, p, y);
-  } else if (streaming_output<Arch>(shape, p, 2)) {
-    relu ? channels_first<true, true, Arch>(x, shape, p, y)
-         : channels_first<false, true, Arch>(x, shape, p, y);
-    streaming_done<Arch>();
+  // Streaming is judged on x and y alone, as without a copy: backward reads the copy next, and
+  // counted as a third tensor it made S1 (3 × 8 MiB, at the 24 MiB threshold of a 32 MiB L3)
+  // stream, and the module's training step then read the copy from memory: 1.4 → 2.4 ms (Zen 5).
+  // The copy streams with y, so it must be as far from the alignment as y; the modules place it
+  // so (core/saved_input.hpp).
+  const bool copy_in_step =
+      !x_copy || floats_to_alignment<Arch>(x_copy) == floats_to_alignment<Arch>(y);
+  const bool stream =
+      copy_in_step && (rows_of_channels<Arch>(shape) ? streaming_rows<Arch>(shape, p, 2, y)
+                                                     : streaming_output<Arch>(shape, p, 2));
+  if (stream) {
+    x_copy ? pass<true, true, Arch>(x, shape, p, relu, y, x_copy)
+           : pass<true, false, Arch>(x, shape, p, relu, y, x_copy);
   } else {
-    relu ? channels_first<true, false, Arch>(x, shape, p, y)
-         : channels_first<false, false, Arch>(x, shape, p, y);
+    x_copy ? pass<false, true, Arch>(x, shape, p, relu, y, x_copy)
+           : pass<false, false, Arch>(x, shape, p, relu, y, x_copy);
   }
 }
 

@@ -52,11 +52,13 @@ double relu_keep_nan(double v) {
   return v < 0 ? 0.0 : v;
 }
 
-void normalize(const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y) {
+void normalize(const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y,
+               float* x_copy) {
   for (std::size_t c = 0; c < s.c; ++c) {
     const Coeffs k = coeffs(p, c);
     for_each_in_channel(s, c, [&](std::size_t i) {
-      const double v = pre_activation(k, x[i]);
+      const double v = pre_activation(k, x[i]);  // read x before writing y (aliasing)
+      if (x_copy) x_copy[i] = x[i];
       y[i] = float(relu ? relu_keep_nan(v) : v);
     });
   }
@@ -98,10 +100,11 @@ void grad_input(const float* dy, const float* x, const Shape& s, const ChannelPa
 }
 
 void normalize_add_relu(const float* x, const float* z, const Shape& s, const ChannelParams& p,
-                        float* y) {
+                        float* y, float* x_copy) {
   for (std::size_t c = 0; c < s.c; ++c) {
     const Coeffs k = coeffs(p, c);
     for_each_in_channel(s, c, [&](std::size_t i) {
+      if (x_copy) x_copy[i] = x[i];
       y[i] = float(relu_keep_nan(pre_activation(k, x[i]) + double(z[i])));
     });
   }

@@ -502,6 +502,27 @@ void check_streaming(const Shape& s, std::size_t misalign, unsigned seed) {
         },
         "backward_training dx", t.dx, t.dx_magnitude);
   }
+  // The module's in-place forward streams y and its copy of x together (core/saved_input.hpp);
+  // backward reads that copy: dx bit-identical to the stateless calls on the untouched x.
+  for (const std::string& isa : all_isas()) {
+    if (isa == "scalar") continue;
+    SCOPED_TRACE("module, isa=" + isa + " shape=" + describe_shape(s));
+    simdnorm::set_isa(isa);
+    std::vector<float> dx(s.numel());
+    simdnorm::forward_training(x.cspan(), s, params, out.span(), mean, invstd);
+    simdnorm::backward_training(dy.cspan(), x.cspan(), s, params, mean, invstd,
+                                Gradients{dx, {}, {}});
+    simdnorm::BatchNorm bn(s.c, {.eps = in.eps, .relu = true});
+    std::copy(in.weight.begin(), in.weight.end(), bn.weight().begin());
+    std::copy(in.bias.begin(), in.bias.end(), bn.bias().begin());
+    GuardedBuffer buf(s.numel(), misalign);
+    buf.assign(in.x);
+    bn.forward(buf.cspan(), s, buf.span());
+    EXPECT_TRUE(buf.guards_intact());
+    EXPECT_TRUE(bit_identical("module y in place", buf.cspan(), out.cspan()));
+    bn.backward(dy.cspan(), buf.span());
+    EXPECT_TRUE(bit_identical("module dx after an in-place forward", buf.cspan(), dx));
+  }
 }
 
 TEST(KernelsVsReferenceLarge, StreamingStores) {

@@ -241,6 +241,58 @@ TEST_P(ModuleSemantics, InPlaceForwardAndBackward) {
   EXPECT_EQ(buf, dx);
 }
 
+// forward() writes its copy of x from the normalize pass's loads (kernels/normalize.hpp): the
+// copy must be x as it was, whether y is apart from x, x itself, or overlaps it shifted (then
+// x is copied first). Backward reads only that copy; its gradients are checked against float64
+// on the original x, in both modes (in eval mode dweight is what depends on x), in every walk:
+// channels-first runs with tails, rows of channels with a partial vector, wide rows.
+TEST_P(ModuleSemantics, BackwardReadsTheOriginalXWhateverYAliases) {
+  enum class Y { apart, in_place, shifted_after, shifted_before };
+  for (const Shape& s : {Shape::ncl(3, 5, 37), Shape::nlc(3, 11, 21), Shape::nlc(2, 5, 70)}) {
+    for (const bool training : {true, false}) {
+      for (const Y where : {Y::apart, Y::in_place, Y::shifted_after, Y::shifted_before}) {
+        SCOPED_TRACE(simdnorm::to_string(s) + (training ? " training" : " eval") + " y " +
+                     std::to_string(int(where)));
+        RandomBatch rnd(unsigned(s.numel()));
+        const std::vector<float> x = rnd.input(s), dy = rnd.normal(s.numel());
+        const std::vector<float> w = rnd.weight(s.c), b = rnd.uniform_vector(s.c, -0.5, 0.5);
+        BatchNorm bn(s.c);
+        std::copy(w.begin(), w.end(), bn.weight().begin());
+        std::copy(b.begin(), b.end(), bn.bias().begin());
+        bn.train(training);
+        const std::size_t m = s.numel();
+        std::vector<float> buf(2 * m + 1), dx(m);
+        const std::size_t x_at = where == Y::shifted_before ? 1 : 0;
+        const std::size_t y_at = where == Y::apart           ? m + 1
+                                 : where == Y::in_place      ? 0
+                                 : where == Y::shifted_after ? 1
+                                                             : 0;
+        std::copy(x.begin(), x.end(), buf.begin() + std::ptrdiff_t(x_at));
+        bn.forward(std::span(buf).subspan(x_at, m), s, std::span(buf).subspan(y_at, m));
+        bn.backward(dy, dx);
+
+        const Moments64 mo = moments64(x, s);
+        const Channel64 k =
+            training ? channel64(mo.mean, invstd_from_var(mo.var, 1e-5), w, b)
+                     : channel64(std::vector<double>(s.c, 0.0),
+                                 invstd_from_var(std::vector<double>(s.c, 1.0), 1e-5), w, b);
+        // The statistics are float computations in training only (forward64).
+        const std::span<const double> mean_scale =
+            training ? std::span<const double>(mo.mean_abs) : std::span<const double>();
+        const Forward64 f = forward64(x, s, k, false, mean_scale);
+        // Doubled in training, as gradients_test.cpp argues: the kernels run on float statistics.
+        const double tol = training ? 2 * kRelTol : kRelTol;
+        EXPECT_TRUE(
+            all_close("y", std::span<const float>(buf).subspan(y_at, m), f.y, f.magnitude, tol));
+        const Backward64 g = backward64(dy, x, s, k, false, training, mean_scale);
+        EXPECT_TRUE(all_close("dx", dx, g.dx, g.dx_magnitude, tol));
+        EXPECT_TRUE(all_close("dweight", bn.weight_grad(), g.dgamma, g.dgamma_magnitude, tol));
+        EXPECT_TRUE(all_close("dbias", bn.bias_grad(), g.dbeta, g.dbeta_magnitude, tol));
+      }
+    }
+  }
+}
+
 TEST_P(ModuleSemantics, EmptyBatchIsANoOp) {
   BatchNorm bn(3);
   std::vector<float> empty;

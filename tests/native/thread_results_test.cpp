@@ -117,6 +117,23 @@ std::vector<float> all_outputs(const Shape& s) {
     append(out, y), append(out, dx), append(out, bn.weight_grad()), append(out, bn.bias_grad());
   }
   append(out, bn.running_mean()), append(out, bn.running_var());
+  // In place in both modes: the module's copy of x comes from the normalize pass's pieces.
+  simdnorm::BatchNorm in_place(c, {.relu = true});
+  for (const bool training : {true, false}) {
+    in_place.train(training);
+    std::vector<float> buf = x;
+    in_place.forward(buf, s, buf);
+    in_place.backward(dy, dx);
+    append(out, buf), append(out, dx), append(out, in_place.weight_grad());
+  }
+  simdnorm::BatchNorm add_relu(c);
+  for (const bool training : {true, false}) {
+    add_relu.train(training);
+    std::vector<float> buf = x;
+    add_relu.forward_add_relu(buf, z, s, buf);
+    add_relu.backward_add_relu(dy, dx, dz);
+    append(out, buf), append(out, dx), append(out, dz), append(out, add_relu.weight_grad());
+  }
   simdnorm::StepBatchNorm steps(c, 2);
   for (std::size_t t = 0; t < 2; ++t) {
     steps.forward(t ? y : x, s, t, dz);

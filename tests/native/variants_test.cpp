@@ -98,6 +98,18 @@ TEST_P(Variants, AddReluMatchesFloat64) {
                                            {dy_in_place, {}, {}}, {});
       EXPECT_TRUE(
           all_close("dx (in place, no dz)", dy_in_place, b.dx, b.dx_magnitude, 2 * kRelTol));
+      // The module, whose pass also copies x for backward, with y placed the same way.
+      std::copy(x.begin(), x.end(), xs.begin());
+      std::copy(z.begin(), z.end(), zs.begin());
+      simdnorm::BatchNorm bn(s.c);
+      std::copy(gamma.begin(), gamma.end(), bn.weight().begin());
+      std::copy(beta.begin(), beta.end(), bn.bias().begin());
+      bn.forward_add_relu(xs, zs, s, ys);
+      EXPECT_TRUE(all_close("module y", ys, y64, plus(f.magnitude, z_abs), 2 * kRelTol));
+      bn.backward_add_relu(dy, dx, dz);
+      EXPECT_TRUE(all_close("module dx", dx, b.dx, b.dx_magnitude, 2 * kRelTol));
+      EXPECT_TRUE(
+          all_close("module dweight", bn.weight_grad(), b.dgamma, b.dgamma_magnitude, 2 * kRelTol));
     }
   }
 }

@@ -75,8 +75,9 @@ class BatchNorm {
 
   // y = BN(x). x and y hold shape.numel() floats; shape.c must equal num_features(); y may be x.
   // In training mode (or without running stats) uses batch statistics and, when tracking,
-  // updates the running statistics. Keeps a copy of x (one extra stream) for backward; callers
-  // who keep x themselves can use the functions in functional.hpp instead.
+  // updates the running statistics. Keeps a copy of x for backward, written by the normalize pass
+  // from the loads of x (one extra write stream); callers who keep x themselves can use the
+  // functions in functional.hpp, or forward_borrowed, instead.
   void forward(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // forward() without the copy of x, for callers that own a buffer backward() may read (the wasm
@@ -140,18 +141,21 @@ class BatchNorm {
   NormParams params() const;
   bool check_forward(std::string_view fn, std::span<const float> x, const Shape& shape,
                      std::span<const float> y) const;
-  // add_relu: the add + ReLU block with residual z, else a plain forward (z unused).
+  // add_relu: the add + ReLU block with residual z, else a plain forward (z unused). x_copy, when
+  // not empty, receives x from the normalize pass's loads (core/saved_input.hpp).
   void run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,
-                   const Shape& shape, std::span<float> y, bool batch_stats);
+                   const Shape& shape, std::span<float> y, bool batch_stats,
+                   std::span<float> x_copy);
   void forward_batch_stats(std::span<const float> x, std::span<const float> z, const Shape& shape,
-                           std::span<float> y);
+                           std::span<float> y, std::span<float> x_copy);
   void run_backward(std::span<const float> dy, std::span<float> dx, std::span<float> dz);
   // The normalization parameters ghost batch g used (γ·r and β + γ·d with renorm).
   NormParams ghost_params(std::size_t g) const;
   std::size_t ghost_batches(const Shape& shape) const;
   // x of the last forward. A flag, not a span into input_: a copied module must read its own copy.
   std::span<const float> saved_input() const {
-    return input_borrowed_ ? borrowed_input_ : std::span<const float>(input_);
+    return input_borrowed_ ? borrowed_input_
+                           : std::span<const float>(input_).subspan(input_offset_, input_size_);
   }
 
   std::size_t num_features_;
@@ -164,9 +168,10 @@ class BatchNorm {
 
   // What backward needs from the last forward.
   std::vector<float> input_, save_mean_, save_invstd_, batch_var_;
-  std::vector<float> output_;                     // y of forward_add_relu (the ReLU mask)
-  std::vector<float> renorm_r_, renorm_d_;        // G·C each, with renorm
-  std::vector<float> ghost_weight_, ghost_bias_;  // G·C each, with renorm
+  std::size_t input_offset_ = 0, input_size_ = 0;  // x's copy in input_ (core/saved_input.hpp)
+  std::vector<float> output_;                      // y of forward_add_relu (the ReLU mask)
+  std::vector<float> renorm_r_, renorm_d_;         // G·C each, with renorm
+  std::vector<float> ghost_weight_, ghost_bias_;   // G·C each, with renorm
   bool last_add_relu_ = false;
   bool last_renorm_ = false;               // the last batch-statistics forward was renormalized
   std::span<const float> borrowed_input_;  // the caller's x after forward_borrowed()

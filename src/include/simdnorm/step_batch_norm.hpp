@@ -27,7 +27,7 @@ class StepBatchNorm {
   StepBatchNorm(std::size_t num_features, std::size_t time_steps, Options options = {});
 
   // y = BN_step(x), as BatchNorm::forward with step `step`'s statistics. Keeps a copy of x for
-  // backward(step); y may be x.
+  // backward(step), written by the normalize pass from the loads of x; y may be x.
   void forward(std::span<const float> x, const Shape& shape, std::size_t step, std::span<float> y);
 
   // Gradients of the last forward of `step`: writes dx (may be dy) and *overwrites* weight_grad()
@@ -83,8 +83,10 @@ class StepBatchNorm {
   // Checks forward()'s arguments; returns whether that forward normalizes with batch statistics.
   bool check_forward(std::string_view fn, std::span<const float> x, const Shape& shape,
                      std::size_t step, std::span<float> y) const;
+  // x_copy, when not empty, receives x from the normalize pass's loads (core/saved_input.hpp).
   void forward_into(std::span<const float> x, const Shape& shape, std::size_t step,
-                    std::span<float> y, bool batch_stats, const StepStatistics& saved);
+                    std::span<float> y, bool batch_stats, const StepStatistics& saved,
+                    std::span<float> x_copy);
   void backward_from(std::span<const float> dy, std::span<const float> x, const Shape& shape,
                      std::size_t step, bool batch_stats, std::span<const float> mean,
                      std::span<const float> invstd, const Gradients& grads);
@@ -99,6 +101,7 @@ class StepBatchNorm {
     Shape shape;
     bool batch_stats = false;
     std::vector<float> input, mean, invstd, var;
+    std::size_t input_offset = 0;  // x's copy in input (core/saved_input.hpp)
   };
 
   std::size_t num_features_, time_steps_;
