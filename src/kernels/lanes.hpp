@@ -39,6 +39,12 @@ __m256i avx_lane_mask(std::size_t count) {
 // AVX-512 and AVX2 load and store a tail with a lane mask (no fault on the masked-out lanes): the
 // buffer round trip below costs a store-forwarding stall per run, which was a third of NCHW 7×7
 // calls. SSE2 has no masked load.
+// qemu-x86_64 7.2 (-cpu Haswell) emulates AVX2's masked load (vmaskmovps) as a full 32-byte load:
+// a tail whose vector crosses into an unmapped page died with SIGSEGV there, where hardware
+// suppresses the fault. So when the vector crosses p's 4 KiB page and every wanted lane is in it,
+// the load is masked from the page's last 32 bytes and the lanes moved down (vpermps): the bytes
+// read are always in a page the wanted floats occupy. No stack buffer (GCC compiles its loop into
+// the same vmaskmovps) and no call: either would put a frame on every kernel that inlines this.
 template <class Arch>
 batch<Arch> load_partial(const float* p, std::size_t count, float fill) {
   if (count >= batch<Arch>::size) return batch<Arch>::load_unaligned(p);
@@ -48,9 +54,23 @@ batch<Arch> load_partial(const float* p, std::size_t count, float fill) {
 #endif
 #if defined(__AVX2__)
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    const __m256i mask = avx_lane_mask<Arch>(count);
-    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, mask),
-                            _mm256_castsi256_ps(mask));
+    constexpr std::uintptr_t page = 4096;
+    const std::uintptr_t address = reinterpret_cast<std::uintptr_t>(p);
+    const std::size_t room = (page - address % page) / sizeof(float);  // lanes left in the page
+    const __m256i head = avx_lane_mask<Arch>(count);
+    __m256 v;
+    if (room < batch<Arch>::size && count <= room) {
+      const int shift = int(batch<Arch>::size - room);
+      const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+      const __m256i wanted =
+          _mm256_and_si256(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32(shift - 1)),
+                           _mm256_cmpgt_epi32(_mm256_set1_epi32(shift + int(count)), lane));
+      v = _mm256_permutevar8x32_ps(_mm256_maskload_ps(p - shift, wanted),
+                                   _mm256_add_epi32(lane, _mm256_set1_epi32(shift)));
+    } else {
+      v = _mm256_maskload_ps(p, head);
+    }
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), v, _mm256_castsi256_ps(head));
   }
 #endif
   alignas(Arch::alignment()) float buf[batch<Arch>::size];

@@ -1,0 +1,124 @@
+// Every entry point with every tensor and per-channel array ending where an inaccessible page
+// begins, under every ISA: no kernel may touch a byte past an array's end, not even in the
+// masked-out lanes of a vector tail, which hardware never faults on but an emulator may (the
+// isa-cpus stage runs this under qemu-x86_64 -cpu Haswell). Shapes leave partial vectors at every
+// run, row and channel group. The results must equal, bit for bit, the same calls on heap buffers
+// at the same offsets from a 64-byte boundary (same vector splits, so the same sums).
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "guarded_buffer.hpp"
+#include "isa_scope.hpp"
+#include "page_end_buffer.hpp"
+#include "random_batch.hpp"
+#include "simdnorm/simdnorm.hpp"
+
+namespace simdnorm_test {
+namespace {
+
+using simdnorm::NormParams;
+using Place = std::function<std::span<float>(const std::vector<float>&)>;
+
+void append(std::vector<float>& out, std::span<const float> v) {
+  out.insert(out.end(), v.begin(), v.end());
+}
+
+// Every output of every entry point, each array placed by `place`.
+std::vector<float> all_outputs(const Shape& s, const Place& place) {
+  RandomBatch rng(unsigned(s.numel()));
+  const std::size_t m = s.numel(), c = s.c;
+  const std::span<float> x = place(rng.input(s)), dy = place(rng.normal(m)),
+                         z = place(rng.normal(m)), gamma = place(rng.weight(c)),
+                         beta = place(rng.uniform_vector(c, -1, 1)),
+                         rmean = place(rng.uniform_vector(c, -1, 1)),
+                         rvar = place(rng.uniform_vector(c, 0.5, 2));
+  const std::vector<float> zeros_m(m), zeros_c(c);
+  const std::span<float> y = place(zeros_m), dx = place(zeros_m), dz = place(zeros_m),
+                         a = place(zeros_c), b = place(zeros_c), d = place(zeros_c),
+                         e = place(zeros_c), f = place(zeros_c);
+  std::vector<float> out;
+  for (const bool relu : {false, true}) {
+    const NormParams p{gamma, beta, 1e-5f, relu};
+    simdnorm::batch_moments(x, s, a, b);
+    append(out, a), append(out, b);
+    simdnorm::forward_training(x, s, p, y, a, b, d);
+    append(out, y), append(out, a), append(out, b), append(out, d);
+    simdnorm::backward_training(dy, x, s, p, a, b, {dx, e, f});
+    append(out, dx), append(out, e), append(out, f);
+    simdnorm::forward_inference(x, s, p, rmean, rvar, y);
+    append(out, y);
+    simdnorm::backward_inference(dy, x, s, p, rmean, rvar, {dx, e, f});
+    append(out, dx), append(out, e), append(out, f);
+  }
+  const NormParams p{gamma, beta, 1e-5f, false};
+  simdnorm::forward_add_relu_training(x, z, s, p, y, a, b, d);
+  append(out, y), append(out, a), append(out, b), append(out, d);
+  simdnorm::backward_add_relu_training(dy, y, x, s, p, a, b, {dx, e, f}, dz);
+  append(out, dx), append(out, e), append(out, f), append(out, dz);
+  simdnorm::forward_add_relu_inference(x, z, s, p, rmean, rvar, y);
+  append(out, y);
+  // The module: its own copy of x (written by the normalize pass), and the caller's x borrowed.
+  simdnorm::BatchNorm bn(c);
+  for (const bool training : {true, false}) {
+    bn.train(training);
+    bn.forward(x, s, y);
+    bn.backward(dy, dx);
+    append(out, y), append(out, dx), append(out, bn.weight_grad());
+    bn.forward_borrowed(x, s, y);
+    bn.backward(dy, dx);
+    append(out, y), append(out, dx), append(out, bn.weight_grad());
+  }
+  return out;
+}
+
+class PageEnd : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { simdnorm::set_isa(GetParam()); }
+
+ private:
+  IsaScope restore_;
+};
+
+TEST_P(PageEnd, NoEntryPointTouchesMemoryPastAnArray) {
+  const Shape shapes[] = {
+      {2, 5, 7, Layout::ChannelsFirst},    // runs shorter than a vector, 5 channels
+      {2, 3, 130, Layout::ChannelsFirst},  // runs with a partial last vector
+      // 1080 floats: the page boundary 1024 floats before the end falls 3 floats after the
+      // 1-float tail of the run at 45–53, inside the array (AVX2 moves a tail's lanes there).
+      {2, 60, 9, Layout::ChannelsFirst},
+      {3, 7, 5, Layout::ChannelsLast},    // rows of 7 channels
+      {4, 13, 1, Layout::ChannelsFirst},  // NC
+      {3, 70, 2, Layout::ChannelsLast},   // wide rows (is_wide_row) with a partial group
+  };
+  for (const Shape& s : shapes) {
+    std::vector<std::unique_ptr<PageEndBuffer>> at_page_end;
+    const std::vector<float> got = all_outputs(s, [&](const std::vector<float>& v) {
+      return at_page_end.emplace_back(std::make_unique<PageEndBuffer>(v))->span();
+    });
+    std::vector<std::unique_ptr<GuardedBuffer>> on_heap;
+    const std::vector<float> expected = all_outputs(s, [&](const std::vector<float>& v) {
+      // The page-end array's offset from a 64-byte boundary (pages are multiples of 64 bytes).
+      const std::size_t misalign = (16 - v.size() % 16) % 16;
+      GuardedBuffer& b = *on_heap.emplace_back(std::make_unique<GuardedBuffer>(v.size(), misalign));
+      b.assign(v);
+      return b.span();
+    });
+    ASSERT_EQ(got.size(), expected.size());
+    std::size_t differing = 0;
+    for (std::size_t k = 0; k < got.size(); ++k) differing += got[k] != expected[k];
+    EXPECT_EQ(differing, 0u) << to_string(s) << ": outputs differ from the heap buffers' at "
+                             << differing << " of " << got.size() << " values";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isa, PageEnd, ::testing::ValuesIn(all_isas()),
+                         isa_test_name<::testing::TestParamInfo<std::string>>);
+
+}  // namespace
+}  // namespace simdnorm_test
