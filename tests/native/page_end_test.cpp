@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "functional_outputs.hpp"
 #include "guarded_buffer.hpp"
 #include "isa_scope.hpp"
 #include "page_end_buffer.hpp"
@@ -22,12 +23,7 @@
 namespace simdnorm_test {
 namespace {
 
-using simdnorm::NormParams;
 using Place = std::function<std::span<float>(const std::vector<float>&)>;
-
-void append(std::vector<float>& out, std::span<const float> v) {
-  out.insert(out.end(), v.begin(), v.end());
-}
 
 // Every output of every entry point, each array placed by `place`.
 std::vector<float> all_outputs(const Shape& s, const Place& place) {
@@ -43,26 +39,7 @@ std::vector<float> all_outputs(const Shape& s, const Place& place) {
                          a = place(zeros_c), b = place(zeros_c), d = place(zeros_c),
                          e = place(zeros_c), f = place(zeros_c);
   std::vector<float> out;
-  for (const bool relu : {false, true}) {
-    const NormParams p{gamma, beta, 1e-5f, relu};
-    simdnorm::batch_moments(x, s, a, b);
-    append(out, a), append(out, b);
-    simdnorm::forward_training(x, s, p, y, a, b, d);
-    append(out, y), append(out, a), append(out, b), append(out, d);
-    simdnorm::backward_training(dy, x, s, p, a, b, {dx, e, f});
-    append(out, dx), append(out, e), append(out, f);
-    simdnorm::forward_inference(x, s, p, rmean, rvar, y);
-    append(out, y);
-    simdnorm::backward_inference(dy, x, s, p, rmean, rvar, {dx, e, f});
-    append(out, dx), append(out, e), append(out, f);
-  }
-  const NormParams p{gamma, beta, 1e-5f, false};
-  simdnorm::forward_add_relu_training(x, z, s, p, y, a, b, d);
-  append(out, y), append(out, a), append(out, b), append(out, d);
-  simdnorm::backward_add_relu_training(dy, y, x, s, p, a, b, {dx, e, f}, dz);
-  append(out, dx), append(out, e), append(out, f), append(out, dz);
-  simdnorm::forward_add_relu_inference(x, z, s, p, rmean, rvar, y);
-  append(out, y);
+  append_functional_outputs(s, {x, dy, z, gamma, beta, rmean, rvar, y, dx, dz, a, b, d, e, f}, out);
   // The module: its own copy of x (written by the normalize pass), and the caller's x borrowed.
   simdnorm::BatchNorm bn(c);
   for (const bool training : {true, false}) {

@@ -14,6 +14,7 @@
 
 #include "core/partition.hpp"
 #include "float64_batch_norm.hpp"
+#include "functional_outputs.hpp"
 #include "isa_scope.hpp"
 #include "random_batch.hpp"
 #include "simdnorm/simdnorm.hpp"
@@ -23,7 +24,6 @@
 namespace simdnorm_test {
 namespace {
 
-using simdnorm::Gradients;
 using simdnorm::NormParams;
 
 // Pieces of this many floats for the tests below (0: the default).
@@ -57,10 +57,6 @@ std::vector<Case> cases() {
   };
 }
 
-void append(std::vector<float>& out, std::span<const float> v) {
-  out.insert(out.end(), v.begin(), v.end());
-}
-
 // The smallest ghost batch size that divides N and leaves more than one value per channel.
 std::size_t ghost_size(const Shape& s) {
   for (std::size_t k = 1; k <= s.n; ++k)
@@ -77,37 +73,7 @@ std::vector<float> all_outputs(const Shape& s) {
   const std::vector<float> rvar = rng.uniform_vector(s.c, 0.5, 2);
   const std::size_t m = s.numel(), c = s.c;
   std::vector<float> out, y(m), dx(m), dz(m), a(c), b(c), d(c), e(c), f(c);
-  for (const bool relu : {false, true}) {
-    const NormParams p{gamma, beta, 1e-5f, relu};
-    simdnorm::batch_moments(x, s, a, b);
-    append(out, a), append(out, b);
-    simdnorm::forward_training(x, s, p, y, a, b, d);
-    append(out, y), append(out, a), append(out, b), append(out, d);
-    simdnorm::backward_training(dy, x, s, p, a, b, {dx, e, f});
-    append(out, dx), append(out, e), append(out, f);
-    simdnorm::forward_inference(x, s, p, rmean, rvar, y);
-    append(out, y);
-    simdnorm::backward_inference(dy, x, s, p, rmean, rvar, {dx, e, f});
-    append(out, dx), append(out, e), append(out, f);
-    // The sync primitives on the whole tensor as one shard of a batch twice its size.
-    const std::size_t count = simdnorm::partial_moments(x, s, a, b);
-    append(out, a), append(out, b);
-    simdnorm::forward_with_stats(x, s, p, rmean, rvar, y, d);
-    append(out, y), append(out, d);
-    simdnorm::partial_grad_sums(dy, x, s, p, rmean, d, e, f);
-    append(out, e), append(out, f);
-    simdnorm::backward_from_sums(dy, x, s, p, rmean, d, e, f, 2 * count, {dx, a, b});
-    append(out, dx), append(out, a), append(out, b);
-  }
-  const NormParams p{gamma, beta, 1e-5f, false};
-  simdnorm::forward_add_relu_training(x, z, s, p, y, a, b, d);
-  append(out, y), append(out, a), append(out, b), append(out, d);
-  simdnorm::backward_add_relu_training(dy, y, x, s, p, a, b, {dx, e, f}, dz);
-  append(out, dx), append(out, e), append(out, f), append(out, dz);
-  simdnorm::forward_add_relu_inference(x, z, s, p, rmean, rvar, y);
-  append(out, y);
-  simdnorm::backward_add_relu_inference(dy, y, x, s, p, rmean, rvar, {dx, e, f}, dz);
-  append(out, dx), append(out, e), append(out, f), append(out, dz);
+  append_functional_outputs(s, {x, dy, z, gamma, beta, rmean, rvar, y, dx, dz, a, b, d, e, f}, out);
   // The modules: ghost batches with renorm, then per-step statistics.
   simdnorm::BatchNorm bn(c, {.virtual_batch_size = ghost_size(s),
                              .renorm = simdnorm::Renorm{.rmax = 1.5f, .dmax = 0.5f}});
