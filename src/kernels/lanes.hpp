@@ -326,6 +326,16 @@ void fill_affine_tables(const ChannelParams& p, std::size_t c0, std::size_t coun
   });
 }
 
+// Calls f.template operator()<Partial>(i, count) over a flat array of n floats: whole vectors,
+// then a partial tail.
+template <class Arch, class F>
+void for_lanes(std::size_t n, F&& f) {
+  constexpr std::size_t L = batch<Arch>::size;
+  std::size_t i = 0;
+  for (; i + L <= n; i += L) f.template operator()<false>(i, L);
+  if (i < n) f.template operator()<true>(i, n - i);
+}
+
 // Calls f.template operator()<K, Partial>(c0, count) over blocks of K vectors of channels: four
 // vectors at a time (independent accumulator chains), then single vectors, then a partial tail.
 template <class Arch, class F>

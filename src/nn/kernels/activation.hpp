@@ -20,6 +20,7 @@ namespace simdnorm::nn::kernels {
 namespace activation_detail {
 
 using simdnorm::kernels::batch;
+using simdnorm::kernels::for_lanes;
 using simdnorm::kernels::load_lanes;
 using simdnorm::kernels::store_lanes;
 
@@ -64,10 +65,9 @@ void sigmoid_lanes(const float* x, float* y, std::size_t i, std::size_t count) {
 
 template <class Arch>
 void sigmoid_forward(std::size_t n, const float* x, float* y) {
-  constexpr std::size_t L = batch<Arch>::size;
-  std::size_t i = 0;
-  for (; i + L <= n; i += L) sigmoid_lanes<false, Arch>(x, y, i, L);
-  if (i < n) sigmoid_lanes<true, Arch>(x, y, i, n - i);
+  for_lanes<Arch>(n, [&]<bool Partial>(std::size_t i, std::size_t count) {
+    sigmoid_lanes<Partial, Arch>(x, y, i, count);
+  });
 }
 
 template <bool Partial, class Arch>
@@ -81,10 +81,9 @@ void sigmoid_backward_lanes(const float* y, const float* dy, float* dx, std::siz
 
 template <class Arch>
 void sigmoid_backward(std::size_t n, const float* y, const float* dy, float* dx) {
-  constexpr std::size_t L = batch<Arch>::size;
-  std::size_t i = 0;
-  for (; i + L <= n; i += L) sigmoid_backward_lanes<false, Arch>(y, dy, dx, i, L);
-  if (i < n) sigmoid_backward_lanes<true, Arch>(y, dy, dx, i, n - i);
+  for_lanes<Arch>(n, [&]<bool Partial>(std::size_t i, std::size_t count) {
+    sigmoid_backward_lanes<Partial, Arch>(y, dy, dx, i, count);
+  });
 }
 
 }  // namespace activation_detail

@@ -16,6 +16,7 @@ namespace simdnorm::nn::optim {
 namespace sgd_detail {
 
 using simdnorm::kernels::batch;
+using simdnorm::kernels::for_lanes;
 using simdnorm::kernels::load_lanes;
 using simdnorm::kernels::store_lanes;
 
@@ -37,18 +38,14 @@ void update_lanes(const SgdUpdate& u, float* v, const float* grad, float* b, std
 
 template <class Arch>
 void update(const SgdUpdate& u, std::size_t n, float* v, const float* grad, float* b) {
-  constexpr std::size_t L = batch<Arch>::size;
   with_flag(u.decay, [&](auto decay) {
     with_flag(u.use_momentum, [&](auto momentum) {
       with_flag(u.nesterov, [&](auto nesterov) {
         with_flag(u.first, [&](auto first) {
-          std::size_t i = 0;
-          for (; i + L <= n; i += L)
-            update_lanes<decay(), momentum(), nesterov(), first(), false, Arch>(u, v, grad, b, i,
-                                                                                L);
-          if (i < n)
-            update_lanes<decay(), momentum(), nesterov(), first(), true, Arch>(u, v, grad, b, i,
-                                                                               n - i);
+          for_lanes<Arch>(n, [&]<bool Partial>(std::size_t i, std::size_t count) {
+            update_lanes<decay(), momentum(), nesterov(), first(), Partial, Arch>(u, v, grad, b, i,
+                                                                                  count);
+          });
         });
       });
     });
