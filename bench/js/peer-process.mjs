@@ -2,17 +2,18 @@
 // it): only its own library is loaded, so no other library's heap, threads, wasm memories or
 // allocator state is alive while it is timed. It lives for one round of repetitions and exits.
 //
-// argv[2]: JSON { spec, shape }; spec.impl is 'simdnorm' ({ simd, threads, floor }), 'tfjs'
-// ({ backend }), 'onnxruntime-web' ({ threads }) or 'plain JS'. Messages out: first { name, ops }
-// (ops [] when the implementation has no such shape), then { ms, calls } for each
-// { op, minMs, warmMs, calls? } (warm up, one untimed repetition, then one repetition of `calls`
-// calls or as many as fill minMs), { y } for { output: true } (the inference e2e output),
+// argv[2]: JSON { spec, shape, tensors }; spec.impl is 'simdnorm' ({ simd, threads, floor }),
+// 'tfjs' ({ backend }), 'onnxruntime-web' ({ threads }) or 'plain JS'; tensors: the file of x and
+// dy (shapes.mjs, writeTensors). Messages out: first { name, ops } (ops [] when the implementation
+// has no such shape), then { ms: [ms per call of each repetition] } for each
+// { op, minMs, warmMs, repetitions } (warm up, then `repetitions` repetitions of at least minMs
+// each, timing.mjs; one when a call takes longer), { y } for { output: true } (the inference e2e output),
 // { disposed: true } for { dispose: true } (then it exits), or { error }.
 
-import { makeInputs, numelOf } from './shapes.mjs';
-import { allocatingCalls, timeCalls, warmUp } from './timing.mjs';
+import { makeInputs, readTensors } from './shapes.mjs';
+import { timeRepetition, warmUp } from './timing.mjs';
 
-const { spec, shape } = JSON.parse(process.argv[2]);
+const { spec, shape, tensors } = JSON.parse(process.argv[2]);
 const post = (message) => process.send(message);
 const fail = (e) => post({ error: String(e?.stack ?? e) });
 
@@ -37,13 +38,7 @@ async function makePeer(inp) {
   }
 }
 
-async function start() {
-  const peer = await makePeer(makeInputs(shape));
-  if (peer) await peer.setup();
-  return peer;
-}
-
-const started = start();
+const started = makePeer(makeInputs(shape, readTensors(shape, tensors)));
 started.then((peer) => post({ name: peer?.name ?? null, ops: peer ? Object.keys(peer.ops) : [] }), fail);
 
 process.on('message', async (m) => {
@@ -51,20 +46,19 @@ process.on('message', async (m) => {
     const peer = await started;
     if (m.op) {
       const fn = peer.ops[m.op];
+      // A lone backward needs a training forward before it; once per batch of calls suffices.
+      await peer.setup();
       const single = await warmUp(fn, m.warmMs, peer.async);
-      // e2e calls and the floor return fresh arrays (timing.mjs).
-      const allocates = ['e2e', 'floor'].includes(m.op.split(' ')[1]);
-      const cap = allocates ? allocatingCalls(numelOf(shape)) : Infinity;
-      const calls = m.calls ?? Math.min(cap, Math.max(1, Math.ceil(m.minMs / Math.max(single, 1e-3))));
-      // One untimed repetition first: in a young process the first one after the warm-up's larger
-      // batches page-faults its fresh output arrays in (S1 e2e: 17 ms against 2.4 ms a call),
-      // the repetitions after it reuse the allocator's pages, as calls in a long-lived page do.
-      // A lone backward needs a training forward before it; once per repetition suffices.
-      for (const timed of [false, true]) {
+      const batch = Math.max(1, Math.floor(m.minMs / 8 / Math.max(single, 1e-4)));
+      // A call longer than a repetition is one on its own (S5: 64 MiB outputs faulted in, 0.2–1 s
+      // a call on the Zen 5 VM); the rounds give its samples.
+      const repetitions = single < m.minMs ? m.repetitions : 1;
+      const ms = [];
+      for (let r = 0; r < repetitions; ++r) {
         await peer.setup();
-        const ms = await timeCalls(fn, calls, peer.async);
-        if (timed) post({ ms, calls });
+        ms.push(await timeRepetition(fn, m.minMs, batch, peer.async));
       }
+      post({ ms });
     } else if (m.output) {
       const y = await peer.ops['infer e2e']();
       post({ y: Float32Array.from(y) });

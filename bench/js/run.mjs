@@ -24,20 +24,24 @@ const value = (name, fallback) => (args.includes(name) ? args[args.indexOf(name)
 const quick = flag('--quick');
 const shapeIds = value('--shapes', quick ? 'S3' : SHAPES.map((s) => s.id).join(',')).split(',');
 const out = value('--out', quick ? null : 'bench/results/js.json');
-const timing = quick ? { rounds: 1, minMs: 1, warmMs: 1 } : { rounds: 5, minMs: 40, warmMs: 50 };
+const timing = quick
+  ? { rounds: 1, repetitions: 1, minMs: 1, warmMs: 1 }
+  : { rounds: 3, repetitions: 2, minMs: 40, warmMs: 50 };
 
 // Each in a process of its own (bench/js/isolated-peer.mjs); plain JS first: the reference output.
+// `modes`: the modes timed, those the report shows (all when absent).
 const PEERS = [
-  { impl: 'plain JS' },
-  { impl: 'onnxruntime-web' },
+  { impl: 'plain JS', modes: ['e2e'] },
+  { impl: 'onnxruntime-web', modes: ['e2e'] },
   // TF.js's cpu backend takes seconds per call from 8 MiB up (S1 train fwd ≈ 3 s): measured on
   // the shapes of at most 1 MiB only, so that `npm run bench` stays within its time.
-  { impl: 'tfjs', backend: 'cpu', maxNumel: 1 << 18 },
-  { impl: 'tfjs', backend: 'wasm' },
-  { impl: 'simdnorm', simd: false },
-  // The floor (bench/js/e2e-floor.mjs) in the same process as the e2e calls it bounds.
+  { impl: 'tfjs', backend: 'cpu', maxNumel: 1 << 18, modes: ['e2e'] },
+  { impl: 'tfjs', backend: 'wasm', modes: ['e2e'] },
+  { impl: 'simdnorm', simd: false, modes: ['e2e'] },
+  // Resident and the floor (bench/js/e2e-floor.mjs) in the same process as the e2e calls.
   { impl: 'simdnorm', simd: true, floor: true },
 ];
+const keep = (key, { spec }) => !spec.modes || spec.modes.includes(key.split(' ')[1]);
 
 const results = [];
 const loadStart = os.loadavg();
@@ -55,7 +59,7 @@ for (const shape of SHAPES.filter((s) => shapeIds.includes(s.id))) {
     maxDiffs.set(config, maxDiff);
   };
   const configs = PEERS.filter((spec) => numelOf(shape) <= (spec.maxNumel ?? Infinity)).map((spec) => ({ spec }));
-  for (const s of await timeIsolated(configs, shape, { ...timing, first })) {
+  for (const s of await timeIsolated(configs, shape, { ...timing, keep, first })) {
     results.push({
       shape: shape.id,
       layout: shape.layout,

@@ -25,9 +25,9 @@ const threadCounts = value('--threads', quick ? '1,2' : Array.from({ length: cor
   .map(Number);
 const shapeIds = value('--shapes', quick ? 'S3' : SHAPES.map((s) => s.id).join(',')).split(',');
 const out = value('--out', null);
-const repetitions = quick ? 1 : 5;
-const minMs = quick ? 1 : 40;
-const warmMs = quick ? 5 : 50;
+const timing = quick
+  ? { rounds: 1, repetitions: 1, minMs: 1, warmMs: 5 }
+  : { rounds: 3, repetitions: 2, minMs: 40, warmMs: 50 };
 // The ops the table shows: BN's three kernels (fwd+bwd is their sum), e2e and resident.
 const OPS = ['infer', 'train_fwd', 'bwd'];
 
@@ -39,7 +39,7 @@ const results = [];
 const loadStart = os.loadavg();
 for (const shape of SHAPES.filter((s) => shapeIds.includes(s.id))) {
   const keep = (key) => OPS.includes(key.split(' ')[0]);
-  for (const s of await timeIsolated(configs, shape, { rounds: repetitions, minMs, warmMs, keep })) {
+  for (const s of await timeIsolated(configs, shape, { ...timing, keep })) {
     results.push({
       shape: shape.id,
       layout: shape.layout,
