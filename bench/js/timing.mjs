@@ -36,9 +36,9 @@ async function callsMs(fn, calls, isAsync) {
 // the estimate was off (the JIT still tiering up a fast function).
 export async function timeRepetition(fn, minMs, batch, isAsync = false) {
   gc();
-  let calls = 0;
+  let calls = 0,
+    elapsed;
   const start = performance.now();
-  let elapsed = 0;
   do {
     if (isAsync) for (let i = 0; i < batch; ++i) await fn();
     else for (let i = 0; i < batch; ++i) fn();
