@@ -2,12 +2,13 @@
 // Per-channel mean and biased variance: one read of x from memory.
 // Each block (up to tuning().block_floats of one channel: part of a run or a few short runs; or a
 // tile of rows × a channel block) is summed, then re-read from L1/L2 to sum d = x − block mean and
-// d²; blocks merge in double with Chan's pairwise update (merge_block). Error: the float block mean
-// m̃ is off by δ ≈ √n·2⁻²⁴·mean|x| (≈ 0.003 for mean 1e4), which a plain Σd² turns into an M2 error
-// of n·δ² (2.5e-4 of the variance at mean 1e4, std 1). The corrected two-pass form (Chan, Golub &
-// LeVeque) removes it: mean = m̃ + Σd/n and M2 = Σd² − (Σd)²/n, where Σd sums small numbers
-// accurately. What is left is float rounding of Σd² (relative ~ √n·2⁻²⁴ for lane-parallel partial
-// sums); merging adds nothing of float32 size.
+// d² (blocks of whole short runs use a sampled mean instead, read once: channels_first); blocks
+// merge in double with Chan's pairwise update (merge_block). Error: the float block mean m̃ is off
+// by δ ≈ √n·2⁻²⁴·mean|x| (≈ 0.003 for mean 1e4), which a plain Σd² turns into an M2 error of n·δ²
+// (2.5e-4 of the variance at mean 1e4, std 1). The corrected two-pass form (Chan, Golub & LeVeque)
+// removes it: mean = m̃ + Σd/n and M2 = Σd² − (Σd)²/n, where Σd sums small numbers accurately. What
+// is left is float rounding of Σd² (relative ~ √n·2⁻²⁴ for lane-parallel partial sums); merging
+// adds nothing of float32 size.
 
 #include <algorithm>
 
@@ -179,13 +180,17 @@ template <class Arch>
 
 // Memory order (n outer, channel inner), the (mean, M2) of a chunk of channels on the stack.
 // A block is up to runs_per_block runs of one channel from consecutive samples (above). When a
-// block holds whole runs, a group of `lanes` channels goes through each pass together: the first
-// pass sums every channel's block, one transpose-and-add (lane_sums) gives the group's block
-// means in a vector, the second pass re-reads the blocks from L1, and two more lane_sums and a
-// vector-of-doubles merge finish the group. A horizontal sum and a divide per channel for its
-// mean, on the chain between the passes, drew 41 % of the samples of training forward on NCHW
-// 8×1024×7×7 (runs of 49 floats). Longer runs, split into several blocks, merge each block on its
-// own: that cost is spread over a whole block.
+// block holds whole runs, a group of `lanes` channels goes through it together: the mean of the
+// first max(lanes, S/4) floats of each of a channel's runs is its shift m̃ (one transpose-and-add,
+// lane_sums, for the group), one pass sums d = x − m̃ and d², and two more lane_sums and a
+// vector-of-doubles merge finish the group. Summing the whole block for an exact mean first read
+// every block twice. The corrected form (top of the file) holds for any shift; the rounding of
+// Σd² = M2 + n·(mean − m̃)² is what grows. The mean of a fraction f of the values is within
+// σ·√((1 − f)/f) of the mean (σ² = M2/n), so with f ≥ 1/4 that error is at most 4× the two-pass
+// one for any data, and near 1× for data in random order. A non-finite shift (Inf or NaN among
+// the sampled floats) is replaced by 0, so Σd carries the Inf or NaN into the mean as the block's
+// plain sum would. Longer runs, split into several blocks, take each block's float mean as its
+// shift and merge each block on its own: that cost is spread over a whole block.
 template <class Arch>
 void channels_first(const float* x, const Shape& shape, float* mean, float* var) {
   using B = batch<Arch>;
@@ -205,14 +210,17 @@ void channels_first(const float* x, const Shape& shape, float* mean, float* var)
       if (s.s <= block) {
         // Same counts for every channel: the weights' divides are off the accumulators' chains.
         const ChanWeights<Arch> w = chan_weights<Arch>(double(n0 * s.s), double(runs * s.s));
+        const std::size_t pilot = std::min(s.s, std::max(L, (s.s + 3) / 4));
         for (std::size_t g0 = 0; g0 < chunk; g0 += L) {
           const std::size_t count = chunk - g0 < L ? chunk - g0 : L;
           const float* const first = x + (n0 * s.c + c0 + g0) * s.s;
           alignas(Arch::alignment()) float bm[L], bd[L], bq[L];
           B d[L], q[L];
           for (std::size_t j = 0; j < L; ++j)
-            d[j] = j < count ? block_sum<Arch>(first + j * s.s, stride, runs, s.s) : B(0.f);
-          (lane_sums<Arch>(d) / B(float(runs * s.s))).store_aligned(bm);
+            d[j] = j < count ? block_sum<Arch>(first + j * s.s, stride, runs, pilot) : B(0.f);
+          const B m = lane_sums<Arch>(d) / B(float(runs * pilot));
+          // NOLINTNEXTLINE(misc-redundant-expression): m − m == 0 tests finiteness.
+          xsimd::select(m - m == B(0.f), m, B(0.f)).store_aligned(bm);
           for (std::size_t j = 0; j < L; ++j) {
             if (j < count) {
               block_deviations<Arch>(first + j * s.s, stride, runs, s.s, bm[j], d[j], q[j]);
