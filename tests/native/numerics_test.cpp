@@ -1,9 +1,11 @@
 // Numerically hard inputs, every ISA, against float64: a channel with mean 1e4 and std 1 (where
-// E[x²] − E[x]² in float32 would return noise), a constant channel (variance 0), NaN and Inf in
+// E[x²] − E[x]² in float32 would return noise), the worst case of the moments' sampled shift, a
+// constant channel (variance 0), NaN and Inf in
 // one channel (they must stay in that channel, as in PyTorch), huge and tiny magnitudes.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -85,6 +87,32 @@ TEST_P(Numerics, LargeMeanSmallStd) {
       bound[k] = mean_rounding[c] / std::sqrt(m.var[c]) / kRelTol + (1 + std::abs(f.y[k]));
     }
     EXPECT_TRUE(all_close("y", t.y, f.y, bound));
+  }
+}
+
+// Channels-first blocks of short runs are shifted by the mean of each run's first max(16, S/4)
+// floats, not the block's exact mean (kernels/moments.hpp). Two-valued runs whose sampled head
+// sits on one value and the rest on the other are that shift's worst case: (mean − shift)² is
+// (1 − f)/f of the variance for a sampled fraction f, the most any data allows. The variance must
+// still be within 4× LargeMeanSmallStd's bound (relative 8e-6), at mean 1e4 where an error of
+// Σd² shows most.
+TEST_P(Numerics, SampledShiftWorstCase) {
+  for (const Shape& s :
+       {Shape::nchw(8, 3, 7, 7), Shape::nchw(5, 17, 14, 14), Shape::nchw(2, 3, 33, 33)}) {
+    SCOPED_TRACE(to_string(s));
+    const std::size_t head = std::min<std::size_t>(s.s, std::max<std::size_t>(16, (s.s + 3) / 4));
+    std::vector<float> x =
+        channels(s, std::vector<double>(s.c, 1e4), std::vector<double>(s.c, 0.01), 31);
+    for (std::size_t n = 0; n < s.n; ++n)
+      for (std::size_t c = 0; c < s.c; ++c)
+        for (std::size_t i = 0; i < s.s; ++i) x[index_of(s, n, c, i)] += i < head ? 1.f : -1.f;
+    const Moments64 m = moments64(x, s);
+    const Trained t = train(x, s, {});
+    for (std::size_t c = 0; c < s.c; ++c) {
+      SCOPED_TRACE("channel " + std::to_string(c));
+      EXPECT_NEAR(t.mean[c], m.mean[c], 2 * kU * std::abs(m.mean[c]) + 1e-6);
+      EXPECT_NEAR(t.var[c], m.var[c], 8e-6 * m.var[c]);
+    }
   }
 }
 
