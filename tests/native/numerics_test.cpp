@@ -90,8 +90,9 @@ TEST_P(Numerics, LargeMeanSmallStd) {
   }
 }
 
-// Channels-first blocks of short runs are shifted by the mean of each run's first max(16, S/4)
-// floats, not the block's exact mean (kernels/moments.hpp). Two-valued runs whose sampled head
+// Channels-first blocks of short runs are shifted by the mean of each run's first
+// max(lanes, S/4) floats, not the block's exact mean (kernels/moments.hpp); a head of
+// max(16, S/4), AVX-512's lanes, covers what every ISA samples. Two-valued runs whose sampled head
 // sits on one value and the rest on the other are that shift's worst case: (mean − shift)² is
 // (1 − f)/f of the variance for a sampled fraction f, the most any data allows. The variance must
 // still be within 4× LargeMeanSmallStd's bound (relative 8e-6), at mean 1e4 where an error of
