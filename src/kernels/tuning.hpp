@@ -30,7 +30,7 @@ struct Tuning {
 };
 
 inline constexpr std::size_t kMaxBlockFloats = 2048;
-inline constexpr std::size_t kMaxRowChunk = 512;
+inline constexpr std::size_t kMaxRowChunk = 1024;
 
 const Tuning& tuning();
 

@@ -48,7 +48,8 @@ TEST(Tuning, FollowsTheCacheSizes) {
   const Tuning x3d = derive_tuning({48 * KiB, 1 * MiB, 96 * MiB, "test"});
   const Tuning small = derive_tuning({16 * KiB, 256 * KiB, 2 * MiB, "test"});
   EXPECT_EQ(zen5.row_tile_floats, 48 * KiB / 2 / sizeof(float));
-  EXPECT_EQ(zen5.row_chunk, 512u);
+  EXPECT_EQ(zen5.row_chunk, 1024u);
+  EXPECT_EQ(small.row_chunk, 640u);
   EXPECT_EQ(x3d.streaming_bytes, 72 * MiB);
   EXPECT_EQ(x3d.threaded_streaming_bytes, 96 * MiB);
   EXPECT_EQ(small.block_floats, 1024u);
