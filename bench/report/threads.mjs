@@ -157,7 +157,7 @@ function wasmReport(json) {
     '',
     'Milliseconds per call, median of the interleaved repetitions; in parentheses the speed-up over 1 thread. ' +
       "simdnorm: the SIMD128 + threads build with `init({ threads: k })` (1 thread: the SIMD128 build), e2e (Float32Array in → out) and resident (`sn.Tensor`); onnxruntime-web's wasm backend with `env.wasm.numThreads = k`, e2e only (no BN backward, no NHWC). " +
-      'Each implementation × thread count runs alone, in a worker_thread started and terminated around each round of its repetitions. ' +
+      'Each implementation × thread count runs alone, in a child process started and exited around each round of its repetitions (bench/js/isolated-peer.mjs). ' +
       ortNote,
     '',
     markdownTable(header, rows),
