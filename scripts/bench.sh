@@ -3,7 +3,7 @@
 # Node suite (simdnorm wasm vs TF.js, onnxruntime-web, plain JS; then the threads build against
 # onnxruntime-web on 1…cores threads) and the layer engine's training steps (native vs PyTorch,
 # wasm vs TF.js layers). Writes bench/results/{native,js,engine}.{json,md,svg} and
-# threads.{json,md} (the native and the wasm scaling). About 2 + 6.5 + 4 minutes on a 2-core machine.
+# threads.{json,md} (the native and the wasm scaling). About 9.5 + 6.5 + 4 minutes on a 2-core machine.
 # SIMDNORM_BENCH_SUITES="native" (or "js", "engine") runs one suite; extra arguments go to
 # simdnorm_bench.
 set -euo pipefail

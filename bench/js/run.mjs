@@ -3,7 +3,7 @@
 // in → out; resident: data already in the library's memory; floor: copy in + resident + copy out,
 // bench/js/e2e-floor.mjs). Writes results JSON (+ .md, .svg). Each implementation is timed alone,
 // in a process of its own started for one round of its repetitions (bench/js/isolated-peer.mjs);
-// 5 rounds, each starting one implementation later; the report takes the medians.
+// 3 rounds, each starting one implementation later; the report takes the medians.
 //
 //   node bench/js/run.mjs [--quick] [--shapes S1,S3] [--no-training] [--out bench/results/js.json]
 // --quick: the CI smoke configuration (S3 only, short timings, a few training steps, no result
