@@ -216,9 +216,14 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
     const std::span<float> mean = std::span(save_mean_).subspan(g * c, c);
     const std::span<float> invstd = std::span(save_invstd_).subspan(g * c, c);
     const std::span<float> var = std::span(batch_var_).subspan(g * c, c);
-    batch_moments(xg, part, mean, var);
-    for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(var[i] + options_.eps);
-    if (renorm) {
+    const std::span<float> copy_g = x_copy.empty() ? x_copy : x_copy.subspan(g * m, m);
+    const std::span<const float> zg = last_add_relu_ ? z.subspan(g * m, m) : z.first(0);
+    if (!renorm) {
+      // Normalizing with the batch's own mean and variance: exactly forward_training.
+      detail::batch_normalize_saving_input(xg, zg, part, params(), mean, var, yg, copy_g);
+    } else {
+      batch_moments(xg, part, mean, var);
+
       const Renorm& rn = *options_.renorm;
       for (std::size_t i = 0; i < c; ++i) {
         // σ_B = sqrt(var + eps) exactly as the kernels take it; r and d in double, one rounding.
@@ -236,17 +241,14 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
         renorm_mean_[i] += rn.momentum * (mean[i] - renorm_mean_[i]);
         renorm_std_[i] = float(sigma + rn.momentum * (sigma_b - sigma));
       }
+      if (last_add_relu_) {
+        detail::normalize_add_relu_saving_input(xg, zg, part, ghost_params(g), mean, var, yg,
+                                                copy_g);
+      } else {
+        detail::normalize_saving_input(xg, part, ghost_params(g), mean, var, yg, copy_g);
+      }
     }
-    // Normalizing with the batch's own mean and variance is exactly forward_training's second
-    // pass (the same kernel with the same constants).
-    const NormParams p = renorm ? ghost_params(g) : params();
-    const std::span<float> copy_g = x_copy.empty() ? x_copy : x_copy.subspan(g * m, m);
-    if (last_add_relu_) {
-      detail::normalize_add_relu_saving_input(xg, z.subspan(g * m, m), part, p, mean, var, yg,
-                                              copy_g);
-    } else {
-      detail::normalize_saving_input(xg, part, p, mean, var, yg, copy_g);
-    }
+    for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(var[i] + options_.eps);
     if (training_ && options_.track_running_stats) {
       ++num_batches_tracked_;
       const float momentum =

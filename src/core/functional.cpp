@@ -107,9 +107,9 @@ void forward_training(std::span<const float> x, const Shape& shape, const NormPa
   const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   // The variance goes to batch_var if wanted, else temporarily into save_invstd.
   std::span<float> var = batch_var.empty() ? save_invstd : batch_var;
-  k.moments(x.data(), shape, save_mean.data(), var.data());
-  k.normalize(x.data(), shape, channel_params(params, save_mean.data(), var.data(), nullptr),
-              params.relu, y.data(), nullptr);
+  k.moments_normalize(x.data(), shape,
+                      channel_params(params, save_mean.data(), var.data(), nullptr), params.relu,
+                      y.data(), nullptr, save_mean.data(), var.data());
   // Same float ops as the kernels' 1/sqrt(var + eps) (both correctly rounded): bit-identical.
   for (std::size_t c = 0; c < shape.c; ++c) save_invstd[c] = 1.f / std::sqrt(var[c] + params.eps);
 }
@@ -263,10 +263,9 @@ void forward_add_relu_training(std::span<const float> x, std::span<const float> 
   detail::check_trainable(fn, shape);
   const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   std::span<float> var = batch_var.empty() ? save_invstd : batch_var;
-  k.moments(x.data(), shape, save_mean.data(), var.data());
-  k.normalize_add_relu(x.data(), z.data(), shape,
-                       channel_params(params, save_mean.data(), var.data(), nullptr), y.data(),
-                       nullptr);
+  k.moments_normalize_add_relu(x.data(), z.data(), shape,
+                               channel_params(params, save_mean.data(), var.data(), nullptr),
+                               y.data(), nullptr, save_mean.data(), var.data());
   for (std::size_t c = 0; c < shape.c; ++c) save_invstd[c] = 1.f / std::sqrt(var[c] + params.eps);
 }
 
@@ -280,6 +279,21 @@ void forward_add_relu_inference(std::span<const float> x, std::span<const float>
   check_channels(fn, "running_var", running_var.size(), shape);
   if (shape.per_channel() == 0) return;
   detail::normalize_add_relu_saving_input(x, z, shape, params, running_mean, running_var, y, {});
+}
+
+void detail::batch_normalize_saving_input(std::span<const float> x, std::span<const float> z,
+                                          const Shape& shape, const NormParams& params,
+                                          std::span<float> mean, std::span<float> var,
+                                          std::span<float> y, std::span<float> x_copy) {
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
+  const auto p = channel_params(params, mean.data(), var.data(), nullptr);
+  float* const copy = x_copy.empty() ? nullptr : x_copy.data();
+  if (z.empty()) {
+    k.moments_normalize(x.data(), shape, p, params.relu, y.data(), copy, mean.data(), var.data());
+  } else {
+    k.moments_normalize_add_relu(x.data(), z.data(), shape, p, y.data(), copy, mean.data(),
+                                 var.data());
+  }
 }
 
 void detail::normalize_add_relu_saving_input(std::span<const float> x, std::span<const float> z,

@@ -22,6 +22,12 @@ constexpr std::size_t kPieceFloats = std::size_t(64) << 10;
 
 std::atomic<std::size_t> floats_per_piece{kPieceFloats};
 
+// The whole-channels cut only when a piece holds at least this many channels: the moments kernel
+// sums a group of vector-width channels at once (16 with AVX-512), and pieces of fewer leave its
+// groups part empty. S1 (NCHW 32×64×32×32) in pieces of 2 channels took 530–725 µs for training
+// forward against 330 µs in one-sample pieces (Zen 5).
+constexpr std::size_t kMinGroupChannels = 16;
+
 std::size_t ceil_div(std::size_t a, std::size_t b) {
   return (a + b - 1) / b;
 }
@@ -36,7 +42,7 @@ void set_piece_floats(std::size_t floats) {
   floats_per_piece.store(floats ? floats : kPieceFloats, std::memory_order_relaxed);
 }
 
-Partition::Partition(const Shape& s)
+Partition::Partition(const Shape& s, Cut cut)
     : shape_(s), rows_(s.layout == Layout::ChannelsLast || s.s == 1) {
   const std::size_t piece = piece_floats();
   total_n_ = rows_ ? s.n * s.s : s.n;
@@ -45,7 +51,10 @@ Partition::Partition(const Shape& s)
   per_n_ = total_n_;
   if (s.numel() > piece && s.c > 0) {
     const std::size_t row = rows_ ? s.c : s.c * s.s;  // floats per step of the n axis
-    if (row <= piece) {
+    if (cut == Cut::whole_channels && !rows_ && s.n * s.s * kMinGroupChannels <= piece) {
+      // As many channels as fit, spread evenly over the fewest pieces.
+      per_c_ = ceil_div(s.c, ceil_div(s.c, piece / (s.n * s.s)));
+    } else if (row <= piece) {
       per_n_ = piece / row;
     } else if (rows_) {  // rows wider than a piece: one row each (a row is not split)
       per_n_ = 1;
@@ -65,14 +74,15 @@ Partition::Partition(const Shape& s)
 }
 
 Piece Partition::operator[](std::size_t i) const {
-  if (size() == 1) return {0, shape_, 0};
+  const std::size_t stride = rows_ ? shape_.c : shape_.c * shape_.s;
+  if (size() == 1) return {0, shape_, 0, shape_.c * shape_.s};
   const std::size_t bs = i % blocks_s_, bc = (i / blocks_s_) % blocks_c_,
                     bn = i / (blocks_s_ * blocks_c_);
   const std::size_t n0 = bn * per_n_, n = length(total_n_, per_n_, bn);
-  if (rows_) return {n0 * shape_.c, {n, shape_.c, 1, shape_.layout}, 0};
+  if (rows_) return {n0 * shape_.c, {n, shape_.c, 1, shape_.layout}, 0, stride};
   const std::size_t c0 = bc * per_c_, c = length(shape_.c, per_c_, bc);
   const std::size_t s0 = bs * per_s_, len = length(shape_.s, per_s_, bs);
-  return {(n0 * shape_.c + c0) * shape_.s + s0, {n, c, len, Layout::ChannelsFirst}, c0};
+  return {(n0 * shape_.c + c0) * shape_.s + s0, {n, c, len, Layout::ChannelsFirst}, c0, stride};
 }
 
 std::size_t Partition::part_count(std::size_t k) const {

@@ -5,9 +5,14 @@
 //
 // A tensor of at most piece_floats() floats is one piece, the whole tensor: small tensors run
 // exactly the single-threaded kernels, with no pool and no merge. Larger ones are cut into pieces
-// of at most piece_floats() floats, each contiguous in memory:
+// of at most piece_floats() floats:
 //   rows of channels (channels-last, NC): ranges of the N·S rows of C floats;
-//   channels-first with S > 1: ranges of samples; or, when a sample holds more than a piece,
+//   channels-first with S > 1, Cut::whole_channels, when a channel's N·S values fit in a piece:
+//   ranges of channels of every sample (one run of cg·S floats per sample, sample_stride apart).
+//   Each channel then lies in one piece: a reduction needs no merge, and the pass after it can
+//   run piece by piece, re-reading each from L2 rather than the whole tensor from L3 or memory
+//   (oneDNN's batch norm blocks channels for its caches the same way);
+//   otherwise contiguous pieces: ranges of samples; or, when a sample holds more than a piece,
 //   ranges of one sample's channels; or, when one run of S floats does, ranges of that run.
 
 #include <cstddef>
@@ -23,14 +28,23 @@ std::size_t piece_floats();
 void set_piece_floats(std::size_t floats);
 
 struct Piece {
-  std::size_t offset;  // of its first float in the tensor
-  Shape shape;         // its own shape (the whole shape for a single piece)
-  std::size_t c0;      // its first channel
+  std::size_t offset;         // of its first float in the tensor
+  Shape shape;                // its own shape (the whole shape for a single piece)
+  std::size_t c0;             // its first channel
+  std::size_t sample_stride;  // floats from one of its samples to the next (kernel_table.hpp)
+
+  // A range of channels of several samples: not one contiguous range of memory.
+  bool strided() const { return shape.n > 1 && sample_stride != shape.c * shape.s; }
+};
+
+enum class Cut {
+  contiguous,      // every piece one range of memory: for elementwise passes
+  whole_channels,  // whole channels where they fit in a piece: for reductions and fused passes
 };
 
 class Partition {
  public:
-  explicit Partition(const Shape& s);
+  explicit Partition(const Shape& s, Cut cut = Cut::contiguous);
 
   std::size_t size() const { return blocks_n_ * blocks_c_ * blocks_s_; }
   Piece operator[](std::size_t i) const;

@@ -103,16 +103,35 @@ class PieceOrder {
   bool reverse_;
 };
 
+// Calls f(offset, shape) for the piece's contiguous runs of memory: the piece itself, or, for a
+// range of channels of several samples, each sample's run of those channels.
+template <class F>
+void for_each_run(const Piece& piece, F&& f) {
+  if (!piece.strided()) return f(piece.offset, piece.shape);
+  const Shape run{1, piece.shape.c, piece.shape.s, piece.shape.layout};
+  for (std::size_t n = 0; n < piece.shape.n; ++n) f(piece.offset + n * piece.sample_stride, run);
+}
+
 }  // namespace
 
+void PartitionedKernels::piece_moments(const float* x, const Piece& piece, float* mean,
+                                       float* var) const {
+  k_.moments(x + piece.offset, piece.shape, piece.sample_stride, mean + piece.c0, var + piece.c0);
+}
+
 void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, float* var) const {
-  const Partition part(s);
-  if (part.size() == 1) return k_.moments(x, s, mean, var);
+  const Partition part(s, Cut::whole_channels);
+  if (part.size() == 1) return k_.moments(x, s, s.c * s.s, mean, var);
+  if (part.parts() == 1) {
+    parallel_for(part.size(), [&](std::size_t i) { piece_moments(x, part[i], mean, var); });
+    return;
+  }
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
   Scratch& r = scratch(part.size() * stride, part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
-    k_.moments(x + piece.offset, piece.shape, r.a.data() + i * stride, r.b.data() + i * stride);
+    k_.moments(x + piece.offset, piece.shape, piece.sample_stride, r.a.data() + i * stride,
+               r.b.data() + i * stride);
   });
   // Chan et al.'s merge in the weighted form (as the moments kernel merges its blocks): with
   // n values merged and b more, mean ← n/(n+b)·mean + b/(n+b)·mean_b and
@@ -218,6 +237,43 @@ void PartitionedKernels::normalize_add_relu(const float* x, const float* z, cons
                           piece_params(p, piece, s), y + piece.offset,
                           x_copy ? x_copy + piece.offset : nullptr);
   });
+}
+
+template <class Pass>
+bool PartitionedKernels::moments_by_piece(const float* x, const Shape& s, const ChannelParams& p,
+                                          float* mean, float* var, Pass&& pass) const {
+  const Partition part(s, Cut::whole_channels);
+  if (part.size() == 1 || part.parts() > 1) return false;
+  parallel_for(part.size(), [&](std::size_t i) {
+    const Piece piece = part[i];
+    piece_moments(x, piece, mean, var);
+    const ChannelParams q = piece_params(p, piece, s);
+    for_each_run(piece, [&](std::size_t offset, const Shape& run) { pass(offset, run, q); });
+  });
+  return true;
+}
+
+void PartitionedKernels::moments_normalize(const float* x, const Shape& s, const ChannelParams& p,
+                                           bool relu, float* y, float* x_copy, float* mean,
+                                           float* var) const {
+  const auto pass = [&](std::size_t offset, const Shape& run, const ChannelParams& q) {
+    k_.normalize(x + offset, run, q, relu, y + offset, x_copy ? x_copy + offset : nullptr);
+  };
+  if (moments_by_piece(x, s, p, mean, var, pass)) return;
+  moments(x, s, mean, var);
+  normalize(x, s, p, relu, y, x_copy);
+}
+
+void PartitionedKernels::moments_normalize_add_relu(const float* x, const float* z, const Shape& s,
+                                                    const ChannelParams& p, float* y, float* x_copy,
+                                                    float* mean, float* var) const {
+  const auto pass = [&](std::size_t offset, const Shape& run, const ChannelParams& q) {
+    k_.normalize_add_relu(x + offset, z + offset, run, q, y + offset,
+                          x_copy ? x_copy + offset : nullptr);
+  };
+  if (moments_by_piece(x, s, p, mean, var, pass)) return;
+  moments(x, s, mean, var);
+  normalize_add_relu(x, z, s, p, y, x_copy);
 }
 
 void PartitionedKernels::relu_mask(const float* dy, const float* y, std::size_t count,

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 
+#include "core/partition.hpp"
 #include "kernels/kernel_table.hpp"
 
 namespace simdnorm::detail {
@@ -28,7 +29,25 @@ class PartitionedKernels {
                           const kernels::ChannelParams& p, float* y, float* x_copy) const;
   void relu_mask(const float* dy, const float* y, std::size_t count, float* dz) const;
 
+  // Training forward: mean and var (biased) from x, then normalize or normalize_add_relu with
+  // them (p.mean and p.var point at them). When every channel lies in one piece of the
+  // whole-channels cut (core/partition.hpp), each piece does both steps in turn, its second pass
+  // re-reading it from L2; the results are the same bits as the two steps apart.
+  void moments_normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
+                         float* y, float* x_copy, float* mean, float* var) const;
+  void moments_normalize_add_relu(const float* x, const float* z, const Shape& s,
+                                  const kernels::ChannelParams& p, float* y, float* x_copy,
+                                  float* mean, float* var) const;
+
  private:
+  void piece_moments(const float* x, const Piece& piece, float* mean, float* var) const;
+  // The fused training forward's walk: each piece's moments, then pass(offset, shape, params) on
+  // each of its contiguous runs. False, having done nothing, unless the whole-channels cut puts
+  // every channel in one of several pieces.
+  template <class Pass>
+  bool moments_by_piece(const float* x, const Shape& s, const kernels::ChannelParams& p,
+                        float* mean, float* var, Pass&& pass) const;
+
   const kernels::KernelTable& k_;
 };
 

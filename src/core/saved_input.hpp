@@ -33,6 +33,12 @@ ForwardInput keep_input(std::vector<float>& storage, std::size_t& offset, std::s
 void normalize_saving_input(std::span<const float> x, const Shape& shape, const NormParams& params,
                             std::span<const float> mean, std::span<const float> var,
                             std::span<float> y, std::span<float> x_copy);
+// forward_training's (or with z, forward_add_relu_training's) moments into mean and var (biased),
+// then its normalization with them, and x_copy as above.
+void batch_normalize_saving_input(std::span<const float> x, std::span<const float> z,
+                                  const Shape& shape, const NormParams& params,
+                                  std::span<float> mean, std::span<float> var, std::span<float> y,
+                                  std::span<float> x_copy);
 // forward_add_relu_inference's pass with the given statistics, and x_copy as above.
 void normalize_add_relu_saving_input(std::span<const float> x, std::span<const float> z,
                                      const Shape& shape, const NormParams& params,

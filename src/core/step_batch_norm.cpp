@@ -91,8 +91,7 @@ void StepBatchNorm::forward_into(std::span<const float> x, const Shape& shape, s
     return;
   }
   // forward_training's two passes, the copy of x in the second.
-  batch_moments(x, shape, saved.mean, saved.var);
-  detail::normalize_saving_input(x, shape, params(), saved.mean, saved.var, y, x_copy);
+  detail::batch_normalize_saving_input(x, {}, shape, params(), saved.mean, saved.var, y, x_copy);
   for (std::size_t c = 0; c < shape.c; ++c)
     saved.invstd[c] = 1.f / std::sqrt(saved.var[c] + options_.eps);
   if (training_ && options_.track_running_stats) {

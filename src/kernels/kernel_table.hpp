@@ -29,8 +29,12 @@ struct ChannelParams {
 
 struct KernelTable {
   const char* isa;
-  // mean[c], var[c] (biased) over the N·S values of channel c.
-  void (*moments)(const float* x, const Shape& shape, float* mean, float* var);
+  // mean[c], var[c] (biased) over the N·S values of channel c. sample_stride: floats from a
+  // sample's first value to the next sample's; C·S for a whole tensor, more for channels
+  // [c0, c0 + C) of every sample of a wider channels-first tensor (core/partition.hpp). Rows of
+  // channels (channels-last, NC) are dense.
+  void (*moments)(const float* x, const Shape& shape, std::size_t sample_stride, float* mean,
+                  float* var);
   // y = (x − mean)·invstd·γ + β, then max(·, 0) if relu; x_copy = x unless x_copy is null (from
   // the same loads: y may alias x, x_copy overlaps neither).
   void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu, float* y,

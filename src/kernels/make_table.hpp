@@ -14,8 +14,8 @@ template <class Arch>
 KernelTable make_table(const char* isa) {
   return {
       isa,
-      [](const float* x, const Shape& s, float* mean, float* var) {
-        moments{}(Arch{}, x, s, mean, var);
+      [](const float* x, const Shape& s, std::size_t sample_stride, float* mean, float* var) {
+        moments{}(Arch{}, x, s, sample_stride, mean, var);
       },
       [](const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y,
          float* x_copy) { normalize{}(Arch{}, x, s, p, relu, y, x_copy); },

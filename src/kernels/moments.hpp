@@ -18,7 +18,8 @@ namespace simdnorm::kernels {
 
 struct moments {
   template <class Arch>
-  void operator()(Arch, const float* x, const Shape& shape, float* mean, float* var) const;
+  void operator()(Arch, const float* x, const Shape& shape, std::size_t sample_stride, float* mean,
+                  float* var) const;
 };
 
 namespace moments_detail {
@@ -192,14 +193,15 @@ template <class Arch>
 // plain sum would. Longer runs, split into several blocks, take each block's float mean as its
 // shift and merge each block on its own: that cost is spread over a whole block.
 template <class Arch>
-void channels_first(const float* x, const Shape& shape, float* mean, float* var) {
+void channels_first(const float* x, const Shape& shape, std::size_t sample_stride, float* mean,
+                    float* var) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   // A local copy: the vector types may alias anything, so through the reference every store to
   // d and q below would force reloading the shape for each channel.
   const Shape s = shape;
   const std::size_t block = tuning().block_floats;
-  const std::size_t group = s.s <= block ? runs_per_block<Arch>(s.s) : 1, stride = s.c * s.s;
+  const std::size_t group = s.s <= block ? runs_per_block<Arch>(s.s) : 1, stride = sample_stride;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
     // + L: a partial group's missing channels merge zeros there.
@@ -213,7 +215,7 @@ void channels_first(const float* x, const Shape& shape, float* mean, float* var)
         const std::size_t pilot = std::min(s.s, std::max(L, (s.s + 3) / 4));
         for (std::size_t g0 = 0; g0 < chunk; g0 += L) {
           const std::size_t count = chunk - g0 < L ? chunk - g0 : L;
-          const float* const first = x + (n0 * s.c + c0 + g0) * s.s;
+          const float* const first = x + n0 * stride + (c0 + g0) * s.s;
           alignas(Arch::alignment()) float bm[L], bd[L], bq[L];
           B d[L], q[L];
           for (std::size_t j = 0; j < L; ++j)
@@ -235,7 +237,7 @@ void channels_first(const float* x, const Shape& shape, float* mean, float* var)
         continue;
       }
       for (std::size_t j = 0; j < chunk; ++j) {
-        const float* first = x + (n0 * s.c + c0 + j) * s.s;
+        const float* first = x + n0 * stride + (c0 + j) * s.s;
         for (std::size_t i = 0; i < s.s; i += block) {
           const std::size_t len = s.s - i < block ? s.s - i : block;
           const ChanWeights<Arch> w =
@@ -317,11 +319,12 @@ void rows(const float* x, const Shape& s, float* mean, float* var) {
 }  // namespace moments_detail
 
 template <class Arch>
-void moments::operator()(Arch, const float* x, const Shape& shape, float* mean, float* var) const {
+void moments::operator()(Arch, const float* x, const Shape& shape, std::size_t sample_stride,
+                         float* mean, float* var) const {
   if (rows_of_channels<Arch>(shape)) {
     moments_detail::rows<Arch>(x, shape, mean, var);
   } else {
-    moments_detail::channels_first<Arch>(x, shape, mean, var);
+    moments_detail::channels_first<Arch>(x, shape, sample_stride, mean, var);
   }
 }
 

@@ -8,16 +8,22 @@
 namespace simdnorm::kernels {
 namespace {
 
-// Calls f(channel, pointer to the element) for every element, in memory order per channel.
+// Calls f(index of the element) for every element of channel c, in memory order; samples are
+// `sample_stride` floats apart in a channels-first tensor (kernel_table.hpp).
 template <class F>
-void for_each_in_channel(const Shape& s, std::size_t c, F&& f) {
+void for_each_in_channel(const Shape& s, std::size_t sample_stride, std::size_t c, F&& f) {
   for (std::size_t n = 0; n < s.n; ++n) {
     for (std::size_t i = 0; i < s.s; ++i) {
-      const std::size_t idx =
-          s.layout == Layout::ChannelsFirst ? (n * s.c + c) * s.s + i : (n * s.s + i) * s.c + c;
+      const std::size_t idx = s.layout == Layout::ChannelsFirst ? n * sample_stride + c * s.s + i
+                                                                : (n * s.s + i) * s.c + c;
       f(idx);
     }
   }
+}
+
+template <class F>
+void for_each_in_channel(const Shape& s, std::size_t c, F&& f) {
+  for_each_in_channel(s, s.c * s.s, c, f);
 }
 
 struct Coeffs {
@@ -30,14 +36,14 @@ Coeffs coeffs(const ChannelParams& p, std::size_t c) {
   return {p.mean[c], invstd, p.weight ? p.weight[c] : 1.0, p.bias ? p.bias[c] : 0.0};
 }
 
-void moments(const float* x, const Shape& s, float* mean, float* var) {
+void moments(const float* x, const Shape& s, std::size_t stride, float* mean, float* var) {
   const double m = double(s.per_channel());
   for (std::size_t c = 0; c < s.c; ++c) {
     double sum = 0;
-    for_each_in_channel(s, c, [&](std::size_t i) { sum += x[i]; });
+    for_each_in_channel(s, stride, c, [&](std::size_t i) { sum += x[i]; });
     const double mu = sum / m;
     double sq = 0;
-    for_each_in_channel(s, c, [&](std::size_t i) { sq += (x[i] - mu) * (x[i] - mu); });
+    for_each_in_channel(s, stride, c, [&](std::size_t i) { sq += (x[i] - mu) * (x[i] - mu); });
     mean[c] = float(mu);
     var[c] = float(sq / m);
   }

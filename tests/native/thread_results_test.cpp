@@ -46,6 +46,7 @@ struct Case {
 std::vector<Case> cases() {
   return {
       {{5, 3, 7, Layout::ChannelsFirst}, kTinyPiece, "samples"},
+      {{4, 80, 5, Layout::ChannelsFirst}, 1024, "channels of every sample"},
       {{3, 6, 20, Layout::ChannelsFirst}, kTinyPiece, "channels of a sample"},
       {{2, 3, 130, Layout::ChannelsFirst}, kTinyPiece, "runs"},
       {{3, 7, 5, Layout::ChannelsLast}, kTinyPiece, "rows"},
@@ -53,6 +54,7 @@ std::vector<Case> cases() {
       {{3, 70, 2, Layout::ChannelsLast}, kTinyPiece, "rows wider than a piece"},
       {{4, 100, 1, Layout::ChannelsFirst}, kTinyPiece, "NC rows wider than a piece"},
       {{8, 16, 1024, Layout::ChannelsFirst}, 0, "samples, default pieces"},
+      {{8, 300, 49, Layout::ChannelsFirst}, 0, "channels of every sample, default pieces"},
       {{2, 24, 1600, Layout::ChannelsLast}, 0, "rows, default pieces"},
   };
 }
@@ -169,6 +171,43 @@ TEST_P(ThreadResults, SplitResultsMatchFloat64) {
     EXPECT_TRUE(all_close("dx", dx, b.dx, b.dx_magnitude, 2 * kRelTol));
     EXPECT_TRUE(all_close("dweight", dw, b.dgamma, b.dgamma_magnitude, 2 * kRelTol));
     EXPECT_TRUE(all_close("dbias", db, b.dbeta, b.dbeta_magnitude, 2 * kRelTol));
+  }
+}
+
+// Training forward runs moments and normalization piece by piece on the whole-channels cut: the
+// same bits as batch_moments followed by forward_inference with those statistics, with and
+// without ReLU and with the residual add, on 1 and 2 threads.
+TEST_P(ThreadResults, TrainingForwardEqualsItsTwoSteps) {
+  for (const Case& k : cases()) {
+    SCOPED_TRACE(simdnorm::to_string(k.shape) + " (" + k.cut + "), ISA " + GetParam());
+    const PieceFloats piece(k.piece);
+    const Shape& s = k.shape;
+    RandomBatch rng(unsigned(s.numel()) + 7);
+    const std::vector<float> x = rng.input(s), z = rng.normal(s.numel());
+    const std::vector<float> gamma = rng.weight(s.c), beta = rng.uniform_vector(s.c, -1, 1);
+    for (const std::size_t n : {std::size_t(1), std::size_t(2)}) {
+      const ThreadCount threads(n);
+      for (const bool add : {false, true}) {
+        const NormParams p{gamma, beta, 1e-5f, !add};
+        std::vector<float> y(s.numel()), y2(s.numel()), mean(s.c), invstd(s.c), var(s.c);
+        std::vector<float> mean2(s.c), var2(s.c);
+        if (add) {
+          simdnorm::forward_add_relu_training(x, z, s, p, y, mean, invstd, var);
+        } else {
+          simdnorm::forward_training(x, s, p, y, mean, invstd, var);
+        }
+        simdnorm::batch_moments(x, s, mean2, var2);
+        if (add) {
+          simdnorm::forward_add_relu_inference(x, z, s, p, mean2, var2, y2);
+        } else {
+          simdnorm::forward_inference(x, s, p, mean2, var2, y2);
+        }
+        EXPECT_EQ(0, std::memcmp(mean.data(), mean2.data(), s.c * sizeof(float))) << n;
+        EXPECT_EQ(0, std::memcmp(var.data(), var2.data(), s.c * sizeof(float))) << n;
+        EXPECT_EQ(0, std::memcmp(y.data(), y2.data(), s.numel() * sizeof(float)))
+            << n << " threads, add " << add;
+      }
+    }
   }
 }
 
