@@ -259,9 +259,13 @@ void channels_first(const float* x, const Shape& shape, std::size_t sample_strid
   }
 }
 
-// Rows of channels: chunks of channels, tiles of rows (lanes.hpp: reduction_rows, no more than
-// l1_resident_rows), and in each tile every channel block of the chunk does its two passes over
-// the cache-resident tile.
+// Rows of channels: chunks of channels, bands of rows, and in each band every channel block of
+// the chunk is summed as one block. Its shift m̃ is the mean of the band's first rows (a pilot of
+// at most l1_resident_rows, which the deviation pass then re-reads from L1), and one pass sums
+// d = x − m̃ and d² over the whole band. A band holds at most 4 pilots, so the pilot is at least a
+// quarter of it: the sampled shift's error bound (channels_first above) holds, and the merge into
+// double, which cost as much as the data passes with a pilot per band (8 rows of 4 KiB), is paid
+// once per 4. At most 256 rows (lanes.hpp: reduction_rows).
 template <class Arch>
 void rows(const float* x, const Shape& s, float* mean, float* var) {
   using B = batch<Arch>;
@@ -269,28 +273,31 @@ void rows(const float* x, const Shape& s, float* mean, float* var) {
   const std::size_t row_count = s.n * s.s, stride = s.c;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
-    const std::size_t tile = std::min(reduction_rows<Arch>(chunk), l1_resident_rows<Arch>(stride));
+    const std::size_t pilot = std::min(reduction_rows<Arch>(chunk), l1_resident_rows<Arch>(stride));
+    const std::size_t band = std::min<std::size_t>(4 * pilot, 256);
     // + L: the partial block's filled lanes merge too (harmlessly), so every merge is a whole
     // number of vectors.
     alignas(Arch::alignment()) double acc_mean[kChannelChunk + L] = {};
     alignas(Arch::alignment()) double acc_m2[kChannelChunk + L] = {};
-    for (std::size_t r0 = 0; r0 < row_count; r0 += tile) {
-      const std::size_t rb = row_count - r0 < tile ? row_count - r0 : tile;
+    for (std::size_t r0 = 0; r0 < row_count; r0 += band) {
+      const std::size_t rb = row_count - r0 < band ? row_count - r0 : band;
       const ChanWeights<Arch> w = chan_weights<Arch>(double(r0), double(rb));
-      const float* const tile_base = x + r0 * stride + c0;
+      const float* const band_base = x + r0 * stride + c0;
       for_channel_blocks<Arch>(chunk, [&]<std::size_t K, bool Partial>(std::size_t b0,
                                                                        std::size_t count) {
         // Locals, not the lambda's captures, in the loops (see normalize.hpp).
-        const float* const base = tile_base + b0;
-        const std::size_t rows_here = rb, row_stride = stride;
+        const float* const base = band_base + b0;
+        const std::size_t rows_here = rb, head = rb < pilot ? rb : pilot, row_stride = stride;
         B sum[K];
         for (std::size_t k = 0; k < K; ++k) sum[k] = B(0.f);
-        for (std::size_t r = 0; r < rows_here; ++r)
+        for (std::size_t r = 0; r < head; ++r)
           for (std::size_t k = 0; k < K; ++k)
             sum[k] += load_lanes<Partial, Arch>(base + r * row_stride + k * L, count, 0.f);
         B m[K], q[K];
         for (std::size_t k = 0; k < K; ++k) {
-          m[k] = sum[k] / B(float(rows_here));
+          m[k] = sum[k] / B(float(head));
+          // NOLINTNEXTLINE(misc-redundant-expression): m − m == 0 tests finiteness.
+          m[k] = xsimd::select(m[k] - m[k] == B(0.f), m[k], B(0.f));
           sum[k] = q[k] = B(0.f);  // sum now Σd
         }
         for (std::size_t r = 0; r < rows_here; ++r)

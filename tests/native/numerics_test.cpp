@@ -117,6 +117,33 @@ TEST_P(Numerics, SampledShiftWorstCase) {
   }
 }
 
+// Rows of channels (NHWC, NC) take each band's shift from its first quarter of rows or more
+// (kernels/moments.hpp: rows): 32-row bands for 4 KiB rows (C = 1024), 256-row bands for C = 64.
+// Channels that sit on one value in each band's first quarter and on another in the rest are the
+// worst case, held to the same 4× bound as above. Both tensors are one piece (core/partition.hpp):
+// a larger one's pieces are merged from their float means, whose rounding at mean 1e4 is larger
+// than what is tested here.
+TEST_P(Numerics, SampledRowShiftWorstCase) {
+  const std::pair<Shape, std::size_t> cases[] = {{Shape::nhwc(2, 4, 7, 1024), 32},
+                                                 {Shape::nc(1000, 64), 256}};
+  for (const auto& [s, band] : cases) {
+    SCOPED_TRACE(to_string(s));
+    std::vector<float> x =
+        channels(s, std::vector<double>(s.c, 1e4), std::vector<double>(s.c, 0.01), 32);
+    for (std::size_t n = 0; n < s.n; ++n)
+      for (std::size_t c = 0; c < s.c; ++c)
+        for (std::size_t i = 0; i < s.s; ++i)
+          x[index_of(s, n, c, i)] += (n * s.s + i) % band < band / 4 ? 1.f : -1.f;
+    const Moments64 m = moments64(x, s);
+    const Trained t = train(x, s, {});
+    for (std::size_t c = 0; c < s.c; ++c) {
+      SCOPED_TRACE("channel " + std::to_string(c));
+      EXPECT_NEAR(t.mean[c], m.mean[c], 2 * kU * std::abs(m.mean[c]) + 1e-6);
+      EXPECT_NEAR(t.var[c], m.var[c], 8e-6 * m.var[c]);
+    }
+  }
+}
+
 // A constant channel: var 0 → y = β exactly in float64; in float32 the computed mean can differ
 // from the constant by a few ulps, which invstd = 1/sqrt(eps) ≈ 316 magnifies:
 // |y − β| ≤ |γ|·316·4·ulp(x). Always finite; the backward is finite too.
