@@ -1,14 +1,14 @@
 #pragma once
 // Per-channel mean and biased variance: one read of x from memory.
 // Each block (up to tuning().block_floats of one channel: part of a run or a few short runs; or a
-// tile of rows × a channel block) is summed, then re-read from L1/L2 to sum d = x − block mean and
-// d² (blocks of whole short runs use a sampled mean instead, read once: channels_first); blocks
-// merge in double with Chan's pairwise update (merge_block). Error: the float block mean m̃ is off
-// by δ ≈ √n·2⁻²⁴·mean|x| (≈ 0.003 for mean 1e4), which a plain Σd² turns into an M2 error of n·δ²
-// (2.5e-4 of the variance at mean 1e4, std 1). The corrected two-pass form (Chan, Golub & LeVeque)
-// removes it: mean = m̃ + Σd/n and M2 = Σd² − (Σd)²/n, where Σd sums small numbers accurately. What
-// is left is float rounding of Σd² (relative ~ √n·2⁻²⁴ for lane-parallel partial sums); merging
-// adds nothing of float32 size.
+// band of rows × a channel block) is summed, then re-read from L1/L2 to sum d = x − block mean and
+// d² (blocks of whole short runs and bands of rows use a sampled mean instead and are read once:
+// channels_first, rows); blocks merge in double with Chan's pairwise update (merge_block). Error:
+// the float block mean m̃ is off by δ ≈ √n·2⁻²⁴·mean|x| (≈ 0.003 for mean 1e4), which a plain Σd²
+// turns into an M2 error of n·δ² (2.5e-4 of the variance at mean 1e4, std 1). The corrected
+// two-pass form (Chan, Golub & LeVeque) removes it: mean = m̃ + Σd/n and M2 = Σd² − (Σd)²/n, where
+// Σd sums small numbers accurately. What is left is float rounding of Σd² (relative ~ √n·2⁻²⁴ for
+// lane-parallel partial sums); merging adds nothing of float32 size.
 
 #include <algorithm>
 
