@@ -34,19 +34,22 @@ ChannelParams piece_params(const ChannelParams& p, const Piece& piece, const Sha
   return q;
 }
 
-// Per-piece partial results (two arrays of channels_per_piece floats per piece), and the merge's
-// per-part values counts and weights: grown once per calling thread, then reused, so calls
-// allocate nothing.
+// Per-piece partial results (two arrays of channels_per_piece values per piece: the gradient
+// sums in float, the moments in double), and the merge's per-part values counts and weights:
+// grown once per calling thread, then reused, so calls allocate nothing.
 struct Scratch {
   std::vector<float> a, b;
+  std::vector<double> mean, var;
   std::vector<double> count, w_old, w_new, cross;
 };
 
-Scratch& scratch(std::size_t floats, const Partition& part) {
+Scratch& scratch(std::size_t values, const Partition& part) {
   thread_local Scratch s;
-  if (s.a.size() < floats) {
-    s.a.resize(floats);
-    s.b.resize(floats);
+  if (s.a.size() < values) {
+    s.a.resize(values);
+    s.b.resize(values);
+    s.mean.resize(values);
+    s.var.resize(values);
   }
   const std::size_t parts = part.parts();
   if (s.count.size() < parts) {
@@ -81,8 +84,8 @@ void for_channel_ranges(const Partition& part, std::size_t channels, F&& merge) 
 }
 
 // Part k's partial results for channels [c0, …) of one block: a run of the piece's array.
-const float* part_run(const std::vector<float>& v, const Partition& part, std::size_t c0,
-                      std::size_t k) {
+template <class T>
+const T* part_run(const std::vector<T>& v, const Partition& part, std::size_t c0, std::size_t k) {
   return v.data() + part.piece_of(c0, k) * part.channels_per_piece() + part.local_channel(c0);
 }
 
@@ -114,24 +117,30 @@ void for_each_run(const Piece& piece, F&& f) {
 
 }  // namespace
 
-void PartitionedKernels::piece_moments(const float* x, const Piece& piece, float* mean,
-                                       float* var) const {
-  k_.moments(x + piece.offset, piece.shape, piece.sample_stride, mean + piece.c0, var + piece.c0);
+void PartitionedKernels::piece_moments(const float* x, const Piece& piece, double* mean64,
+                                       double* var64, float* mean, float* var) const {
+  const std::size_t c0 = piece.c0, c1 = piece.c0 + piece.shape.c;
+  k_.moments(x + piece.offset, piece.shape, piece.sample_stride, mean64 + c0, var64 + c0);
+  for (std::size_t c = c0; c < c1; ++c) {
+    mean[c] = float(mean64[c]);
+    var[c] = float(var64[c]);
+  }
 }
 
 void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, float* var) const {
   const Partition part(s, Cut::whole_channels);
-  if (part.size() == 1) return k_.moments(x, s, s.c * s.s, mean, var);
-  if (part.parts() == 1) {
-    parallel_for(part.size(), [&](std::size_t i) { piece_moments(x, part[i], mean, var); });
+  const std::size_t stride = part.channels_per_piece(), parts = part.parts();
+  Scratch& r = scratch(std::max(part.size() * stride, s.c), part);
+  if (parts == 1) {  // every channel in one piece: its results are final
+    parallel_for(part.size(), [&](std::size_t i) {
+      piece_moments(x, part[i], r.mean.data(), r.var.data(), mean, var);
+    });
     return;
   }
-  const std::size_t stride = part.channels_per_piece(), parts = part.parts();
-  Scratch& r = scratch(part.size() * stride, part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
-    k_.moments(x + piece.offset, piece.shape, piece.sample_stride, r.a.data() + i * stride,
-               r.b.data() + i * stride);
+    k_.moments(x + piece.offset, piece.shape, piece.sample_stride, r.mean.data() + i * stride,
+               r.var.data() + i * stride);
   });
   // Chan et al.'s merge in the weighted form (as the moments kernel merges its blocks): with
   // n values merged and b more, mean ← n/(n+b)·mean + b/(n+b)·mean_b and
@@ -149,19 +158,19 @@ void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, fl
   for_channel_ranges(part, s.c, [&](std::size_t c0, std::size_t c1) {
     const std::size_t n = c1 - c0;
     double mu[kMergeChannels], m2[kMergeChannels];
-    const float *m = part_run(r.a, part, c0, 0), *v = part_run(r.b, part, c0, 0);
+    const double *m = part_run(r.mean, part, c0, 0), *v = part_run(r.var, part, c0, 0);
     for (std::size_t j = 0; j < n; ++j) {
       mu[j] = m[j];
-      m2[j] = double(v[j]) * r.count[0];
+      m2[j] = v[j] * r.count[0];
     }
     for (std::size_t k = 1; k < parts; ++k) {
-      m = part_run(r.a, part, c0, k);
-      v = part_run(r.b, part, c0, k);
+      m = part_run(r.mean, part, c0, k);
+      v = part_run(r.var, part, c0, k);
       const double w_old = r.w_old[k], w_new = r.w_new[k], cross = r.cross[k], b = r.count[k];
       for (std::size_t j = 0; j < n; ++j) {
         const double delta = m[j] - mu[j];
         mu[j] = w_old * mu[j] + w_new * m[j];
-        m2[j] += double(v[j]) * b + delta * delta * cross;
+        m2[j] += v[j] * b + delta * delta * cross;
       }
     }
     for (std::size_t j = 0; j < n; ++j) {
@@ -244,9 +253,10 @@ bool PartitionedKernels::moments_by_piece(const float* x, const Shape& s, const 
                                           float* mean, float* var, Pass&& pass) const {
   const Partition part(s, Cut::whole_channels);
   if (part.size() == 1 || part.parts() > 1) return false;
+  Scratch& r = scratch(std::max(part.size() * part.channels_per_piece(), s.c), part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
-    piece_moments(x, piece, mean, var);
+    piece_moments(x, piece, r.mean.data(), r.var.data(), mean, var);
     const ChannelParams q = piece_params(p, piece, s);
     for_each_run(piece, [&](std::size_t offset, const Shape& run) { pass(offset, run, q); });
   });

@@ -40,7 +40,9 @@ class PartitionedKernels {
                                   float* mean, float* var) const;
 
  private:
-  void piece_moments(const float* x, const Piece& piece, float* mean, float* var) const;
+  // A piece's moments into mean64 and var64 (C doubles each), then its channels of mean and var.
+  void piece_moments(const float* x, const Piece& piece, double* mean64, double* var64, float* mean,
+                     float* var) const;
   // The fused training forward's walk: each piece's moments, then pass(offset, shape, params) on
   // each of its contiguous runs. False, having done nothing, unless the whole-channels cut puts
   // every channel in one of several pieces.

@@ -29,12 +29,14 @@ struct ChannelParams {
 
 struct KernelTable {
   const char* isa;
-  // mean[c], var[c] (biased) over the N·S values of channel c. sample_stride: floats from a
+  // mean[c], var[c] (biased) over the N·S values of channel c, in double: the partition merges
+  // pieces' results, and a float mean's rounding (2⁻²⁴·|mean|, 6e-4 at 1e4) would enter the merged
+  // variance through the squared differences of the means. sample_stride: floats from a
   // sample's first value to the next sample's; C·S for a whole tensor, more for channels
   // [c0, c0 + C) of every sample of a wider channels-first tensor (core/partition.hpp). Rows of
   // channels (channels-last, NC) are dense.
-  void (*moments)(const float* x, const Shape& shape, std::size_t sample_stride, float* mean,
-                  float* var);
+  void (*moments)(const float* x, const Shape& shape, std::size_t sample_stride, double* mean,
+                  double* var);
   // y = (x − mean)·invstd·γ + β, then max(·, 0) if relu; x_copy = x unless x_copy is null (from
   // the same loads: y may alias x, x_copy overlaps neither).
   void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu, float* y,

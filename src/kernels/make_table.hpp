@@ -14,7 +14,7 @@ template <class Arch>
 KernelTable make_table(const char* isa) {
   return {
       isa,
-      [](const float* x, const Shape& s, std::size_t sample_stride, float* mean, float* var) {
+      [](const float* x, const Shape& s, std::size_t sample_stride, double* mean, double* var) {
         moments{}(Arch{}, x, s, sample_stride, mean, var);
       },
       [](const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y,

@@ -18,8 +18,8 @@ namespace simdnorm::kernels {
 
 struct moments {
   template <class Arch>
-  void operator()(Arch, const float* x, const Shape& shape, std::size_t sample_stride, float* mean,
-                  float* var) const;
+  void operator()(Arch, const float* x, const Shape& shape, std::size_t sample_stride, double* mean,
+                  double* var) const;
 };
 
 namespace moments_detail {
@@ -193,8 +193,8 @@ template <class Arch>
 // plain sum would. Longer runs, split into several blocks, take each block's float mean as its
 // shift and merge each block on its own: that cost is spread over a whole block.
 template <class Arch>
-void channels_first(const float* x, const Shape& shape, std::size_t sample_stride, float* mean,
-                    float* var) {
+void channels_first(const float* x, const Shape& shape, std::size_t sample_stride, double* mean,
+                    double* var) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   // A local copy: the vector types may alias anything, so through the reference every store to
@@ -253,8 +253,8 @@ void channels_first(const float* x, const Shape& shape, std::size_t sample_strid
     }
     const double inv_count = 1.0 / double(s.n * s.s);
     for (std::size_t j = 0; j < chunk; ++j) {
-      mean[c0 + j] = float(acc_mean[j]);
-      var[c0 + j] = float(acc_m2[j] * inv_count);
+      mean[c0 + j] = acc_mean[j];
+      var[c0 + j] = acc_m2[j] * inv_count;
     }
   }
 }
@@ -267,7 +267,7 @@ void channels_first(const float* x, const Shape& shape, std::size_t sample_strid
 // double, which cost as much as the data passes with a pilot per band (8 rows of 4 KiB), is paid
 // once per 4. At most 256 rows (lanes.hpp: reduction_rows).
 template <class Arch>
-void rows(const float* x, const Shape& s, float* mean, float* var) {
+void rows(const float* x, const Shape& s, double* mean, double* var) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   const std::size_t row_count = s.n * s.s, stride = s.c;
@@ -317,8 +317,8 @@ void rows(const float* x, const Shape& s, float* mean, float* var) {
     }
     const double inv_count = 1.0 / double(row_count);
     for (std::size_t j = 0; j < chunk; ++j) {
-      mean[c0 + j] = float(acc_mean[j]);
-      var[c0 + j] = float(acc_m2[j] * inv_count);
+      mean[c0 + j] = acc_mean[j];
+      var[c0 + j] = acc_m2[j] * inv_count;
     }
   }
 }
@@ -327,7 +327,7 @@ void rows(const float* x, const Shape& s, float* mean, float* var) {
 
 template <class Arch>
 void moments::operator()(Arch, const float* x, const Shape& shape, std::size_t sample_stride,
-                         float* mean, float* var) const {
+                         double* mean, double* var) const {
   if (rows_of_channels<Arch>(shape)) {
     moments_detail::rows<Arch>(x, shape, mean, var);
   } else {

@@ -36,7 +36,7 @@ Coeffs coeffs(const ChannelParams& p, std::size_t c) {
   return {p.mean[c], invstd, p.weight ? p.weight[c] : 1.0, p.bias ? p.bias[c] : 0.0};
 }
 
-void moments(const float* x, const Shape& s, std::size_t stride, float* mean, float* var) {
+void moments(const float* x, const Shape& s, std::size_t stride, double* mean, double* var) {
   const double m = double(s.per_channel());
   for (std::size_t c = 0; c < s.c; ++c) {
     double sum = 0;
@@ -44,8 +44,8 @@ void moments(const float* x, const Shape& s, std::size_t stride, float* mean, fl
     const double mu = sum / m;
     double sq = 0;
     for_each_in_channel(s, stride, c, [&](std::size_t i) { sq += (x[i] - mu) * (x[i] - mu); });
-    mean[c] = float(mu);
-    var[c] = float(sq / m);
+    mean[c] = mu;
+    var[c] = sq / m;
   }
 }
 
