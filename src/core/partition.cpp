@@ -22,10 +22,10 @@ constexpr std::size_t kPieceFloats = std::size_t(64) << 10;
 
 std::atomic<std::size_t> floats_per_piece{kPieceFloats};
 
-// The whole-channels cut only when a piece holds at least this many channels: the moments kernel
-// sums a group of vector-width channels at once (16 with AVX-512), and pieces of fewer leave its
-// groups part empty. S1 (NCHW 32×64×32×32) in pieces of 2 channels took 530–725 µs for training
-// forward against 330 µs in one-sample pieces (Zen 5).
+// The whole-channels cut only when a piece can hold this many channels, and then in multiples of
+// it: the moments kernel sums a group of vector-width channels at once (16 with AVX-512), and
+// pieces of fewer leave its groups part empty. S1 (NCHW 32×64×32×32) in pieces of 2 channels took
+// 530–725 µs for training forward against 330 µs in one-sample pieces (Zen 5).
 constexpr std::size_t kMinGroupChannels = 16;
 
 std::size_t ceil_div(std::size_t a, std::size_t b) {
@@ -52,8 +52,10 @@ Partition::Partition(const Shape& s, Cut cut)
   if (s.numel() > piece && s.c > 0) {
     const std::size_t row = rows_ ? s.c : s.c * s.s;  // floats per step of the n axis
     if (cut == Cut::whole_channels && !rows_ && s.n * s.s * kMinGroupChannels <= piece) {
-      // As many channels as fit, spread evenly over the fewest pieces.
-      per_c_ = ceil_div(s.c, ceil_div(s.c, piece / (s.n * s.s)));
+      // As many whole groups of channels as fit, spread evenly over the fewest pieces.
+      const std::size_t most = piece / (s.n * s.s) / kMinGroupChannels * kMinGroupChannels;
+      const std::size_t even = ceil_div(s.c, ceil_div(s.c, most));
+      per_c_ = ceil_div(even, kMinGroupChannels) * kMinGroupChannels;
     } else if (row <= piece) {
       per_n_ = piece / row;
     } else if (rows_) {  // rows wider than a piece: one row each (a row is not split)

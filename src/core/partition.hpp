@@ -1,14 +1,15 @@
 #pragma once
-// Internal: the fixed split of a tensor into contiguous pieces that the thread pool shares out.
-// It depends on the shape only, never on the thread count, so a reduction that merges its
-// pieces' partial results in piece order gives the same bits on 1 thread or 64.
+// Internal: the fixed split of a tensor into pieces that the thread pool shares out. It depends
+// on the shape only, never on the thread count, so a reduction that merges its pieces' partial
+// results in piece order gives the same bits on 1 thread or 64.
 //
 // A tensor of at most piece_floats() floats is one piece, the whole tensor: small tensors run
 // exactly the single-threaded kernels, with no pool and no merge. Larger ones are cut into pieces
 // of at most piece_floats() floats:
 //   rows of channels (channels-last, NC): ranges of the N·S rows of C floats;
-//   channels-first with S > 1, Cut::whole_channels, when a channel's N·S values fit in a piece:
-//   ranges of channels of every sample (one run of cg·S floats per sample, sample_stride apart).
+//   channels-first with S > 1, Cut::whole_channels, when a piece can hold the N·S values of 16
+//   channels: ranges of a multiple of 16 channels of every sample (per sample one run of those
+//   channels' floats, sample_stride apart).
 //   Each channel then lies in one piece: a reduction needs no merge, and the pass after it can
 //   run piece by piece, re-reading each from L2 rather than the whole tensor from L3 or memory
 //   (oneDNN's batch norm blocks channels for its caches the same way);

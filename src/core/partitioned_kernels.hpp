@@ -3,8 +3,9 @@
 // (core/partition.hpp) on the thread pool (core/parallel.hpp). Elementwise kernels give every
 // element the same value whatever the piece; the reductions (moments, grad_sums) merge their
 // pieces' partial results per channel in piece order, in double, with the math of the sync-BN
-// primitives (Chan's merge for moments, a plain sum for the gradient sums). Either way the
-// result is the same bits for any thread count. A single piece is exactly one kernel call.
+// primitives (Chan's merge for moments, a plain sum for the gradient sums), unless every channel
+// lies in one piece. Either way the result is the same bits for any thread count. A single piece
+// is exactly one kernel call. Training forward can run its two passes piece by piece (below).
 
 #include <cstddef>
 

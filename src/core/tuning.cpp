@@ -26,8 +26,9 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
   // A tile of rows of the elementwise kernels is re-read by each block of channels: half of L1d.
   // 4096 floats (16 KiB) on Zen 4, 6144 on Zen 5.
   t.row_tile_floats = std::max<std::size_t>(c.l1d / 2 / F, 1024);
-  // A reduction tile is read twice per channel block (two passes): the whole L1d, as the second
-  // pass may come from L2 without losing much. 8192 floats (32 KiB) on Zen 4.
+  // A reduction tile of rows is read by every channel block of a chunk (grad_sums), or its first
+  // rows twice (the moments' shift, then the band's pass): the whole L1d, as a re-read may come
+  // from L2 without losing much. 8192 floats (32 KiB) on Zen 4.
   t.reduction_tile_floats = std::max<std::size_t>(c.l1d / F, 2048);
   // Per-channel tables of wide rows (up to 6 floats a channel) take at most the whole L1d: a
   // whole row of 1024 channels on 32 KiB and 48 KiB, 640 on 16 KiB. The tables stay in L1/L2

@@ -347,15 +347,19 @@ void for_channel_blocks(std::size_t channels, F&& f) {
   if (c0 < channels) f.template operator()<1, true>(c0, channels - c0);
 }
 
-// Reductions over rows of channels keep float partial sums over a tile of this many rows and
-// then add them into per-channel doubles (at most 256 terms per float lane: the error bound of
-// the reductions, tests/native/tolerance.hpp). A tile of tuning().reduction_tile_floats (L1d)
-// of the channel chunk stays in L1/L2 while every channel block of the chunk reads it, so the
-// tensor is read from memory once whatever the number of channel blocks (AVX2 has 2 for C = 64).
+// Float partial sums of a reduction over rows of channels take at most this many rows before
+// they are added into per-channel doubles: the error bound of the reductions
+// (tests/native/tolerance.hpp).
+inline constexpr std::size_t kMaxReductionRows = 256;
+
+// Reductions over rows of channels work on tiles of this many rows. A tile of
+// tuning().reduction_tile_floats (L1d) of the channel chunk stays in L1/L2 while every channel
+// block of the chunk reads it (grad_sums), so the tensor is read from memory once whatever the
+// number of channel blocks (AVX2 has 2 for C = 64); the moments re-read only a tile's first rows.
 template <class Arch>
 std::size_t reduction_rows(std::size_t channels) {
   const std::size_t rows = tuning().reduction_tile_floats / (channels ? channels : 1);
-  return rows < 16 ? 16 : rows > 256 ? 256 : rows;
+  return rows < 16 ? 16 : rows > kMaxReductionRows ? kMaxReductionRows : rows;
 }
 
 // Rows that a block of channels can re-read from L1 when rows are `stride` floats apart. An L1d

@@ -265,7 +265,7 @@ void channels_first(const float* x, const Shape& shape, std::size_t sample_strid
 // d = x − m̃ and d² over the whole band. A band holds at most 4 pilots, so the pilot is at least a
 // quarter of it: the sampled shift's error bound (channels_first above) holds, and the merge into
 // double, which cost as much as the data passes with a pilot per band (8 rows of 4 KiB), is paid
-// once per 4. At most 256 rows (lanes.hpp: reduction_rows).
+// once per 4. At most kMaxReductionRows rows (lanes.hpp).
 template <class Arch>
 void rows(const float* x, const Shape& s, double* mean, double* var) {
   using B = batch<Arch>;
@@ -274,7 +274,7 @@ void rows(const float* x, const Shape& s, double* mean, double* var) {
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
     const std::size_t pilot = std::min(reduction_rows<Arch>(chunk), l1_resident_rows<Arch>(stride));
-    const std::size_t band = std::min<std::size_t>(4 * pilot, 256);
+    const std::size_t band = std::min(4 * pilot, kMaxReductionRows);
     // + L: the partial block's filled lanes merge too (harmlessly), so every merge is a whole
     // number of vectors.
     alignas(Arch::alignment()) double acc_mean[kChannelChunk + L] = {};

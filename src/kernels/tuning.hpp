@@ -14,7 +14,7 @@ struct Tuning {
   // Floats per tile of rows for the elementwise rows-of-channels kernels (normalize, grad_input):
   // all channel blocks of a tile before the next, re-read from L1.
   std::size_t row_tile_floats;
-  // Floats per tile of rows for the reductions over rows of channels, re-read once per pass.
+  // Floats per tile of rows for the reductions over rows of channels (lanes.hpp: reduction_rows).
   std::size_t reduction_tile_floats;
   // Channels per chunk when wide rows are walked in memory order with per-channel constant
   // tables (up to 6 floats per channel); a multiple of 64, at most kMaxRowChunk.
