@@ -127,8 +127,16 @@ void PartitionedKernels::piece_moments(const float* x, const Piece& piece, doubl
   }
 }
 
+// A single piece of at most this many channels takes its double results on the stack (4 KiB), so
+// small calls touch no heap: the wasm module's heap stays flat from its first call.
+constexpr std::size_t kStackChannels = 256;
+
 void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, float* var) const {
   const Partition part(s, Cut::whole_channels);
+  if (part.size() == 1 && s.c <= kStackChannels) {
+    double mean64[kStackChannels], var64[kStackChannels];
+    return piece_moments(x, part[0], mean64, var64, mean, var);
+  }
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
   Scratch& r = scratch(std::max(part.size() * stride, s.c), part);
   if (parts == 1) {  // every channel in one piece: its results are final
