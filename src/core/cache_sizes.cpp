@@ -7,6 +7,10 @@
 // leaf 0x80000006, whose L3 on such VMs is the whole socket's (508 MiB there), far more than one
 // core reaches, so an L3 found that way is capped at kLegacyL3Cap. Elsewhere (aarch64 Linux):
 // sysconf. Any level still unknown takes the fallback below.
+// Whether the L3 is local (CacheSizes::l3_local) goes by vendor: AMD's L3 belongs to one core
+// complex; Intel's spreads over the socket's mesh (servers) or ring (client parts), a core reaching
+// most of it through other cores' slices. Elsewhere (aarch64, the fallback) it is taken as local:
+// unmeasured there.
 // WebAssembly cannot ask: fixed assumptions of a current phone or laptop core (32 KiB L1d,
 // 1 MiB L2, 8 MiB L3). The wasm kernels have no streaming stores, so only the blocking reads them.
 
@@ -67,7 +71,8 @@ bool is_amd() {
 CacheSizes detect() {
   CacheSizes c{0, 0, 0, "sysconf"};
 #if defined(__x86_64__)
-  const unsigned leaf = is_amd() ? 0x8000001Du : 4u;
+  c.l3_local = is_amd();
+  const unsigned leaf = c.l3_local ? 0x8000001Du : 4u;
   if (deterministic_leaf(leaf, c) && c.l1d && c.l2) {
     c.source = leaf == 4u ? "cpuid 4" : "cpuid 0x8000001D";
     if (!c.l3) c.l3 = c.l2;  // no L3: the L2 is the last level

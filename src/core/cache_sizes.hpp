@@ -9,6 +9,10 @@ namespace simdnorm::detail {
 struct CacheSizes {
   std::size_t l1d, l2, l3;  // bytes; l3: the slice one core can fill (its core complex's L3)
   const char* source;       // how they were found: "cpuid 0x8000001D", "sysconf", "assumed", …
+  // The L3 is the core complex's own and feeds a core at well above memory's speed (AMD's CCX).
+  // false where it spans the socket (Intel): beyond its L2 a core's stores cost about what
+  // memory's do.
+  bool l3_local = true;
 };
 
 const CacheSizes& cache_sizes();

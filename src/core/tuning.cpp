@@ -2,8 +2,8 @@
 // that runs them (core/cache_sizes.hpp: read from CPUID or sysconf, with stated fallbacks), so
 // they fit the machine at hand rather than the one they were first measured on. Built without
 // ISA flags. The proportions were measured on AMD Zen 4 (32 KiB L1d, 1 MiB L2, 32 MiB L3 per
-// CCD) and Zen 5 (48 KiB L1d) with bench/native (docs/benchmarks.md); the notes say what each
-// proportion amounts to there.
+// CCD), Zen 5 (48 KiB L1d) and, for the streaming stores, Intel Emerald Rapids (48 KiB L1d, 2 MiB
+// L2) with bench/native (docs/benchmarks.md); the notes say what each proportion amounts to there.
 
 #include "kernels/tuning.hpp"
 
@@ -37,24 +37,41 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
   // (1024) against two (512): inference 28×28 520 → 430–440 µs, 7×7 25 → 22–23 µs, NC 940 → 790–
   // 840 ns; backward 28×28 2.2–2.5 → 1.95–2.1 ms.
   t.row_chunk = std::clamp<std::size_t>(c.l1d / (6 * F) / 64 * 64, 64, kernels::kMaxRowChunk);
-  // Streaming stores from 3/4 of the L3 slice of one core complex: beyond it the tensors cannot
-  // stay cached between calls anyway, and streaming skips the read-for-ownership of every output
-  // line while leaving the inputs cached. 24 MiB on a 32 MiB CCD. Measured on Zen 4: streaming
-  // from 24 MiB rather than 32 MiB took NHWC 16×56×56×64 inference (2 × 12.25 MiB) from 1.08× to
-  // 0.99× oneDNN's time and backward from 1.45× to ≈1.0×; an 8 MiB tensor's inference
-  // (2 × 8 MiB) stays 15 % faster with plain stores.
-  t.streaming_bytes = c.l3 / 4 * 3;
-  // On several threads, from the whole L3: streaming stores then run into the memory's write
-  // bandwidth, while plain stores keep tensors that fit in L3 cached for the next call. Measured
-  // on Zen 5 (32 MiB L3), NHWC 16×56×56×64 on 2 threads: inference (2 × 12.25 MiB) took 330 µs
-  // streaming and 175–190 µs with plain stores (one thread: 365–390 µs either way); backward
-  // (3 × 12.25 MiB, beyond the L3) 600 µs streaming and 650–700 µs with plain stores.
-  t.threaded_streaming_bytes = c.l3;
+  if (c.l3_local) {
+    // Streaming stores from 3/4 of the L3 slice of one core complex: beyond it the tensors cannot
+    // stay cached between calls anyway, and streaming skips the read-for-ownership of every
+    // output line while leaving the inputs cached. 24 MiB on a 32 MiB CCD. Measured on Zen 4:
+    // streaming from 24 MiB rather than 32 MiB took NHWC 16×56×56×64 inference (2 × 12.25 MiB)
+    // from 1.08× to 0.99× oneDNN's time and backward from 1.45× to ≈1.0×; an 8 MiB tensor's
+    // inference (2 × 8 MiB) stays 15 % faster with plain stores.
+    t.streaming_bytes = c.l3 / 4 * 3;
+    // On several threads, from the whole L3: streaming stores then run into the memory's write
+    // bandwidth, while plain stores keep tensors that fit in L3 cached for the next call.
+    // Measured on Zen 5 (32 MiB L3), NHWC 16×56×56×64 on 2 threads: inference (2 × 12.25 MiB)
+    // took 330 µs streaming and 175–190 µs with plain stores (one thread: 365–390 µs either
+    // way); backward (3 × 12.25 MiB, beyond the L3) 600 µs streaming and 650–700 µs with plain
+    // stores.
+    t.threaded_streaming_bytes = c.l3;
+  } else {
+    // A socket-wide L3 holds big tensors, but a core's stores beyond its L2 cost about as much
+    // as memory's, read-for-ownership included: streaming pays from 5/4 of the L2 (2.5 MiB on
+    // 2 MiB), where the tensors no longer stay in it between calls. Measured on Intel Xeon
+    // (Emerald Rapids, 2 MiB L2, 260 MiB L3), one thread, plain stores → streaming: NCHW S1
+    // inference (2 × 8 MiB) 609 → 492 µs, backward 1460 → 1254 µs; 8×64×28×28 inference
+    // (2 × 1.6 MB) 105 → 80 µs; NC 256×1024 backward (3 × 1 MiB) 134 → 106 µs. Its inference
+    // (2 × 1 MiB, in the L2) ran 47 µs with plain stores and 52 µs streaming.
+    t.streaming_bytes = c.l2 + c.l2 / 4;
+    // Split over threads, each core keeps its share in its own L2. Measured on 2 threads there:
+    // NC 256×1024 backward 52 µs with plain stores, 61 µs streaming from 2.5 MiB, 48 µs from 5.
+    t.threaded_streaming_bytes = 2 * t.streaming_bytes;
+  }
   // The elementwise pass after a reduction starts where the reduction ended, on what it read
   // last, while that is still in the cache, when the reduction's tensors fit in the L3: on Zen 5
   // NHWC 16×56×56×64 backward (x and dy 24.5 MiB) took 1087–1145 µs walking forward and
   // 1029–1057 µs backward, NCHW 32×64×32×32 (16 MiB) 603–654 and 550–562 µs. Far beyond the L3
   // walking backward costs: NCHW 64^4 backward (128 MiB) 7.2–7.5 ms forward, 9.2–9.4 ms backward.
+  // On Intel Emerald Rapids (260 MiB L3) it helps as much: 8×64×28×28 backward 237 µs forward,
+  // 177 µs backward; S1 1337 and 1302 µs.
   t.reverse_pass_bytes = c.l3;
   return t;
 }

@@ -57,6 +57,19 @@ TEST(Tuning, FollowsTheCacheSizes) {
   for (const Tuning& t : {zen5, x3d, small}) expect_within_bounds(t);
 }
 
+// An L3 spread over the socket (Intel) stops keeping a core's stores cheap beyond its L2: the
+// streaming threshold follows the L2, however large the L3.
+TEST(Tuning, SocketWideL3StreamsBeyondTheL2) {
+  const Tuning emerald_rapids = derive_tuning({48 * KiB, 2 * MiB, 260 * MiB, "test", false});
+  const Tuning small_l2 = derive_tuning({48 * KiB, 1 * MiB, 260 * MiB, "test", false});
+  EXPECT_EQ(emerald_rapids.streaming_bytes, 5 * MiB / 2);
+  EXPECT_EQ(emerald_rapids.threaded_streaming_bytes, 5 * MiB);
+  EXPECT_EQ(small_l2.streaming_bytes, 5 * MiB / 4);
+  EXPECT_EQ(emerald_rapids.block_floats,
+            derive_tuning({48 * KiB, 2 * MiB, 32 * MiB, "test"}).block_floats);
+  for (const Tuning& t : {emerald_rapids, small_l2}) expect_within_bounds(t);
+}
+
 // Whatever the CPU (or VM) reports, the derived constants are usable.
 TEST(Tuning, ThisMachine) {
   const CacheSizes& c = simdnorm::detail::cache_sizes();
