@@ -4,7 +4,8 @@
 # onnxruntime-web on 1…cores threads) and the layer engine's training steps (native vs PyTorch,
 # wasm vs TF.js layers). Writes bench/results/{native,js,engine}.{json,md,svg} and
 # threads.{json,md} (the native and the wasm scaling). About 9.5 + 6.5 + 4 minutes on a 2-core machine.
-# SIMDNORM_BENCH_SUITES="native" (or "js", "engine") runs one suite; extra arguments go to
+# SIMDNORM_BENCH_SUITES="native" (or "js", "engine") runs one suite; SIMDNORM_BENCH_RESULTS=DIR
+# writes to DIR instead (another CPU's tables beside the committed ones); extra arguments go to
 # simdnorm_bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ node scripts/check-node.cjs dev
 bash scripts/install-deps.sh bench
 bash scripts/install-npm.sh dev
 suites=${SIMDNORM_BENCH_SUITES:-native js engine}
-results=bench/results
+results=${SIMDNORM_BENCH_RESULTS:-bench/results}
 mkdir -p "$results"
 # Its own Release build directory: benchmarks must never run a Debug or sanitizer build.
 build=${SIMDNORM_BENCH_BUILD_DIR:-build-bench}
