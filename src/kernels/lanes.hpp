@@ -138,7 +138,7 @@ void store_with_copy(const batch<Arch>& v, const batch<Arch>& x, float* y, float
 }
 
 // Whether a kernel writes its output with non-temporal (streaming) stores: when its tensors add
-// up to at least tuning().streaming_bytes (src/core/tuning.cpp: 3/4 of the L3 a core can fill),
+// up to at least tuning().streaming_bytes (src/core/tuning.cpp: past the cache a core fills fast),
 // or threaded_streaming_bytes when the call runs on several threads. `tensors`: how many tensors
 // of the shape the kernel reads or writes (normalize 2, grad_input 3); judged on the whole call's
 // size when the kernel runs on one piece of it.
