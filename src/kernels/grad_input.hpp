@@ -18,11 +18,6 @@ struct grad_input {
 
 namespace grad_input_detail {
 
-// Channels-first runs shorter than this write dx with plain stores at any size, as in normalize;
-// measured apart, as dx gains from streaming on shorter runs. Intel Emerald Rapids, NCHW 8×1024,
-// plain → streamed: 7×7 (runs of 49 floats) 275 → 304 µs, 14×14 (196) 1189 → 1059 µs.
-inline constexpr std::size_t kMinStreamedRun = 64;
-
 template <class Arch>
 struct Coefficients {
   ChannelAffine<Arch> forward;  // to recompute the ReLU mask
@@ -118,6 +113,50 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
       float* out = dx + start;
       for (std::size_t j = 0; j < channels; ++j, g += len, v += len, out += len)
         run<Relu, Stream, Arch>(g, v, len, group.lane(j), out);
+    });
+  }
+}
+
+// Short runs, streamed, as in normalize: a group's runs in one sample are walked as one span
+// (lanes.hpp: for_span_vectors); each lane takes its own channel's coefficients.
+template <bool Relu, class Arch>
+void short_runs_streamed(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
+                         bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
+                         float* dx) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const float count_inv = 1.f / float(p.batch_count ? p.batch_count : s.per_channel());
+  const B lanes = lane_numbers<Arch>();
+  for (std::size_t n = 0; n < s.n; ++n) {
+    for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+      const CoefficientTable<Arch> group(
+          coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0, count));
+      const std::size_t start = (n * s.c + c0) * s.s;
+      const float *g = dy + start, *v = x + start;
+      float* out = dx + start;
+      for_span_vectors<Arch>(
+          out, s.s, count, [&](std::size_t i, std::size_t width, std::size_t k, std::size_t own) {
+            Coefficients<Arch> c = group.lane(k);
+            if (own < width) {
+              const auto first = lanes < B(float(own));
+              const Coefficients<Arch> next = group.lane(k + 1);
+              c = {{xsimd::select(first, c.forward.mean, next.forward.mean),
+                    xsimd::select(first, c.forward.scale, next.forward.scale),
+                    xsimd::select(first, c.forward.beta, next.forward.beta), B(0.f)},
+                   xsimd::select(first, c.a, next.a),
+                   xsimd::select(first, c.b, next.b),
+                   xsimd::select(first, c.c, next.c)};
+            }
+            if (width == L) {
+              store_stream<Arch>(
+                  apply<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), c),
+                  out + i);
+            } else {
+              store_partial<Arch>(apply<Relu, Arch>(load_partial<Arch>(g + i, width, 0.f),
+                                                    load_partial<Arch>(v + i, width, 0.f), c),
+                                  out + i, width);
+            }
+          });
     });
   }
 }
@@ -221,9 +260,15 @@ void grad_input::operator()(Arch, const float* dy, const float* x, const Shape& 
   } else if (rows_of_channels<Arch>(shape)) {
     relu ? rows<true, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
          : rows<false, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
-  } else if (shape.s >= kMinStreamedRun && streaming_output<Arch>(shape, p, 3)) {
-    relu ? channels_first<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
-         : channels_first<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+  } else if (shape.s >= batch<Arch>::size && streaming_output<Arch>(shape, p, 3)) {
+    if (shape.s < kMinStreamedRun) {
+      relu ? short_runs_streamed<true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
+           : short_runs_streamed<false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+    } else {
+      relu
+          ? channels_first<true, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)
+          : channels_first<false, true, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx);
+    }
     streaming_done<Arch>();
   } else {
     relu ? channels_first<true, false, Arch>(dy, x, shape, p, batch_stats, sum_dy, sum_dy_xmu, dx)

@@ -216,6 +216,44 @@ std::size_t floats_to_alignment(const float* p) {
   return misaligned ? L - misaligned : 0;
 }
 
+// Streamed channels-first runs (one sample's channel) shorter than this are walked as spans of
+// runs (for_span_vectors), so that every streamed line is whole; longer ones run by run, with
+// each run's partial first and last lines stored plainly. Run by run, short runs lost to plain
+// stores. Intel Emerald Rapids, NCHW 8×1024, plain / run by run / spans: 7×7 (runs of 49 floats)
+// inference 117 / 153 / 92 µs, backward 275 / 304 / 229 µs; 14×14 (196) inference 509 / – / 400
+// µs, training forward 598–628 / 749 / 646–680 µs. Runs shorter than the vector keep plain stores.
+inline constexpr std::size_t kMinStreamedRun = 256;
+
+// Walks `runs` consecutive runs of `len` ≥ lanes floats (one sample's runs of a group of
+// channels: one contiguous span) in vectors aligned to `out`, so that streamed lines are whole:
+// f(i, width, k, own) for the `width` floats at offset i (width < lanes only at the span's ends),
+// whose first `own` lanes belong to run k and the others, when own < width, to run k + 1.
+template <class Arch, class F>
+void for_span_vectors(const float* out, std::size_t len, std::size_t runs, F&& f) {
+  constexpr std::size_t L = batch<Arch>::size;
+  const std::size_t span = len * runs;
+  std::size_t i = std::min(floats_to_alignment<Arch>(out), span), k = 0, end = len;
+  if (i) f(std::size_t(0), i, std::size_t(0), i);  // i < lanes ≤ len: all in run 0
+  const auto vector = [&](std::size_t width) {
+    f(i, width, k, std::min(width, end - i));
+    i += width;
+    if (i >= end) {
+      ++k;
+      end += len;
+    }
+  };
+  while (i + L <= span) vector(L);
+  if (i < span) vector(span - i);
+}
+
+// The lane numbers 0, 1, … as floats: compared with a count, the mask of the lanes before it.
+template <class Arch>
+batch<Arch> lane_numbers() {
+  alignas(Arch::alignment()) float n[batch<Arch>::size];
+  for (std::size_t j = 0; j < batch<Arch>::size; ++j) n[j] = float(j);
+  return batch<Arch>::load_aligned(n);
+}
+
 // Rows of channels stream only when every whole vector of the output is aligned: an aligned
 // base and a row stride (C) that is a multiple of the lanes.
 template <class Arch>

@@ -17,13 +17,6 @@ struct normalize {
 
 namespace normalize_detail {
 
-// Channels-first runs (one sample's channel) shorter than this write with plain stores at any
-// size: streamed, short runs ran slower (each run's partial first and last lines are stored
-// plainly between the streamed ones). Intel Emerald Rapids, NCHW 8×1024, streaming from 2.5 MiB,
-// plain → streamed: training forward 14×14 (runs of 196 floats) 598 → 749 µs, inference 7×7
-// 117 → 153 µs; 28×28 training forward (784) 2982 → 2362 µs.
-inline constexpr std::size_t kMinStreamedRun = 256;
-
 template <bool Relu, class Arch>
 batch<Arch> apply(const batch<Arch>& x, const batch<Arch>& mean, const batch<Arch>& scale,
                   const batch<Arch>& beta) {
@@ -114,6 +107,48 @@ void channels_first(const float* x, const Shape& s, const ChannelParams& p, floa
   }
 }
 
+// Short runs (lanes ≤ S < kMinStreamedRun), streamed: a group's runs in one sample are walked as
+// one span (lanes.hpp: for_span_vectors); each lane takes its own channel's constants.
+template <bool Relu, bool Copy, class Arch>
+void short_runs_streamed(const float* x, const Shape& s, const ChannelParams& p, float* y,
+                         float* x_copy) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const B lanes = lane_numbers<Arch>();
+  for (std::size_t n = 0; n < s.n; ++n) {
+    for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0, count);
+      alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
+      a.mean.store_aligned(mean);
+      a.scale.store_aligned(scale);
+      a.beta.store_aligned(beta);
+      const std::size_t base = (n * s.c + c0) * s.s;
+      const float* in = x + base;
+      float* out = y + base;
+      float* saved = copy_at<Copy>(x_copy, base);
+      for_span_vectors<Arch>(
+          out, s.s, count, [&](std::size_t i, std::size_t width, std::size_t k, std::size_t own) {
+            B m(mean[k]), sc(scale[k]), b(beta[k]);
+            if (own < width) {
+              const auto first = lanes < B(float(own));
+              m = xsimd::select(first, m, B(mean[k + 1]));
+              sc = xsimd::select(first, sc, B(scale[k + 1]));
+              b = xsimd::select(first, b, B(beta[k + 1]));
+            }
+            if (width == L) {
+              const B v = B::load_unaligned(in + i);
+              put<true, Copy, Arch>(apply<Relu, Arch>(v, m, sc, b), v, out + i,
+                                    copy_at<Copy>(saved, i));
+            } else {
+              const B v = load_partial<Arch>(in + i, width, 0.f);
+              store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, m, sc, b), v, out + i,
+                                                copy_at<Copy>(saved, i), width);
+            }
+          });
+    });
+  }
+}
+
 // Wide rows (lanes.hpp: is_wide_row): memory order, the chunk's constants from tables.
 template <bool Relu, bool Stream, bool Copy, class Arch>
 void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y, float* x_copy) {
@@ -190,6 +225,9 @@ void pass(const float* x, const Shape& s, const ChannelParams& p, bool relu, flo
   if (rows_of_channels<Arch>(s)) {
     relu ? rows<true, Stream, Copy, Arch>(x, s, p, y, x_copy)
          : rows<false, Stream, Copy, Arch>(x, s, p, y, x_copy);
+  } else if (Stream && s.s < kMinStreamedRun) {
+    relu ? short_runs_streamed<true, Copy, Arch>(x, s, p, y, x_copy)
+         : short_runs_streamed<false, Copy, Arch>(x, s, p, y, x_copy);
   } else {
     relu ? channels_first<true, Stream, Copy, Arch>(x, s, p, y, x_copy)
          : channels_first<false, Stream, Copy, Arch>(x, s, p, y, x_copy);
@@ -213,7 +251,7 @@ void normalize::operator()(Arch, const float* x, const Shape& shape, const Chann
   const bool stream =
       copy_in_step && (rows_of_channels<Arch>(shape)
                            ? streaming_rows<Arch>(shape, p, 2, y)
-                           : streaming_output<Arch>(shape, p, 2) && shape.s >= kMinStreamedRun);
+                           : streaming_output<Arch>(shape, p, 2) && shape.s >= batch<Arch>::size);
   if (stream) {
     x_copy ? pass<true, true, Arch>(x, shape, p, relu, y, x_copy)
            : pass<true, false, Arch>(x, shape, p, relu, y, x_copy);
