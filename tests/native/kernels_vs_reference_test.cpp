@@ -537,6 +537,7 @@ TEST(KernelsVsReferenceLarge, StreamingStores) {
   check_streaming(Shape::ncl(3, 2, 170'003), 1, 99);    // 1 M floats, odd runs, unaligned
   check_streaming(Shape::nlc(1, 16'385, 64), 0, 98);    // 1 M floats, C = 64, aligned rows
   check_streaming(Shape::nlc(1, 1'025, 1'024), 0, 97);  // wide aligned rows
+  check_streaming(Shape::ncl(16, 333, 49), 1, 96);      // short runs: spans of runs, unaligned
 }
 
 // N = 0 (and S = 0): nothing to compute; outputs are left alone, parameter grads are zeroed.
