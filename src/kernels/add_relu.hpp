@@ -54,18 +54,14 @@ void run(const float* x, const float* z, std::size_t len, const batch<Arch>& mea
 template <bool Copy, class Arch>
 void channels_first(const float* x, const float* z, const Shape& s, const ChannelParams& p,
                     float* y, float* x_copy) {
-  constexpr std::size_t L = batch<Arch>::size;
   for (std::size_t n = 0; n < s.n; ++n) {
     for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0, count);
-      alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
-      a.mean.store_aligned(mean);
-      a.scale.store_aligned(scale);
-      a.beta.store_aligned(beta);
+      const AffineTable<Arch> t(channel_affine<Arch>(p, c0, count));
       for (std::size_t j = 0; j < count; ++j) {
         const std::size_t offset = (n * s.c + c0 + j) * s.s;
-        run<Copy, Arch>(x + offset, z + offset, s.s, batch<Arch>(mean[j]), batch<Arch>(scale[j]),
-                        batch<Arch>(beta[j]), y + offset, copy_at<Copy>(x_copy, offset));
+        run<Copy, Arch>(x + offset, z + offset, s.s, batch<Arch>(t.mean[j]),
+                        batch<Arch>(t.scale[j]), batch<Arch>(t.beta[j]), y + offset,
+                        copy_at<Copy>(x_copy, offset));
       }
     });
   }

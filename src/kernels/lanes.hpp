@@ -300,6 +300,19 @@ ChannelAffine<Arch> channel_affine(const ChannelParams& p, std::size_t c0, std::
           load_channels<Arch>(p.bias, c0, count, 0.f), invstd};
 }
 
+// A group's mean, scale and beta stored once, from which each channel's run broadcasts its lane.
+template <class Arch>
+struct AffineTable {
+  alignas(Arch::alignment()) float mean[batch<Arch>::size], scale[batch<Arch>::size],
+      beta[batch<Arch>::size];
+
+  explicit AffineTable(const ChannelAffine<Arch>& a) {
+    a.mean.store_aligned(mean);
+    a.scale.store_aligned(scale);
+    a.beta.store_aligned(beta);
+  }
+};
+
 // Channels-first tensors with S > 1 are walked channel by channel (runs of S floats); the others
 // (channels-last, and NC where S = 1) row by row with channels across the vector lanes.
 template <class Arch>

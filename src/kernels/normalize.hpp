@@ -85,14 +85,9 @@ void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<A
 template <bool Relu, bool Stream, bool Copy, class Arch>
 void channels_first(const float* x, const Shape& s, const ChannelParams& p, float* y,
                     float* x_copy) {
-  constexpr std::size_t L = batch<Arch>::size;
   for (std::size_t n = 0; n < s.n; ++n) {
     for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0, count);
-      alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
-      a.mean.store_aligned(mean);
-      a.scale.store_aligned(scale);
-      a.beta.store_aligned(beta);
+      const AffineTable<Arch> t(channel_affine<Arch>(p, c0, count));
       // Locals, not the lambda's captures: stores through float* would force reloading those for
       // every run, a dozen instructions per run of 49 floats (NCHW 7×7).
       const std::size_t len = s.s, channels = count;
@@ -101,8 +96,8 @@ void channels_first(const float* x, const Shape& s, const ChannelParams& p, floa
       float* saved = copy_at<Copy>(x_copy, (n * s.c + c0) * len);
       for (std::size_t j = 0; j < channels;
            ++j, in += len, out += len, saved = copy_at<Copy>(saved, len))
-        run<Relu, Stream, Copy, Arch>(in, len, batch<Arch>(mean[j]), batch<Arch>(scale[j]),
-                                      batch<Arch>(beta[j]), out, saved);
+        run<Relu, Stream, Copy, Arch>(in, len, batch<Arch>(t.mean[j]), batch<Arch>(t.scale[j]),
+                                      batch<Arch>(t.beta[j]), out, saved);
     });
   }
 }
@@ -117,23 +112,19 @@ void short_runs_streamed(const float* x, const Shape& s, const ChannelParams& p,
   const B lanes = lane_numbers<Arch>();
   for (std::size_t n = 0; n < s.n; ++n) {
     for_channel_groups<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-      const ChannelAffine<Arch> a = channel_affine<Arch>(p, c0, count);
-      alignas(Arch::alignment()) float mean[L], scale[L], beta[L];
-      a.mean.store_aligned(mean);
-      a.scale.store_aligned(scale);
-      a.beta.store_aligned(beta);
+      const AffineTable<Arch> t(channel_affine<Arch>(p, c0, count));
       const std::size_t base = (n * s.c + c0) * s.s;
       const float* in = x + base;
       float* out = y + base;
       float* saved = copy_at<Copy>(x_copy, base);
       for_span_vectors<Arch>(
           out, s.s, count, [&](std::size_t i, std::size_t width, std::size_t k, std::size_t own) {
-            B m(mean[k]), sc(scale[k]), b(beta[k]);
+            B m(t.mean[k]), sc(t.scale[k]), b(t.beta[k]);
             if (own < width) {
               const auto first = lanes < B(float(own));
-              m = xsimd::select(first, m, B(mean[k + 1]));
-              sc = xsimd::select(first, sc, B(scale[k + 1]));
-              b = xsimd::select(first, b, B(beta[k + 1]));
+              m = xsimd::select(first, m, B(t.mean[k + 1]));
+              sc = xsimd::select(first, sc, B(t.scale[k + 1]));
+              b = xsimd::select(first, b, B(t.beta[k + 1]));
             }
             if (width == L) {
               const B v = B::load_unaligned(in + i);
