@@ -8,9 +8,10 @@
 // core reaches, so an L3 found that way is capped at kLegacyL3Cap. Elsewhere (aarch64 Linux):
 // sysconf. Any level still unknown takes the fallback below.
 // Whether the L3 is local (CacheSizes::l3_local) goes by vendor: AMD's L3 belongs to one core
-// complex; Intel's spreads over the socket's mesh (servers) or ring (client parts), a core reaching
-// most of it through other cores' slices. Elsewhere (aarch64, the fallback) it is taken as local:
-// unmeasured there.
+// complex; Intel's spreads over the socket's mesh, a core reaching most of it through other
+// cores' slices (measured on an Emerald Rapids server only; Intel client parts' ring L3 and other
+// x86 vendors, Hygon's per-complex L3 included, take the Intel rule unmeasured). Elsewhere
+// (aarch64, the fallback) it is taken as local: unmeasured there.
 // WebAssembly cannot ask: fixed assumptions of a current phone or laptop core (32 KiB L1d,
 // 1 MiB L2, 8 MiB L3). The wasm kernels have no streaming stores, so only the blocking reads them.
 

@@ -7,7 +7,7 @@
 namespace simdnorm::detail {
 
 struct CacheSizes {
-  std::size_t l1d, l2, l3;  // bytes; l3: the slice one core can fill (its core complex's L3)
+  std::size_t l1d, l2, l3;  // bytes; l3: its core complex's L3 (AMD), the socket's (Intel)
   const char* source;       // how they were found: "cpuid 0x8000001D", "sysconf", "assumed", …
   // The L3 is the core complex's own and feeds a core at well above memory's speed (AMD's CCX).
   // false where it spans the socket (Intel): beyond its L2 a core's stores cost about what

@@ -61,8 +61,9 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
     // (2 × 1.6 MB) 105 → 80 µs; NC 256×1024 backward (3 × 1 MiB) 134 → 106 µs. Its inference
     // (2 × 1 MiB, in the L2) ran 47 µs with plain stores and 52 µs streaming.
     t.streaming_bytes = c.l2 + c.l2 / 4;
-    // Split over threads, each core keeps its share in its own L2. Measured on 2 threads there:
-    // NC 256×1024 backward 52 µs with plain stores, 61 µs streaming from 2.5 MiB, 48 µs from 5.
+    // Split over threads, each core keeps its share in its own L2. Measured on 2 threads only:
+    // NC 256×1024 backward (3 MiB) 48–52 µs with plain stores, 61 µs streaming from 2.5 MiB.
+    // On more threads the shares are smaller still; the factor 2 is not measured there.
     t.threaded_streaming_bytes = 2 * t.streaming_bytes;
   }
   // The elementwise pass after a reduction starts where the reduction ended, on what it read

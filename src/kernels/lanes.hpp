@@ -217,7 +217,8 @@ std::size_t floats_to_alignment(const float* p) {
 }
 
 // Streamed channels-first runs (one sample's channel) shorter than this are walked as spans of
-// runs (for_span_vectors), so that every streamed line is whole; longer ones run by run, with
+// runs (for_span_vectors), so that streamed vectors are aligned (whole lines on AVX-512; AVX2 and
+// SSE2 still mix the two kinds of store in a span's end lines); longer ones run by run, with
 // each run's partial first and last lines stored plainly. Run by run, short runs lost to plain
 // stores. Intel Emerald Rapids, NCHW 8×1024, plain / run by run / spans: 7×7 (runs of 49 floats)
 // inference 117 / 153 / 92 µs, backward 275 / 304 / 229 µs; 14×14 (196) inference 509 / – / 400
