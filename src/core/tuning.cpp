@@ -58,7 +58,7 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
     // 2 MiB), where the tensors no longer stay in it between calls. Measured on Intel Xeon
     // (Emerald Rapids, 2 MiB L2, 260 MiB L3), one thread, plain stores → streaming: NCHW S1
     // inference (2 × 8 MiB) 609 → 492 µs, backward 1460 → 1254 µs; 8×64×28×28 inference
-    // (2 × 1.6 MB) 105 → 80 µs; NC 256×1024 backward (3 × 1 MiB) 134 → 106 µs. Its inference
+    // (2 × 1.5 MiB) 105 → 80 µs; NC 256×1024 backward (3 × 1 MiB) 134 → 106 µs. Its inference
     // (2 × 1 MiB, in the L2) ran 47 µs with plain stores and 52 µs streaming.
     t.streaming_bytes = c.l2 + c.l2 / 4;
     // Split over threads, each core keeps its share in its own L2. Measured on 2 threads only:
@@ -72,7 +72,7 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
   // 1029–1057 µs backward, NCHW 32×64×32×32 (16 MiB) 603–654 and 550–562 µs. Far beyond the L3
   // walking backward costs: NCHW 64^4 backward (128 MiB) 7.2–7.5 ms forward, 9.2–9.4 ms backward.
   // On Intel Emerald Rapids (260 MiB L3) it helps as much: 8×64×28×28 backward 237 µs forward,
-  // 177 µs backward; S1 1337 and 1302 µs.
+  // 177 µs backward; S1 backward 1337 and 1302 µs.
   t.reverse_pass_bytes = c.l3;
   return t;
 }

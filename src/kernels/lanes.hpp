@@ -226,7 +226,7 @@ std::size_t floats_to_alignment(const float* p) {
 inline constexpr std::size_t kMinStreamedRun = 256;
 
 // Walks `runs` consecutive runs of `len` ≥ lanes floats (one sample's runs of a group of
-// channels: one contiguous span) in vectors aligned to `out`, so that streamed lines are whole:
+// channels: one contiguous span) in vectors aligned to `out`, so that they can be streamed:
 // f(i, width, k, own) for the `width` floats at offset i (width < lanes only at the span's ends),
 // whose first `own` lanes belong to run k and the others, when own < width, to run k + 1.
 template <class Arch, class F>
