@@ -1,17 +1,17 @@
 // The data cache sizes behind the kernels' tuning (src/core/tuning.cpp). Built without ISA flags.
 //
-// x86: the deterministic cache leaf, 0x8000001D on AMD and leaf 4 on Intel, gives each level's
-// size and how many logical CPUs share it: the L3 there is one core complex's (32 MiB on a Zen 4
-// or Zen 5 CCD), the cache one thread can actually fill. Hypervisors may zero that leaf (the
+// x86: the deterministic cache leaf, 0x8000001D on AMD (and Hygon) and leaf 4 elsewhere, gives each
+// level's size and how many logical CPUs share it: the L3 there is one core complex's (32 MiB on a
+// Zen 4 or Zen 5 CCD), the cache one thread can actually fill. Hypervisors may zero that leaf (the
 // AMD EPYC family 26 VM of bench/results does); then glibc's sysconf answers from the legacy
 // leaf 0x80000006, whose L3 on such VMs is the whole socket's (508 MiB there), far more than one
 // core reaches, so an L3 found that way is capped at kLegacyL3Cap. Elsewhere (aarch64 Linux):
 // sysconf. Any level still unknown takes the fallback below.
 // Whether the L3 is local (CacheSizes::l3_local) goes by vendor: AMD's L3 belongs to one core
-// complex; Intel's spreads over the socket's mesh, a core reaching most of it through other
-// cores' slices (measured on an Emerald Rapids server only; Intel client parts' ring L3 and other
-// x86 vendors, Hygon's per-complex L3 included, take the Intel rule unmeasured). Elsewhere
-// (aarch64, the fallback) it is taken as local: unmeasured there.
+// complex (so does Hygon's, a Zen design, unmeasured); Intel's spreads over the socket's mesh, a
+// core reaching most of it through other cores' slices (measured on an Emerald Rapids server
+// only; Intel client parts' ring L3 and other x86 vendors take the Intel rule unmeasured).
+// Elsewhere (aarch64, the fallback) it is taken as local: unmeasured there.
 // WebAssembly cannot ask: fixed assumptions of a current phone or laptop core (32 KiB L1d,
 // 1 MiB L2, 8 MiB L3). The wasm kernels have no streaming stores, so only the blocking reads them.
 
@@ -62,17 +62,18 @@ bool deterministic_leaf(unsigned leaf, CacheSizes& c) {
   return found;
 }
 
-bool is_amd() {
+// AMD, or Hygon (Zen-based: AMD's cache leaf, an L3 per core complex).
+bool is_amd_design() {
   unsigned a, b, c, d;
   __cpuid(0, a, b, c, d);
-  return b == 0x68747541u;  // "Auth"enticAMD
+  return b == 0x68747541u || b == 0x6f677948u;  // "Auth"enticAMD, "Hygo"nGenuine
 }
 #endif
 
 CacheSizes detect() {
   CacheSizes c{0, 0, 0, "sysconf"};
 #if defined(__x86_64__)
-  c.l3_local = is_amd();
+  c.l3_local = is_amd_design();
   const unsigned leaf = c.l3_local ? 0x8000001Du : 4u;
   if (deterministic_leaf(leaf, c) && c.l1d && c.l2) {
     c.source = leaf == 4u ? "cpuid 4" : "cpuid 0x8000001D";

@@ -4,6 +4,7 @@
 // Everything here is a template on Arch on purpose: a plain inline function would be emitted by
 // every ISA file with that file's flags, and the linker could keep the AVX-512 copy for all.
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -232,6 +233,7 @@ inline constexpr std::size_t kMinStreamedRun = 256;
 template <class Arch, class F>
 void for_span_vectors(const float* out, std::size_t len, std::size_t runs, F&& f) {
   constexpr std::size_t L = batch<Arch>::size;
+  assert(len >= L);  // a vector spans at most two runs
   const std::size_t span = len * runs;
   std::size_t i = std::min(floats_to_alignment<Arch>(out), span), k = 0, end = len;
   if (i) f(std::size_t(0), i, std::size_t(0), i);  // i < lanes ≤ len: all in run 0

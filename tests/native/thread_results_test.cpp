@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "core/partition.hpp"
 #include "float64_batch_norm.hpp"
 #include "functional_outputs.hpp"
 #include "isa_scope.hpp"
+#include "piece_floats.hpp"
 #include "random_batch.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "thread_count.hpp"
@@ -25,15 +25,6 @@ namespace simdnorm_test {
 namespace {
 
 using simdnorm::NormParams;
-
-// Pieces of this many floats for the tests below (0: the default).
-class PieceFloats {
- public:
-  explicit PieceFloats(std::size_t floats) { simdnorm::detail::set_piece_floats(floats); }
-  ~PieceFloats() { simdnorm::detail::set_piece_floats(0); }
-  PieceFloats(const PieceFloats&) = delete;
-  PieceFloats& operator=(const PieceFloats&) = delete;
-};
 
 constexpr std::size_t kTinyPiece = 48;
 
