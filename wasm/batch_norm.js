@@ -259,7 +259,7 @@ export class BatchNorm {
     const s = this.#parse(fn, shape, raw.training());
     const call = new heap.Call(fn);
     try {
-      const what = `the product of shape ${s.text}`;
+      const what = () => `the product of shape ${s.text}`;
       const xa = call.input('x', x, s.numel, what);
       const y = call.output('options.out', out, s.numel, what);
       this.#stepNumel.delete(step);
@@ -299,7 +299,7 @@ export class BatchNorm {
     const s = this.#parse(fn, shape, raw.training());
     const call = new this.#heap.Call(fn);
     try {
-      const what = `the product of shape ${s.text}`;
+      const what = () => `the product of shape ${s.text}`;
       const xa = call.input('x', x, s.numel, what);
       const za = call.input('z', z, s.numel, what);
       const y = call.output('out', out, s.numel, what);

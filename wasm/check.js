@@ -119,14 +119,24 @@ export function parseShape(fn, shape, layout) {
   if (numel > MAX_FLOATS || s > MAX_FLOATS)
     fail(SHAPE, fn, 'shape', `at most ${MAX_FLOATS} elements`, `[${shape.join(', ')}]`);
   if (c === 0) fail(SHAPE, fn, 'shape', 'at least 1 channel', `[${shape.join(', ')}]`);
-  return {
-    n: shape[0],
-    c,
-    s,
-    channelsLast,
-    numel,
-    get text() {
-      return `[${shape.join(', ')}] ${layout}`;
-    },
-  };
+  return new ParsedShape(shape, layout, c, s, channelsLast, numel);
+}
+
+// parseShape's result. A class, so that `text` is one getter on the prototype: an object literal
+// with a getter made a new closure and a slow-mode object on every call (a quarter of a
+// BatchNorm.forward on 128 floats).
+class ParsedShape {
+  constructor(shape, layout, c, s, channelsLast, numel) {
+    this.n = shape[0];
+    this.c = c;
+    this.s = s;
+    this.channelsLast = channelsLast;
+    this.numel = numel;
+    this.shape = shape;
+    this.layout = layout;
+  }
+
+  get text() {
+    return `[${this.shape.join(', ')}] ${this.layout}`;
+  }
 }

@@ -79,18 +79,18 @@ export function makeFunctional(heap) {
 
     const call = new heap.Call(fn);
     try {
-      const perChannel = `one per channel of shape ${s.text}`;
+      const perChannel = () => `one per channel of shape ${s.text}`;
       const mean = call.optional('options.runningMean', o.runningMean, s.c, perChannel);
       const variance = call.optional('options.runningVar', o.runningVar, s.c, perChannel);
       const weight = call.optional('options.weight', o.weight, s.c, perChannel);
       const bias = call.optional('options.bias', o.bias, s.c, perChannel);
-      const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
+      const xa = call.input('x', x, s.numel, () => `the product of shape ${s.text}`);
       // y is written over the call's copy of a Float32Array x (the kernels allow y = x).
       const y = call.output(
         'options.out',
         o.out,
         s.numel,
-        `the product of shape ${s.text}`,
+        () => `the product of shape ${s.text}`,
         x instanceof Tensor ? 0 : xa,
       );
       module.batchNorm(
@@ -140,12 +140,12 @@ export function makeFunctional(heap) {
     const { training, momentum, eps, s } = statisticsOptions(fn, o, shape);
     const call = new heap.Call(fn);
     try {
-      const perChannel = `one per channel of shape ${s.text}`;
+      const perChannel = () => `one per channel of shape ${s.text}`;
       const mean = call.optional('options.runningMean', o.runningMean, s.c, perChannel);
       const variance = call.optional('options.runningVar', o.runningVar, s.c, perChannel);
       const weight = call.optional('options.weight', o.weight, s.c, perChannel);
       const bias = call.optional('options.bias', o.bias, s.c, perChannel);
-      const what = `the product of shape ${s.text}`;
+      const what = () => `the product of shape ${s.text}`;
       const xa = call.input('x', x, s.numel, what);
       const za = call.input('z', z, s.numel, what);
       const y = call.output('options.out', o.out, s.numel, what, x instanceof Tensor ? 0 : xa);

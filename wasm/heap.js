@@ -229,7 +229,7 @@ export function makeHeap(module) {
           v instanceof Float32Array ? SHAPE : TYPE,
           this.#fn,
           arg,
-          `null or a Float32Array of ${length} floats (${what})`,
+          `null or a Float32Array of ${length} floats (${typeof what === 'function' ? what() : what})`,
           v instanceof Float32Array ? `${v.length} floats` : describe(v),
         );
       const address = this.#alloc(arg, length);

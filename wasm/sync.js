@@ -44,7 +44,7 @@ export function makeSync(heap) {
       const s = shapeOf(fn, shape, o.layout ?? 'channels-first');
       const call = new heap.Call(fn);
       try {
-        const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
+        const xa = call.input('x', x, s.numel, () => `the product of shape ${s.text}`);
         const mean = call.output('mean', undefined, s.c, 'channels');
         const m2 = call.output('m2', undefined, s.c, 'channels');
         const count = module.syncPartialMoments(xa, s.n, s.c, s.s, s.channelsLast, mean.address, m2.address);
@@ -92,13 +92,13 @@ export function makeSync(heap) {
       const s = shapeOf(fn, shape, o.layout ?? 'channels-first');
       const call = new heap.Call(fn);
       try {
-        const perChannel = `one per channel of shape ${s.text}`;
+        const perChannel = () => `one per channel of shape ${s.text}`;
         const mean = call.input('options.mean', o.mean, s.c, perChannel);
         const variance = call.input('options.var', o.var, s.c, perChannel);
         const weight = call.optional('options.weight', o.weight, s.c, perChannel);
         const bias = call.optional('options.bias', o.bias, s.c, perChannel);
-        const xa = call.input('x', x, s.numel, `the product of shape ${s.text}`);
-        const y = call.output('y', undefined, s.numel, `the product of shape ${s.text}`);
+        const xa = call.input('x', x, s.numel, () => `the product of shape ${s.text}`);
+        const y = call.output('y', undefined, s.numel, () => `the product of shape ${s.text}`);
         const invstd = call.output('invstd', undefined, s.c, 'channels');
         module.syncForwardWithStats(
           xa,
@@ -127,10 +127,10 @@ export function makeSync(heap) {
       const s = shapeOf(fn, shape, o.layout ?? 'channels-first');
       const call = new heap.Call(fn);
       try {
-        const what = `the product of shape ${s.text}`;
+        const what = () => `the product of shape ${s.text}`;
         const dya = call.input('dy', dy, s.numel, what);
         const xa = call.input('x', x, s.numel, what);
-        const ma = call.input('mean', mean, s.c, `one per channel of shape ${s.text}`);
+        const ma = call.input('mean', mean, s.c, () => `one per channel of shape ${s.text}`);
         const sumDy = call.output('sumDy', undefined, s.c, 'channels');
         const sumDyXmu = call.output('sumDyXmu', undefined, s.c, 'channels');
         module.syncPartialGradSums(dya, xa, s.n, s.c, s.s, s.channelsLast, ma, sumDy.address, sumDyXmu.address);
@@ -174,8 +174,8 @@ export function makeSync(heap) {
         fail(kind(o.count), fn, 'options.count', 'a non-negative integer (the merged count)', describe(o.count));
       const call = new heap.Call(fn);
       try {
-        const perChannel = `one per channel of shape ${s.text}`;
-        const what = `the product of shape ${s.text}`;
+        const perChannel = () => `one per channel of shape ${s.text}`;
+        const what = () => `the product of shape ${s.text}`;
         const dya = call.input('dy', dy, s.numel, what);
         const xa = call.input('x', x, s.numel, what);
         const mean = call.input('options.mean', o.mean, s.c, perChannel);
