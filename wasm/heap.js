@@ -15,6 +15,7 @@ import { track, untrack } from './lifetime.js';
 
 const { TYPE, RANGE, SHAPE, DISPOSED, MEMORY } = errorCodes;
 const dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+const PAGE_BYTES = 4096;
 
 let heapOf; // Tensor → the heap it lives in (its private field, for checkTensorArg)
 
@@ -117,8 +118,14 @@ export function makeHeap(module) {
   // SharedArrayBuffer at all).
   const f32 = module.wasmMemory ? sharedView(module.wasmMemory) : () => module.HEAPF32;
 
+  // Blocks of a page or more start on a page. From malloc each began 8 bytes past the previous
+  // one's end, so a kernel's stores to y (allocated after x) fell a few bytes above its next loads
+  // of x in their 4 KiB page, and those loads waited for stores they only seemed to overlap (4K
+  // aliasing). Intel Emerald Rapids, Node 20, resident Tensors: inference S1 0.80 → 0.69 ms,
+  // BatchNorm.forward S3 11.7 → 9.3 µs.
   function alloc(fn, arg, count) {
-    const address = module._malloc(Math.max(count, 1) * 4);
+    const bytes = Math.max(count, 1) * 4;
+    const address = bytes >= PAGE_BYTES ? module._memalign(PAGE_BYTES, bytes) : module._malloc(bytes);
     if (!address)
       fail(MEMORY, fn, arg, `room for ${count} floats in the wasm heap (2 GiB at most)`, 'an allocation failure');
     return address;

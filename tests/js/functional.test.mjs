@@ -221,6 +221,21 @@ for (const options of [{ threads: 1 }, { simd: false }, { threads: 2 }]) {
       }
     });
 
+    test('Tensors of a page or more start on a page', () => {
+      // Two tensors allocated one after the other then share their offset in a page: the
+      // kernels' stores to one never fall just above their next loads of the other (heap.js).
+      const small = new sn.Tensor(3),
+        x = new sn.Tensor(1024),
+        y = new sn.Tensor(5000);
+      try {
+        assert.equal(x.view.byteOffset % 4096, 0, 'x');
+        assert.equal(y.view.byteOffset % 4096, 0, 'y');
+        assert.deepEqual(y.view, new Float32Array(5000), 'zero-filled');
+      } finally {
+        for (const t of [small, x, y]) t.dispose();
+      }
+    });
+
     test('a Tensor of another init() instance is rejected', async () => {
       const other = await init(options);
       const t = new other.Tensor(4);
