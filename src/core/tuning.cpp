@@ -72,7 +72,9 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
   // 1029–1057 µs backward, NCHW 32×64×32×32 (16 MiB) 603–654 and 550–562 µs. Far beyond the L3
   // walking backward costs: NCHW 64^4 backward (128 MiB) 7.2–7.5 ms forward, 9.2–9.4 ms backward.
   // On Intel Emerald Rapids (260 MiB L3) it helps as much: 8×64×28×28 backward 237 µs forward,
-  // 177 µs backward; S1 backward 1337 and 1302 µs.
+  // 177 µs backward; S1 backward 1337 and 1302 µs. Towards the L3's size it neither helps nor
+  // costs much there: NCHW 64^4 backward (128 MiB read) 13.1–14.0 ms either way, 128×64×64×64
+  // (256 MiB) 34.7–35.5 ms forward and 36.4–36.6 ms backward.
   t.reverse_pass_bytes = c.l3;
   return t;
 }
