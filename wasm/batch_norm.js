@@ -83,6 +83,7 @@ export class BatchNorm {
   #options;
   #arrays; // { weight, bias, runningMean, runningVar, weightGrad, biasGrad }: Float32Array | null
   #lastNumel = null; // element count of the last forward: backward's dy and dx
+  #lastNoGrad = false; // the last forward took { grad: false }: backward has nothing to read
   // Kept across calls: the copy of a Float32Array x, which the C++ module borrows until the next
   // forward (backward reads it), and the staging memory of y, dy and dx. Freed by dispose().
   #input;
@@ -224,9 +225,10 @@ export class BatchNorm {
 
   // The last argument of forward/backward: `out`, or { out?, timeStep? } (timeStep required
   // exactly when the module has timeSteps).
-  #callOptions(fn, arg) {
+  #callOptions(fn, arg, known = ['out', 'timeStep']) {
     const isOut = arg === undefined || arg instanceof Float32Array || arg instanceof Tensor;
-    const o = isOut ? { out: arg } : checkOptions(fn, 'options', arg, ['out', 'timeStep']);
+    const o = isOut ? { out: arg } : checkOptions(fn, 'options', arg, known);
+    if (o.grad !== undefined) checkBoolean(fn, 'options.grad', o.grad);
     if (this.#options.timeSteps > 0) {
       if (o.timeStep === undefined)
         fail(
@@ -237,6 +239,8 @@ export class BatchNorm {
           'none',
         );
       checkInteger(fn, 'options.timeStep', o.timeStep, 0);
+      if (o.grad === false)
+        fail(STATE, fn, 'options.grad', "true or none (with timeSteps each step's x is kept)", 'false');
     } else if (o.timeStep !== undefined) {
       fail(STATE, fn, 'options.timeStep', 'none (this BatchNorm has no timeSteps)', describe(o.timeStep));
     }
@@ -250,6 +254,10 @@ export class BatchNorm {
     if ((training || !this.#options.trackRunningStats) && s.n * s.s === 1)
       fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
     return s;
+  }
+
+  #noneWhy() {
+    return this.#lastNoGrad ? 'only a forward() with { grad: false }, which keeps nothing for it' : 'none';
   }
 
   #stepNumel = new Map(); // timeSteps: element count of each step's last forward
@@ -304,6 +312,7 @@ export class BatchNorm {
       const za = call.input('z', z, s.numel, what);
       const y = call.output('out', out, s.numel, what);
       this.#lastNumel = null;
+      this.#lastNoGrad = false;
       this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, y.address);
       this.#pull(STATISTICS_RENORM);
@@ -318,7 +327,7 @@ export class BatchNorm {
   backwardAddRelu(dy) {
     const fn = 'BatchNorm.backwardAddRelu';
     const raw = this.#live('backwardAddRelu');
-    if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', 'none');
+    if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', this.#noneWhy());
     const n = this.#lastNumel;
     const call = new this.#heap.Call(fn);
     try {
@@ -348,12 +357,12 @@ export class BatchNorm {
 
   // y = BN(x) for x of `shape` (layout from the options). Batch statistics in training mode
   // (updating the running ones), running statistics in eval mode. The last argument is `out` or
-  // { out, timeStep }.
+  // { out, timeStep, grad }; grad: false keeps nothing for backward.
   forward(x, shape, options) {
     const fn = 'BatchNorm.forward';
     const raw = this.#live('forward');
     const heap = this.#heap;
-    const { out, timeStep } = this.#callOptions(fn, options);
+    const { out, timeStep, grad } = this.#callOptions(fn, options, ['out', 'timeStep', 'grad']);
     if (timeStep !== undefined) return this.#stepForward(fn, raw, x, shape, out, timeStep);
     const s = parseShape(fn, shape, this.#options.layout);
     if (s.c !== this.#numFeatures)
@@ -369,7 +378,18 @@ export class BatchNorm {
     // forward; a Tensor by the C++ module itself, on its threads (a JS copyWithin inside shared
     // memory runs at a third of the speed).
     this.#lastNumel = null; // the previous forward's x is overwritten from here on
+    this.#lastNoGrad = false;
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
+    if (grad === false) {
+      // Nothing to keep: a Float32Array x is copied into the output's memory and normalized there.
+      const xa = x instanceof Tensor ? x.address : y;
+      if (!(x instanceof Tensor)) heap.copyIn(y, x);
+      this.#push(PARAMETERS_STATISTICS_RENORM);
+      raw.forwardNoGrad(xa, s.n, s.c, s.s, s.channelsLast, y);
+      this.#pull(STATISTICS_RENORM);
+      this.#lastNoGrad = true;
+      return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
+    }
     const borrowed = !(x instanceof Tensor);
     const xa = borrowed ? this.#input.reserve('x', s.numel) : x.address;
     if (borrowed) heap.copyIn(xa, x);
@@ -389,7 +409,7 @@ export class BatchNorm {
     const heap = this.#heap;
     const { out, timeStep } = this.#callOptions(fn, options);
     if (timeStep !== undefined) return this.#stepBackward(fn, raw, dy, out, timeStep);
-    if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forward() before backward()', 'none');
+    if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forward() before backward()', this.#noneWhy());
     const n = this.#lastNumel;
     const what = "the last forward's shape";
     heap.checkTensorArg(fn, 'dy', dy, n, what);

@@ -74,6 +74,12 @@ void bn_forward_borrowed(BatchNorm& bn, Address x, std::size_t n, std::size_t c,
   bn.forward_borrowed(floats(x, shape.numel()), shape, floats(y, shape.numel()));
 }
 
+void bn_forward_no_grad(BatchNorm& bn, Address x, std::size_t n, std::size_t c, std::size_t s,
+                        bool channels_last, Address y) {
+  const Shape shape = shape_of(n, c, s, channels_last);
+  bn.forward_no_grad(floats(x, shape.numel()), shape, floats(y, shape.numel()));
+}
+
 void bn_backward(BatchNorm& bn, Address dy, Address dx, std::size_t numel) {
   bn.backward(floats(dy, numel), floats(dx, numel));
 }
@@ -345,6 +351,7 @@ EMSCRIPTEN_BINDINGS(simdnorm) {
       .constructor(guard<&make_batch_norm>, em::allow_raw_pointers())
       .function("forward", guard<&bn_forward>)
       .function("forwardBorrowed", guard<&bn_forward_borrowed>)
+      .function("forwardNoGrad", guard<&bn_forward_no_grad>)
       .function("backward", guard<&bn_backward>)
       .function("forwardAddRelu", guard<&bn_forward_add_relu>)
       .function("backwardAddRelu", guard<&bn_backward_add_relu>)

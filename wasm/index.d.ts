@@ -94,6 +94,16 @@ export interface CallOptions<T extends TensorLike | undefined = undefined> {
   timeStep?: number;
 }
 
+/** forward's options: CallOptions and whether a backward() may follow. */
+export interface ForwardOptions<T extends TensorLike | undefined = undefined> extends CallOptions<T> {
+  /**
+   * false: no backward() will follow (inference; re-estimating running statistics), so x is not
+   * kept for it, which saves a copy of x; backward() then throws until the next forward(). Not
+   * with timeSteps. Default true.
+   */
+  grad?: boolean;
+}
+
 /**
  * PyTorch's BatchNorm state_dict keys. Absent when affine = false / trackRunningStats = false.
  * With renorm: renorm_mean and renorm_std. With timeSteps: running_mean/running_var hold
@@ -129,8 +139,8 @@ export declare class BatchNorm {
    * statistics. Returns `out` if given (Float32Array or Tensor), else a new Float32Array.
    * Throws if x has one value per channel in training mode.
    */
-  forward(x: TensorLike, shape: Shape, out?: undefined | CallOptions): Float32Array;
-  forward<T extends TensorLike>(x: TensorLike, shape: Shape, out: T | CallOptions<T>): T;
+  forward(x: TensorLike, shape: Shape, out?: undefined | ForwardOptions): Float32Array;
+  forward<T extends TensorLike>(x: TensorLike, shape: Shape, out: T | ForwardOptions<T>): T;
   /**
    * dx for dy of the last forward's shape (of that timeStep's last forward with timeSteps); sets
    * weightGrad and biasGrad (overwritten, not accumulated: with timeSteps, sum them over steps).

@@ -4,6 +4,8 @@
 // as the e2e calls, so their ratio is free of the machine's drift; the report gives each e2e time
 // as a multiple of this floor (target ≤ 1.2×).
 //
+// Inference passes { grad: false }, as the peer's inference does (nothing kept for backward).
+//
 // Both also run with caller-owned output arrays, allocated once: the e2e call with `out` a
 // Float32Array ('e2e_out') and the floor copying into such an array ('floor_out'). floor −
 // floor_out is what the fresh output arrays cost (allocation and first touch of their pages), the
@@ -29,27 +31,27 @@ export async function withFloor(peer, shape, inp, { simd }) {
     tdx = new sn.Tensor(inp.x.length);
   const yOut = new Float32Array(inp.x.length),
     dxOut = new Float32Array(inp.x.length);
-  const forward = () => (tx.set(inp.x), bn.forward(tx, dims, ty), ty.toFloat32Array());
+  const forward = (grad) => (tx.set(inp.x), bn.forward(tx, dims, { out: ty, grad }), ty.toFloat32Array());
   const backward = () => (tdy.set(inp.dy), bn.backward(tdy, tdx), tdx.toFloat32Array());
-  const forwardOut = () => (tx.set(inp.x), bn.forward(tx, dims, ty), yOut.set(ty.view));
+  const forwardOut = (grad) => (tx.set(inp.x), bn.forward(tx, dims, { out: ty, grad }), yOut.set(ty.view));
   const backwardOut = () => (tdy.set(inp.dy), bn.backward(tdy, tdx), dxOut.set(tdx.view));
   const { setup, dispose } = peer;
   return {
     ...peer,
     ops: {
       ...peer.ops,
-      'infer floor': () => (bn.eval(), forward()),
-      'train_fwd floor': () => (bn.train(), forward()),
+      'infer floor': () => (bn.eval(), forward(false)),
+      'train_fwd floor': () => (bn.train(), forward(true)),
       'bwd floor': backward,
-      'fwd_bwd floor': () => (bn.train(), forward(), backward()),
-      'infer e2e_out': () => (bn.eval(), bn.forward(inp.x, dims, yOut)),
+      'fwd_bwd floor': () => (bn.train(), forward(true), backward()),
+      'infer e2e_out': () => (bn.eval(), bn.forward(inp.x, dims, { out: yOut, grad: false })),
       'train_fwd e2e_out': () => (bn.train(), bn.forward(inp.x, dims, yOut)),
       'bwd e2e_out': () => bn.backward(inp.dy, dxOut),
       'fwd_bwd e2e_out': () => (bn.train(), bn.forward(inp.x, dims, yOut), bn.backward(inp.dy, dxOut)),
-      'infer floor_out': () => (bn.eval(), forwardOut()),
-      'train_fwd floor_out': () => (bn.train(), forwardOut()),
+      'infer floor_out': () => (bn.eval(), forwardOut(false)),
+      'train_fwd floor_out': () => (bn.train(), forwardOut(true)),
       'bwd floor_out': backwardOut,
-      'fwd_bwd floor_out': () => (bn.train(), forwardOut(), backwardOut()),
+      'fwd_bwd floor_out': () => (bn.train(), forwardOut(true), backwardOut()),
     },
     // A training forward before a lone backward, for both modules.
     setup: () => (setup(), bn.train(), bn.forward(tx, dims, ty)),

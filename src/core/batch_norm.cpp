@@ -135,7 +135,7 @@ void BatchNorm::forward(std::span<const float> x, const Shape& shape, std::span<
   const bool batch_stats = check_forward("BatchNorm::forward", x, shape, y);
   const detail::ForwardInput in = detail::keep_input(input_, input_offset_, x, y);
   input_size_ = x.size();
-  input_borrowed_ = false;
+  kept_input_ = KeptInput::copy;
   run_forward(in.x, {}, false, shape, y, batch_stats, in.x_copy);
 }
 
@@ -149,7 +149,18 @@ void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, s
   input_ = {};  // the copy of an earlier forward() is no longer needed
   input_offset_ = input_size_ = 0;
   borrowed_input_ = x;
-  input_borrowed_ = true;
+  kept_input_ = KeptInput::borrowed;
+  run_forward(x, {}, false, shape, y, batch_stats, {});
+}
+
+void BatchNorm::forward_no_grad(std::span<const float> x, const Shape& shape, std::span<float> y) {
+  constexpr std::string_view fn = "BatchNorm::forward_no_grad";
+  const bool batch_stats = check_forward(fn, x, shape, y);
+  detail::check_alias(fn, "y", y, "x", x);
+  // input_ keeps its memory for the next forward(); what it holds is no longer x.
+  input_offset_ = input_size_ = 0;
+  borrowed_input_ = {};
+  kept_input_ = KeptInput::none;
   run_forward(x, {}, false, shape, y, batch_stats, {});
 }
 
@@ -164,7 +175,7 @@ void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float
   detail::check_alias(fn, "y", y, "z", z);
   const detail::ForwardInput in = detail::keep_input(input_, input_offset_, x, y);
   input_size_ = x.size();
-  input_borrowed_ = false;
+  kept_input_ = KeptInput::copy;
   run_forward(in.x, z, true, shape, y, batch_stats, in.x_copy);
   output_.resize(y.size());
   detail::parallel_copy(y, output_);
@@ -281,6 +292,9 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
       last_add_relu_ ? "BatchNorm::backward_add_relu" : "BatchNorm::backward";
   if (!last_shape_)
     detail::fail(ErrorCode::state, fn, "dy", "a forward() before backward()", "none");
+  if (kept_input_ == KeptInput::none)
+    detail::fail(ErrorCode::state, fn, "dy", "a forward() that keeps x before backward()",
+                 "forward_no_grad(), which does not");
   const Shape& shape = *last_shape_;
   const std::string what = "the last forward's shape " + to_string(shape);
   detail::check_size(fn, "dy", dy.size(), shape.numel(), what);

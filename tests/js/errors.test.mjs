@@ -179,6 +179,28 @@ for (const [build, sn] of Object.entries(builds)) {
       bn.dispose();
     });
 
+    test('forward with { grad: false }: backward refused, options checked', () => {
+      const bn = new sn.BatchNorm(2);
+      const x = new Float32Array([1, 2, 3, 5]);
+      bn.forward(x, [2, 2]);
+      bn.forward(x, [2, 2], { grad: false });
+      const kept =
+        /^simdnorm: BatchNorm\.backward: dy: expected a forward\(\) before backward\(\), got only a forward\(\) with \{ grad: false \}, which keeps nothing for it$/;
+      throwsError(() => bn.backward(new Float32Array(4)), STATE, kept);
+      throwsError(() => bn.forward(x, [2, 2], { grad: 0 }), TYPE, /options\.grad: expected true or false, got 0/);
+      throwsError(() => bn.backward(x, { grad: false }), TYPE, /options\.grad: expected one of out, timeStep/);
+      bn.forward(x, [2, 2], { grad: true });
+      assert.equal(bn.backward(new Float32Array(4)).length, 4);
+      bn.dispose();
+      const steps = new sn.BatchNorm(2, { timeSteps: 2 });
+      throwsError(
+        () => steps.forward(x, [2, 2], { timeStep: 0, grad: false }),
+        STATE,
+        /options\.grad: expected true or none \(with timeSteps each step's x is kept\), got false/,
+      );
+      steps.dispose();
+    });
+
     test('use after dispose', () => {
       const bn = new sn.BatchNorm(2);
       bn.dispose();

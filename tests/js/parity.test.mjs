@@ -153,6 +153,63 @@ for (const [buildName, sn] of Object.entries(builds)) {
   });
 }
 
+// forward(x, shape, { out, grad: false }) keeps nothing for backward: the same normalization and
+// running-statistics update, with Float32Arrays, with Tensors apart and in place.
+for (const [buildName, sn] of Object.entries(builds)) {
+  describe(`BatchNorm.forward with { grad: false } vs float64 reference (${buildName} build)`, () => {
+    const cases = [SHAPES[0], SHAPES[2], SHAPES[5], SHAPES[SHAPES.length - 1]];
+    for (const [si, { shape, layout }] of cases.entries()) {
+      for (const kind of ['Float32Array', 'Tensor', 'Tensor in place']) {
+        test(`[${shape}] ${layout}, ${kind}: two training steps, eval`, () => {
+          const g = geometry(shape, layout);
+          const bn = new sn.BatchNorm(g.c, { layout });
+          const tx = new sn.Tensor(g.numel),
+            ty = kind === 'Tensor' ? new sn.Tensor(g.numel) : tx;
+          const run = (xs) => {
+            if (kind === 'Float32Array') return bn.forward(xs, shape, { grad: false });
+            tx.set(xs);
+            return bn.forward(tx, shape, { out: ty, grad: false }).toFloat32Array();
+          };
+          try {
+            const { x, weight, bias } = inputs(g, si + 20, {});
+            bn.weight = weight;
+            bn.bias = bias;
+            let runningMean = new Float64Array(g.c),
+              runningVar = new Float64Array(g.c).fill(1);
+            for (let step = 1; step <= 2; step++) {
+              const xs = step === 1 ? x : x.map((v, i) => v * 1.5 + (i % 3));
+              const f = forward({
+                x: xs,
+                g,
+                weight,
+                bias,
+                eps: 1e-5,
+                training: true,
+                runningMean,
+                runningVar,
+                momentum: 0.1,
+              });
+              assertClose(assert, run(xs), f.y, FORWARD_TOL, `step ${step} y`);
+              ({ runningMean, runningVar } = f);
+              assertClose(assert, bn.runningMean, runningMean, FORWARD_TOL, `step ${step} runningMean`);
+              assertClose(assert, bn.runningVar, runningVar, FORWARD_TOL, `step ${step} runningVar`);
+              assert.equal(bn.numBatchesTracked, step);
+            }
+            bn.eval();
+            const [m, v] = [bn.runningMean.slice(), bn.runningVar.slice()];
+            const f = forward({ x, g, weight, bias, eps: 1e-5, training: false, runningMean: m, runningVar: v });
+            assertClose(assert, run(x), f.y, FORWARD_TOL, 'eval y');
+            assert.throws(() => bn.backward(x), { code: 'SIMDNORM_STATE' });
+          } finally {
+            for (const t of new Set([tx, ty])) t.dispose();
+            bn.dispose();
+          }
+        });
+      }
+    }
+  });
+}
+
 describe('SIMD and scalar builds agree', () => {
   for (const { shape, layout } of SHAPES) {
     test(`[${shape}] ${layout}`, () => {

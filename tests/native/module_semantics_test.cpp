@@ -1,7 +1,8 @@
 // The BatchNorm module's PyTorch semantics, computed independently in double here: running
 // statistics over several steps (momentum 0.1, 0, 1 and nullopt = cumulative average),
 // num_batches_tracked, eval mode with running statistics, track_running_stats = false, affine =
-// false, parameter gradients overwritten rather than accumulated, backward in eval mode.
+// false, parameter gradients overwritten rather than accumulated, backward in eval mode,
+// forward_no_grad.
 
 #include <gtest/gtest.h>
 
@@ -291,6 +292,86 @@ TEST_P(ModuleSemantics, BackwardReadsTheOriginalXWhateverYAliases) {
       }
     }
   }
+}
+
+// forward_no_grad: the same normalization and running-statistics update as forward (float64
+// here), in both modes, apart or in place, and nothing kept: backward refuses to run, in a copy
+// of the module too, until a forward that keeps x.
+TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
+  for (const Shape& s : {Shape::ncl(3, 5, 37), Shape::nlc(3, 11, 21), Shape::nc(9, 6)}) {
+    for (const bool in_place : {false, true}) {
+      SCOPED_TRACE(simdnorm::to_string(s) + (in_place ? " in place" : " apart"));
+      RandomBatch rnd(unsigned(s.numel()) + 3);
+      const std::vector<float> w = rnd.weight(s.c), b = rnd.uniform_vector(s.c, -0.5, 0.5);
+      BatchNorm bn(s.c);
+      std::copy(w.begin(), w.end(), bn.weight().begin());
+      std::copy(b.begin(), b.end(), bn.bias().begin());
+      RunningStats64 expected(s.c);
+      std::vector<double> mean_scale(s.c, 0.0);
+      std::vector<float> y(s.numel());
+      for (int step = 0; step < 3; ++step) {
+        const std::vector<float> x = rnd.input(s);
+        std::vector<float> buf = x;
+        bn.forward_no_grad(buf, s, in_place ? std::span<float>(buf) : std::span<float>(y));
+        const std::span<const float> out = in_place ? buf : y;
+        const Moments64 m = moments64(x, s);
+        expected.update(x, s, 0.1);
+        for (std::size_t c = 0; c < s.c; ++c)
+          mean_scale[c] = std::max(mean_scale[c], m.mean_abs[c]);
+        const Forward64 f =
+            forward64(x, s, channel64(m.mean, invstd_from_var(m.var, 1e-5), w, b), false, m.mean_abs);
+        EXPECT_TRUE(all_close("train y", out, f.y, f.magnitude, 2 * kRelTol));
+        expect_running_stats(bn, expected, mean_scale);
+      }
+      bn.eval();
+      const std::vector<float> x = rnd.input(s);
+      std::vector<float> buf = x;
+      bn.forward_no_grad(buf, s, in_place ? std::span<float>(buf) : std::span<float>(y));
+      const std::vector<double> rm(bn.running_mean().begin(), bn.running_mean().end());
+      const std::vector<double> rv(bn.running_var().begin(), bn.running_var().end());
+      const Forward64 f = forward64(x, s, channel64(rm, invstd_from_var(rv, 1e-5), w, b), false);
+      EXPECT_TRUE(all_close("eval y", in_place ? buf : y, f.y, f.magnitude));
+      expect_running_stats(bn, expected, mean_scale);
+
+      std::vector<float> dy = rnd.normal(s.numel()), dx(s.numel());
+      const auto refused = [&](BatchNorm& module) {
+        try {
+          module.backward(dy, dx);
+        } catch (const simdnorm::Error& e) {
+          return e.code() == simdnorm::ErrorCode::state &&
+                 std::string(e.what()).find("forward_no_grad") != std::string::npos;
+        }
+        return false;
+      };
+      BatchNorm copy = bn;
+      EXPECT_TRUE(refused(bn));
+      EXPECT_TRUE(refused(copy));
+      bn.forward(x, s, y);  // keeps x again
+      bn.backward(dy, dx);
+      const Backward64 g = backward64(dy, x, s, channel64(rm, invstd_from_var(rv, 1e-5), w, b),
+                                      false, false);
+      EXPECT_TRUE(all_close("dx", dx, g.dx, g.dx_magnitude));
+      // And once more after a forward that did keep x.
+      bn.forward_no_grad(x, s, y);
+      EXPECT_TRUE(refused(bn));
+    }
+  }
+}
+
+TEST_P(ModuleSemantics, NoGradForwardRefusesAShiftedOverlap) {
+  const Shape s = Shape::ncl(2, 3, 5);
+  BatchNorm bn(3);
+  std::vector<float> buf(s.numel() + 1, 1.f);
+  buf[2] = 3.f;
+  const std::span<float> x = std::span(buf).first(s.numel()), y = std::span(buf).subspan(1);
+  try {
+    bn.forward_no_grad(x, s, y);
+    ADD_FAILURE() << "no error";
+  } catch (const simdnorm::Error& e) {
+    EXPECT_EQ(e.code(), simdnorm::ErrorCode::range) << e.what();
+    EXPECT_NE(std::string(e.what()).find("forward_no_grad"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(bn.num_batches_tracked(), 0);
 }
 
 TEST_P(ModuleSemantics, EmptyBatchIsANoOp) {

@@ -1,6 +1,7 @@
 // simdnorm's wasm package (wasm/index.js), SIMD128 or scalar build: the BatchNorm module with
 // Float32Array in/out (e2e: copies into and out of the wasm heap) and with Tensors that live in
-// the heap (resident: no copies). threads > 1: the SIMD128 + threads build with that many threads
+// the heap (resident: no copies). Inference passes { grad: false }: no backward follows it, so
+// the module keeps no copy of x, as an inference user would call it. threads > 1: the SIMD128 + threads build with that many threads
 // (bench/js/scaling.mjs).
 
 import init from '../../../wasm/index.js';
@@ -24,8 +25,8 @@ export async function simdnormPeer(shape, inp, { simd, threads = 1 }) {
   return {
     name: `simdnorm ${sn.isa}`,
     ops: {
-      'infer e2e': () => (evalMode(), bn.forward(inp.x, dims)),
-      'infer resident': () => (evalMode(), bn.forward(tx, dims, ty)),
+      'infer e2e': () => (evalMode(), bn.forward(inp.x, dims, { grad: false })),
+      'infer resident': () => (evalMode(), bn.forward(tx, dims, { out: ty, grad: false })),
       'train_fwd e2e': () => (train(), bn.forward(inp.x, dims)),
       'train_fwd resident': () => (train(), bn.forward(tx, dims, ty)),
       'bwd e2e': () => bn.backward(inp.dy),

@@ -85,6 +85,11 @@ class BatchNorm {
   // destruction, and y must not overlap x (throws std::invalid_argument if it does).
   void forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y);
 
+  // forward() for a result no backward() will follow (inference, or re-estimating the running
+  // statistics): x is not kept, so it costs what forward_inference/forward_training cost; y may be
+  // x. backward() then throws until the next forward() or forward_borrowed().
+  void forward_no_grad(std::span<const float> x, const Shape& shape, std::span<float> y);
+
   // Gradients of the last forward: writes dx (may be dy) and *overwrites* weight_grad() and
   // bias_grad() (they are not accumulated across calls). Throws if no forward came before.
   void backward(std::span<const float> dy, std::span<float> dx);
@@ -152,10 +157,13 @@ class BatchNorm {
   // The normalization parameters ghost batch g used (γ·r and β + γ·d with renorm).
   NormParams ghost_params(std::size_t g) const;
   std::size_t ghost_batches(const Shape& shape) const;
-  // x of the last forward. A flag, not a span into input_: a copied module must read its own copy.
+  // Where the last forward left x for backward. An enum, not a span into input_: a copied module
+  // must read its own copy.
+  enum class KeptInput { none, copy, borrowed };
   std::span<const float> saved_input() const {
-    return input_borrowed_ ? borrowed_input_
-                           : std::span<const float>(input_).subspan(input_offset_, input_size_);
+    return kept_input_ == KeptInput::borrowed
+               ? borrowed_input_
+               : std::span<const float>(input_).subspan(input_offset_, input_size_);
   }
 
   std::size_t num_features_;
@@ -175,7 +183,7 @@ class BatchNorm {
   bool last_add_relu_ = false;
   bool last_renorm_ = false;               // the last batch-statistics forward was renormalized
   std::span<const float> borrowed_input_;  // the caller's x after forward_borrowed()
-  bool input_borrowed_ = false;
+  KeptInput kept_input_ = KeptInput::none;
   std::optional<Shape> last_shape_;
   bool last_used_batch_stats_ = false;
 };

@@ -73,6 +73,8 @@ const stats = t.runningStats()[0].variance; // error TS2339
 new sn.BatchNorm(4, { renorm: { rmax: '3' } }); // error TS2322
 new sn.BatchNorm(4, { timeSteps: 2 }).forward(x, [4, 4], { timeStep: '1' }); // error TS2769
 sn.sync.mergeMoments([{ count: 4, mean: x }]); // error TS2741
+new sn.BatchNorm(4).forward(x, [4, 4], { grad: 'no' }); // error TS2769
+new sn.BatchNorm(4).backward(x, { grad: false }); // error TS2769
 
 // sn.nn: layer specs by type, required arguments, typed arrays, read-only results.
 new sn.nn.Sequential([{ type: 'conv2d', inChannels: 1, outChannels: 8 }], { inputShape: [1, 28, 28] }); // error TS2322
