@@ -7,7 +7,7 @@
 // dy (shapes.mjs, writeTensors). Messages out: first { name, ops } (ops [] when the implementation
 // has no such shape), then { ms: [ms per call of each repetition] } for each
 // { op, minMs, warmMs, repetitions } (warm up, then `repetitions` repetitions of at least minMs
-// each, timing.mjs; one when a call takes longer), { y } for { output: true } (the inference e2e output),
+// each, timing.mjs; a call longer than minMs is a repetition of its own), { y } for { output: true } (the inference e2e output),
 // { disposed: true } for { dispose: true } (then it exits), or { error }.
 
 import { makeInputs, readTensors } from './shapes.mjs';
@@ -51,10 +51,10 @@ process.on('message', async (m) => {
       const single = await warmUp(fn, m.warmMs, peer.async);
       const batch = Math.max(1, Math.floor(m.minMs / 8 / Math.max(single, 1e-4)));
       // A call longer than a repetition is one on its own (S5: 64 MiB outputs faulted in, 0.2–1 s
-      // a call on the Zen 5 VM); the rounds give its samples.
-      const repetitions = single < m.minMs ? m.repetitions : 1;
+      // a call on the Zen 5 VM), still `repetitions` of them: with one per round, three samples
+      // of calls whose page faults vary 3× left the median to chance.
       const ms = [];
-      for (let r = 0; r < repetitions; ++r) {
+      for (let r = 0; r < m.repetitions; ++r) {
         await peer.setup();
         ms.push(await timeRepetition(fn, m.minMs, batch, peer.async));
       }
