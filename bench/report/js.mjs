@@ -111,7 +111,7 @@ export function jsReport(json) {
   const md = [
     `Machine: ${c.cpu ?? 'CPU model not recorded'}, ${c.cpus} CPUs, Node ${c.node}; load average ${c.loadavg_start.map((l) => l.toFixed(2)).join(', ')} at start, ${c.loadavg_end.map((l) => l.toFixed(2)).join(', ')} at end.`,
     `Date: ${c.date}. Command: \`node ${c.command}\` (part of \`npm run bench\`).`,
-    "Milliseconds per call, median of the repetitions (min–max for simdnorm). e2e: Float32Array in → Float32Array out (TF.js: upload, op, download, dispose); resident: tensors already in the library's memory. " +
+    "Milliseconds per call, median of the repetitions (min–max for simdnorm). e2e: Float32Array in → Float32Array out (TF.js: upload, op, download, dispose); resident: tensors already in the library's memory. simdnorm's inference calls pass `{ grad: false }` (no backward follows: the module keeps no copy of x). " +
       'All single-threaded. TF.js has no separate backward (autodiff only: fwd+bwd); onnxruntime-web has no BN backward and no NHWC BN; TF.js cpu runs only on S2 and S3 (seconds per call above). "—": not measured or the peer lacks the op. ' +
       '✓/✗: met/missed the targets (≥ 4× the best peer; training ≥ 20× TF.js layers), explained in [docs/benchmarks.md](../../docs/benchmarks.md#targets).',
     '',
