@@ -223,8 +223,8 @@ export class BatchNorm {
     return this.#options;
   }
 
-  // The last argument of forward/backward: `out`, or { out?, timeStep? } (timeStep required
-  // exactly when the module has timeSteps).
+  // The last argument of forward/backward: `out`, or { out?, timeStep?, grad? } (timeStep required
+  // exactly when the module has timeSteps; grad, forward's only, not with timeSteps).
   #callOptions(fn, arg, known = ['out', 'timeStep']) {
     const isOut = arg === undefined || arg instanceof Float32Array || arg instanceof Tensor;
     const o = isOut ? { out: arg } : checkOptions(fn, 'options', arg, known);
