@@ -330,6 +330,21 @@ for (const [buildName, sn] of Object.entries(builds)) {
       for (const bn of [whole, plain, ghost, chunked]) bn.dispose();
     });
 
+    test('forward with { grad: false }: the bits and state of forward() with ghost batches and renorm', () => {
+      const rnd = random(17);
+      const shape = [8, 3, 5];
+      const options = { virtualBatchSize: 2, renorm: { rmax: 1.5, dmax: 0.5, momentum: 0.3 } };
+      const kept = new sn.BatchNorm(3, options),
+        none = new sn.BatchNorm(3, options);
+      for (let step = 0; step < 3; step++) {
+        const x = rnd(8 * 3 * 5);
+        if (step === 2) for (const bn of [kept, none]) bn.eval();
+        assert.deepEqual(none.forward(x, shape, { grad: false }), kept.forward(x, shape), `step ${step}`);
+        assert.deepEqual(none.stateDict(), kept.stateDict(), `step ${step} state`);
+      }
+      for (const bn of [kept, none]) bn.dispose();
+    });
+
     test('timeSteps: eval past the last trained step uses its statistics; state dict per step', () => {
       const rnd = random(5);
       const bn = new sn.BatchNorm(2, { timeSteps: 4 });
