@@ -318,8 +318,8 @@ TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
         expected.update(x, s, 0.1);
         for (std::size_t c = 0; c < s.c; ++c)
           mean_scale[c] = std::max(mean_scale[c], m.mean_abs[c]);
-        const Forward64 f =
-            forward64(x, s, channel64(m.mean, invstd_from_var(m.var, 1e-5), w, b), false, m.mean_abs);
+        const Forward64 f = forward64(x, s, channel64(m.mean, invstd_from_var(m.var, 1e-5), w, b),
+                                      false, m.mean_abs);
         EXPECT_TRUE(all_close("train y", out, f.y, f.magnitude, 2 * kRelTol));
         expect_running_stats(bn, expected, mean_scale);
       }
@@ -348,8 +348,8 @@ TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
       EXPECT_TRUE(refused(copy));
       bn.forward(x, s, y);  // keeps x again
       bn.backward(dy, dx);
-      const Backward64 g = backward64(dy, x, s, channel64(rm, invstd_from_var(rv, 1e-5), w, b),
-                                      false, false);
+      const Backward64 g =
+          backward64(dy, x, s, channel64(rm, invstd_from_var(rv, 1e-5), w, b), false, false);
       EXPECT_TRUE(all_close("dx", dx, g.dx, g.dx_magnitude));
       // And once more after a forward that did keep x.
       bn.forward_no_grad(x, s, y);
