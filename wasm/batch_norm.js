@@ -373,6 +373,22 @@ export class BatchNorm {
     const what = () => `the product of shape ${s.text}`;
     heap.checkTensorArg(fn, 'x', x, s.numel, what);
     if (out !== undefined) heap.checkTensorArg(fn, 'out', out, s.numel, what);
+    if (grad === false) {
+      // Nothing to keep: a Float32Array x is copied into staging memory and normalized there, not
+      // into a Tensor `out`, which a failed call must leave as it was. Until the call succeeds the
+      // previous forward's x stays readable by backward.
+      const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
+      let xa = y;
+      if (x instanceof Tensor) xa = x.address;
+      else if (out instanceof Tensor) xa = this.#staging.reserve('x', s.numel);
+      if (!(x instanceof Tensor)) heap.copyIn(xa, x);
+      this.#push(PARAMETERS_STATISTICS_RENORM);
+      raw.forwardNoGrad(xa, s.n, s.c, s.s, s.channelsLast, y);
+      this.#pull(STATISTICS_RENORM);
+      this.#lastNumel = null;
+      this.#lastNoGrad = true;
+      return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
+    }
     // x is copied once, as backward reads it and the caller may change or free a Tensor: a
     // Float32Array into memory this object owns, which the C++ module borrows until the next
     // forward; a Tensor by the C++ module itself, on its threads (a JS copyWithin inside shared
@@ -380,16 +396,6 @@ export class BatchNorm {
     this.#lastNumel = null; // the previous forward's x is overwritten from here on
     this.#lastNoGrad = false;
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
-    if (grad === false) {
-      // Nothing to keep: a Float32Array x is copied into the output's memory and normalized there.
-      const xa = x instanceof Tensor ? x.address : y;
-      if (!(x instanceof Tensor)) heap.copyIn(y, x);
-      this.#push(PARAMETERS_STATISTICS_RENORM);
-      raw.forwardNoGrad(xa, s.n, s.c, s.s, s.channelsLast, y);
-      this.#pull(STATISTICS_RENORM);
-      this.#lastNoGrad = true;
-      return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
-    }
     const borrowed = !(x instanceof Tensor);
     const xa = borrowed ? this.#input.reserve('x', s.numel) : x.address;
     if (borrowed) heap.copyIn(xa, x);

@@ -192,6 +192,20 @@ for (const [build, sn] of Object.entries(builds)) {
       bn.forward(x, [2, 2], { grad: true });
       assert.equal(bn.backward(new Float32Array(4)).length, 4);
       bn.dispose();
+      // A call C++ refuses (N not a multiple of virtualBatchSize) leaves `out` and backward as they were.
+      const ghost = new sn.BatchNorm(2, { virtualBatchSize: 4 });
+      const x8 = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i));
+      ghost.forward(x8, [8, 2]);
+      const t = new sn.Tensor(new Float32Array(12).fill(7));
+      throwsError(
+        () => ghost.forward(x8.subarray(0, 12), [6, 2], { out: t, grad: false }),
+        SHAPE,
+        /multiple of options\.virtual_batch_size/,
+      );
+      assert.deepEqual(t.toFloat32Array(), new Float32Array(12).fill(7));
+      assert.equal(ghost.backward(new Float32Array(16)).length, 16);
+      t.dispose();
+      ghost.dispose();
       const steps = new sn.BatchNorm(2, { timeSteps: 2 });
       throwsError(
         () => steps.forward(x, [2, 2], { timeStep: 0, grad: false }),
