@@ -40,6 +40,9 @@ const OPTIONS = [
   'timeSteps',
 ];
 const RENORM_OPTIONS = ['rmax', 'dmax', 'momentum'];
+// The keys of forward's and backward's options objects (#callOptions).
+const FORWARD_OPTIONS = ['out', 'timeStep', 'grad'];
+const BACKWARD_OPTIONS = ['out', 'timeStep'];
 // Per-channel arrays: the property, the binding that gives its heap address, why it may be absent.
 const PARAMETERS = [
   ['weight', 'affine is false'],
@@ -225,7 +228,7 @@ export class BatchNorm {
 
   // The last argument of forward/backward: `out`, or { out?, timeStep?, grad? } (timeStep required
   // exactly when the module has timeSteps; grad, forward's only, not with timeSteps).
-  #callOptions(fn, arg, known = ['out', 'timeStep']) {
+  #callOptions(fn, arg, known) {
     const isOut = arg === undefined || arg instanceof Float32Array || arg instanceof Tensor;
     const o = isOut ? { out: arg } : checkOptions(fn, 'options', arg, known);
     if (o.grad !== undefined) checkBoolean(fn, 'options.grad', o.grad);
@@ -362,7 +365,7 @@ export class BatchNorm {
     const fn = 'BatchNorm.forward';
     const raw = this.#live('forward');
     const heap = this.#heap;
-    const { out, timeStep, grad } = this.#callOptions(fn, options, ['out', 'timeStep', 'grad']);
+    const { out, timeStep, grad } = this.#callOptions(fn, options, FORWARD_OPTIONS);
     if (timeStep !== undefined) return this.#stepForward(fn, raw, x, shape, out, timeStep);
     const s = parseShape(fn, shape, this.#options.layout);
     if (s.c !== this.#numFeatures)
@@ -413,7 +416,7 @@ export class BatchNorm {
     const fn = 'BatchNorm.backward';
     const raw = this.#live('backward');
     const heap = this.#heap;
-    const { out, timeStep } = this.#callOptions(fn, options);
+    const { out, timeStep } = this.#callOptions(fn, options, BACKWARD_OPTIONS);
     if (timeStep !== undefined) return this.#stepBackward(fn, raw, dy, out, timeStep);
     if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forward() before backward()', this.#noneWhy());
     const n = this.#lastNumel;

@@ -98,7 +98,7 @@ export interface CallOptions<T extends TensorLike | undefined = undefined> {
 export interface ForwardOptions<T extends TensorLike | undefined = undefined> extends CallOptions<T> {
   /**
    * false: no backward() will follow (inference; re-estimating running statistics), so x is not
-   * kept for it, which saves a copy of x; backward() then throws until the next forward(). Not
+   * kept for it, which saves a copy of x; backward() then throws until a forward() without it. Not
    * with timeSteps. Default true.
    */
   grad?: boolean;
