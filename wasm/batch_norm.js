@@ -259,8 +259,9 @@ export class BatchNorm {
     return s;
   }
 
-  #noneWhy() {
-    return this.#lastNoGrad ? 'only a forward() with { grad: false }, which keeps nothing for it' : 'none';
+  // What backward finds when no forward kept x for it.
+  #nothingKept() {
+    return this.#lastNoGrad ? 'a forward() with { grad: false }, which keeps no x' : 'none';
   }
 
   #stepNumel = new Map(); // timeSteps: element count of each step's last forward
@@ -330,7 +331,8 @@ export class BatchNorm {
   backwardAddRelu(dy) {
     const fn = 'BatchNorm.backwardAddRelu';
     const raw = this.#live('backwardAddRelu');
-    if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', this.#noneWhy());
+    if (this.#lastNumel === null)
+      fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', this.#nothingKept());
     const n = this.#lastNumel;
     const call = new this.#heap.Call(fn);
     try {
@@ -418,7 +420,10 @@ export class BatchNorm {
     const heap = this.#heap;
     const { out, timeStep } = this.#callOptions(fn, options, BACKWARD_OPTIONS);
     if (timeStep !== undefined) return this.#stepBackward(fn, raw, dy, out, timeStep);
-    if (this.#lastNumel === null) fail(STATE, fn, 'dy', 'a forward() before backward()', this.#noneWhy());
+    if (this.#lastNumel === null) {
+      const expected = this.#lastNoGrad ? 'a forward() without { grad: false }' : 'a forward()';
+      fail(STATE, fn, 'dy', `${expected} before backward()`, this.#nothingKept());
+    }
     const n = this.#lastNumel;
     const what = "the last forward's shape";
     heap.checkTensorArg(fn, 'dy', dy, n, what);

@@ -7,8 +7,9 @@
 // dy (shapes.mjs, writeTensors). Messages out: first { name, ops } (ops [] when the implementation
 // has no such shape), then { ms: [ms per call of each repetition] } for each
 // { op, minMs, warmMs, repetitions } (warm up, then `repetitions` repetitions of at least minMs
-// each, timing.mjs; a call longer than minMs is a repetition of its own), { y } for { output: true } (the inference e2e output),
-// { disposed: true } for { dispose: true } (then it exits), or { error }.
+// each, timing.mjs; a call longer than minMs is a repetition of its own), { y } for
+// { output: true } (the inference e2e output), { disposed: true } for { dispose: true } (then it
+// exits), or { error }.
 
 import { makeInputs, readTensors } from './shapes.mjs';
 import { timeRepetition, warmUp } from './timing.mjs';
@@ -51,8 +52,8 @@ process.on('message', async (m) => {
       const single = await warmUp(fn, m.warmMs, peer.async);
       const batch = Math.max(1, Math.floor(m.minMs / 8 / Math.max(single, 1e-4)));
       // A call longer than a repetition is one on its own (S5: 64 MiB outputs faulted in, 0.2–1 s
-      // a call on the Zen 5 VM), still `repetitions` of them: with one per round, three samples
-      // of calls whose page faults vary 3× left the median to chance.
+      // a call on the Zen 5 VM), and there are still `repetitions` of them: the page faults of such
+      // calls vary 3×, and the median of fewer samples is left to chance.
       const ms = [];
       for (let r = 0; r < m.repetitions; ++r) {
         await peer.setup();

@@ -283,7 +283,9 @@ void BatchNorm::backward_add_relu(std::span<const float> dy, std::span<float> dx
   constexpr std::string_view fn = "BatchNorm::backward_add_relu";
   if (last_shape_ && !last_add_relu_)
     detail::fail(ErrorCode::state, fn, "dy", "forward_add_relu() before backward_add_relu()",
-                 "forward()");
+                 kept_input_ == KeptInput::none       ? "forward_no_grad()"
+                 : kept_input_ == KeptInput::borrowed ? "forward_borrowed()"
+                                                      : "forward()");
   run_backward(dy, dx, dz);
 }
 
@@ -294,7 +296,7 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
     detail::fail(ErrorCode::state, fn, "dy", "a forward() before backward()", "none");
   if (kept_input_ == KeptInput::none)
     detail::fail(ErrorCode::state, fn, "dy", "a forward() that keeps x before backward()",
-                 "forward_no_grad(), which does not");
+                 "forward_no_grad(), which keeps no x");
   const Shape& shape = *last_shape_;
   const std::string what = "the last forward's shape " + to_string(shape);
   detail::check_size(fn, "dy", dy.size(), shape.numel(), what);

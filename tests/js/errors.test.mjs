@@ -185,8 +185,13 @@ for (const [build, sn] of Object.entries(builds)) {
       bn.forward(x, [2, 2]);
       bn.forward(x, [2, 2], { grad: false });
       const kept =
-        /^simdnorm: BatchNorm\.backward: dy: expected a forward\(\) before backward\(\), got only a forward\(\) with \{ grad: false \}, which keeps nothing for it$/;
+        /^simdnorm: BatchNorm\.backward: dy: expected a forward\(\) without \{ grad: false \} before backward\(\), got a forward\(\) with \{ grad: false \}, which keeps no x$/;
       throwsError(() => bn.backward(new Float32Array(4)), STATE, kept);
+      throwsError(
+        () => bn.backwardAddRelu(new Float32Array(4)),
+        STATE,
+        /dy: expected a forwardAddRelu\(\) before backwardAddRelu\(\), got a forward\(\) with \{ grad: false \}, which keeps no x$/,
+      );
       throwsError(() => bn.forward(x, [2, 2], { grad: 0 }), TYPE, /options\.grad: expected true or false, got 0/);
       throwsError(() => bn.backward(x, { grad: false }), TYPE, /options\.grad: expected one of out, timeStep/);
       bn.forward(x, [2, 2], { grad: true });

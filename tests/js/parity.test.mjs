@@ -154,28 +154,49 @@ for (const [buildName, sn] of Object.entries(builds)) {
 }
 
 // forward(x, shape, { out, grad: false }) keeps nothing for backward: the same normalization and
-// running-statistics update, with Float32Arrays, with Tensors apart and in place.
+// running-statistics update for every pairing of Float32Array and Tensor x and out (in place too),
+// and with a fused ReLU or without running statistics.
+const NO_GRAD_CASES = [
+  ...['Float32Array', 'Tensor', 'Tensor in place', 'Tensor x, Float32Array out', 'Float32Array x, Tensor out'].map(
+    (kind) => ({ kind, variant: VARIANTS[0] }),
+  ),
+  ...VARIANTS.filter((v) => v.name === 'relu' || v.name === 'trackRunningStats=false').flatMap((variant) =>
+    ['Float32Array', 'Tensor in place'].map((kind) => ({ kind, variant })),
+  ),
+];
+
 for (const [buildName, sn] of Object.entries(builds)) {
   describe(`BatchNorm.forward with { grad: false } vs float64 reference (${buildName} build)`, () => {
     const cases = [SHAPES[0], SHAPES[2], SHAPES[5], SHAPES[SHAPES.length - 1]];
     for (const [si, { shape, layout }] of cases.entries()) {
-      for (const kind of ['Float32Array', 'Tensor', 'Tensor in place']) {
-        test(`[${shape}] ${layout}, ${kind}: two training steps, eval`, () => {
+      for (const { kind, variant } of NO_GRAD_CASES) {
+        test(`[${shape}] ${layout} ${variant.name}, ${kind}: two training steps, eval`, () => {
           const g = geometry(shape, layout);
-          const bn = new sn.BatchNorm(g.c, { layout });
+          const options = { ...variant.options, layout };
+          const track = options.trackRunningStats !== false;
+          const relu = options.relu === true;
+          const bn = new sn.BatchNorm(g.c, options);
           const tx = new sn.Tensor(g.numel),
-            ty = kind === 'Tensor' ? new sn.Tensor(g.numel) : tx;
+            ty = kind === 'Tensor' || kind.endsWith('Tensor out') ? new sn.Tensor(g.numel) : tx;
           const run = (xs) => {
             if (kind === 'Float32Array') return bn.forward(xs, shape, { grad: false });
-            tx.set(xs);
-            return bn.forward(tx, shape, { out: ty, grad: false }).toFloat32Array();
+            if (kind === 'Tensor x, Float32Array out') {
+              tx.set(xs);
+              const out = new Float32Array(g.numel);
+              assert.equal(bn.forward(tx, shape, { out, grad: false }), out);
+              return out;
+            }
+            const x = kind.startsWith('Float32Array') ? xs : tx;
+            if (x === tx) tx.set(xs);
+            assert.equal(bn.forward(x, shape, { out: ty, grad: false }), ty);
+            return ty.toFloat32Array();
           };
           try {
-            const { x, weight, bias } = inputs(g, si + 20, {});
+            const { x, weight, bias } = inputs(g, si + 20, options);
             bn.weight = weight;
             bn.bias = bias;
-            let runningMean = new Float64Array(g.c),
-              runningVar = new Float64Array(g.c).fill(1);
+            let runningMean = track ? new Float64Array(g.c) : null,
+              runningVar = track ? new Float64Array(g.c).fill(1) : null;
             for (let step = 1; step <= 2; step++) {
               const xs = step === 1 ? x : x.map((v, i) => v * 1.5 + (i % 3));
               const f = forward({
@@ -188,16 +209,21 @@ for (const [buildName, sn] of Object.entries(builds)) {
                 runningMean,
                 runningVar,
                 momentum: 0.1,
+                relu,
               });
               assertClose(assert, run(xs), f.y, FORWARD_TOL, `step ${step} y`);
-              ({ runningMean, runningVar } = f);
-              assertClose(assert, bn.runningMean, runningMean, FORWARD_TOL, `step ${step} runningMean`);
-              assertClose(assert, bn.runningVar, runningVar, FORWARD_TOL, `step ${step} runningVar`);
-              assert.equal(bn.numBatchesTracked, step);
+              if (track) {
+                ({ runningMean, runningVar } = f);
+                assertClose(assert, bn.runningMean, runningMean, FORWARD_TOL, `step ${step} runningMean`);
+                assertClose(assert, bn.runningVar, runningVar, FORWARD_TOL, `step ${step} runningVar`);
+                assert.equal(bn.numBatchesTracked, step);
+              } else {
+                assert.equal(bn.runningMean, null);
+              }
             }
             bn.eval();
-            const [m, v] = [bn.runningMean.slice(), bn.runningVar.slice()];
-            const f = forward({ x, g, weight, bias, eps: 1e-5, training: false, runningMean: m, runningVar: v });
+            const [m, v] = [bn.runningMean?.slice() ?? null, bn.runningVar?.slice() ?? null];
+            const f = forward({ x, g, weight, bias, eps: 1e-5, training: false, runningMean: m, runningVar: v, relu });
             assertClose(assert, run(x), f.y, FORWARD_TOL, 'eval y');
             assert.throws(() => bn.backward(x), { code: 'SIMDNORM_STATE' });
           } finally {

@@ -1,10 +1,11 @@
 // What the thread-count tests compute on one init() instance, in Node and in a browser Worker
 // (tests/js/threads.test.mjs, tests/browser/threads.test.mjs): BatchNorm training forward,
-// backward and eval forward in both layouts on tensors large enough to be split across threads,
-// and three Adam steps of a small BN CNN (sn.nn). Every result is returned as the floats' bit
-// patterns, so equal results are equal bit for bit (NaN payloads and -0 too): small arrays in
-// full, large tensors as their length, first values and two 32-bit hashes of every word (a
-// browser hands megabytes of numbers to the test slowly).
+// backward and eval forward, and forward with { grad: false } in both modes, in both layouts on
+// tensors large enough to be split across threads, and three Adam steps of a small BN CNN
+// (sn.nn). Every result is returned as the floats' bit patterns, so equal results are equal bit
+// for bit (NaN payloads and -0 too): small arrays in full, large tensors as their length, first
+// values and two 32-bit hashes of every word (a browser hands megabytes of numbers to the test
+// slowly).
 
 const FULL = 4096;
 
@@ -43,7 +44,12 @@ function batchNorm(sn, layout, shape) {
       runningMean: bits(bn.runningMean),
       runningVar: bits(bn.runningVar),
       yEval: bits(bn.forward(values(n, 4), shape)),
+      yEvalNoGrad: bits(bn.forward(values(n, 4), shape, { grad: false })),
     });
+    // A training forward that keeps nothing for backward; it updates the running statistics too.
+    bn.train();
+    out.yNoGrad = bits(bn.forward(values(n, 5), shape, { grad: false }));
+    out.runningMeanNoGrad = bits(bn.runningMean);
     return out;
   } finally {
     bn.dispose();

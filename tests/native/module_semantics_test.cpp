@@ -334,9 +334,14 @@ TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
       expect_running_stats(bn, expected, mean_scale);
 
       std::vector<float> dy = rnd.normal(s.numel()), dx(s.numel());
-      const auto refused = [&](BatchNorm& module) {
+      // backward_add_relu is refused too, naming the forward it found.
+      const auto refused = [&](BatchNorm& module, bool add_relu = false) {
         try {
-          module.backward(dy, dx);
+          if (add_relu) {
+            module.backward_add_relu(dy, dx, {});
+          } else {
+            module.backward(dy, dx);
+          }
         } catch (const simdnorm::Error& e) {
           return e.code() == simdnorm::ErrorCode::state &&
                  std::string(e.what()).find("forward_no_grad") != std::string::npos;
@@ -354,6 +359,7 @@ TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
       // And once more after a forward that did keep x.
       bn.forward_no_grad(x, s, y);
       EXPECT_TRUE(refused(bn));
+      EXPECT_TRUE(refused(bn, true));
     }
   }
 }

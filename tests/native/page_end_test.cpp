@@ -40,7 +40,8 @@ std::vector<float> all_outputs(const Shape& s, const Place& place) {
                          e = place(zeros_c), f = place(zeros_c);
   std::vector<float> out;
   append_functional_outputs(s, {x, dy, z, gamma, beta, rmean, rvar, y, dx, dz, a, b, d, e, f}, out);
-  // The module: its own copy of x (written by the normalize pass), and the caller's x borrowed.
+  // The module: its own copy of x (written by the normalize pass), the caller's x borrowed, and
+  // nothing kept (forward_no_grad).
   simdnorm::BatchNorm bn(c);
   for (const bool training : {true, false}) {
     bn.train(training);
@@ -50,6 +51,8 @@ std::vector<float> all_outputs(const Shape& s, const Place& place) {
     bn.forward_borrowed(x, s, y);
     bn.backward(dy, dx);
     append(out, y), append(out, dx), append(out, bn.weight_grad());
+    bn.forward_no_grad(x, s, y);
+    append(out, y), append(out, bn.running_mean()), append(out, bn.running_var());
   }
   return out;
 }

@@ -1,8 +1,8 @@
 // simdnorm's wasm package (wasm/index.js), SIMD128 or scalar build: the BatchNorm module with
 // Float32Array in/out (e2e: copies into and out of the wasm heap) and with Tensors that live in
 // the heap (resident: no copies). Inference passes { grad: false }: no backward follows it, so
-// the module keeps no copy of x, as an inference user would call it. threads > 1: the SIMD128 + threads build with that many threads
-// (bench/js/scaling.mjs).
+// the module keeps no copy of x, as an inference user would call it. threads > 1: the SIMD128 +
+// threads build with that many threads (bench/js/scaling.mjs).
 
 import init from '../../../wasm/index.js';
 

@@ -87,7 +87,8 @@ class BatchNorm {
 
   // forward() for a result no backward() will follow (inference, or re-estimating the running
   // statistics): x is not kept, so it costs what forward_inference/forward_training cost; y may be
-  // x. backward() then throws ErrorCode::state until a forward that keeps x.
+  // x but not overlap it otherwise (ErrorCode::range). backward() then throws ErrorCode::state
+  // until a forward that keeps x.
   void forward_no_grad(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // Gradients of the last forward: writes dx (may be dy) and *overwrites* weight_grad() and
