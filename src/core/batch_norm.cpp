@@ -283,9 +283,7 @@ void BatchNorm::backward_add_relu(std::span<const float> dy, std::span<float> dx
   constexpr std::string_view fn = "BatchNorm::backward_add_relu";
   if (last_shape_ && !last_add_relu_)
     detail::fail(ErrorCode::state, fn, "dy", "forward_add_relu() before backward_add_relu()",
-                 kept_input_ == KeptInput::none       ? "forward_no_grad()"
-                 : kept_input_ == KeptInput::borrowed ? "forward_borrowed()"
-                                                      : "forward()");
+                 kept_input_ == KeptInput::none ? "forward_no_grad()" : "forward()");
   run_backward(dy, dx, dz);
 }
 

@@ -117,24 +117,24 @@ std::size_t runs_per_block(std::size_t run) {
 
 // A run's length as whole vectors and a tail of fewer floats than a vector. Full is std::size_t,
 // or a std::integral_constant for short runs (with_run_length): then the loops over a run's
-// vectors unroll and the tail's mask leaves the loop over runs. On NCHW 7×7 (3 vectors and one
-// float on AVX-512) the loop control and the tail's mask were half of a run's instructions.
+// vectors unroll and the tail's mask leaves the loop over runs, which matters when a run is a few
+// vectors (NCHW 7×7: 3 AVX-512 vectors and one float; docs/benchmarks.md has the measurements).
 template <class Full>
 struct RunLength {
   Full full;
   std::size_t tail;
 };
 
-// Runs of up to this many whole vectors get a compile-time count where that was measured to pay:
-// AVX-512 and AVX2. In the SIMD128 build the extra copies of the loops made V8's code slower for
-// the runs that still take the general path (Node 20, moments of NCHW 8×1024×7×7 120 → 156 µs,
-// 8×256×14×14 80 → 104 µs) while 3×3 gained a quarter; SSE2 and NEON were not measured.
+// Runs of up to this many whole vectors get a compile-time count on the ISAs where it was
+// measured to pay, AVX-512 and AVX2. In the SIMD128 build the extra copies of the loops slow V8's
+// code for the runs left on the general path; SSE2 and NEON were not measured.
 template <class Arch>
 constexpr std::size_t fixed_run_vectors() {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<Arch, xsimd::avx512f>) return 4;
+#endif
 #if defined(__AVX2__)
-  if constexpr (std::is_same_v<Arch, xsimd::avx512f> ||
-                std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>)
-    return 4;
+  if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) return 4;
 #endif
   return 0;
 }

@@ -183,6 +183,12 @@ for (const [build, sn] of Object.entries(builds)) {
       const bn = new sn.BatchNorm(2);
       const x = new Float32Array([1, 2, 3, 5]);
       bn.forward(x, [2, 2]);
+      // The core names forward(), not the borrowing call the binding makes for a Float32Array x.
+      throwsError(
+        () => bn.backwardAddRelu(new Float32Array(4)),
+        STATE,
+        /expected forward_add_relu\(\) before backward_add_relu\(\), got forward\(\)$/,
+      );
       bn.forward(x, [2, 2], { grad: false });
       const kept =
         /^simdnorm: BatchNorm\.backward: dy: expected a forward\(\) without \{ grad: false \} before backward\(\), got a forward\(\) with \{ grad: false \}, which keeps no x$/;

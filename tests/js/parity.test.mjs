@@ -156,13 +156,20 @@ for (const [buildName, sn] of Object.entries(builds)) {
 // forward(x, shape, { out, grad: false }) keeps nothing for backward: the same normalization and
 // running-statistics update for every pairing of Float32Array and Tensor x and out (in place too),
 // and with a fused ReLU or without running statistics.
+const NO_GRAD_KINDS = [
+  'Float32Array',
+  'Float32Array out',
+  'Float32Array in place',
+  'Tensor',
+  'Tensor in place',
+  'Tensor x, Float32Array out',
+  'Float32Array x, Tensor out',
+];
+const NO_GRAD_VARIANTS = VARIANTS.filter((v) => v.name === 'relu' || v.name === 'trackRunningStats=false');
+assert.equal(NO_GRAD_VARIANTS.length, 2);
 const NO_GRAD_CASES = [
-  ...['Float32Array', 'Tensor', 'Tensor in place', 'Tensor x, Float32Array out', 'Float32Array x, Tensor out'].map(
-    (kind) => ({ kind, variant: VARIANTS[0] }),
-  ),
-  ...VARIANTS.filter((v) => v.name === 'relu' || v.name === 'trackRunningStats=false').flatMap((variant) =>
-    ['Float32Array', 'Tensor in place'].map((kind) => ({ kind, variant })),
-  ),
+  ...NO_GRAD_KINDS.map((kind) => ({ kind, variant: VARIANTS[0] })),
+  ...NO_GRAD_VARIANTS.flatMap((variant) => ['Float32Array', 'Tensor in place'].map((kind) => ({ kind, variant }))),
 ];
 
 for (const [buildName, sn] of Object.entries(builds)) {
@@ -180,6 +187,12 @@ for (const [buildName, sn] of Object.entries(builds)) {
             ty = kind === 'Tensor' || kind.endsWith('Tensor out') ? new sn.Tensor(g.numel) : tx;
           const run = (xs) => {
             if (kind === 'Float32Array') return bn.forward(xs, shape, { grad: false });
+            if (kind.startsWith('Float32Array') && !kind.endsWith('Tensor out')) {
+              const out = kind === 'Float32Array in place' ? xs.slice() : new Float32Array(g.numel);
+              const x = kind === 'Float32Array in place' ? out : xs;
+              assert.equal(bn.forward(x, shape, { out, grad: false }), out);
+              return out;
+            }
             if (kind === 'Tensor x, Float32Array out') {
               tx.set(xs);
               const out = new Float32Array(g.numel);

@@ -50,6 +50,8 @@ function batchNorm(sn, layout, shape) {
     bn.train();
     out.yNoGrad = bits(bn.forward(values(n, 5), shape, { grad: false }));
     out.runningMeanNoGrad = bits(bn.runningMean);
+    out.runningVarNoGrad = bits(bn.runningVar);
+    out.numBatchesTrackedNoGrad = String(bn.numBatchesTracked);
     return out;
   } finally {
     bn.dispose();

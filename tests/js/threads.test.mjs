@@ -78,6 +78,12 @@ test('the compared results are real results: losses near ln 10, tensors told apa
   // The tensors are compared by hash: check the hash tells tensors apart, on the two outputs.
   assert.equal(single.nchw.y.length, 16 * 32 * 32 * 32);
   assert.notDeepEqual(single.nchw.y.hash, single.nchw.dx.hash);
+  // { grad: false } normalizes as forward() does, bit for bit; in training it updates the statistics.
+  for (const layout of ['nchw', 'nhwc']) {
+    assert.deepEqual(single[layout].yEvalNoGrad, single[layout].yEval, layout);
+    assert.notDeepEqual(single[layout].runningMeanNoGrad, single[layout].runningMean, layout);
+    assert.equal(single[layout].numBatchesTrackedNoGrad, '3', layout);
+  }
   assert.notDeepEqual(single.nchw.y.hash, single.nhwc.y.hash);
   const weightGrad = new Float32Array(Uint32Array.from(single.nchw.weightGrad).buffer);
   assert.ok(weightGrad.every(Number.isFinite) && weightGrad.some((v) => v !== 0));

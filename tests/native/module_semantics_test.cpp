@@ -10,6 +10,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "float64_batch_norm.hpp"
@@ -335,7 +336,8 @@ TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
 
       std::vector<float> dy = rnd.normal(s.numel()), dx(s.numel());
       // backward_add_relu is refused too, naming the forward it found.
-      const auto refused = [&](BatchNorm& module, bool add_relu = false) {
+      const auto refused = [&](BatchNorm& module, bool add_relu = false,
+                               std::string_view found = "forward_no_grad") {
         try {
           if (add_relu) {
             module.backward_add_relu(dy, dx, {});
@@ -344,7 +346,7 @@ TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
           }
         } catch (const simdnorm::Error& e) {
           return e.code() == simdnorm::ErrorCode::state &&
-                 std::string(e.what()).find("forward_no_grad") != std::string::npos;
+                 std::string(e.what()).find(found) != std::string::npos;
         }
         return false;
       };
@@ -352,6 +354,10 @@ TEST_P(ModuleSemantics, NoGradForwardNormalizesAndKeepsNothing) {
       EXPECT_TRUE(refused(bn));
       EXPECT_TRUE(refused(copy));
       bn.forward(x, s, y);  // keeps x again
+      EXPECT_TRUE(refused(bn, true, "got forward()"));
+      bn.forward_borrowed(x, s, y);
+      EXPECT_TRUE(refused(bn, true, "got forward()"));
+      bn.forward(x, s, y);
       bn.backward(dy, dx);
       const Backward64 g =
           backward64(dy, x, s, channel64(rm, invstd_from_var(rv, 1e-5), w, b), false, false);
