@@ -125,9 +125,9 @@ struct RunLength {
   std::size_t tail;
 };
 
-// Runs of up to this many whole vectors get a compile-time count on the ISAs where it was
-// measured to pay, AVX-512 and AVX2. In the SIMD128 build the extra copies of the loops slow V8's
-// code for the runs left on the general path; SSE2 and NEON were not measured.
+// Runs of up to this many whole vectors (and shorter ones) get a compile-time count on the ISAs
+// where it was measured to pay, AVX-512 and AVX2. In the SIMD128 build the extra copies of the
+// loops slow V8's code for the runs left on the general path; SSE2 and NEON were not measured.
 template <class Arch>
 constexpr std::size_t fixed_run_vectors() {
 #if defined(__AVX512F__)
@@ -139,11 +139,12 @@ constexpr std::size_t fixed_run_vectors() {
   return 0;
 }
 
-// f(RunLength) for runs of `len` floats.
-template <class Arch, std::size_t K = 1, class F>
+// f(RunLength) for runs of `len` floats: K = 0 (a tail only) up to fixed_run_vectors whole vectors
+// at compile time, where the ISA has any.
+template <class Arch, std::size_t K = 0, class F>
 [[gnu::always_inline]] inline decltype(auto) with_run_length(std::size_t len, F&& f) {
   constexpr std::size_t L = batch<Arch>::size;
-  if constexpr (K <= fixed_run_vectors<Arch>()) {
+  if constexpr (fixed_run_vectors<Arch>() > 0 && K <= fixed_run_vectors<Arch>()) {
     if (len / L == K) return f(RunLength<std::integral_constant<std::size_t, K>>{{}, len % L});
     return with_run_length<Arch, K + 1>(len, f);
   } else {
