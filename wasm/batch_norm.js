@@ -22,7 +22,7 @@ import {
   parseShape,
 } from './check.js';
 import { errorCodes, fail } from './errors.js';
-import { Tensor } from './heap.js';
+import { Tensor, isDisposed } from './heap.js';
 import { heapFor } from './instance.js';
 import { track, untrack } from './lifetime.js';
 
@@ -91,6 +91,9 @@ export class BatchNorm {
   // forward (backward reads it), and the staging memory of y, dy and dx. Freed by dispose().
   #input;
   #staging;
+  // The Tensor x the C++ module borrows until the next forward: held, so that the garbage
+  // collector cannot free it before backward.
+  #borrowedX = null;
 
   constructor(numFeatures, options) {
     const fn = 'BatchNorm';
@@ -394,20 +397,22 @@ export class BatchNorm {
       this.#lastNoGrad = true;
       return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
     }
-    // x is copied once, as backward reads it and the caller may change or free a Tensor: a
-    // Float32Array into memory this object owns, which the C++ module borrows until the next
-    // forward; a Tensor by the C++ module itself, on its threads (a JS copyWithin inside shared
-    // memory runs at a third of the speed).
+    // backward reads x. The C++ module borrows it: a Float32Array copied into memory this object
+    // owns, or a Tensor as it is, with a fingerprint that backward checks (the caller may change
+    // it in between). Only a Tensor normalized in place is copied, by the C++ module, on its
+    // threads (a JS copyWithin inside shared memory runs at a third of the speed).
     this.#lastNumel = null; // the previous forward's x is overwritten from here on
     this.#lastNoGrad = false;
+    this.#borrowedX = null;
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
-    const borrowed = !(x instanceof Tensor);
-    const xa = borrowed ? this.#input.reserve('x', s.numel) : x.address;
-    if (borrowed) heap.copyIn(xa, x);
+    const tensor = x instanceof Tensor;
+    const xa = tensor ? x.address : this.#input.reserve('x', s.numel);
+    if (!tensor) heap.copyIn(xa, x);
     this.#push(PARAMETERS_STATISTICS_RENORM);
-    if (borrowed) raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
-    else raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
+    if (out === x) raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
+    else raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
     this.#pull(STATISTICS_RENORM);
+    if (tensor && out !== x) this.#borrowedX = x;
     this.#lastNumel = s.numel;
     return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
   }
@@ -428,6 +433,9 @@ export class BatchNorm {
     const what = "the last forward's shape";
     heap.checkTensorArg(fn, 'dy', dy, n, what);
     if (out !== undefined) heap.checkTensorArg(fn, 'out', out, n, what);
+    const borrowed = this.#borrowedX;
+    if (borrowed !== null && isDisposed(borrowed))
+      fail(STATE, fn, 'x', "the last forward()'s Tensor x, not disposed before backward()", 'a disposed Tensor');
     // A Float32Array dy is copied into the staging memory and dx written over it (the kernels
     // allow dx = dy): one copy in, one copy out.
     let dya;
@@ -441,7 +449,20 @@ export class BatchNorm {
     if (out instanceof Tensor) dx = out.address;
     else if (dy instanceof Tensor) dx = this.#staging.reserve('out', n);
     this.#push(PARAMETERS_STATISTICS);
-    raw.backward(dya, dx, n);
+    try {
+      raw.backward(dya, dx, n);
+    } catch (e) {
+      // The one state the checks above leave to the C++ module: a borrowed x that changed.
+      if (e.code === STATE && borrowed !== null)
+        fail(
+          STATE,
+          fn,
+          'x',
+          "the last forward()'s Tensor x unchanged until backward() (it is borrowed, not copied)",
+          'one that changed since',
+        );
+      throw e;
+    }
     this.#pull(GRADIENTS);
     return out instanceof Tensor ? out : heap.deliver(dx, n, out);
   }
@@ -655,6 +676,7 @@ export class BatchNorm {
     untrack(this);
     this.#raw.delete();
     this.#raw = null;
+    this.#borrowedX = null;
     this.#input.free();
     this.#staging.free();
   }

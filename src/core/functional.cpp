@@ -132,10 +132,14 @@ void forward_inference(std::span<const float> x, const Shape& shape, const NormP
 void detail::normalize_saving_input(std::span<const float> x, const Shape& shape,
                                     const NormParams& params, std::span<const float> mean,
                                     std::span<const float> var, std::span<float> y,
-                                    std::span<float> x_copy) {
+                                    std::span<float> x_copy, std::uint32_t* fingerprint) {
   detail::active_partitioned_kernels().normalize(
       x.data(), shape, channel_params(params, mean.data(), var.data(), nullptr), params.relu,
-      y.data(), x_copy.empty() ? nullptr : x_copy.data());
+      y.data(), x_copy.empty() ? nullptr : x_copy.data(), fingerprint);
+}
+
+std::uint32_t detail::fingerprint(std::span<const float> x) {
+  return detail::active_partitioned_kernels().fingerprint(x.data(), x.size());
 }
 
 void update_running_stats(std::span<const float> batch_mean, std::span<const float> batch_var,
@@ -175,6 +179,33 @@ void backward_training(std::span<const float> dy, std::span<const float> x, cons
     k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
                  sums.dy_xmu.data(), grads.dx.data());
   parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
+}
+
+bool detail::backward_training_if_unchanged(std::span<const float> dy, std::span<const float> x,
+                                            const Shape& shape, const NormParams& params,
+                                            std::span<const float> save_mean,
+                                            std::span<const float> save_invstd,
+                                            const Gradients& grads, std::uint32_t fingerprint) {
+  constexpr std::string_view fn = "backward_training";
+  detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
+  if (shape.per_channel() == 0) {  // x is empty: nothing can have changed
+    for (float& v : grads.dweight) v = 0.f;
+    for (float& v : grads.dbias) v = 0.f;
+    return true;
+  }
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
+  const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
+  // The sums in buffers of their own, so that nothing of the caller's is written before the check.
+  SumBuffers sums(Gradients{}, shape.c);
+  std::uint32_t seen = 0;
+  k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data(),
+              &seen);
+  if (seen != fingerprint) return false;
+  if (!grads.dx.empty())
+    k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
+                 sums.dy_xmu.data(), grads.dx.data());
+  parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
+  return true;
 }
 
 void backward_inference(std::span<const float> dy, std::span<const float> x, const Shape& shape,
@@ -284,12 +315,14 @@ void forward_add_relu_inference(std::span<const float> x, std::span<const float>
 void detail::batch_normalize_saving_input(std::span<const float> x, std::span<const float> z,
                                           const Shape& shape, const NormParams& params,
                                           std::span<float> mean, std::span<float> var,
-                                          std::span<float> y, std::span<float> x_copy) {
+                                          std::span<float> y, std::span<float> x_copy,
+                                          std::uint32_t* fingerprint) {
   const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   const auto p = channel_params(params, mean.data(), var.data(), nullptr);
   float* const copy = x_copy.empty() ? nullptr : x_copy.data();
   if (z.empty()) {
-    k.moments_normalize(x.data(), shape, p, params.relu, y.data(), copy, mean.data(), var.data());
+    k.moments_normalize(x.data(), shape, p, params.relu, y.data(), copy, mean.data(), var.data(),
+                        fingerprint);
   } else {
     k.moments_normalize_add_relu(x.data(), z.data(), shape, p, y.data(), copy, mean.data(),
                                  var.data());

@@ -8,6 +8,7 @@
 // is exactly one kernel call. Training forward can run its two passes piece by piece (below).
 
 #include <cstddef>
+#include <cstdint>
 
 #include "core/partition.hpp"
 #include "kernels/kernel_table.hpp"
@@ -19,10 +20,17 @@ class PartitionedKernels {
   explicit PartitionedKernels(const kernels::KernelTable& k) : k_(k) {}
 
   void moments(const float* x, const Shape& s, float* mean, float* var) const;
+  // fingerprint, when not null, gets x's fingerprint (kernels/fingerprint.hpp) added to it, taken
+  // piece by piece before the piece's pass reads it again from the cache: the record of a
+  // borrowed x (BatchNorm::forward_borrowed) and backward's check of it. The same value for any
+  // pieces and threads.
   void normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
-                 float* y, float* x_copy) const;
+                 float* y, float* x_copy, std::uint32_t* fingerprint = nullptr) const;
   void grad_sums(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
-                 bool relu, float* sum_dy, float* sum_dy_xmu) const;
+                 bool relu, float* sum_dy, float* sum_dy_xmu,
+                 std::uint32_t* fingerprint = nullptr) const;
+  // x's fingerprint alone.
+  std::uint32_t fingerprint(const float* x, std::size_t count) const;
   void grad_input(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
                   bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
                   float* dx) const;
@@ -35,7 +43,8 @@ class PartitionedKernels {
   // whole-channels cut (core/partition.hpp), each piece does both steps in turn, its second pass
   // re-reading it from L2; the results are the same bits as the two steps apart.
   void moments_normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
-                         float* y, float* x_copy, float* mean, float* var) const;
+                         float* y, float* x_copy, float* mean, float* var,
+                         std::uint32_t* fingerprint = nullptr) const;
   void moments_normalize_add_relu(const float* x, const float* z, const Shape& s,
                                   const kernels::ChannelParams& p, float* y, float* x_copy,
                                   float* mean, float* var) const;

@@ -2,6 +2,8 @@
 // accumulation, textbook two-pass variance; no attempt at speed beyond -O3.
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 #include "kernels/kernel_table.hpp"
 
@@ -120,6 +122,17 @@ void relu_mask(const float* dy, const float* y, std::size_t count, float* dz) {
   for (std::size_t i = 0; i < count; ++i) dz[i] = y[i] > 0 ? dy[i] : 0.f;
 }
 
+std::uint32_t fingerprint(const float* x, std::size_t count) {
+  std::uint32_t f = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    const auto index = std::uint32_t(reinterpret_cast<std::uintptr_t>(x + i) / sizeof(float));
+    f += bits * (2 * index + 1);
+  }
+  return f;
+}
+
 }  // namespace
 
 template <>
@@ -130,7 +143,8 @@ KernelTable kernel_table<arch::Isa::scalar>() {
           grad_sums,
           grad_input,
           normalize_add_relu,
-          relu_mask};
+          relu_mask,
+          fingerprint};
 }
 
 }  // namespace simdnorm::kernels

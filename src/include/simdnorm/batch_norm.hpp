@@ -80,9 +80,11 @@ class BatchNorm {
   // functions in functional.hpp, or forward_borrowed, instead.
   void forward(std::span<const float> x, const Shape& shape, std::span<float> y);
 
-  // forward() without the copy of x, for callers that own a buffer backward() may read (the wasm
-  // bindings): x must stay valid and unchanged until the next successful forward or the module's
-  // destruction, and y must not overlap x (throws std::invalid_argument if it does).
+  // forward() without the copy of x: the module borrows x, which must stay valid until the next
+  // successful forward or the module's destruction; y must not overlap x (ErrorCode::range).
+  // Instead of the copy, the pass takes a fingerprint of x (an integer sum with weights that
+  // tell positions apart), and backward() throws ErrorCode::state, having written nothing, if x
+  // has changed since: a change of one value always shows, of several all but surely (2⁻³²).
   void forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // forward() for a result no backward() will follow (inference, or re-estimating the running
@@ -92,7 +94,8 @@ class BatchNorm {
   void forward_no_grad(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // Gradients of the last forward: writes dx (may be dy) and *overwrites* weight_grad() and
-  // bias_grad() (they are not accumulated across calls). Throws if no forward came before.
+  // bias_grad() (they are not accumulated across calls). Throws if no forward came before, or if
+  // the x forward_borrowed() borrowed has changed.
   void backward(std::span<const float> dy, std::span<float> dx);
 
   // The fused residual block y = relu(BN(x) + z) (functional.hpp, forward_add_relu_*):
@@ -151,9 +154,10 @@ class BatchNorm {
   // not empty, receives x from the normalize pass's loads (core/saved_input.hpp).
   void run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,
                    const Shape& shape, std::span<float> y, bool batch_stats,
-                   std::span<float> x_copy);
+                   std::span<float> x_copy, std::uint32_t* fingerprint = nullptr);
   void forward_batch_stats(std::span<const float> x, std::span<const float> z, const Shape& shape,
-                           std::span<float> y, std::span<float> x_copy);
+                           std::span<float> y, std::span<float> x_copy, std::uint32_t* fingerprint);
+  [[noreturn]] static void fail_changed_input(std::string_view fn);
   void run_backward(std::span<const float> dy, std::span<float> dx, std::span<float> dz);
   // The normalization parameters ghost batch g used (γ·r and β + γ·d with renorm).
   NormParams ghost_params(std::size_t g) const;
@@ -184,6 +188,7 @@ class BatchNorm {
   bool last_add_relu_ = false;
   bool last_renorm_ = false;               // the last batch-statistics forward was renormalized
   std::span<const float> borrowed_input_;  // the caller's x after forward_borrowed()
+  std::uint32_t input_fingerprint_ = 0;    // and its fingerprint then
   KeptInput kept_input_ = KeptInput::none;
   std::optional<Shape> last_shape_;
   bool last_used_batch_stats_ = false;
