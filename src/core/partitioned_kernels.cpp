@@ -215,15 +215,15 @@ void PartitionedKernels::normalize(const float* x, const Shape& s, const Channel
   const Partition part(s);
   FingerprintSum sum(k_, fingerprint);
   if (part.size() == 1) {
-    sum.add(x, s.numel());
-    return k_.normalize(x, s, p, relu, y, x_copy);
+    k_.normalize(x, s, p, relu, y, x_copy);
+    return sum.add(x, s.numel());
   }
   const PieceOrder order(part, s.numel() * sizeof(float));  // moments read x
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[order(i)];
-    sum.add(x + piece.offset, piece.shape.numel());
     k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset,
                  x_copy ? x_copy + piece.offset : nullptr);
+    sum.add(x + piece.offset, piece.shape.numel());
   });
 }
 
@@ -244,16 +244,16 @@ void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape&
   const Partition part(s);
   FingerprintSum sum(k_, fingerprint);
   if (part.size() == 1) {
-    sum.add(x, s.numel());
-    return k_.grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
+    k_.grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
+    return sum.add(x, s.numel());
   }
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
   Scratch& r = scratch(part.size() * stride, part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
-    sum.add(x + piece.offset, piece.shape.numel());
     k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s), relu,
                  r.a.data() + i * stride, r.b.data() + i * stride);
+    sum.add(x + piece.offset, piece.shape.numel());
   });
   // merge_grad_sums's math: the parts added in double, in order.
   for_channel_ranges(part, s.c, [&](std::size_t c0, std::size_t c1) {
@@ -319,8 +319,8 @@ void PartitionedKernels::moments_normalize(const float* x, const Shape& s, const
                                            float* var, std::uint32_t* fingerprint) const {
   FingerprintSum sum(k_, fingerprint);
   const auto pass = [&](std::size_t offset, const Shape& run, const ChannelParams& q) {
-    sum.add(x + offset, run.numel());
     k_.normalize(x + offset, run, q, relu, y + offset, x_copy ? x_copy + offset : nullptr);
+    sum.add(x + offset, run.numel());
   };
   if (moments_by_piece(x, s, p, mean, var, pass)) return;
   moments(x, s, mean, var);

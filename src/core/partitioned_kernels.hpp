@@ -20,10 +20,10 @@ class PartitionedKernels {
   explicit PartitionedKernels(const kernels::KernelTable& k) : k_(k) {}
 
   void moments(const float* x, const Shape& s, float* mean, float* var) const;
-  // fingerprint, when not null, gets x's fingerprint (kernels/fingerprint.hpp) added to it, taken
-  // piece by piece before the piece's pass reads it again from the cache: the record of a
-  // borrowed x (BatchNorm::forward_borrowed) and backward's check of it. The same value for any
-  // pieces and threads.
+  // fingerprint, when not null, gets x's fingerprint (kernels/fingerprint.hpp) added to it, read
+  // piece by piece from the cache right after the piece's pass (which must then not write x):
+  // the record of a borrowed x (BatchNorm::forward_borrowed) and backward's check of it. The
+  // same value for any pieces and threads.
   void normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
                  float* y, float* x_copy, std::uint32_t* fingerprint = nullptr) const;
   void grad_sums(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
