@@ -40,6 +40,8 @@ const OPTIONS = [
   'timeSteps',
 ];
 const RENORM_OPTIONS = ['rmax', 'dmax', 'momentum'];
+// The C++ module's message for a borrowed x that changed (src/core/batch_norm.cpp).
+const CHANGED_X = ': x: expected the x of the last forward unchanged until backward';
 // The keys of forward's and backward's options objects (#callOptions).
 const FORWARD_OPTIONS = ['out', 'timeStep', 'grad'];
 const BACKWARD_OPTIONS = ['out', 'timeStep'];
@@ -323,6 +325,7 @@ export class BatchNorm {
       this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, y.address);
       this.#pull(STATISTICS_RENORM);
+      this.#borrowedX = null; // the C++ module copied this x
       this.#lastNumel = s.numel;
       return y.result();
     } finally {
@@ -393,6 +396,7 @@ export class BatchNorm {
       this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardNoGrad(xa, s.n, s.c, s.s, s.channelsLast, y);
       this.#pull(STATISTICS_RENORM);
+      this.#borrowedX = null;
       this.#lastNumel = null;
       this.#lastNoGrad = true;
       return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
@@ -409,7 +413,7 @@ export class BatchNorm {
     const xa = tensor ? x.address : this.#input.reserve('x', s.numel);
     if (!tensor) heap.copyIn(xa, x);
     this.#push(PARAMETERS_STATISTICS_RENORM);
-    if (out === x) raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
+    if (tensor && out === x) raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
     else raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
     this.#pull(STATISTICS_RENORM);
     if (tensor && out !== x) this.#borrowedX = x;
@@ -452,8 +456,9 @@ export class BatchNorm {
     try {
       raw.backward(dya, dx, n);
     } catch (e) {
-      // The one state the checks above leave to the C++ module: a borrowed x that changed.
-      if (e.code === STATE && borrowed !== null)
+      // The one state the checks above leave to the C++ module: a borrowed x that changed. Its
+      // message names the C++ call; this one names the JS call and the Tensor.
+      if (e.code === STATE && borrowed !== null && e.message.includes(CHANGED_X))
         fail(
           STATE,
           fn,

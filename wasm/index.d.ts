@@ -139,7 +139,7 @@ export declare class BatchNorm {
    * statistics. Returns `out` if given (Float32Array or Tensor), else a new Float32Array.
    * Throws if x has one value per channel in training mode. A Float32Array x is copied for
    * backward; a Tensor x is borrowed until backward (unless `out` is x: then it is copied), so
-   * keep it unchanged and undisposed until then, as PyTorch keeps x for autograd.
+   * keep it unchanged and undisposed until then.
    */
   forward(x: TensorLike, shape: Shape, out?: undefined | ForwardOptions): Float32Array;
   forward<T extends TensorLike>(x: TensorLike, shape: Shape, out: T | ForwardOptions<T>): T;
@@ -147,7 +147,8 @@ export declare class BatchNorm {
    * dx for dy of the last forward's shape (of that timeStep's last forward with timeSteps); sets
    * weightGrad and biasGrad (overwritten, not accumulated: with timeSteps, sum them over steps).
    * Throws SIMDNORM_STATE, writing nothing, if a borrowed Tensor x changed or was disposed since
-   * the forward (a fingerprint of x sees any change of one value, and of several all but surely).
+   * the forward (checked with a checksum of x: any change of one value shows, and in tests every
+   * usual change of a whole tensor did).
    */
   backward(dy: TensorLike, out?: undefined | CallOptions): Float32Array;
   backward<T extends TensorLike>(dy: TensorLike, out: T | CallOptions<T>): T;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/input_fingerprint.hpp"
 #include "core/parallel.hpp"
 #include "core/saved_input.hpp"
 #include "core/validate.hpp"
@@ -26,6 +27,12 @@ float ramp(std::int64_t step, std::int64_t start, std::int64_t end, float from, 
   if (step <= start) return from;
   if (step >= end) return to;
   return from + (to - from) * float(double(step - start) / double(end - start));
+}
+
+[[noreturn]] void fail_changed_input(std::string_view fn) {
+  detail::fail(ErrorCode::state, fn, "x",
+               "the x of the last forward unchanged until backward (borrowed, not copied)",
+               "an x that changed since");
 }
 
 }  // namespace
@@ -289,12 +296,6 @@ void BatchNorm::backward_add_relu(std::span<const float> dy, std::span<float> dx
     detail::fail(ErrorCode::state, fn, "dy", "forward_add_relu() before backward_add_relu()",
                  kept_input_ == KeptInput::none ? "forward_no_grad()" : "forward()");
   run_backward(dy, dx, dz);
-}
-
-[[noreturn]] void BatchNorm::fail_changed_input(std::string_view fn) {
-  detail::fail(ErrorCode::state, fn, "x",
-               "the x of the last forward unchanged until backward (borrowed, not copied)",
-               "an x that changed since");
 }
 
 void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std::span<float> dz) {

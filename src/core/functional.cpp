@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/input_fingerprint.hpp"
 #include "core/partitioned_kernels.hpp"
 #include "core/saved_input.hpp"
 #include "core/validate.hpp"
@@ -161,24 +162,48 @@ void update_running_stats(std::span<const float> batch_mean, std::span<const flo
   }
 }
 
+namespace {
+
+// backward_training after its checks. Given `fingerprint`, its first pass also takes x's, and
+// when that differs it returns false having written nothing: the sums then go to scratch memory
+// of this thread (grown once), not to the caller's dweight and dbias.
+bool backward_training_passes(std::span<const float> dy, std::span<const float> x,
+                              const Shape& shape, const NormParams& params,
+                              std::span<const float> save_mean, std::span<const float> save_invstd,
+                              const Gradients& grads, const std::uint32_t* fingerprint) {
+  if (shape.per_channel() == 0) {  // x is empty: nothing to change either
+    for (float& v : grads.dweight) v = 0.f;
+    for (float& v : grads.dbias) v = 0.f;
+    return true;
+  }
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
+  const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
+  thread_local std::vector<float> scratch;
+  if (fingerprint && scratch.size() < 2 * shape.c) scratch.resize(2 * shape.c);
+  SumBuffers sums(fingerprint ? Gradients{{},
+                                          std::span(scratch).first(shape.c),
+                                          std::span(scratch).subspan(shape.c, shape.c)}
+                              : grads,
+                  shape.c);
+  std::uint32_t seen = 0;
+  k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data(),
+              fingerprint ? &seen : nullptr);
+  if (fingerprint && seen != *fingerprint) return false;
+  if (!grads.dx.empty())
+    k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
+                 sums.dy_xmu.data(), grads.dx.data());
+  parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
+  return true;
+}
+
+}  // namespace
+
 void backward_training(std::span<const float> dy, std::span<const float> x, const Shape& shape,
                        const NormParams& params, std::span<const float> save_mean,
                        std::span<const float> save_invstd, const Gradients& grads) {
   constexpr std::string_view fn = "backward_training";
   detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
-  if (shape.per_channel() == 0) {
-    for (float& v : grads.dweight) v = 0.f;
-    for (float& v : grads.dbias) v = 0.f;
-    return;
-  }
-  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
-  const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
-  SumBuffers sums(grads, shape.c);
-  k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data());
-  if (!grads.dx.empty())
-    k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
-                 sums.dy_xmu.data(), grads.dx.data());
-  parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
+  backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads, nullptr);
 }
 
 bool detail::backward_training_if_unchanged(std::span<const float> dy, std::span<const float> x,
@@ -188,24 +213,8 @@ bool detail::backward_training_if_unchanged(std::span<const float> dy, std::span
                                             const Gradients& grads, std::uint32_t fingerprint) {
   constexpr std::string_view fn = "backward_training";
   detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
-  if (shape.per_channel() == 0) {  // x is empty: nothing can have changed
-    for (float& v : grads.dweight) v = 0.f;
-    for (float& v : grads.dbias) v = 0.f;
-    return true;
-  }
-  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
-  const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
-  // The sums in buffers of their own, so that nothing of the caller's is written before the check.
-  SumBuffers sums(Gradients{}, shape.c);
-  std::uint32_t seen = 0;
-  k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data(),
-              &seen);
-  if (seen != fingerprint) return false;
-  if (!grads.dx.empty())
-    k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
-                 sums.dy_xmu.data(), grads.dx.data());
-  parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
-  return true;
+  return backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads,
+                                  &fingerprint);
 }
 
 void backward_inference(std::span<const float> dy, std::span<const float> x, const Shape& shape,

@@ -43,15 +43,6 @@ void batch_normalize_saving_input(std::span<const float> x, std::span<const floa
                                   std::span<float> mean, std::span<float> var, std::span<float> y,
                                   std::span<float> x_copy, std::uint32_t* fingerprint = nullptr);
 
-// backward_training (validated the same way) if x's fingerprint, taken by its first pass, is
-// `fingerprint`; otherwise false, having written nothing.
-bool backward_training_if_unchanged(std::span<const float> dy, std::span<const float> x,
-                                    const Shape& shape, const NormParams& params,
-                                    std::span<const float> save_mean,
-                                    std::span<const float> save_invstd, const Gradients& grads,
-                                    std::uint32_t fingerprint);
-// x's fingerprint (kernels/fingerprint.hpp), on the thread pool.
-std::uint32_t fingerprint(std::span<const float> x);
 // forward_add_relu_inference's pass with the given statistics, and x_copy as above.
 void normalize_add_relu_saving_input(std::span<const float> x, std::span<const float> z,
                                      const Shape& shape, const NormParams& params,

@@ -127,6 +127,7 @@ std::uint32_t fingerprint(const float* x, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     std::uint32_t bits;
     std::memcpy(&bits, x + i, sizeof bits);
+    bits ^= (bits >> 23) ^ (bits >> 31);  // kernels/fingerprint.hpp's h
     const auto index = std::uint32_t(reinterpret_cast<std::uintptr_t>(x + i) / sizeof(float));
     f += bits * (2 * index + 1);
   }

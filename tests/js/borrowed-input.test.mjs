@@ -17,8 +17,10 @@ const CASES = [
   { name: 'ghost batches', shape: [6, 5, 12], options: { virtualBatchSize: 2 } },
   { name: 'renorm', shape: [4, 5, 12], options: { renorm: { rmax: 1.5, dmax: 0.5 } } },
   { name: 'relu', shape: [4, 5, 12], options: { relu: true } },
-  // Several pieces of 64 Ki floats: the fingerprint is summed over them.
+  // Several pieces of 64 Ki floats: the fingerprint is summed over them; NCHW 16×512×9 runs piece
+  // by piece over runs of whole channels.
   { name: 'several pieces', shape: [4, 16, 3000], options: {} },
+  { name: 'whole-channel pieces', shape: [16, 512, 9], options: {} },
 ];
 
 const numel = (shape) => shape.reduce((a, b) => a * b, 1);
@@ -75,7 +77,7 @@ for (const [buildName, sn] of Object.entries(builds)) {
             const kept = tx.view[at];
             tx.view[at] = kept + 2 ** -10; // a change far below the values' spread
             tdx.view.fill(5);
-            bn.weightGrad.fill(9); // the module's arrays: a refused call must not overwrite them
+            bn.weightGrad.fill(9); // the module's array: a refused call pulls nothing into it
             assert.throws(
               () => bn.backward(tdy, tdx),
               {
@@ -124,6 +126,31 @@ for (const [buildName, sn] of Object.entries(builds)) {
           [2, 3, 4],
         );
         assert.equal(bn.backward(new Float32Array(24)).length, 24);
+      } finally {
+        bn.dispose();
+      }
+    });
+
+    test('forwardAddRelu and { grad: false } forget the borrowed Tensor x', () => {
+      const shape = [2, 3, 4];
+      const r = rng(13);
+      const bn = new sn.BatchNorm(3);
+      const tx = new sn.Tensor(floats(24, r, -1, 1));
+      const z = floats(24, r, -1, 1);
+      try {
+        bn.forward(tx, shape);
+        bn.forwardAddRelu(floats(24, r, -1, 1), z, shape);
+        tx.dispose(); // no longer borrowed: backwardAddRelu does not read it
+        assert.equal(bn.backwardAddRelu(floats(24, r, -1, 1)).dx.length, 24);
+        const ty = new sn.Tensor(floats(24, r, -1, 1));
+        bn.forward(ty, shape);
+        bn.forward(ty, shape, { grad: false });
+        ty.dispose();
+        assert.throws(() => bn.backward(new Float32Array(24)), {
+          code: 'SIMDNORM_STATE',
+          message:
+            'simdnorm: BatchNorm.backward: dy: expected a forward() without { grad: false } before backward(), got a forward() with { grad: false }, which keeps no x',
+        });
       } finally {
         bn.dispose();
       }

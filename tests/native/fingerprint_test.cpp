@@ -1,19 +1,27 @@
 // The fingerprint kernel (kernels/fingerprint.hpp) of every ISA this CPU runs, against its
 // definition computed here in 64-bit integers: every length around the vector widths and the
-// two-vector step, every start offset in a cache line; a change of any single float is seen; and
-// the value is the sum of the values of any split into ranges (what lets pieces and threads share
-// the work).
+// two-vector step, every start offset in a cache line; a change of any single float is seen, and
+// so are the in-place changes a caller may make to a whole tensor (new data, negation, scaling by
+// powers of two, abs, ReLU, zeroing, a shift, reversal) on sizes up to 2²⁰ floats; the value is
+// the sum of the values of any split into ranges (what lets pieces and threads share the work),
+// also through the core's pieces on several threads.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/dispatch.hpp"
+#include "core/partitioned_kernels.hpp"
 #include "isa_scope.hpp"
+#include "thread_count.hpp"
 
 namespace simdnorm_test {
 namespace {
@@ -23,8 +31,9 @@ std::uint32_t definition(const float* x, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     std::uint32_t bits;
     std::memcpy(&bits, x + i, sizeof bits);
+    const std::uint64_t mixed = bits ^ (bits >> 23) ^ (bits >> 31);
     const std::uint64_t address = reinterpret_cast<std::uintptr_t>(x + i) / sizeof(float);
-    f += std::uint64_t(bits) * ((2 * address + 1) & 0xffffffffu);
+    f += mixed * ((2 * address + 1) & 0xffffffffu);
   }
   return std::uint32_t(f);
 }
@@ -74,6 +83,45 @@ TEST_P(Fingerprint, SeesEveryChangeOfOneFloat) {
   EXPECT_NE(f(x.data(), x.size()), before);
 }
 
+// Whole-tensor changes whose bit differences are alike in every float: a plain weighted sum of the
+// bits mod 2³² missed negation and scaling by powers of two on every size with enough factors of
+// two. Sizes of 2^k floats, ±1, on page-aligned and shifted memory.
+TEST_P(Fingerprint, SeesInPlaceChangesOfWholeTensors) {
+  const auto f = kernel();
+  ASSERT_NE(f, nullptr);
+  const std::vector<std::pair<const char*, std::function<float(float)>>> changes = {
+      {"-x", [](float v) { return -v; }},
+      {"2x", [](float v) { return 2.f * v; }},
+      {"x/2", [](float v) { return 0.5f * v; }},
+      {"4x", [](float v) { return 4.f * v; }},
+      {"|x|", [](float v) { return std::fabs(v); }},
+      {"relu(x)", [](float v) { return v > 0.f ? v : 0.f; }},
+      {"0", [](float) { return 0.f; }},
+      {"x + 1", [](float v) { return v + 1.f; }},
+  };
+  std::vector<float> storage = random_floats((std::size_t(1) << 20) + 4096, 4);
+  for (std::size_t count : {2, 3, 16, 255, 256, 257, 1024, 4096, 65536, 1 << 20}) {
+    for (std::size_t offset : {std::size_t(0), std::size_t(1), std::size_t(1024)}) {
+      float* const x = storage.data() + offset;
+      const std::uint32_t before = f(x, count);
+      const std::vector<float> kept(x, x + count);
+      for (const auto& [name, change] : changes) {
+        std::transform(kept.begin(), kept.end(), x, change);
+        if (std::memcmp(x, kept.data(), count * sizeof(float)) == 0) continue;  // no change here
+        EXPECT_NE(f(x, count), before) << name << " on " << count << " floats, offset " << offset;
+      }
+      std::copy(kept.begin(), kept.end(), x);
+      std::reverse(x, x + count);
+      EXPECT_NE(f(x, count), before) << "reversed " << count << " floats";
+      std::copy(kept.begin(), kept.end(), x);
+      std::rotate(x, x + 1, x + count);
+      EXPECT_NE(f(x, count), before) << "shifted " << count << " floats";
+      std::copy(kept.begin(), kept.end(), x);
+      ASSERT_EQ(f(x, count), before);
+    }
+  }
+}
+
 TEST_P(Fingerprint, AnySplitSumsToTheWhole) {
   const auto f = kernel();
   ASSERT_NE(f, nullptr);
@@ -84,6 +132,17 @@ TEST_P(Fingerprint, AnySplitSumsToTheWhole) {
     for (std::size_t i = 0; i < x.size(); i += cut)
       sum += f(x.data() + i, std::min(cut, x.size() - i));
     EXPECT_EQ(sum, whole) << "ranges of " << cut;
+  }
+}
+
+// The core's fingerprint over its pieces (64 Ki floats each) on 1…8 threads.
+TEST(FingerprintOfPieces, MatchesTheDefinitionOnAnyThreadCount) {
+  const std::vector<float> x = random_floats(300001, 5);
+  for (const std::size_t threads : {1, 2, 3, 8}) {
+    const ThreadCount scope(threads);
+    EXPECT_EQ(simdnorm::detail::active_partitioned_kernels().fingerprint(x.data() + 1, 300000),
+              definition(x.data() + 1, 300000))
+        << threads << " threads";
   }
 }
 

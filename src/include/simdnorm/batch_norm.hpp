@@ -82,9 +82,10 @@ class BatchNorm {
 
   // forward() without the copy of x: the module borrows x, which must stay valid until the next
   // successful forward or the module's destruction; y must not overlap x (ErrorCode::range).
-  // Instead of the copy, the pass takes a fingerprint of x (an integer sum with weights that
-  // tell positions apart), and backward() throws ErrorCode::state, having written nothing, if x
-  // has changed since: a change of one value always shows, of several all but surely (2⁻³²).
+  // Instead of the copy it keeps a checksum of x (kernels/fingerprint.hpp), and backward()
+  // throws ErrorCode::state, having written nothing, if x no longer matches it: a change of one
+  // value always shows, the usual changes of a whole tensor do (tested), a collision is possible.
+  // Not a guard against writes to x while backward() runs.
   void forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // forward() for a result no backward() will follow (inference, or re-estimating the running
@@ -157,7 +158,6 @@ class BatchNorm {
                    std::span<float> x_copy, std::uint32_t* fingerprint = nullptr);
   void forward_batch_stats(std::span<const float> x, std::span<const float> z, const Shape& shape,
                            std::span<float> y, std::span<float> x_copy, std::uint32_t* fingerprint);
-  [[noreturn]] static void fail_changed_input(std::string_view fn);
   void run_backward(std::span<const float> dy, std::span<float> dx, std::span<float> dz);
   // The normalization parameters ghost batch g used (γ·r and β + γ·d with renorm).
   NormParams ghost_params(std::size_t g) const;
