@@ -5,9 +5,10 @@
 #
 # How: --emit-symbol-map names each function index; the kernel entry points are the
 # make_table<Arch> lambdas (moments, normalize, grad_sums, grad_input, normalize_add_relu,
-# relu_mask), Arch being the xsimd arch of the wasm32 row of src/arch/isa_list.hpp
+# relu_mask, fingerprint), Arch being the xsimd arch of the wasm32 row of src/arch/isa_list.hpp
 # (build-wasm/isa_list.tsv; today xsimd::sse4_1). Each must contain a loop that loads v128 vectors
-# and does f32x4 arithmetic (or, for the mask, an f32x4 comparison) on them. The scalar build must
+# and does f32x4 arithmetic (or, for the mask, an f32x4 comparison; for the fingerprint, which
+# sums the floats' bits, i32x4 adds) on them. The scalar build must
 # contain no v128 opcode at all, or it would not even validate on engines without SIMD128.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +72,10 @@ const kernels = {
   [`float const*, float const*, ${S}, ${P}, bool, bool, float const*, float const*, float*`]: 'grad_input',
   [`float const*, float const*, ${S}, ${P}, float*`]: 'normalize_add_relu',
   'float const*, float const*, unsigned long, float*': 'relu_mask',
+  'float const*, unsigned long': 'fingerprint',
 };
+// The arithmetic a kernel's vector loop must do: float math, but integer adds for the fingerprint.
+const vectorOps = (kernel) => (kernel === 'fingerprint' ? /^i32x4\.add$/ : /^f32x4\.(add|sub|mul|div|sqrt|max|gt)$/);
 let failures = 0;
 for (let b = 0; b < builds.length; b += 2) {
 const [simdWat, symbols] = builds.slice(b, b + 2);
@@ -86,11 +90,11 @@ for (const [index, name] of entry) {
   const kernel = kernels[name.match(/lambda'\(([^)]*)\)/)[1]] ?? name;
   const body = simd.get(index) ?? [];
   const vectorLoops = loops(body).filter((ins) =>
-    ins.includes('v128.load') && ins.some((op) => /^f32x4\.(add|sub|mul|div|sqrt|max|gt)$/.test(op)));
+    ins.includes('v128.load') && ins.some((op) => vectorOps(kernel).test(op)));
   const count = (re) => body.filter((ins) => re.test(ins)).length;
   const ok = vectorLoops.length > 0;
   console.log(`${ok ? 'ok  ' : 'FAIL'} func ${index} ${kernel}: ${vectorLoops.length} SIMD loops, ` +
-    `${count(/^f32x4\./)} f32x4 ops, ${count(/^v128\.(load|store)/)} v128 loads/stores`);
+    `${count(/^f32x4\./)} f32x4 ops, ${count(/^i32x4\./)} i32x4 ops, ${count(/^v128\.(load|store)/)} v128 loads/stores`);
   if (!ok) failures++;
 }
 }
