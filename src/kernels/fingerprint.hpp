@@ -2,9 +2,10 @@
 // F = Σ h(bits(x[i]))·(2·a[i] + 1) mod 2³², a[i] = x + i's address in floats: what a module that
 // borrows x rather than copying it (BatchNorm::forward_borrowed) takes in forward and compares in
 // backward. h(b) = b ^ (b >> 23) ^ (b >> 31) is a bijection, and the weights are odd, so a change
-// of one float always changes F. h brings the sign and exponent bits down to bit 0: without it, a
-// sum mod 2³² sees a flip of bit k only in its top 32 − k bits, and negating or doubling a whole
-// tensor (bits 31 and 23 flipped everywhere) left F unchanged on many sizes. The weights depend on
+// of one float always changes F. h brings the sign and exponent bits down to bit 0: a sum mod 2³²
+// of the raw bits sees a change of 2ᵏ only in its top 32 − k bits, so negating a whole tensor
+// (2³¹ added to every float) or doubling it (2²³ added) would leave F unchanged on every size
+// with enough factors of two. The weights depend on
 // the address alone, so any split of a tensor into ranges sums to the same F, whatever the pieces
 // or threads. It is a checksum: two or more changed floats can still collide, with no bound
 // proven here; tests/native/fingerprint_test.cpp checks that the usual in-place changes show.

@@ -140,7 +140,15 @@ for (const [buildName, sn] of Object.entries(builds)) {
       try {
         bn.forward(tx, shape);
         bn.forwardAddRelu(floats(24, r, -1, 1), z, shape);
-        tx.dispose(); // no longer borrowed: backwardAddRelu does not read it
+        tx.dispose(); // no longer borrowed: backward names the add + ReLU block, not x
+        assert.throws(
+          () => bn.backward(new Float32Array(24)),
+          (e) => {
+            assert.equal(e.code, 'SIMDNORM_STATE');
+            assert.match(e.message, /backward_add_relu\(\) after forward_add_relu\(\)/);
+            return true;
+          },
+        );
         assert.equal(bn.backwardAddRelu(floats(24, r, -1, 1)).dx.length, 24);
         const ty = new sn.Tensor(floats(24, r, -1, 1));
         bn.forward(ty, shape);

@@ -1,8 +1,8 @@
 // The fingerprint kernel (kernels/fingerprint.hpp) of every ISA this CPU runs, against its
 // definition computed here in 64-bit integers: every length around the vector widths and the
 // two-vector step, every start offset in a cache line; a change of any single float is seen, and
-// so are the in-place changes a caller may make to a whole tensor (new data, negation, scaling by
-// powers of two, abs, ReLU, zeroing, a shift, reversal) on sizes up to 2²⁰ floats; the value is
+// so are the changes a caller may make to a whole tensor (new data, negation, scaling by powers of
+// two, abs, ReLU, zeroing, adding 1, a shift, reversal) on sizes up to 2²⁰ floats; the value is
 // the sum of the values of any split into ranges (what lets pieces and threads share the work),
 // also through the core's pieces on several threads.
 
@@ -83,9 +83,9 @@ TEST_P(Fingerprint, SeesEveryChangeOfOneFloat) {
   EXPECT_NE(f(x.data(), x.size()), before);
 }
 
-// Whole-tensor changes whose bit differences are alike in every float: a plain weighted sum of the
-// bits mod 2³² missed negation and scaling by powers of two on every size with enough factors of
-// two. Sizes of 2^k floats, ±1, on page-aligned and shifted memory.
+// Whole-tensor changes: new data, and changes whose bit differences are alike in every float,
+// which a weighted sum of the raw bits mod 2³² would miss on every size with enough factors of
+// two (negation, scaling by powers of two). Sizes of 2^k floats, ±1, at three offsets.
 TEST_P(Fingerprint, SeesInPlaceChangesOfWholeTensors) {
   const auto f = kernel();
   ASSERT_NE(f, nullptr);
@@ -98,6 +98,7 @@ TEST_P(Fingerprint, SeesInPlaceChangesOfWholeTensors) {
       {"relu(x)", [](float v) { return v > 0.f ? v : 0.f; }},
       {"0", [](float) { return 0.f; }},
       {"x + 1", [](float v) { return v + 1.f; }},
+      {"new data", [](float v) { return std::sin(3.f * v + 1.f); }},
   };
   std::vector<float> storage = random_floats((std::size_t(1) << 20) + 4096, 4);
   for (std::size_t count : {2, 3, 16, 255, 256, 257, 1024, 4096, 65536, 1 << 20}) {
