@@ -319,9 +319,10 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
     // The common case checks x in its first pass, from the pieces that pass reads anyway; the
     // others take a pass of their own. Either way before anything is written.
     if (direct && last_used_batch_stats_ && !last_add_relu_) {
+      checked_sums_.resize(2 * c);
       if (!detail::backward_training_if_unchanged(dy, x, shape, params(), save_mean_, save_invstd_,
                                                   {dx, weight_grad_, bias_grad_},
-                                                  input_fingerprint_))
+                                                  input_fingerprint_, checked_sums_))
         fail_changed_input(fn);
       return;
     }

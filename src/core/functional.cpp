@@ -165,12 +165,13 @@ void update_running_stats(std::span<const float> batch_mean, std::span<const flo
 namespace {
 
 // backward_training after its checks. Given `fingerprint`, its first pass also takes x's, and
-// when that differs it returns false having written nothing: the sums then go to scratch memory
-// of this thread (grown once), not to the caller's dweight and dbias.
+// when that differs it returns false having written nothing: the sums then go to `scratch`
+// (2·C floats), not to the caller's dweight and dbias.
 bool backward_training_passes(std::span<const float> dy, std::span<const float> x,
                               const Shape& shape, const NormParams& params,
                               std::span<const float> save_mean, std::span<const float> save_invstd,
-                              const Gradients& grads, const std::uint32_t* fingerprint) {
+                              const Gradients& grads, const std::uint32_t* fingerprint,
+                              std::span<float> scratch) {
   if (shape.per_channel() == 0) {  // x is empty: nothing to change either
     for (float& v : grads.dweight) v = 0.f;
     for (float& v : grads.dbias) v = 0.f;
@@ -178,12 +179,9 @@ bool backward_training_passes(std::span<const float> dy, std::span<const float> 
   }
   const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
-  thread_local std::vector<float> scratch;
-  if (fingerprint && scratch.size() < 2 * shape.c) scratch.resize(2 * shape.c);
-  SumBuffers sums(fingerprint ? Gradients{{},
-                                          std::span(scratch).first(shape.c),
-                                          std::span(scratch).subspan(shape.c, shape.c)}
-                              : grads,
+  SumBuffers sums(fingerprint
+                      ? Gradients{{}, scratch.first(shape.c), scratch.subspan(shape.c, shape.c)}
+                      : grads,
                   shape.c);
   std::uint32_t seen = 0;
   k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data(),
@@ -203,18 +201,19 @@ void backward_training(std::span<const float> dy, std::span<const float> x, cons
                        std::span<const float> save_invstd, const Gradients& grads) {
   constexpr std::string_view fn = "backward_training";
   detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
-  backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads, nullptr);
+  backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads, nullptr, {});
 }
 
 bool detail::backward_training_if_unchanged(std::span<const float> dy, std::span<const float> x,
                                             const Shape& shape, const NormParams& params,
                                             std::span<const float> save_mean,
                                             std::span<const float> save_invstd,
-                                            const Gradients& grads, std::uint32_t fingerprint) {
+                                            const Gradients& grads, std::uint32_t fingerprint,
+                                            std::span<float> scratch) {
   constexpr std::string_view fn = "backward_training";
   detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
-  return backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads,
-                                  &fingerprint);
+  return backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads, &fingerprint,
+                                  scratch);
 }
 
 void backward_inference(std::span<const float> dy, std::span<const float> x, const Shape& shape,

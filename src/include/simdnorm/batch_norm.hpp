@@ -189,6 +189,7 @@ class BatchNorm {
   bool last_renorm_ = false;               // the last batch-statistics forward was renormalized
   std::span<const float> borrowed_input_;  // the caller's x after forward_borrowed()
   std::uint32_t input_fingerprint_ = 0;    // and its fingerprint then
+  std::vector<float> checked_sums_;        // backward's sums until that x is checked (2·C)
   KeptInput kept_input_ = KeptInput::none;
   std::optional<Shape> last_shape_;
   bool last_used_batch_stats_ = false;
