@@ -5,11 +5,9 @@
 #
 # How: --emit-symbol-map names each function index; the kernel entry points are the
 # make_table<Arch> lambdas (moments, normalize, grad_sums, grad_input, normalize_add_relu,
-# relu_mask, fingerprint), Arch being the xsimd arch of the wasm32 row of src/arch/isa_list.hpp
+# relu_mask), Arch being the xsimd arch of the wasm32 row of src/arch/isa_list.hpp
 # (build-wasm/isa_list.tsv; today xsimd::sse4_1). Each must contain a loop that loads v128 vectors
-# and does f32x4 arithmetic (or, for the mask, an f32x4 comparison) on them. The fingerprint sums
-# the floats' bits: its main loop loads two vectors a step and adds i32x4s with no multiply (the
-# scalar tail's loop, which clang vectorizes with i32x4.mul, must not pass for it). The scalar build must
+# and does f32x4 arithmetic (or, for the mask, an f32x4 comparison) on them. The scalar build must
 # contain no v128 opcode at all, or it would not even validate on engines without SIMD128.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,14 +71,7 @@ const kernels = {
   [`float const*, float const*, ${S}, ${P}, bool, bool, float const*, float const*, float*`]: 'grad_input',
   [`float const*, float const*, ${S}, ${P}, float*`]: 'normalize_add_relu',
   'float const*, float const*, unsigned long, float*': 'relu_mask',
-  'float const*, unsigned long': 'fingerprint',
 };
-// Whether a loop is the kernel's vector loop: float math, but for the fingerprint integer adds
-// of two loaded vectors and no multiply.
-const isVectorLoop = (kernel, ins) =>
-  kernel === 'fingerprint'
-    ? ins.filter((op) => op === 'v128.load').length >= 2 && ins.includes('i32x4.add') && !ins.includes('i32x4.mul')
-    : ins.includes('v128.load') && ins.some((op) => /^f32x4\.(add|sub|mul|div|sqrt|max|gt)$/.test(op));
 let failures = 0;
 for (let b = 0; b < builds.length; b += 2) {
 const [simdWat, symbols] = builds.slice(b, b + 2);
@@ -94,11 +85,12 @@ if (entry.length !== Object.keys(kernels).length) {
 for (const [index, name] of entry) {
   const kernel = kernels[name.match(/lambda'\(([^)]*)\)/)[1]] ?? name;
   const body = simd.get(index) ?? [];
-  const vectorLoops = loops(body).filter((ins) => isVectorLoop(kernel, ins));
+  const vectorLoops = loops(body).filter((ins) =>
+    ins.includes('v128.load') && ins.some((op) => /^f32x4\.(add|sub|mul|div|sqrt|max|gt)$/.test(op)));
   const count = (re) => body.filter((ins) => re.test(ins)).length;
   const ok = vectorLoops.length > 0;
   console.log(`${ok ? 'ok  ' : 'FAIL'} func ${index} ${kernel}: ${vectorLoops.length} SIMD loops, ` +
-    `${count(/^f32x4\./)} f32x4 ops, ${count(/^i32x4\./)} i32x4 ops, ${count(/^v128\.(load|store)/)} v128 loads/stores`);
+    `${count(/^f32x4\./)} f32x4 ops, ${count(/^v128\.(load|store)/)} v128 loads/stores`);
   if (!ok) failures++;
 }
 }

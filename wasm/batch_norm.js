@@ -22,7 +22,7 @@ import {
   parseShape,
 } from './check.js';
 import { errorCodes, fail } from './errors.js';
-import { Tensor, isDisposed } from './heap.js';
+import { Tensor } from './heap.js';
 import { heapFor } from './instance.js';
 import { track, untrack } from './lifetime.js';
 
@@ -40,8 +40,6 @@ const OPTIONS = [
   'timeSteps',
 ];
 const RENORM_OPTIONS = ['rmax', 'dmax', 'momentum'];
-// The C++ module's message for a borrowed x that changed (src/core/batch_norm.cpp).
-const CHANGED_X = ': x: expected the x of the last forward unchanged until backward';
 // The keys of forward's and backward's options objects (#callOptions).
 const FORWARD_OPTIONS = ['out', 'timeStep', 'grad'];
 const BACKWARD_OPTIONS = ['out', 'timeStep'];
@@ -93,9 +91,6 @@ export class BatchNorm {
   // forward (backward reads it), and the staging memory of y, dy and dx. Freed by dispose().
   #input;
   #staging;
-  // The Tensor x the C++ module borrows until the next forward: held, so that the garbage
-  // collector cannot free it before backward.
-  #borrowedX = null;
 
   constructor(numFeatures, options) {
     const fn = 'BatchNorm';
@@ -325,7 +320,6 @@ export class BatchNorm {
       this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, y.address);
       this.#pull(STATISTICS_RENORM);
-      this.#borrowedX = null; // the C++ module copied this x
       this.#lastNumel = s.numel;
       return y.result();
     } finally {
@@ -396,27 +390,24 @@ export class BatchNorm {
       this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardNoGrad(xa, s.n, s.c, s.s, s.channelsLast, y);
       this.#pull(STATISTICS_RENORM);
-      this.#borrowedX = null;
       this.#lastNumel = null;
       this.#lastNoGrad = true;
       return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
     }
-    // backward reads x. The C++ module borrows it: a Float32Array copied into memory this object
-    // owns, or a Tensor as it is, with a fingerprint that backward checks (the caller may change
-    // it in between). Only a Tensor normalized in place is copied, by the C++ module, on its
-    // threads (a JS copyWithin inside shared memory runs at a third of the speed).
+    // x is copied once, as backward reads it and the caller may change or free a Tensor: a
+    // Float32Array into memory this object owns, which the C++ module borrows until the next
+    // forward; a Tensor by the C++ module itself, on its threads (a JS copyWithin inside shared
+    // memory runs at a third of the speed).
     this.#lastNumel = null; // the previous forward's x is overwritten from here on
     this.#lastNoGrad = false;
-    this.#borrowedX = null;
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
-    const tensor = x instanceof Tensor;
-    const xa = tensor ? x.address : this.#input.reserve('x', s.numel);
-    if (!tensor) heap.copyIn(xa, x);
+    const borrowed = !(x instanceof Tensor);
+    const xa = borrowed ? this.#input.reserve('x', s.numel) : x.address;
+    if (borrowed) heap.copyIn(xa, x);
     this.#push(PARAMETERS_STATISTICS_RENORM);
-    if (tensor && out === x) raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
-    else raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
+    if (borrowed) raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
+    else raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
     this.#pull(STATISTICS_RENORM);
-    if (tensor && out !== x) this.#borrowedX = x;
     this.#lastNumel = s.numel;
     return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
   }
@@ -437,9 +428,6 @@ export class BatchNorm {
     const what = "the last forward's shape";
     heap.checkTensorArg(fn, 'dy', dy, n, what);
     if (out !== undefined) heap.checkTensorArg(fn, 'out', out, n, what);
-    const borrowed = this.#borrowedX;
-    if (borrowed !== null && isDisposed(borrowed))
-      fail(STATE, fn, 'x', "the last forward()'s Tensor x, not disposed before backward()", 'a disposed Tensor');
     // A Float32Array dy is copied into the staging memory and dx written over it (the kernels
     // allow dx = dy): one copy in, one copy out.
     let dya;
@@ -453,21 +441,7 @@ export class BatchNorm {
     if (out instanceof Tensor) dx = out.address;
     else if (dy instanceof Tensor) dx = this.#staging.reserve('out', n);
     this.#push(PARAMETERS_STATISTICS);
-    try {
-      raw.backward(dya, dx, n);
-    } catch (e) {
-      // The one state the checks above leave to the C++ module: a borrowed x that changed. Its
-      // message names the C++ call; this one names the JS call and the Tensor.
-      if (e.code === STATE && borrowed !== null && e.message.includes(CHANGED_X))
-        fail(
-          STATE,
-          fn,
-          'x',
-          "the last forward()'s Tensor x unchanged until backward() (it is borrowed, not copied)",
-          'one that changed since',
-        );
-      throw e;
-    }
+    raw.backward(dya, dx, n);
     this.#pull(GRADIENTS);
     return out instanceof Tensor ? out : heap.deliver(dx, n, out);
   }
@@ -681,7 +655,6 @@ export class BatchNorm {
     untrack(this);
     this.#raw.delete();
     this.#raw = null;
-    this.#borrowedX = null;
     this.#input.free();
     this.#staging.free();
   }

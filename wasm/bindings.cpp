@@ -66,8 +66,8 @@ void bn_forward(BatchNorm& bn, Address x, std::size_t n, std::size_t c, std::siz
   bn.forward(floats(x, shape.numel()), shape, floats(y, shape.numel()));
 }
 
-// The wrapper's path for a Float32Array x (its own heap copy) and a Tensor x not normalized in
-// place: the module borrows x rather than copying it, and backward checks it is unchanged.
+// The wrapper's path for Float32Array inputs: x is the wrapper's own heap copy, kept unchanged
+// until the next forward, so the module need not copy it again for backward.
 void bn_forward_borrowed(BatchNorm& bn, Address x, std::size_t n, std::size_t c, std::size_t s,
                          bool channels_last, Address y) {
   const Shape shape = shape_of(n, c, s, channels_last);

@@ -21,13 +21,10 @@ const PAGE_BYTES = 4096;
 const whyText = (what) => (typeof what === 'function' ? what() : what);
 
 let heapOf; // Tensor → the heap it lives in (its private field, for checkTensorArg)
-// Tensor → whether dispose() has freed it (for BatchNorm, which borrows a Tensor x).
-export let isDisposed;
 
 // A float32 tensor that lives in the wasm heap: pass it to forward/backward/batchNorm (as input
-// or `out`) and nothing is copied between JS and wasm (BatchNorm.forward borrows x until backward,
-// which refuses an x that changed in between). Read and write it through `view`, re-read after
-// every call.
+// or `out`) and nothing is copied between JS and wasm (BatchNorm.forward keeps its own copy of
+// x inside the heap, for backward). Read and write it through `view`, re-read after every call.
 export class Tensor {
   #heap;
   #address;
@@ -36,7 +33,6 @@ export class Tensor {
 
   static {
     heapOf = (t) => t.#heap;
-    isDisposed = (t) => t.#address === 0;
   }
 
   constructor(lengthOrData) {

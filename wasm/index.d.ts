@@ -98,8 +98,8 @@ export interface CallOptions<T extends TensorLike | undefined = undefined> {
 export interface ForwardOptions<T extends TensorLike | undefined = undefined> extends CallOptions<T> {
   /**
    * false: no backward() will follow (inference; re-estimating running statistics), so x is not
-   * kept for it (no copy of a Float32Array x, no fingerprint of a Tensor x); backward() then throws
-   * until a forward() without it. Not with timeSteps. Default true.
+   * kept for it, which saves a copy of x; backward() then throws until a forward() without it. Not
+   * with timeSteps. Default true.
    */
   grad?: boolean;
 }
@@ -137,18 +137,13 @@ export declare class BatchNorm {
   /**
    * y = BN(x). Training mode: batch statistics, running statistics updated. Eval mode: running
    * statistics. Returns `out` if given (Float32Array or Tensor), else a new Float32Array.
-   * Throws if x has one value per channel in training mode. A Float32Array x is copied for
-   * backward; a Tensor x is borrowed until backward (unless `out` is x: then it is copied), so
-   * keep it unchanged and undisposed until then.
+   * Throws if x has one value per channel in training mode.
    */
   forward(x: TensorLike, shape: Shape, out?: undefined | ForwardOptions): Float32Array;
   forward<T extends TensorLike>(x: TensorLike, shape: Shape, out: T | ForwardOptions<T>): T;
   /**
    * dx for dy of the last forward's shape (of that timeStep's last forward with timeSteps); sets
    * weightGrad and biasGrad (overwritten, not accumulated: with timeSteps, sum them over steps).
-   * Throws SIMDNORM_STATE, writing nothing, if a borrowed Tensor x changed or was disposed since
-   * the forward (checked with a checksum of x: any change of one value shows, and in tests every
-   * usual change of a whole tensor did).
    */
   backward(dy: TensorLike, out?: undefined | CallOptions): Float32Array;
   backward<T extends TensorLike>(dy: TensorLike, out: T | CallOptions<T>): T;
@@ -204,7 +199,7 @@ export declare class BatchNorm {
 /**
  * A float32 tensor living in wasm memory: the zero-copy path for hot loops. Pass it as input or
  * `out` to forward/backward/batchNorm and nothing is copied between JS and wasm memory
- * (BatchNorm.forward borrows x until backward, which refuses an x that changed in between).
+ * (BatchNorm.forward keeps its own copy of x inside wasm memory, for backward).
  *
  * Caveat: `view` is a Float32Array over wasm memory. Any call into the module may grow the memory,
  * which detaches every earlier view (its length becomes 0). Re-read `t.view` after each call;

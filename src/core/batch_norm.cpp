@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string>
 
-#include "core/input_fingerprint.hpp"
 #include "core/parallel.hpp"
 #include "core/saved_input.hpp"
 #include "core/validate.hpp"
@@ -27,12 +26,6 @@ float ramp(std::int64_t step, std::int64_t start, std::int64_t end, float from, 
   if (step <= start) return from;
   if (step >= end) return to;
   return from + (to - from) * float(double(step - start) / double(end - start));
-}
-
-[[noreturn]] void fail_changed_input(std::string_view fn) {
-  detail::fail(ErrorCode::state, fn, "x",
-               "the x of the last forward unchanged until backward (borrowed, not copied)",
-               "an x that changed since");
 }
 
 }  // namespace
@@ -157,8 +150,7 @@ void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, s
   input_offset_ = input_size_ = 0;
   borrowed_input_ = x;
   kept_input_ = KeptInput::borrowed;
-  input_fingerprint_ = 0;
-  run_forward(x, {}, false, shape, y, batch_stats, {}, &input_fingerprint_);
+  run_forward(x, {}, false, shape, y, batch_stats, {});
 }
 
 void BatchNorm::forward_no_grad(std::span<const float> x, const Shape& shape, std::span<float> y) {
@@ -191,7 +183,7 @@ void BatchNorm::forward_add_relu(std::span<const float> x, std::span<const float
 
 void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,
                             const Shape& shape, std::span<float> y, bool batch_stats,
-                            std::span<float> x_copy, std::uint32_t* fingerprint) {
+                            std::span<float> x_copy) {
   last_shape_ = shape;
   last_used_batch_stats_ = batch_stats;
   last_add_relu_ = add_relu;
@@ -207,19 +199,18 @@ void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, 
       detail::normalize_add_relu_saving_input(x, z, shape, params(), running_mean_, running_var_, y,
                                               x_copy);
     } else {
-      detail::normalize_saving_input(x, shape, params(), running_mean_, running_var_, y, x_copy,
-                                     fingerprint);
+      detail::normalize_saving_input(x, shape, params(), running_mean_, running_var_, y, x_copy);
     }
     return;
   }
-  forward_batch_stats(x, z, shape, y, x_copy, fingerprint);
+  forward_batch_stats(x, z, shape, y, x_copy);
 }
 
 // Each ghost batch (the whole batch without ghost batches) in order: its moments, renorm's r and d
 // from the moving μ and σ before its update, the normalization, then the updates.
 void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const float> z,
-                                    const Shape& shape, std::span<float> y, std::span<float> x_copy,
-                                    std::uint32_t* fingerprint) {
+                                    const Shape& shape, std::span<float> y,
+                                    std::span<float> x_copy) {
   const std::size_t groups = ghost_batches(shape), c = num_features_;
   const Shape part{shape.n / groups, c, shape.s, shape.layout};
   const std::size_t m = part.numel();
@@ -240,8 +231,7 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
     const std::span<const float> zg = last_add_relu_ ? z.subspan(g * m, m) : z.first(0);
     if (!renorm) {
       // Normalizing with the batch's own mean and variance: exactly forward_training.
-      detail::batch_normalize_saving_input(xg, zg, part, params(), mean, var, yg, copy_g,
-                                           fingerprint);
+      detail::batch_normalize_saving_input(xg, zg, part, params(), mean, var, yg, copy_g);
     } else {
       batch_moments(xg, part, mean, var);
 
@@ -266,8 +256,7 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
         detail::normalize_add_relu_saving_input(xg, zg, part, ghost_params(g), mean, var, yg,
                                                 copy_g);
       } else {
-        detail::normalize_saving_input(xg, part, ghost_params(g), mean, var, yg, copy_g,
-                                       fingerprint);
+        detail::normalize_saving_input(xg, part, ghost_params(g), mean, var, yg, copy_g);
       }
     }
     for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(var[i] + options_.eps);
@@ -312,22 +301,6 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
   if (!last_add_relu_ || !dx.empty()) detail::check_size(fn, "dx", dx.size(), shape.numel(), what);
   if (!dz.empty()) detail::check_size(fn, "dz", dz.size(), shape.numel(), what);
   const std::span<const float> x = saved_input();
-  const std::size_t groups = ghost_batches(shape), c = num_features_;
-  // One ghost batch: the parameter gradients go straight to the module's (bit-identical to BN).
-  const bool direct = groups == 1 && !last_renorm_;
-  if (kept_input_ == KeptInput::borrowed) {
-    // The common case checks x in its first pass, from the pieces that pass reads anyway; the
-    // others take a pass of their own. Either way before anything is written.
-    if (direct && last_used_batch_stats_ && !last_add_relu_) {
-      checked_sums_.resize(2 * c);
-      if (!detail::backward_training_if_unchanged(dy, x, shape, params(), save_mean_, save_invstd_,
-                                                  {dx, weight_grad_, bias_grad_},
-                                                  input_fingerprint_, checked_sums_))
-        fail_changed_input(fn);
-      return;
-    }
-    if (detail::fingerprint(x) != input_fingerprint_) fail_changed_input(fn);
-  }
   if (!last_used_batch_stats_) {
     const Gradients grads{dx, weight_grad_, bias_grad_};
     if (last_add_relu_) {
@@ -338,11 +311,14 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
     }
     return;
   }
+  const std::size_t groups = ghost_batches(shape), c = num_features_;
   const Shape part{shape.n / groups, c, shape.s, shape.layout};
   const std::size_t m = part.numel();
   const auto sub = [](auto span, std::size_t offset, std::size_t count) {
     return span.empty() ? span : span.subspan(offset, count);
   };
+  // One ghost batch: the parameter gradients go straight to the module's (bit-identical to BN).
+  const bool direct = groups == 1 && !last_renorm_;
   std::vector<float> dw(direct ? 0 : weight_grad_.size()), db(direct ? 0 : bias_grad_.size());
   if (!direct) {
     std::fill(weight_grad_.begin(), weight_grad_.end(), 0.f);

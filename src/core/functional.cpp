@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "core/input_fingerprint.hpp"
 #include "core/partitioned_kernels.hpp"
 #include "core/saved_input.hpp"
 #include "core/validate.hpp"
@@ -133,14 +132,10 @@ void forward_inference(std::span<const float> x, const Shape& shape, const NormP
 void detail::normalize_saving_input(std::span<const float> x, const Shape& shape,
                                     const NormParams& params, std::span<const float> mean,
                                     std::span<const float> var, std::span<float> y,
-                                    std::span<float> x_copy, std::uint32_t* fingerprint) {
+                                    std::span<float> x_copy) {
   detail::active_partitioned_kernels().normalize(
       x.data(), shape, channel_params(params, mean.data(), var.data(), nullptr), params.relu,
-      y.data(), x_copy.empty() ? nullptr : x_copy.data(), fingerprint);
-}
-
-std::uint32_t detail::fingerprint(std::span<const float> x) {
-  return detail::active_partitioned_kernels().fingerprint(x.data(), x.size());
+      y.data(), x_copy.empty() ? nullptr : x_copy.data());
 }
 
 void update_running_stats(std::span<const float> batch_mean, std::span<const float> batch_var,
@@ -162,58 +157,24 @@ void update_running_stats(std::span<const float> batch_mean, std::span<const flo
   }
 }
 
-namespace {
-
-// backward_training after its checks. Given `fingerprint`, its first pass also takes x's, and
-// when that differs it returns false having written nothing: the sums then go to `scratch`
-// (2·C floats), not to the caller's dweight and dbias.
-bool backward_training_passes(std::span<const float> dy, std::span<const float> x,
-                              const Shape& shape, const NormParams& params,
-                              std::span<const float> save_mean, std::span<const float> save_invstd,
-                              const Gradients& grads, const std::uint32_t* fingerprint,
-                              std::span<float> scratch) {
-  if (shape.per_channel() == 0) {  // x is empty: nothing to change either
-    for (float& v : grads.dweight) v = 0.f;
-    for (float& v : grads.dbias) v = 0.f;
-    return true;
-  }
-  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
-  const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
-  SumBuffers sums(fingerprint
-                      ? Gradients{{}, scratch.first(shape.c), scratch.subspan(shape.c, shape.c)}
-                      : grads,
-                  shape.c);
-  std::uint32_t seen = 0;
-  k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data(),
-              fingerprint ? &seen : nullptr);
-  if (fingerprint && seen != *fingerprint) return false;
-  if (!grads.dx.empty())
-    k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
-                 sums.dy_xmu.data(), grads.dx.data());
-  parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
-  return true;
-}
-
-}  // namespace
-
 void backward_training(std::span<const float> dy, std::span<const float> x, const Shape& shape,
                        const NormParams& params, std::span<const float> save_mean,
                        std::span<const float> save_invstd, const Gradients& grads) {
   constexpr std::string_view fn = "backward_training";
   detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
-  backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads, nullptr, {});
-}
-
-bool detail::backward_training_if_unchanged(std::span<const float> dy, std::span<const float> x,
-                                            const Shape& shape, const NormParams& params,
-                                            std::span<const float> save_mean,
-                                            std::span<const float> save_invstd,
-                                            const Gradients& grads, std::uint32_t fingerprint,
-                                            std::span<float> scratch) {
-  constexpr std::string_view fn = "backward_training";
-  detail::check_backward_training_args(fn, dy, x, shape, params, save_mean, save_invstd, grads);
-  return backward_training_passes(dy, x, shape, params, save_mean, save_invstd, grads, &fingerprint,
-                                  scratch);
+  if (shape.per_channel() == 0) {
+    for (float& v : grads.dweight) v = 0.f;
+    for (float& v : grads.dbias) v = 0.f;
+    return;
+  }
+  const detail::PartitionedKernels k = detail::active_partitioned_kernels();
+  const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
+  SumBuffers sums(grads, shape.c);
+  k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data());
+  if (!grads.dx.empty())
+    k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
+                 sums.dy_xmu.data(), grads.dx.data());
+  parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
 }
 
 void backward_inference(std::span<const float> dy, std::span<const float> x, const Shape& shape,
@@ -323,14 +284,12 @@ void forward_add_relu_inference(std::span<const float> x, std::span<const float>
 void detail::batch_normalize_saving_input(std::span<const float> x, std::span<const float> z,
                                           const Shape& shape, const NormParams& params,
                                           std::span<float> mean, std::span<float> var,
-                                          std::span<float> y, std::span<float> x_copy,
-                                          std::uint32_t* fingerprint) {
+                                          std::span<float> y, std::span<float> x_copy) {
   const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   const auto p = channel_params(params, mean.data(), var.data(), nullptr);
   float* const copy = x_copy.empty() ? nullptr : x_copy.data();
   if (z.empty()) {
-    k.moments_normalize(x.data(), shape, p, params.relu, y.data(), copy, mean.data(), var.data(),
-                        fingerprint);
+    k.moments_normalize(x.data(), shape, p, params.relu, y.data(), copy, mean.data(), var.data());
   } else {
     k.moments_normalize_add_relu(x.data(), z.data(), shape, p, y.data(), copy, mean.data(),
                                  var.data());

@@ -1,7 +1,6 @@
 #include "core/partitioned_kernels.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <vector>
 
 #include "core/dispatch.hpp"
@@ -116,26 +115,6 @@ void for_each_run(const Piece& piece, F&& f) {
   for (std::size_t n = 0; n < piece.shape.n; ++n) f(piece.offset + n * piece.sample_stride, run);
 }
 
-// Adds the fingerprints of a call's pieces, from any thread, to *out (if not null) when the call
-// ends. A sum mod 2³², so the order the pieces finish in does not matter.
-class FingerprintSum {
- public:
-  FingerprintSum(const kernels::KernelTable& k, std::uint32_t* out) : k_(k), out_(out) {}
-  FingerprintSum(const FingerprintSum&) = delete;
-  FingerprintSum& operator=(const FingerprintSum&) = delete;
-  ~FingerprintSum() {
-    if (out_) *out_ += sum_.load(std::memory_order_relaxed);
-  }
-  void add(const float* x, std::size_t count) {
-    if (out_) sum_.fetch_add(k_.fingerprint(x, count), std::memory_order_relaxed);
-  }
-
- private:
-  const kernels::KernelTable& k_;
-  std::uint32_t* out_;
-  std::atomic<std::uint32_t> sum_{0};
-};
-
 }  // namespace
 
 void PartitionedKernels::piece_moments(const float* x, const Piece& piece, double* mean64,
@@ -210,50 +189,28 @@ void PartitionedKernels::moments(const float* x, const Shape& s, float* mean, fl
 }
 
 void PartitionedKernels::normalize(const float* x, const Shape& s, const ChannelParams& p,
-                                   bool relu, float* y, float* x_copy,
-                                   std::uint32_t* fingerprint) const {
+                                   bool relu, float* y, float* x_copy) const {
   const Partition part(s);
-  FingerprintSum sum(k_, fingerprint);
-  if (part.size() == 1) {
-    k_.normalize(x, s, p, relu, y, x_copy);
-    return sum.add(x, s.numel());
-  }
+  if (part.size() == 1) return k_.normalize(x, s, p, relu, y, x_copy);
   const PieceOrder order(part, s.numel() * sizeof(float));  // moments read x
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[order(i)];
     k_.normalize(x + piece.offset, piece.shape, piece_params(p, piece, s), relu, y + piece.offset,
                  x_copy ? x_copy + piece.offset : nullptr);
-    sum.add(x + piece.offset, piece.shape.numel());
   });
-}
-
-std::uint32_t PartitionedKernels::fingerprint(const float* x, std::size_t count) const {
-  const std::size_t piece = piece_floats();
-  std::atomic<std::uint32_t> sum{0};
-  parallel_for((count + piece - 1) / piece, [&](std::size_t i) {
-    const std::size_t start = i * piece;
-    sum.fetch_add(k_.fingerprint(x + start, count - start < piece ? count - start : piece),
-                  std::memory_order_relaxed);
-  });
-  return sum.load(std::memory_order_relaxed);
 }
 
 void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape& s,
                                    const ChannelParams& p, bool relu, float* sum_dy,
-                                   float* sum_dy_xmu, std::uint32_t* fingerprint) const {
+                                   float* sum_dy_xmu) const {
   const Partition part(s);
-  FingerprintSum sum(k_, fingerprint);
-  if (part.size() == 1) {
-    k_.grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
-    return sum.add(x, s.numel());
-  }
+  if (part.size() == 1) return k_.grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
   Scratch& r = scratch(part.size() * stride, part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
     k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s), relu,
                  r.a.data() + i * stride, r.b.data() + i * stride);
-    sum.add(x + piece.offset, piece.shape.numel());
   });
   // merge_grad_sums's math: the parts added in double, in order.
   for_channel_ranges(part, s.c, [&](std::size_t c0, std::size_t c1) {
@@ -316,15 +273,13 @@ bool PartitionedKernels::moments_by_piece(const float* x, const Shape& s, const 
 
 void PartitionedKernels::moments_normalize(const float* x, const Shape& s, const ChannelParams& p,
                                            bool relu, float* y, float* x_copy, float* mean,
-                                           float* var, std::uint32_t* fingerprint) const {
-  FingerprintSum sum(k_, fingerprint);
+                                           float* var) const {
   const auto pass = [&](std::size_t offset, const Shape& run, const ChannelParams& q) {
     k_.normalize(x + offset, run, q, relu, y + offset, x_copy ? x_copy + offset : nullptr);
-    sum.add(x + offset, run.numel());
   };
   if (moments_by_piece(x, s, p, mean, var, pass)) return;
   moments(x, s, mean, var);
-  normalize(x, s, p, relu, y, x_copy, fingerprint);
+  normalize(x, s, p, relu, y, x_copy);
 }
 
 void PartitionedKernels::moments_normalize_add_relu(const float* x, const float* z, const Shape& s,

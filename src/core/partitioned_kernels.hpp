@@ -8,7 +8,6 @@
 // is exactly one kernel call. Training forward can run its two passes piece by piece (below).
 
 #include <cstddef>
-#include <cstdint>
 
 #include "core/partition.hpp"
 #include "kernels/kernel_table.hpp"
@@ -20,17 +19,10 @@ class PartitionedKernels {
   explicit PartitionedKernels(const kernels::KernelTable& k) : k_(k) {}
 
   void moments(const float* x, const Shape& s, float* mean, float* var) const;
-  // fingerprint, when not null, gets x's fingerprint (kernels/fingerprint.hpp) added to it, read
-  // piece by piece from the cache right after the piece's pass (which must then not write x):
-  // the record of a borrowed x (BatchNorm::forward_borrowed) and backward's check of it. The
-  // same value for any pieces and threads.
   void normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
-                 float* y, float* x_copy, std::uint32_t* fingerprint = nullptr) const;
+                 float* y, float* x_copy) const;
   void grad_sums(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
-                 bool relu, float* sum_dy, float* sum_dy_xmu,
-                 std::uint32_t* fingerprint = nullptr) const;
-  // x's fingerprint alone.
-  std::uint32_t fingerprint(const float* x, std::size_t count) const;
+                 bool relu, float* sum_dy, float* sum_dy_xmu) const;
   void grad_input(const float* dy, const float* x, const Shape& s, const kernels::ChannelParams& p,
                   bool relu, bool batch_stats, const float* sum_dy, const float* sum_dy_xmu,
                   float* dx) const;
@@ -43,8 +35,7 @@ class PartitionedKernels {
   // whole-channels cut (core/partition.hpp), each piece does both steps in turn, its second pass
   // re-reading it from L2; the results are the same bits as the two steps apart.
   void moments_normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
-                         float* y, float* x_copy, float* mean, float* var,
-                         std::uint32_t* fingerprint = nullptr) const;
+                         float* y, float* x_copy, float* mean, float* var) const;
   void moments_normalize_add_relu(const float* x, const float* z, const Shape& s,
                                   const kernels::ChannelParams& p, float* y, float* x_copy,
                                   float* mean, float* var) const;

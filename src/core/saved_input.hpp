@@ -4,7 +4,6 @@
 // more by a separate copy: in inference that copy was a third of the call.
 
 #include <cstddef>
-#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -30,19 +29,16 @@ ForwardInput keep_input(std::vector<float>& storage, std::size_t& offset, std::s
 
 // forward_inference's normalization with the given statistics (forward_training's second pass
 // when they are the batch's own), and x_copy = x from the same loads unless x_copy is empty. y may
-// be x; x_copy must be apart from both. The module has validated the arguments. A module that
-// borrows x keeps its fingerprint instead: added to *fingerprint when that is not null.
+// be x; x_copy must be apart from both. The module has validated the arguments.
 void normalize_saving_input(std::span<const float> x, const Shape& shape, const NormParams& params,
                             std::span<const float> mean, std::span<const float> var,
-                            std::span<float> y, std::span<float> x_copy,
-                            std::uint32_t* fingerprint = nullptr);
+                            std::span<float> y, std::span<float> x_copy);
 // forward_training's (or with z, forward_add_relu_training's) moments into mean and var (biased),
-// then its normalization with them, and x_copy (or, without z, fingerprint) as above.
+// then its normalization with them, and x_copy as above.
 void batch_normalize_saving_input(std::span<const float> x, std::span<const float> z,
                                   const Shape& shape, const NormParams& params,
                                   std::span<float> mean, std::span<float> var, std::span<float> y,
-                                  std::span<float> x_copy, std::uint32_t* fingerprint = nullptr);
-
+                                  std::span<float> x_copy);
 // forward_add_relu_inference's pass with the given statistics, and x_copy as above.
 void normalize_add_relu_saving_input(std::span<const float> x, std::span<const float> z,
                                      const Shape& shape, const NormParams& params,

@@ -3,7 +3,6 @@
 // assert them. No xsimd types here: this header is shared by files built with different flags.
 
 #include <cstddef>
-#include <cstdint>
 
 #include "arch/isa_list.hpp"
 #include "simdnorm/shape.hpp"
@@ -55,9 +54,6 @@ struct KernelTable {
                              const ChannelParams& p, float* y, float* x_copy);
   // dz = dy where y > 0 else 0, over `count` floats in any layout.
   void (*relu_mask)(const float* dy, const float* y, std::size_t count, float* dz);
-  // Σ bits(x[i])·(2·a[i] + 1) mod 2³² over `count` floats, a[i] the address of x + i in floats
-  // (kernels/fingerprint.hpp): the same value from every ISA and for any split into ranges.
-  std::uint32_t (*fingerprint)(const float* x, std::size_t count);
 };
 
 // The table of one ISA (the family's per-ISA entry for src/core/kernel_family.hpp): defined for

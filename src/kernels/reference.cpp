@@ -2,8 +2,6 @@
 // accumulation, textbook two-pass variance; no attempt at speed beyond -O3.
 
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 
 #include "kernels/kernel_table.hpp"
 
@@ -122,18 +120,6 @@ void relu_mask(const float* dy, const float* y, std::size_t count, float* dz) {
   for (std::size_t i = 0; i < count; ++i) dz[i] = y[i] > 0 ? dy[i] : 0.f;
 }
 
-std::uint32_t fingerprint(const float* x, std::size_t count) {
-  std::uint32_t f = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    std::uint32_t bits;
-    std::memcpy(&bits, x + i, sizeof bits);
-    bits ^= (bits >> 23) ^ (bits >> 31);  // kernels/fingerprint.hpp's h
-    const auto index = std::uint32_t(reinterpret_cast<std::uintptr_t>(x + i) / sizeof(float));
-    f += bits * (2 * index + 1);
-  }
-  return f;
-}
-
 }  // namespace
 
 template <>
@@ -144,8 +130,7 @@ KernelTable kernel_table<arch::Isa::scalar>() {
           grad_sums,
           grad_input,
           normalize_add_relu,
-          relu_mask,
-          fingerprint};
+          relu_mask};
 }
 
 }  // namespace simdnorm::kernels

@@ -80,12 +80,9 @@ class BatchNorm {
   // functions in functional.hpp, or forward_borrowed, instead.
   void forward(std::span<const float> x, const Shape& shape, std::span<float> y);
 
-  // forward() without the copy of x: the module borrows x, which must stay valid until the next
-  // successful forward or the module's destruction; y must not overlap x (ErrorCode::range).
-  // Instead of the copy it keeps a checksum of x (kernels/fingerprint.hpp), and backward()
-  // throws ErrorCode::state, having written nothing, if x no longer matches it: a change of one
-  // value always shows, the usual changes of a whole tensor do (tested), a collision is possible.
-  // Not a guard against writes to x while backward() runs.
+  // forward() without the copy of x, for callers that own a buffer backward() may read (the wasm
+  // bindings): x must stay valid and unchanged until the next successful forward or the module's
+  // destruction, and y must not overlap x (throws std::invalid_argument if it does).
   void forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // forward() for a result no backward() will follow (inference, or re-estimating the running
@@ -95,8 +92,7 @@ class BatchNorm {
   void forward_no_grad(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // Gradients of the last forward: writes dx (may be dy) and *overwrites* weight_grad() and
-  // bias_grad() (they are not accumulated across calls). Throws if no forward came before, or if
-  // the x forward_borrowed() borrowed has changed.
+  // bias_grad() (they are not accumulated across calls). Throws if no forward came before.
   void backward(std::span<const float> dy, std::span<float> dx);
 
   // The fused residual block y = relu(BN(x) + z) (functional.hpp, forward_add_relu_*):
@@ -155,9 +151,9 @@ class BatchNorm {
   // not empty, receives x from the normalize pass's loads (core/saved_input.hpp).
   void run_forward(std::span<const float> x, std::span<const float> z, bool add_relu,
                    const Shape& shape, std::span<float> y, bool batch_stats,
-                   std::span<float> x_copy, std::uint32_t* fingerprint = nullptr);
+                   std::span<float> x_copy);
   void forward_batch_stats(std::span<const float> x, std::span<const float> z, const Shape& shape,
-                           std::span<float> y, std::span<float> x_copy, std::uint32_t* fingerprint);
+                           std::span<float> y, std::span<float> x_copy);
   void run_backward(std::span<const float> dy, std::span<float> dx, std::span<float> dz);
   // The normalization parameters ghost batch g used (γ·r and β + γ·d with renorm).
   NormParams ghost_params(std::size_t g) const;
@@ -188,8 +184,6 @@ class BatchNorm {
   bool last_add_relu_ = false;
   bool last_renorm_ = false;               // the last batch-statistics forward was renormalized
   std::span<const float> borrowed_input_;  // the caller's x after forward_borrowed()
-  std::uint32_t input_fingerprint_ = 0;    // and its fingerprint then
-  std::vector<float> checked_sums_;        // backward's sums until that x is checked (2·C)
   KeptInput kept_input_ = KeptInput::none;
   std::optional<Shape> last_shape_;
   bool last_used_batch_stats_ = false;
