@@ -33,7 +33,10 @@ int main(int argc, char** argv) {
       "L1d " + std::to_string(c.l1d >> 10) + " KiB, L2 " + std::to_string(c.l2 >> 10) +
           " KiB, L3 " + std::to_string(c.l3 >> 20) + " MiB (" + c.source + "): blocks of " +
           std::to_string(t.block_floats) + " floats, row chunks of " + std::to_string(t.row_chunk) +
-          " channels, streaming stores from " + std::to_string(t.streaming_bytes >> 10) + " KiB");
+          " channels, streaming stores from " + std::to_string(t.streaming_bytes >> 10) +
+          " KiB, backward by channel pieces of " +
+          std::to_string(t.channel_piece_floats * sizeof(float) >> 10) + " KiB from x of " +
+          std::to_string(t.channel_pass_bytes >> 10) + " KiB");
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

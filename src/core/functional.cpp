@@ -170,10 +170,12 @@ void backward_training(std::span<const float> dy, std::span<const float> x, cons
   const detail::PartitionedKernels k = detail::active_partitioned_kernels();
   const auto p = channel_params(params, save_mean.data(), nullptr, save_invstd.data());
   SumBuffers sums(grads, shape.c);
-  k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data());
-  if (!grads.dx.empty())
-    k.grad_input(dy.data(), x.data(), shape, p, params.relu, true, sums.dy.data(),
-                 sums.dy_xmu.data(), grads.dx.data());
+  if (grads.dx.empty()) {
+    k.grad_sums(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(), sums.dy_xmu.data());
+  } else {
+    k.grad_sums_input(dy.data(), x.data(), shape, p, params.relu, sums.dy.data(),
+                      sums.dy_xmu.data(), grads.dx.data());
+  }
   parameter_grads(grads, sums.dy, sums.dy_xmu, save_invstd);
 }
 

@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "kernels/tuning.hpp"
+
 namespace simdnorm::detail {
 namespace {
 
@@ -25,7 +27,9 @@ std::atomic<std::size_t> floats_per_piece{kPieceFloats};
 // The whole-channels cut only when a piece can hold this many channels, and then in multiples of
 // it: the moments kernel sums a group of vector-width channels at once (16 with AVX-512), and
 // pieces of fewer leave its groups part empty. S1 (NCHW 32×64×32×32) in pieces of 2 channels took
-// 530–725 µs for training forward against 330 µs in one-sample pieces (Zen 5).
+// 530–725 µs for training forward against 330 µs in one-sample pieces (Zen 5). The gradient sums
+// lose less that way, and backward gains more from the L2 (it re-reads x and dy): its cut takes
+// pieces of fewer channels too (src/core/tuning.cpp: channel_piece_floats, with measurements).
 constexpr std::size_t kMinGroupChannels = 16;
 
 std::size_t ceil_div(std::size_t a, std::size_t b) {
@@ -44,18 +48,22 @@ void set_piece_floats(std::size_t floats) {
 
 Partition::Partition(const Shape& s, Cut cut)
     : shape_(s), rows_(s.layout == Layout::ChannelsLast || s.s == 1) {
-  const std::size_t piece = piece_floats();
+  const std::size_t piece =
+      cut == Cut::channel_pieces ? kernels::tuning().channel_piece_floats : piece_floats();
   total_n_ = rows_ ? s.n * s.s : s.n;
   per_c_ = s.c;
   per_s_ = rows_ ? 1 : s.s;
   per_n_ = total_n_;
   if (s.numel() > piece && s.c > 0) {
     const std::size_t row = rows_ ? s.c : s.c * s.s;  // floats per step of the n axis
-    if (cut == Cut::whole_channels && !rows_ && s.n * s.s * kMinGroupChannels <= piece) {
+    const std::size_t channel = s.n * s.s;  // floats of one channel
+    if (cut != Cut::contiguous && !rows_ && channel * kMinGroupChannels <= piece) {
       // As many whole groups of channels as fit, spread evenly over the fewest pieces.
-      const std::size_t most = piece / (s.n * s.s) / kMinGroupChannels * kMinGroupChannels;
+      const std::size_t most = piece / channel / kMinGroupChannels * kMinGroupChannels;
       const std::size_t even = ceil_div(s.c, ceil_div(s.c, most));
       per_c_ = ceil_div(even, kMinGroupChannels) * kMinGroupChannels;
+    } else if (cut == Cut::channel_pieces && !rows_ && channel <= piece) {
+      per_c_ = ceil_div(s.c, ceil_div(s.c, piece / channel));  // as many as fit, spread evenly
     } else if (row <= piece) {
       per_n_ = piece / row;
     } else if (rows_) {  // rows wider than a piece: one row each (a row is not split)

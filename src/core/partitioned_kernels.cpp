@@ -204,13 +204,13 @@ void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape&
                                    const ChannelParams& p, bool relu, float* sum_dy,
                                    float* sum_dy_xmu) const {
   const Partition part(s);
-  if (part.size() == 1) return k_.grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
+  if (part.size() == 1) return k_.grad_sums(dy, x, s, s.c * s.s, p, relu, sum_dy, sum_dy_xmu);
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
   Scratch& r = scratch(part.size() * stride, part);
   parallel_for(part.size(), [&](std::size_t i) {
     const Piece piece = part[i];
-    k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece_params(p, piece, s), relu,
-                 r.a.data() + i * stride, r.b.data() + i * stride);
+    k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece.sample_stride,
+                 piece_params(p, piece, s), relu, r.a.data() + i * stride, r.b.data() + i * stride);
   });
   // merge_grad_sums's math: the parts added in double, in order.
   for_channel_ranges(part, s.c, [&](std::size_t c0, std::size_t c1) {
@@ -228,6 +228,32 @@ void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape&
       sum_dy_xmu[c0 + j] = float(b[j]);
     }
   });
+}
+
+void PartitionedKernels::grad_sums_input(const float* dy, const float* x, const Shape& s,
+                                         const ChannelParams& p, bool relu, float* sum_dy,
+                                         float* sum_dy_xmu, float* dx) const {
+  if (s.numel() * sizeof(float) >= kernels::tuning().channel_pass_bytes) {
+    const Partition part(s, Cut::channel_pieces);
+    if (part.size() > 1 && part.parts() == 1) {
+      // Each piece's sums are final: its dx follows at once, while its x and dy are in L2. dx may
+      // alias x or dy, but only within the piece, whose sums have read them by then.
+      parallel_for(part.size(), [&](std::size_t i) {
+        const Piece piece = part[i];
+        const ChannelParams q = piece_params(p, piece, s);
+        float *const piece_dy = sum_dy + piece.c0, *const piece_dy_xmu = sum_dy_xmu + piece.c0;
+        k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece.sample_stride, q,
+                     relu, piece_dy, piece_dy_xmu);
+        for_each_run(piece, [&](std::size_t offset, const Shape& run) {
+          k_.grad_input(dy + offset, x + offset, run, q, relu, true, piece_dy, piece_dy_xmu,
+                        dx + offset);
+        });
+      });
+      return;
+    }
+  }
+  grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
+  grad_input(dy, x, s, p, relu, true, sum_dy, sum_dy_xmu, dx);
 }
 
 void PartitionedKernels::grad_input(const float* dy, const float* x, const Shape& s,

@@ -5,7 +5,8 @@
 // pieces' partial results per channel in piece order, in double, with the math of the sync-BN
 // primitives (Chan's merge for moments, a plain sum for the gradient sums), unless every channel
 // lies in one piece. Either way the result is the same bits for any thread count. A single piece
-// is exactly one kernel call. Training forward can run its two passes piece by piece (below).
+// is exactly one kernel call. Training forward and backward can run their two passes piece by
+// piece (below).
 
 #include <cstddef>
 
@@ -34,6 +35,14 @@ class PartitionedKernels {
   // them (p.mean and p.var point at them). When every channel lies in one piece of the
   // whole-channels cut (core/partition.hpp), each piece does both steps in turn, its second pass
   // re-reading it from L2; the results are the same bits as the two steps apart.
+  // Backward with batch statistics: grad_sums, then grad_input with them. When x holds at least
+  // tuning().channel_pass_bytes and the channel-pieces cut (core/partition.hpp) puts every
+  // channel in one of several pieces, each piece does both in turn, its second pass re-reading its
+  // x and dy from L2. The results are then the same for any thread count, but not always the same
+  // bits as the two steps apart.
+  void grad_sums_input(const float* dy, const float* x, const Shape& s,
+                       const kernels::ChannelParams& p, bool relu, float* sum_dy,
+                       float* sum_dy_xmu, float* dx) const;
   void moments_normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
                          float* y, float* x_copy, float* mean, float* var) const;
   void moments_normalize_add_relu(const float* x, const float* z, const Shape& s,

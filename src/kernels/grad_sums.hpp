@@ -10,8 +10,9 @@ namespace simdnorm::kernels {
 
 struct grad_sums {
   template <class Arch>
-  void operator()(Arch, const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
-                  bool relu, float* sum_dy, float* sum_dy_xmu) const;
+  void operator()(Arch, const float* dy, const float* x, const Shape& shape,
+                  std::size_t sample_stride, const ChannelParams& p, bool relu, float* sum_dy,
+                  float* sum_dy_xmu) const;
 };
 
 namespace grad_sums_detail {
@@ -73,8 +74,8 @@ void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end
 // when S is small (S3's S = 64 spent half of backward there). Longer runs go block by block, two
 // horizontal sums each.
 template <bool Relu, class Arch>
-void channels_first(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
-                    float* sum_dy, float* sum_dy_xmu) {
+void channels_first(const float* dy, const float* x, const Shape& s, std::size_t sample_stride,
+                    const ChannelParams& p, float* sum_dy, float* sum_dy_xmu) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
@@ -86,7 +87,7 @@ void channels_first(const float* dy, const float* x, const Shape& s, const Chann
     for (std::size_t n = 0; n < s.n; ++n) {
       for (std::size_t g0 = 0; g0 < chunk; g0 += L) {
         const std::size_t count = chunk - g0 < L ? chunk - g0 : L;
-        const std::size_t first = (n * s.c + c0 + g0) * s.s;
+        const std::size_t first = n * sample_stride + (c0 + g0) * s.s;
         if (s.s > block) {
           for (std::size_t j = g0; j < g0 + count; ++j) {
             const ChannelAffine<Arch> a{B(t.mean[j]), B(t.scale[j]), B(t.beta[j]), B(0.f)};
@@ -192,16 +193,16 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
 
 template <class Arch>
 void grad_sums::operator()(Arch, const float* dy, const float* x, const Shape& shape,
-                           const ChannelParams& p, bool relu, float* sum_dy,
-                           float* sum_dy_xmu) const {
+                           std::size_t sample_stride, const ChannelParams& p, bool relu,
+                           float* sum_dy, float* sum_dy_xmu) const {
   using namespace grad_sums_detail;
   const bool by_rows = rows_of_channels<Arch>(shape);
   if (relu) {
     by_rows ? rows<true, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu)
-            : channels_first<true, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu);
+            : channels_first<true, Arch>(dy, x, shape, sample_stride, p, sum_dy, sum_dy_xmu);
   } else {
     by_rows ? rows<false, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu)
-            : channels_first<false, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu);
+            : channels_first<false, Arch>(dy, x, shape, sample_stride, p, sum_dy, sum_dy_xmu);
   }
 }
 

@@ -42,8 +42,9 @@ struct KernelTable {
   void (*normalize)(const float* x, const Shape& shape, const ChannelParams& p, bool relu, float* y,
                     float* x_copy);
   // sum_dy[c] = Σ dy', sum_dy_xmu[c] = Σ dy'·(x − mean); dy' masked by relu on the forward output.
-  void (*grad_sums)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,
-                    bool relu, float* sum_dy, float* sum_dy_xmu);
+  // sample_stride as moments' (dy and x alike).
+  void (*grad_sums)(const float* dy, const float* x, const Shape& shape, std::size_t sample_stride,
+                    const ChannelParams& p, bool relu, float* sum_dy, float* sum_dy_xmu);
   // dx = γ·invstd·dy' when !batch_stats; with batch stats also minus the mean terms:
   // γ·invstd·(dy' − sum_dy/M − (x − mean)·invstd²·sum_dy_xmu/M), M = p.batch_count or N·S.
   void (*grad_input)(const float* dy, const float* x, const Shape& shape, const ChannelParams& p,

@@ -19,9 +19,10 @@ KernelTable make_table(const char* isa) {
       },
       [](const float* x, const Shape& s, const ChannelParams& p, bool relu, float* y,
          float* x_copy) { normalize{}(Arch{}, x, s, p, relu, y, x_copy); },
-      [](const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
-         float* sum_dy,
-         float* sum_dy_xmu) { grad_sums{}(Arch{}, dy, x, s, p, relu, sum_dy, sum_dy_xmu); },
+      [](const float* dy, const float* x, const Shape& s, std::size_t sample_stride,
+         const ChannelParams& p, bool relu, float* sum_dy, float* sum_dy_xmu) {
+        grad_sums{}(Arch{}, dy, x, s, sample_stride, p, relu, sum_dy, sum_dy_xmu);
+      },
       [](const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
          bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
         grad_input{}(Arch{}, dy, x, s, p, relu, batch_stats, sum_dy, sum_dy_xmu, dx);

@@ -75,12 +75,12 @@ double masked(const Coeffs& k, bool relu, float dy, float x) {
   return (!relu || pre_activation(k, x) > 0) ? double(dy) : 0.0;
 }
 
-void grad_sums(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool relu,
-               float* sum_dy, float* sum_dy_xmu) {
+void grad_sums(const float* dy, const float* x, const Shape& s, std::size_t stride,
+               const ChannelParams& p, bool relu, float* sum_dy, float* sum_dy_xmu) {
   for (std::size_t c = 0; c < s.c; ++c) {
     const Coeffs k = coeffs(p, c);
     double a = 0, b = 0;
-    for_each_in_channel(s, c, [&](std::size_t i) {
+    for_each_in_channel(s, stride, c, [&](std::size_t i) {
       const double g = masked(k, relu, dy[i], x[i]);
       a += g;
       b += g * (x[i] - k.mean);

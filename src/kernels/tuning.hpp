@@ -27,6 +27,11 @@ struct Tuning {
   // walks the tensor's pieces last to first when the reduction read at most this many bytes
   // (src/core/partitioned_kernels.cpp).
   std::size_t reverse_pass_bytes;
+  // Backward with batch statistics runs its sums and dx piece by piece, whole channels in each
+  // (core/partition.hpp: Cut::channel_pieces), when x holds at least this many bytes, in pieces
+  // of at most channel_piece_floats floats of x (and as many of dy).
+  std::size_t channel_pass_bytes;
+  std::size_t channel_piece_floats;
 };
 
 inline constexpr std::size_t kMaxBlockFloats = 2048;

@@ -1,13 +1,14 @@
 // Results independent of the thread count, bit for bit: every BN entry point (both layouts, every
 // variant, the sync primitives, the modules) under every ISA on 2…8 threads against 1 thread
 // (compared_thread_counts()), on shapes that the partition (src/core/partition.hpp) cuts in each
-// of its ways. Pieces are made tiny (set_piece_floats) so small tensors exercise every cut; one
-// shape runs at the default size. The split results are also checked against the float64 truth:
+// of its ways. Pieces are made tiny (set_piece_floats, and backward's channel pieces through the
+// tuning) so small tensors exercise every cut; one shape runs at the default size. The split results are also checked against the float64 truth:
 // merging pieces keeps accuracy.
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "random_batch.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "thread_count.hpp"
+#include "tuning_scope.hpp"
 #include "tolerance.hpp"
 
 namespace simdnorm_test {
@@ -32,6 +34,25 @@ struct Case {
   Shape shape;
   std::size_t piece;  // piece floats, 0: the default
   const char* cut;    // which cut of the partition the shape takes
+  // Backward's channel pieces (tuning().channel_piece_floats), then taken by every backward with
+  // batch statistics; 0: the derived tuning, under which these shapes are too small for them.
+  std::size_t channel_piece = 0;
+};
+
+// A case's piece sizes for a scope.
+class CaseScope {
+ public:
+  explicit CaseScope(const Case& k) : piece_(k.piece) {
+    if (k.channel_piece == 0) return;
+    simdnorm::kernels::Tuning t = simdnorm::kernels::tuning();
+    t.channel_pass_bytes = 0;
+    t.channel_piece_floats = k.channel_piece;
+    tuning_.emplace(t);
+  }
+
+ private:
+  PieceFloats piece_;
+  std::optional<TuningScope> tuning_;
 };
 
 std::vector<Case> cases() {
@@ -47,6 +68,9 @@ std::vector<Case> cases() {
       {{8, 16, 1024, Layout::ChannelsFirst}, 0, "samples, default pieces"},
       {{8, 300, 49, Layout::ChannelsFirst}, 0, "channels of every sample, default pieces"},
       {{2, 24, 1600, Layout::ChannelsLast}, 0, "rows, default pieces"},
+      {{4, 20, 30, Layout::ChannelsFirst}, kTinyPiece, "backward: two channels a piece", 250},
+      {{3, 40, 4, Layout::ChannelsFirst}, kTinyPiece, "backward: 16 channels a piece", 200},
+      {{2, 4, 2100, Layout::ChannelsFirst}, kTinyPiece, "backward: runs longer than a block", 9000},
   };
 }
 
@@ -111,7 +135,7 @@ class ThreadResults : public ::testing::TestWithParam<std::string> {
 TEST_P(ThreadResults, SameBitsOnOneToEightThreads) {
   for (const Case& k : cases()) {
     SCOPED_TRACE(simdnorm::to_string(k.shape) + " (" + k.cut + "), ISA " + GetParam());
-    const PieceFloats piece(k.piece);
+    const CaseScope scope(k);
     std::vector<float> one;
     {
       const ThreadCount threads(1);
@@ -135,7 +159,7 @@ TEST_P(ThreadResults, SplitResultsMatchFloat64) {
   const ThreadCount threads(3);
   for (const Case& k : cases()) {
     SCOPED_TRACE(simdnorm::to_string(k.shape) + " (" + k.cut + "), ISA " + GetParam());
-    const PieceFloats piece(k.piece);
+    const CaseScope scope(k);
     const Shape& s = k.shape;
     RandomBatch rng(unsigned(s.numel()) + 1);
     const std::vector<float> x = rng.input(s), dy = rng.normal(s.numel());
@@ -171,7 +195,7 @@ TEST_P(ThreadResults, SplitResultsMatchFloat64) {
 TEST_P(ThreadResults, TrainingForwardEqualsItsTwoSteps) {
   for (const Case& k : cases()) {
     SCOPED_TRACE(simdnorm::to_string(k.shape) + " (" + k.cut + "), ISA " + GetParam());
-    const PieceFloats piece(k.piece);
+    const CaseScope scope(k);
     const Shape& s = k.shape;
     RandomBatch rng(unsigned(s.numel()) + 7);
     const std::vector<float> x = rng.input(s), z = rng.normal(s.numel());

@@ -20,8 +20,9 @@ class TuningScope {
   simdnorm::kernels::Tuning tuning_;
 };
 
-// The smallest constants the derivation allows, streaming stores for every tensor, and every
-// elementwise pass after a reduction walking its pieces last to first.
+// The smallest constants the derivation allows, streaming stores for every tensor, every
+// elementwise pass after a reduction walking its pieces last to first, and every backward piece by
+// piece where a channel fits in a piece of 256 floats.
 inline simdnorm::kernels::Tuning smallest_tuning() {
   return {/*block_floats=*/256,
           /*row_tile_floats=*/1024,
@@ -29,7 +30,9 @@ inline simdnorm::kernels::Tuning smallest_tuning() {
           /*row_chunk=*/64,
           /*streaming_bytes=*/0,
           /*threaded_streaming_bytes=*/0,
-          /*reverse_pass_bytes=*/std::size_t(-1)};
+          /*reverse_pass_bytes=*/std::size_t(-1),
+          /*channel_pass_bytes=*/0,
+          /*channel_piece_floats=*/256};
 }
 
 }  // namespace simdnorm_test

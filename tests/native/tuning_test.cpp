@@ -57,6 +57,17 @@ TEST(Tuning, FollowsTheCacheSizes) {
   for (const Tuning& t : {zen5, x3d, small}) expect_within_bounds(t);
 }
 
+// Backward's pieces: x's and dy's together half the L2, and only for an x of twice the L2 or more
+// (below that the reverse walk finds most of x and dy in L2, and the pieces cost time).
+TEST(Tuning, BackwardPiecesFollowTheL2) {
+  for (const std::size_t l2 : {256 * KiB, 1 * MiB, 2 * MiB}) {
+    const Tuning t = derive_tuning({48 * KiB, l2, 260 * MiB, "test", false});
+    SCOPED_TRACE(l2);
+    EXPECT_EQ(2 * t.channel_piece_floats * sizeof(float), l2 / 2);
+    EXPECT_EQ(t.channel_pass_bytes, 2 * l2);
+  }
+}
+
 // An L3 spread over the socket (Intel) stops keeping a core's stores cheap beyond its L2: the
 // streaming threshold follows the L2, however large the L3.
 TEST(Tuning, SocketWideL3StreamsBeyondTheL2) {
