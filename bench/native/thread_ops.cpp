@@ -15,6 +15,7 @@
 
 #include "bench_tensors.hpp"
 #include "core/partition.hpp"
+#include "core/tuning_override.hpp"
 #include "simdnorm/functional.hpp"
 #include "simdnorm/threads.hpp"
 
@@ -91,14 +92,19 @@ void register_thread_ops() {
           const Shape shape = s.shape();
           const std::size_t numel = shape.numel();
           const std::string mode = split;
-          // whole: one piece, the single-threaded kernels; halves: exactly two pieces.
+          // whole: one piece, the single-threaded kernels; halves: exactly two pieces. Backward by
+          // channel pieces would cut the tensor its own way: off here.
           detail::set_piece_floats(mode == "whole"       ? numel
                                    : mode == "halves_t2" ? (numel + 1) / 2
                                                          : 0);
+          kernels::Tuning contiguous = kernels::tuning();
+          contiguous.channel_pass_bytes = std::size_t(-1);
+          detail::set_tuning(&contiguous);
           set_num_threads(mode == "halves_t2" ? 2 : 1);
           run_simdnorm(Op::train_fwd, t, shape);
           for (auto _ : state) run_simdnorm(op, t, shape);
           set_num_threads(1);
+          detail::set_tuning(nullptr);
           detail::set_piece_floats(0);
           set_traffic_counters(state, s, op, copy_seconds(s));
         });

@@ -13,7 +13,10 @@
 // only; Intel client parts' ring L3 and other x86 vendors take the Intel rule unmeasured).
 // Elsewhere (aarch64, the fallback) it is taken as local: unmeasured there.
 // WebAssembly cannot ask: fixed assumptions of a current phone or laptop core (32 KiB L1d,
-// 1 MiB L2, 8 MiB L3). The wasm kernels have no streaming stores, so only the blocking reads them.
+// 1 MiB L2, 8 MiB L3), its L3 taken as shared by all the cores (a client chip's L3 or system cache
+// is): backward then runs by channel pieces, measured faster in Node on Intel Emerald Rapids
+// (docs/benchmarks.md#backward-by-channel-pieces). The wasm kernels have no streaming stores, so
+// only the blocking reads the sizes.
 
 #include "core/cache_sizes.hpp"
 
@@ -31,7 +34,7 @@ constexpr std::size_t KiB = 1024, MiB = 1024 * KiB;
 
 #if defined(__EMSCRIPTEN__)
 CacheSizes detect() {
-  return {32 * KiB, 1 * MiB, 8 * MiB, "assumed (WebAssembly)"};
+  return {32 * KiB, 1 * MiB, 8 * MiB, "assumed (WebAssembly)", /*l3_local=*/false};
 }
 #else
 // Zen 4/5 CCD L3; also Intel client parts' whole L3 order of magnitude. Only used as a cap on a

@@ -27,9 +27,10 @@ std::atomic<std::size_t> floats_per_piece{kPieceFloats};
 // The whole-channels cut only when a piece can hold this many channels, and then in multiples of
 // it: the moments kernel sums a group of vector-width channels at once (16 with AVX-512), and
 // pieces of fewer leave its groups part empty. S1 (NCHW 32×64×32×32) in pieces of 2 channels took
-// 530–725 µs for training forward against 330 µs in one-sample pieces (Zen 5). The gradient sums
-// lose less that way, and backward gains more from the L2 (it re-reads x and dy): its cut takes
-// pieces of fewer channels too (src/core/tuning.cpp: channel_piece_floats, with measurements).
+// 530–725 µs for training forward against 330 µs in one-sample pieces (Zen 5). Backward's cut
+// takes pieces of fewer channels too: it re-reads two tensors from the L2, not one, and measured
+// faster so with 4 or 5 channels a piece natively (S1, NCHW 8×256×56×56) and 2 in wasm (S1), on
+// Intel Emerald Rapids (docs/benchmarks.md#backward-by-channel-pieces).
 constexpr std::size_t kMinGroupChannels = 16;
 
 std::size_t ceil_div(std::size_t a, std::size_t b) {
@@ -56,7 +57,7 @@ Partition::Partition(const Shape& s, Cut cut)
   per_n_ = total_n_;
   if (s.numel() > piece && s.c > 0) {
     const std::size_t row = rows_ ? s.c : s.c * s.s;  // floats per step of the n axis
-    const std::size_t channel = s.n * s.s;  // floats of one channel
+    const std::size_t channel = s.n * s.s;            // floats of one channel
     if (cut != Cut::contiguous && !rows_ && channel * kMinGroupChannels <= piece) {
       // As many whole groups of channels as fit, spread evenly over the fewest pieces.
       const std::size_t most = piece / channel / kMinGroupChannels * kMinGroupChannels;

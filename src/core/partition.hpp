@@ -5,13 +5,13 @@
 //
 // A tensor of at most piece_floats() floats is one piece, the whole tensor: small tensors run
 // exactly the single-threaded kernels, with no pool and no merge. Larger ones are cut into pieces
-// of at most piece_floats() floats:
+// of at most piece_floats() floats (Cut::channel_pieces: tuning().channel_piece_floats):
 //   rows of channels (channels-last, NC): ranges of the N·S rows of C floats;
 //   channels-first with S > 1, Cut::whole_channels, when a piece can hold the N·S values of 16
 //   channels: ranges of a multiple of 16 channels of every sample (per sample one run of those
 //   channels' floats, sample_stride apart);
-//   Cut::channel_pieces the same, with pieces of tuning().channel_piece_floats, and when fewer
-//   than 16 channels fit, ranges of as many as do (at least one).
+//   Cut::channel_pieces the same, and when fewer than 16 channels fit, ranges of as many as do
+//   (at least one).
 //   Each channel then lies in one piece: a reduction needs no merge, and the pass after it can
 //   run piece by piece, re-reading each from L2 rather than the whole tensor from L3 or memory
 //   (oneDNN's batch norm blocks channels for its caches the same way);
@@ -43,7 +43,7 @@ struct Piece {
 enum class Cut {
   contiguous,      // every piece one range of memory: for elementwise passes
   whole_channels,  // whole channels where 16 fit in a piece: for moments and training forward
-  channel_pieces,  // whole channels where one fits in an L2-sized piece: for backward's passes
+  channel_pieces,  // whole channels where one fits in a piece of x's quarter of the L2: backward
 };
 
 class Partition {

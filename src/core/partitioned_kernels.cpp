@@ -1,6 +1,7 @@
 #include "core/partitioned_kernels.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "core/dispatch.hpp"
@@ -115,6 +116,15 @@ void for_each_run(const Piece& piece, F&& f) {
   for (std::size_t n = 0; n < piece.shape.n; ++n) f(piece.offset + n * piece.sample_stride, run);
 }
 
+// The channel-pieces cut of a backward's tensor when its passes take it (grad_sums_input): x of at
+// least tuning().channel_pass_bytes, every channel in one of several pieces.
+std::optional<Partition> backward_channel_pieces(const Shape& s) {
+  if (s.numel() * sizeof(float) < kernels::tuning().channel_pass_bytes) return std::nullopt;
+  const Partition part(s, Cut::channel_pieces);
+  if (part.size() == 1 || part.parts() > 1) return std::nullopt;
+  return part;
+}
+
 }  // namespace
 
 void PartitionedKernels::piece_moments(const float* x, const Piece& piece, double* mean64,
@@ -203,6 +213,14 @@ void PartitionedKernels::normalize(const float* x, const Shape& s, const Channel
 void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape& s,
                                    const ChannelParams& p, bool relu, float* sum_dy,
                                    float* sum_dy_xmu) const {
+  if (const auto pieces = backward_channel_pieces(s)) {
+    parallel_for(pieces->size(), [&](std::size_t i) {
+      const Piece piece = (*pieces)[i];
+      k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece.sample_stride,
+                   piece_params(p, piece, s), relu, sum_dy + piece.c0, sum_dy_xmu + piece.c0);
+    });
+    return;
+  }
   const Partition part(s);
   if (part.size() == 1) return k_.grad_sums(dy, x, s, s.c * s.s, p, relu, sum_dy, sum_dy_xmu);
   const std::size_t stride = part.channels_per_piece(), parts = part.parts();
@@ -233,24 +251,21 @@ void PartitionedKernels::grad_sums(const float* dy, const float* x, const Shape&
 void PartitionedKernels::grad_sums_input(const float* dy, const float* x, const Shape& s,
                                          const ChannelParams& p, bool relu, float* sum_dy,
                                          float* sum_dy_xmu, float* dx) const {
-  if (s.numel() * sizeof(float) >= kernels::tuning().channel_pass_bytes) {
-    const Partition part(s, Cut::channel_pieces);
-    if (part.size() > 1 && part.parts() == 1) {
-      // Each piece's sums are final: its dx follows at once, while its x and dy are in L2. dx may
-      // alias x or dy, but only within the piece, whose sums have read them by then.
-      parallel_for(part.size(), [&](std::size_t i) {
-        const Piece piece = part[i];
-        const ChannelParams q = piece_params(p, piece, s);
-        float *const piece_dy = sum_dy + piece.c0, *const piece_dy_xmu = sum_dy_xmu + piece.c0;
-        k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece.sample_stride, q,
-                     relu, piece_dy, piece_dy_xmu);
-        for_each_run(piece, [&](std::size_t offset, const Shape& run) {
-          k_.grad_input(dy + offset, x + offset, run, q, relu, true, piece_dy, piece_dy_xmu,
-                        dx + offset);
-        });
+  if (const auto pieces = backward_channel_pieces(s)) {
+    // Each piece's sums are final: its dx follows at once, while its x and dy are in L2. dx may be
+    // x or dy: each piece writes only its own elements, after its sums have read them.
+    parallel_for(pieces->size(), [&](std::size_t i) {
+      const Piece piece = (*pieces)[i];
+      const ChannelParams q = piece_params(p, piece, s);
+      float *const piece_dy = sum_dy + piece.c0, *const piece_dy_xmu = sum_dy_xmu + piece.c0;
+      k_.grad_sums(dy + piece.offset, x + piece.offset, piece.shape, piece.sample_stride, q, relu,
+                   piece_dy, piece_dy_xmu);
+      for_each_run(piece, [&](std::size_t offset, const Shape& run) {
+        k_.grad_input(dy + offset, x + offset, run, q, relu, true, piece_dy, piece_dy_xmu,
+                      dx + offset);
       });
-      return;
-    }
+    });
+    return;
   }
   grad_sums(dy, x, s, p, relu, sum_dy, sum_dy_xmu);
   grad_input(dy, x, s, p, relu, true, sum_dy, sum_dy_xmu, dx);

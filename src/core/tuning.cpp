@@ -2,9 +2,9 @@
 // that runs them (core/cache_sizes.hpp: read from CPUID or sysconf, with stated fallbacks), so
 // they fit the machine at hand rather than the one they were first measured on. Built without
 // ISA flags. The proportions were measured on AMD Zen 4 (32 KiB L1d, 1 MiB L2, 32 MiB L3 per
-// CCD), Zen 5 (48 KiB L1d) and, for the streaming stores and the backward's pieces, Intel Emerald
-// Rapids (48 KiB L1d, 2 MiB L2) with bench/native (docs/benchmarks.md); the notes say what each
-// proportion amounts to there.
+// CCD), Zen 5 (48 KiB L1d) and, for the streaming stores and backward's channel pieces, Intel
+// Emerald Rapids (48 KiB L1d, 2 MiB L2) with bench/native (docs/benchmarks.md); the notes say what
+// each proportion amounts to there.
 
 #include "kernels/tuning.hpp"
 
@@ -78,17 +78,15 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
   // (256 MiB) 34.7–35.5 ms forward and 36.4–36.6 ms backward.
   t.reverse_pass_bytes = c.l3;
   // Backward piece by piece (PartitionedKernels::grad_sums_input): each piece's sums, then its dx
-  // while its x and dy are still in L2, so that they come from L3 or memory once rather than
-  // twice. A piece's x and dy take half the L2. Measured on Intel Emerald Rapids (2 MiB L2), NCHW,
-  // one thread, the two steps apart → piece by piece (one process, alternating):
-  // 8×1024×28×28 (x 24.5 MiB) 4551 → 3956 µs, 8×256×56×56 4602 → 4128, 8×1024×14×14 (6.1 MiB)
-  // 1059 → 926, 8×64×56×56 1007 → 907, S1 32×64×32×32 (8 MiB) 1335 → 1264; on 2 threads 0.83–0.92×
-  // the time. With x near the L2's size the pieces' strided walk costs more than it saves, as the
-  // reverse walk above already finds most of x and dy in L2: x of 1.5 MiB (8×64×28×28,
-  // 8×16×56×56, 8×256×14×14) took 1.04–1.14× as long piece by piece, 2.3 MiB (12×64×28×28)
-  // 1.04×, 3 MiB 0.95–1.02×. Hence from x = 2·L2.
+  // while its x and dy are in L2, so that they come from beyond it once rather than twice. A
+  // piece's x and dy take half the L2. Only from x = 2·L2: nearer the L2's size the reverse walk
+  // above already finds most of x and dy there, and the pieces' strided walk costs more than it
+  // saves (x of 1.5 MiB took 1.04–1.14× as long piece by piece on Intel Emerald Rapids, from
+  // 4 MiB 0.86–0.95×: docs/benchmarks.md#backward-by-channel-pieces). Where the L3 is the core
+  // complex's own (AMD), re-reading it costs less: there a version with pieces of 16 channels
+  // measured no faster on Zen 5, so the two steps stay apart.
   t.channel_piece_floats = std::max<std::size_t>(c.l2 / 4 / F, 256);
-  t.channel_pass_bytes = 2 * c.l2;
+  t.channel_pass_bytes = c.l3_local ? std::size_t(-1) : 2 * c.l2;
   return t;
 }
 

@@ -4,7 +4,8 @@
 // on/off, affine on/off, aligned and unaligned buffers, in-place calls, sizes around every vector
 // width (4, 8, 16 lanes), block boundaries (blocks of 2048 floats, kChannelChunk = 256 channels),
 // and again under the smallest tuning constants (tuning_scope.hpp: short blocks, narrow row
-// chunks, streaming stores for every tensor) so other CPUs' paths are tested here too.
+// chunks, streaming stores for every tensor, backward by channel pieces) so other CPUs' paths are
+// tested here too.
 
 #include <gtest/gtest.h>
 
@@ -368,7 +369,8 @@ TEST_P(KernelsVsReference, EveryEntryPointUnderTheSmallestTuning) {
 // up to 16 short runs with a remainder (N = 37, 20, 18), several row tiles (lanes.hpp:
 // reduction_rows; 600×3, 70×260, 3·100×64), and more channels than kChannelChunk = 256. Runs of
 // 1 to 4 whole vectors with and without a tail take the moments' compile-time run lengths on
-// AVX2 and AVX-512 (moments.hpp: with_run_length): 16, 17, 31, 33, 49, 64, 69.
+// AVX2 and AVX-512 (moments.hpp: with_run_length): 16, 17, 31, 33, 49, 64, 69. Under the smallest
+// tuning, backward's channel pieces hold 1 to 42 channels, and runs longer than a block (2×3×290).
 std::vector<Shape> kernel_shapes() {
   std::vector<Shape> v;
   // NC: channels across the vector lanes, rows = N.
@@ -394,10 +396,10 @@ std::vector<Shape> kernel_shapes() {
     v.push_back(Shape::nc(n, c));
   // Channels-first with S > 1: runs of S floats.
   for (auto [n, c, s] : std::vector<std::array<std::size_t, 3>>{
-           {2, 1, 3},    {2, 3, 4},    {3, 2, 5},   {2, 2, 7},   {2, 3, 8},  {2, 3, 9},
-           {1, 2, 15},   {2, 2, 16},   {2, 2, 17},  {2, 3, 31},  {2, 2, 33}, {3, 5, 49},
-           {2, 17, 64},  {3, 2, 69},   {2, 17, 7},  {2, 260, 3}, {37, 3, 5}, {20, 5, 130},
-           {18, 260, 3}, {2, 2, 2053}, {1, 1, 4099}})
+           {2, 1, 3},    {2, 3, 4},    {3, 2, 5},    {2, 2, 7},   {2, 3, 8},  {2, 3, 9},
+           {1, 2, 15},   {2, 2, 16},   {2, 2, 17},   {2, 3, 31},  {2, 2, 33}, {3, 5, 49},
+           {2, 17, 64},  {3, 2, 69},   {2, 17, 7},   {2, 260, 3}, {37, 3, 5}, {20, 5, 130},
+           {18, 260, 3}, {2, 2, 2053}, {1, 1, 4099}, {2, 3, 290}})
     v.push_back(Shape::ncl(n, c, s));
   // Channels-last: rows of C floats.
   for (auto [n, s, c] : std::vector<std::array<std::size_t, 3>>{{2, 3, 1},

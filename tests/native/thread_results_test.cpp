@@ -2,8 +2,8 @@
 // variant, the sync primitives, the modules) under every ISA on 2…8 threads against 1 thread
 // (compared_thread_counts()), on shapes that the partition (src/core/partition.hpp) cuts in each
 // of its ways. Pieces are made tiny (set_piece_floats, and backward's channel pieces through the
-// tuning) so small tensors exercise every cut; one shape runs at the default size. The split results are also checked against the float64 truth:
-// merging pieces keeps accuracy.
+// tuning) so small tensors exercise every cut; one shape runs at the default size. The split
+// results are also checked against the float64 truth: merging pieces keeps accuracy.
 
 #include <gtest/gtest.h>
 
@@ -20,8 +20,8 @@
 #include "random_batch.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "thread_count.hpp"
-#include "tuning_scope.hpp"
 #include "tolerance.hpp"
+#include "tuning_scope.hpp"
 
 namespace simdnorm_test {
 namespace {
@@ -35,7 +35,7 @@ struct Case {
   std::size_t piece;  // piece floats, 0: the default
   const char* cut;    // which cut of the partition the shape takes
   // Backward's channel pieces (tuning().channel_piece_floats), then taken by every backward with
-  // batch statistics; 0: the derived tuning, under which these shapes are too small for them.
+  // batch statistics; 0: the derived tuning.
   std::size_t channel_piece = 0;
 };
 
@@ -222,6 +222,33 @@ TEST_P(ThreadResults, TrainingForwardEqualsItsTwoSteps) {
         EXPECT_EQ(0, std::memcmp(y.data(), y2.data(), s.numel() * sizeof(float)))
             << n << " threads, add " << add;
       }
+    }
+  }
+}
+
+// The gradient sums are the same bits whether or not dx is asked for (backward by channel pieces
+// computes them with dx, the other calls without), and the sync primitives' partial sums of the
+// whole batch are backward's dβ.
+TEST_P(ThreadResults, GradientSumsDoNotDependOnDx) {
+  const ThreadCount threads(2);
+  for (const Case& k : cases()) {
+    SCOPED_TRACE(simdnorm::to_string(k.shape) + " (" + k.cut + "), ISA " + GetParam());
+    const CaseScope scope(k);
+    const Shape& s = k.shape;
+    RandomBatch rng(unsigned(s.numel()) + 11);
+    const std::vector<float> x = rng.input(s), dy = rng.normal(s.numel());
+    const std::vector<float> gamma = rng.weight(s.c), beta = rng.uniform_vector(s.c, -1, 1);
+    std::vector<float> y(s.numel()), dx(s.numel()), mean(s.c), invstd(s.c);
+    std::vector<float> dw(s.c), db(s.c), dw2(s.c), db2(s.c), sum_dy(s.c), sum_dy_xmu(s.c);
+    for (const bool relu : {false, true}) {
+      const NormParams p{gamma, beta, 1e-5f, relu};
+      simdnorm::forward_training(x, s, p, y, mean, invstd);
+      simdnorm::backward_training(dy, x, s, p, mean, invstd, {dx, dw, db});
+      simdnorm::backward_training(dy, x, s, p, mean, invstd, {{}, dw2, db2});
+      simdnorm::partial_grad_sums(dy, x, s, p, mean, invstd, sum_dy, sum_dy_xmu);
+      EXPECT_EQ(0, std::memcmp(dw.data(), dw2.data(), s.c * sizeof(float))) << "relu " << relu;
+      EXPECT_EQ(0, std::memcmp(db.data(), db2.data(), s.c * sizeof(float))) << "relu " << relu;
+      EXPECT_EQ(0, std::memcmp(db.data(), sum_dy.data(), s.c * sizeof(float))) << "relu " << relu;
     }
   }
 }

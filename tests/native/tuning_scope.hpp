@@ -21,8 +21,8 @@ class TuningScope {
 };
 
 // The smallest constants the derivation allows, streaming stores for every tensor, every
-// elementwise pass after a reduction walking its pieces last to first, and every backward piece by
-// piece where a channel fits in a piece of 256 floats.
+// elementwise pass after a reduction walking its pieces last to first, and every backward by
+// channel pieces of 600 floats (so that a channel of two runs longer than a block fits in one).
 inline simdnorm::kernels::Tuning smallest_tuning() {
   return {/*block_floats=*/256,
           /*row_tile_floats=*/1024,
@@ -32,7 +32,7 @@ inline simdnorm::kernels::Tuning smallest_tuning() {
           /*threaded_streaming_bytes=*/0,
           /*reverse_pass_bytes=*/std::size_t(-1),
           /*channel_pass_bytes=*/0,
-          /*channel_piece_floats=*/256};
+          /*channel_piece_floats=*/600};
 }
 
 }  // namespace simdnorm_test

@@ -28,6 +28,7 @@ void expect_within_bounds(const Tuning& t) {
   EXPECT_EQ(t.row_chunk % 64, 0u);       // whole vectors of every ISA (up to 16 lanes, 4 vectors)
   EXPECT_GT(t.row_tile_floats, 0u);
   EXPECT_GT(t.reduction_tile_floats, 0u);
+  EXPECT_GE(t.channel_piece_floats, 256u);
 }
 
 // The constants the kernels were first measured with come out of a Zen 4 CCD's caches.
@@ -57,15 +58,19 @@ TEST(Tuning, FollowsTheCacheSizes) {
   for (const Tuning& t : {zen5, x3d, small}) expect_within_bounds(t);
 }
 
-// Backward's pieces: x's and dy's together half the L2, and only for an x of twice the L2 or more
-// (below that the reverse walk finds most of x and dy in L2, and the pieces cost time).
+// Backward's channel pieces: x's and dy's together half the L2, and only for an x of twice the L2
+// or more (below that the reverse walk finds most of x and dy in L2, and the pieces cost time);
+// never where the L3 is the core complex's own, whose re-reads cost less.
 TEST(Tuning, BackwardPiecesFollowTheL2) {
   for (const std::size_t l2 : {256 * KiB, 1 * MiB, 2 * MiB}) {
     const Tuning t = derive_tuning({48 * KiB, l2, 260 * MiB, "test", false});
     SCOPED_TRACE(l2);
     EXPECT_EQ(2 * t.channel_piece_floats * sizeof(float), l2 / 2);
     EXPECT_EQ(t.channel_pass_bytes, 2 * l2);
+    expect_within_bounds(t);
   }
+  EXPECT_EQ(derive_tuning({48 * KiB, 1 * MiB, 32 * MiB, "test"}).channel_pass_bytes,
+            std::size_t(-1));
 }
 
 // An L3 spread over the socket (Intel) stops keeping a core's stores cheap beyond its L2: the
