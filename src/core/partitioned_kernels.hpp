@@ -35,6 +35,12 @@ class PartitionedKernels {
   // them (p.mean and p.var point at them). When every channel lies in one piece of the
   // whole-channels cut (core/partition.hpp), each piece does both steps in turn, its second pass
   // re-reading it from L2; the results are the same bits as the two steps apart.
+  void moments_normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
+                         float* y, float* x_copy, float* mean, float* var) const;
+  void moments_normalize_add_relu(const float* x, const float* z, const Shape& s,
+                                  const kernels::ChannelParams& p, float* y, float* x_copy,
+                                  float* mean, float* var) const;
+
   // Backward with batch statistics: grad_sums, then grad_input with them, the same bits as the two
   // calls. When x holds at least tuning().channel_pass_bytes and the channel-pieces cut
   // (core/partition.hpp) puts every channel in one of several pieces, grad_sums takes that cut
@@ -43,11 +49,6 @@ class PartitionedKernels {
   void grad_sums_input(const float* dy, const float* x, const Shape& s,
                        const kernels::ChannelParams& p, bool relu, float* sum_dy, float* sum_dy_xmu,
                        float* dx) const;
-  void moments_normalize(const float* x, const Shape& s, const kernels::ChannelParams& p, bool relu,
-                         float* y, float* x_copy, float* mean, float* var) const;
-  void moments_normalize_add_relu(const float* x, const float* z, const Shape& s,
-                                  const kernels::ChannelParams& p, float* y, float* x_copy,
-                                  float* mean, float* var) const;
 
  private:
   // A piece's moments into mean64 and var64 (C doubles each), then its channels of mean and var.

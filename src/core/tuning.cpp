@@ -82,7 +82,7 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
   // piece's x and dy take half the L2. Only from x = 2·L2: nearer the L2's size the reverse walk
   // above already finds most of x and dy there, and the pieces' strided walk costs more than it
   // saves (x of 1.5 MiB took 1.04–1.14× as long piece by piece on Intel Emerald Rapids, from
-  // 4 MiB 0.86–0.95×: docs/benchmarks.md#backward-by-channel-pieces). Where the L3 is the core
+  // 4.6 MiB 0.86–0.95×: docs/benchmarks.md#backward-by-channel-pieces). Where the L3 is the core
   // complex's own (AMD), re-reading it costs less: there a version with pieces of 16 channels
   // measured no faster on Zen 5, so the two steps stay apart.
   t.channel_piece_floats = std::max<std::size_t>(c.l2 / 4 / F, 256);
