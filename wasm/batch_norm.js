@@ -87,6 +87,7 @@ export class BatchNorm {
   #arrays; // { weight, bias, runningMean, runningVar, weightGrad, biasGrad }: Float32Array | null
   #lastNumel = null; // element count of the last forward: backward's dy and dx
   #lastNoGrad = false; // the last forward took { grad: false }: backward has nothing to read
+  #lastAddRelu = false; // the last forward was forwardAddRelu: backwardAddRelu, not backward
   // Kept across calls: the copy of a Float32Array x, which the C++ module borrows until the next
   // forward (backward reads it), and the staging memory of y, dy and dx. Freed by dispose().
   #input;
@@ -250,12 +251,29 @@ export class BatchNorm {
     return o;
   }
 
+  // The shape's checks that the C++ module would make in its own words (C++ names).
   #parse(fn, shape, training) {
     const s = parseShape(fn, shape, this.#options.layout);
     if (s.c !== this.#numFeatures)
       fail(SHAPE, fn, 'shape', `${this.#numFeatures} channels (numFeatures)`, `${s.c} channels in ${s.text}`);
-    if ((training || !this.#options.trackRunningStats) && s.n * s.s === 1)
-      fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+    if (!(training || !this.#options.trackRunningStats) || s.n * s.s === 0) return s;
+    const ghost = this.#options.virtualBatchSize;
+    if (ghost && s.n % ghost !== 0)
+      fail(
+        SHAPE,
+        fn,
+        'shape',
+        `a batch of a multiple of options.virtualBatchSize = ${ghost} samples (whole ghost batches)`,
+        `${s.n} samples in ${s.text}`,
+      );
+    if ((ghost || s.n) * s.s === 1)
+      fail(
+        SHAPE,
+        fn,
+        'x',
+        'more than 1 value per channel when training',
+        ghost ? `ghost batches of ${ghost} in shape ${s.text}` : `shape ${s.text}`,
+      );
     return s;
   }
 
@@ -268,6 +286,10 @@ export class BatchNorm {
 
   #stepForward(fn, raw, x, shape, out, step) {
     const heap = this.#heap;
+    const steps = this.#options.timeSteps;
+    // In eval mode a later step takes the last trained step's statistics.
+    if (raw.training() && step >= steps)
+      fail(RANGE, fn, 'options.timeStep', `a time step in [0, ${steps}) in training mode`, String(step));
     const s = this.#parse(fn, shape, raw.training());
     const call = new heap.Call(fn);
     try {
@@ -321,6 +343,7 @@ export class BatchNorm {
       raw.forwardAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, y.address);
       this.#pull(STATISTICS_RENORM);
       this.#lastNumel = s.numel;
+      this.#lastAddRelu = true;
       return y.result();
     } finally {
       call.release();
@@ -333,6 +356,7 @@ export class BatchNorm {
     const raw = this.#live('backwardAddRelu');
     if (this.#lastNumel === null)
       fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', this.#nothingKept());
+    if (!this.#lastAddRelu) fail(STATE, fn, 'dy', 'a forwardAddRelu() before backwardAddRelu()', 'a forward()');
     const n = this.#lastNumel;
     const call = new this.#heap.Call(fn);
     try {
@@ -369,12 +393,7 @@ export class BatchNorm {
     const heap = this.#heap;
     const { out, timeStep, grad } = this.#callOptions(fn, options, FORWARD_OPTIONS);
     if (timeStep !== undefined) return this.#stepForward(fn, raw, x, shape, out, timeStep);
-    const s = parseShape(fn, shape, this.#options.layout);
-    if (s.c !== this.#numFeatures)
-      fail(SHAPE, fn, 'shape', `${this.#numFeatures} channels (numFeatures)`, `${s.c} channels in ${s.text}`);
-    const batchStats = raw.training() || !this.#options.trackRunningStats;
-    if (batchStats && s.n * s.s === 1)
-      fail(SHAPE, fn, 'x', 'more than 1 value per channel when training', `shape ${s.text}`);
+    const s = this.#parse(fn, shape, raw.training());
     const what = () => `the product of shape ${s.text}`;
     heap.checkTensorArg(fn, 'x', x, s.numel, what);
     if (out !== undefined) heap.checkTensorArg(fn, 'out', out, s.numel, what);
@@ -409,6 +428,7 @@ export class BatchNorm {
     else raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
     this.#pull(STATISTICS_RENORM);
     this.#lastNumel = s.numel;
+    this.#lastAddRelu = false;
     return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
   }
 
@@ -424,6 +444,7 @@ export class BatchNorm {
       const expected = this.#lastNoGrad ? 'a forward() without { grad: false }' : 'a forward()';
       fail(STATE, fn, 'dy', `${expected} before backward()`, this.#nothingKept());
     }
+    if (this.#lastAddRelu) fail(STATE, fn, 'dy', 'backwardAddRelu() after forwardAddRelu()', 'backward()');
     const n = this.#lastNumel;
     const what = "the last forward's shape";
     heap.checkTensorArg(fn, 'dy', dy, n, what);

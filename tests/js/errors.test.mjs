@@ -183,11 +183,10 @@ for (const [build, sn] of Object.entries(builds)) {
       const bn = new sn.BatchNorm(2);
       const x = new Float32Array([1, 2, 3, 5]);
       bn.forward(x, [2, 2]);
-      // The core names forward(), not the borrowing call the binding makes for a Float32Array x.
       throwsError(
         () => bn.backwardAddRelu(new Float32Array(4)),
         STATE,
-        /expected forward_add_relu\(\) before backward_add_relu\(\), got forward\(\)$/,
+        /^simdnorm: BatchNorm\.backwardAddRelu: dy: expected a forwardAddRelu\(\) before backwardAddRelu\(\), got a forward\(\)$/,
       );
       bn.forward(x, [2, 2], { grad: false });
       const kept =
@@ -211,7 +210,7 @@ for (const [build, sn] of Object.entries(builds)) {
       throwsError(
         () => ghost.forward(x8.subarray(0, 12), [6, 2], { out: t, grad: false }),
         SHAPE,
-        /multiple of options\.virtual_batch_size/,
+        /^simdnorm: BatchNorm\.forward: shape: expected a batch of a multiple of options\.virtualBatchSize = 4 samples/,
       );
       assert.deepEqual(t.toFloat32Array(), new Float32Array(12).fill(7));
       assert.equal(ghost.backward(new Float32Array(16)).length, 16);
@@ -223,6 +222,42 @@ for (const [build, sn] of Object.entries(builds)) {
         STATE,
         /options\.grad: expected true or none \(with timeSteps each step's x is kept\), got false/,
       );
+      steps.dispose();
+    });
+
+    // The checks the C++ module would make in its own words come first in JS, naming the JS call,
+    // its options and arguments; a refused call leaves the module as it was.
+    test('module state and ghost batches in JS names', () => {
+      const bn = new sn.BatchNorm(2);
+      const x = Float32Array.from({ length: 8 }, (_, i) => Math.cos(i));
+      bn.forwardAddRelu(x, new Float32Array(8), [2, 2, 2]);
+      throwsError(
+        () => bn.backward(x),
+        STATE,
+        /^simdnorm: BatchNorm\.backward: dy: expected backwardAddRelu\(\) after forwardAddRelu\(\), got backward\(\)$/,
+      );
+      assert.equal(bn.backwardAddRelu(x).dx.length, 8);
+      bn.forward(x, [2, 2, 2]);
+      throwsError(
+        () => bn.backwardAddRelu(x),
+        STATE,
+        /expected a forwardAddRelu\(\) before backwardAddRelu\(\), got a forward\(\)$/,
+      );
+      assert.equal(bn.backward(x).length, 8);
+      bn.dispose();
+      const ghost = new sn.BatchNorm(2, { virtualBatchSize: 1 });
+      throwsError(
+        () => ghost.forwardAddRelu(new Float32Array(6), new Float32Array(6), [3, 2]),
+        SHAPE,
+        /^simdnorm: BatchNorm\.forwardAddRelu: x: expected more than 1 value per channel when training, got ghost batches of 1 in shape \[3, 2\] channels-first$/,
+      );
+      ghost.eval(); // running statistics: no ghost batches
+      assert.equal(ghost.forward(new Float32Array(6), [3, 2]).length, 6);
+      ghost.dispose();
+      const steps = new sn.BatchNorm(2, { timeSteps: 2 });
+      steps.forward(x, [4, 2], { timeStep: 1 });
+      steps.eval(); // a later step takes the last trained step's statistics
+      assert.equal(steps.forward(x, [4, 2], { timeStep: 5 }).length, 8);
       steps.dispose();
     });
 

@@ -406,7 +406,7 @@ for (const [buildName, sn] of Object.entries(builds)) {
         ],
         [
           () => new sn.BatchNorm(2, { virtualBatchSize: 4 }).forward(x, [6, 2]),
-          /shape\.n: expected a multiple of options\.virtual_batch_size = 4 \(whole ghost batches\), got 6/,
+          /^simdnorm: BatchNorm\.forward: shape: expected a batch of a multiple of options\.virtualBatchSize = 4 samples \(whole ghost batches\), got 6 samples in \[6, 2\] channels-first$/,
           'SHAPE',
         ],
         [
@@ -426,7 +426,7 @@ for (const [buildName, sn] of Object.entries(builds)) {
         ],
         [
           () => new sn.BatchNorm(2, { timeSteps: 2 }).forward(x, [6, 2], { timeStep: 2 }),
-          /step: expected a time step in \[0, 2\) in training mode, got 2/,
+          /^simdnorm: BatchNorm\.forward: options\.timeStep: expected a time step in \[0, 2\) in training mode, got 2$/,
           'RANGE',
         ],
         [
