@@ -67,10 +67,11 @@ const PARAMETERS_STATISTICS_RENORM = [...PARAMETERS, ...STATISTICS, ...RENORM];
 const STATISTICS_RENORM = [...STATISTICS, ...RENORM];
 const PARAMETERS_STATISTICS = [...PARAMETERS, ...STATISTICS];
 
-// Renorm limits cross as float32: rmax ≥ 1 and dmax ≥ 0 are checked in C++ (meaning), the types
-// here. Infinity is allowed (no clipping).
-function checkLimit(fn, arg, v) {
+// Renorm limits (rmax ≥ 1, dmax ≥ 0: check_renorm_limits in src/core/batch_norm.cpp). Infinity is
+// allowed (no clipping).
+function checkLimit(fn, arg, v, least) {
   if (typeof v !== 'number' || Number.isNaN(v)) fail(kind(v), fn, arg, 'a number', describe(v));
+  if (!(v >= least)) fail(RANGE, fn, arg, `a value ≥ ${least}`, describe(v));
 }
 
 // Integer options: an integer in [lo, 2³¹ − 1].
@@ -120,8 +121,8 @@ export class BatchNorm {
     if (o.renorm !== undefined && o.renorm !== null) {
       const r = checkOptions(fn, 'options.renorm', o.renorm, RENORM_OPTIONS);
       opts.renorm = Object.freeze({ rmax: r.rmax ?? 3, dmax: r.dmax ?? 5, momentum: r.momentum ?? 0.01 });
-      checkLimit(fn, 'options.renorm.rmax', opts.renorm.rmax);
-      checkLimit(fn, 'options.renorm.dmax', opts.renorm.dmax);
+      checkLimit(fn, 'options.renorm.rmax', opts.renorm.rmax, 1);
+      checkLimit(fn, 'options.renorm.dmax', opts.renorm.dmax, 0);
       checkMomentum(fn, 'options.renorm.momentum', opts.renorm.momentum, { nullable: false });
     }
     // NaN carries null (cumulative average) and "no renorm" across the binding. With timeSteps
@@ -251,7 +252,9 @@ export class BatchNorm {
     return o;
   }
 
-  // The shape's checks that the C++ module would make in its own words (C++ names).
+  // The shape's checks, made here so that errors name the JS call and options. Mirrors
+  // BatchNorm::check_forward and check_trainable (src/core/batch_norm.cpp, validate.cpp): keep the
+  // conditions in step.
   #parse(fn, shape, training) {
     const s = parseShape(fn, shape, this.#options.layout);
     if (s.c !== this.#numFeatures)
@@ -264,7 +267,7 @@ export class BatchNorm {
         fn,
         'shape',
         `a batch of a multiple of options.virtualBatchSize = ${ghost} samples (whole ghost batches)`,
-        `${s.n} samples in ${s.text}`,
+        `${s.n} sample${s.n === 1 ? '' : 's'} in ${s.text}`,
       );
     if ((ghost || s.n) * s.s === 1)
       fail(
@@ -282,12 +285,18 @@ export class BatchNorm {
     return this.#lastNoGrad ? 'a forward() with { grad: false }, which keeps no x' : 'none';
   }
 
-  #stepNumel = new Map(); // timeSteps: element count of each step's last forward
+  // timeSteps: { step, numel } of the last forward kept in each slot; steps from timeSteps − 1 on
+  // share the last slot (StepBatchNorm::backward).
+  #stepSaved = new Map();
+  #slot(step) {
+    return Math.min(step, this.#options.timeSteps - 1);
+  }
 
   #stepForward(fn, raw, x, shape, out, step) {
     const heap = this.#heap;
     const steps = this.#options.timeSteps;
-    // In eval mode a later step takes the last trained step's statistics.
+    // Mirrors StepBatchNorm::check_forward: in eval mode a later step takes the last trained
+    // step's statistics.
     if (raw.training() && step >= steps)
       fail(RANGE, fn, 'options.timeStep', `a time step in [0, ${steps}) in training mode`, String(step));
     const s = this.#parse(fn, shape, raw.training());
@@ -296,11 +305,11 @@ export class BatchNorm {
       const what = () => `the product of shape ${s.text}`;
       const xa = call.input('x', x, s.numel, what);
       const y = call.output('options.out', out, s.numel, what);
-      this.#stepNumel.delete(step);
+      this.#stepSaved.delete(this.#slot(step));
       this.#push(PARAMETERS_STATISTICS);
       raw.forward(xa, s.n, s.c, s.s, s.channelsLast, step, y.address);
       this.#pull(STATISTICS);
-      this.#stepNumel.set(step, s.numel);
+      this.#stepSaved.set(this.#slot(step), { step, numel: s.numel });
       return y.result();
     } finally {
       call.release();
@@ -308,8 +317,9 @@ export class BatchNorm {
   }
 
   #stepBackward(fn, raw, dy, out, step) {
-    const n = this.#stepNumel.get(step);
-    if (n === undefined) fail(STATE, fn, 'options.timeStep', 'a step whose forward() came before', String(step));
+    const saved = this.#stepSaved.get(this.#slot(step));
+    if (saved?.step !== step) fail(STATE, fn, 'options.timeStep', 'a step whose forward() came before', String(step));
+    const n = saved.numel;
     const call = new this.#heap.Call(fn);
     try {
       const what = `the shape of step ${step}'s forward`;
@@ -330,6 +340,7 @@ export class BatchNorm {
     const raw = this.#live('forwardAddRelu');
     if (this.#options.timeSteps > 0)
       fail(STATE, fn, 'this', 'a BatchNorm without timeSteps', `one with timeSteps ${this.#options.timeSteps}`);
+    if (this.#options.relu) fail(STATE, fn, 'options.relu', 'false (the block applies its ReLU after the add)', 'true');
     const s = this.#parse(fn, shape, raw.training());
     const call = new this.#heap.Call(fn);
     try {
@@ -377,8 +388,8 @@ export class BatchNorm {
   setRenormLimits(rmax, dmax) {
     const fn = 'BatchNorm.setRenormLimits';
     const raw = this.#live('setRenormLimits');
-    checkLimit(fn, 'rmax', rmax);
-    checkLimit(fn, 'dmax', dmax);
+    checkLimit(fn, 'rmax', rmax, 1);
+    checkLimit(fn, 'dmax', dmax, 0);
     if (!this.#options.renorm) fail(STATE, fn, 'this', 'a BatchNorm built with options.renorm', 'one without');
     raw.setRenormLimits(rmax, dmax);
     this.#options = Object.freeze({ ...this.#options, renorm: Object.freeze({ ...this.#options.renorm, rmax, dmax }) });
@@ -411,6 +422,7 @@ export class BatchNorm {
       this.#pull(STATISTICS_RENORM);
       this.#lastNumel = null;
       this.#lastNoGrad = true;
+      this.#lastAddRelu = false;
       return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
     }
     // x is copied once, as backward reads it and the caller may change or free a Tensor: a

@@ -56,6 +56,8 @@ export function checkEps(fn, arg, v) {
   if (!(v > 0) || !Number.isFinite(v)) fail(kind(v), fn, arg, 'a finite number > 0', describe(v));
   // Stored as float32: a positive double below float32's range would become 0.
   if (!(Math.fround(v) > 0)) fail(RANGE, fn, arg, 'a value ≥ 1.4e-45 (representable as float32)', describe(v));
+  if (!Number.isFinite(Math.fround(v)))
+    fail(RANGE, fn, arg, 'a value ≤ 3.4e38 (representable as float32)', describe(v));
 }
 
 export function checkMomentum(fn, arg, v, { nullable }) {

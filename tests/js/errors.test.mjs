@@ -253,12 +253,65 @@ for (const [build, sn] of Object.entries(builds)) {
       );
       ghost.eval(); // running statistics: no ghost batches
       assert.equal(ghost.forward(new Float32Array(6), [3, 2]).length, 6);
+      assert.equal(ghost.forward(new Float32Array(0), [0, 2]).length, 0); // nothing to normalize
+      ghost.train();
+      assert.equal(ghost.forward(new Float32Array(0), [0, 2]).length, 0);
       ghost.dispose();
+      // Batch statistics in eval mode too without running ones: ghost batches apply there.
+      const untracked = new sn.BatchNorm(2, { virtualBatchSize: 2, trackRunningStats: false });
+      untracked.eval();
+      throwsError(
+        () => untracked.forward(new Float32Array(6), [3, 2]),
+        SHAPE,
+        /^simdnorm: BatchNorm\.forward: shape: expected a batch of a multiple of options\.virtualBatchSize = 2 samples \(whole ghost batches\), got 3 samples in \[3, 2\] channels-first$/,
+      );
+      untracked.dispose();
+      // forwardAddRelu refused on a module with relu: the last forward stays backward's.
+      const relu = new sn.BatchNorm(2, { relu: true });
+      relu.forward(x, [4, 2]);
+      throwsError(
+        () => relu.forwardAddRelu(x, x, [4, 2]),
+        STATE,
+        /^simdnorm: BatchNorm\.forwardAddRelu: options\.relu: expected false \(the block applies its ReLU after the add\), got true$/,
+      );
+      assert.equal(relu.backward(x).length, 8);
+      relu.dispose();
+      // Steps from timeSteps − 1 on share one slot: backward takes the step that filled it last.
       const steps = new sn.BatchNorm(2, { timeSteps: 2 });
       steps.forward(x, [4, 2], { timeStep: 1 });
       steps.eval(); // a later step takes the last trained step's statistics
       assert.equal(steps.forward(x, [4, 2], { timeStep: 5 }).length, 8);
+      assert.equal(steps.backward(x, { timeStep: 5 }).length, 8);
+      throwsError(
+        () => steps.backward(x, { timeStep: 1 }),
+        STATE,
+        /^simdnorm: BatchNorm\.backward: options\.timeStep: expected a step whose forward\(\) came before, got 1$/,
+      );
       steps.dispose();
+      // Renorm limits and eps: the JS names, float32's range.
+      throwsError(
+        () => new sn.BatchNorm(2, { renorm: { rmax: 0.5 } }),
+        RANGE,
+        /^simdnorm: BatchNorm: options\.renorm\.rmax: expected a value ≥ 1, got 0\.5$/,
+      );
+      throwsError(
+        () => new sn.BatchNorm(2, { renorm: { dmax: -1 } }),
+        RANGE,
+        /options\.renorm\.dmax: expected a value ≥ 0, got -1$/,
+      );
+      const renorm = new sn.BatchNorm(2, { renorm: {} });
+      throwsError(
+        () => renorm.setRenormLimits(0.5, 1),
+        RANGE,
+        /^simdnorm: BatchNorm\.setRenormLimits: rmax: expected a value ≥ 1, got 0\.5$/,
+      );
+      renorm.setRenormLimits(Infinity, Infinity); // no clipping
+      renorm.dispose();
+      throwsError(
+        () => new sn.BatchNorm(2, { eps: 1e39 }),
+        RANGE,
+        /options\.eps: expected a value ≤ 3\.4e38 \(representable as float32\), got 1e\+39$/,
+      );
     });
 
     test('use after dispose', () => {
