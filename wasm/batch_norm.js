@@ -22,7 +22,7 @@ import {
   parseShape,
 } from './check.js';
 import { errorCodes, fail } from './errors.js';
-import { Tensor } from './heap.js';
+import { Tensor, keepReading, readAddress, stopReading } from './heap.js';
 import { heapFor } from './instance.js';
 import { track, untrack } from './lifetime.js';
 
@@ -88,11 +88,27 @@ export class BatchNorm {
   #arrays; // { weight, bias, runningMean, runningVar, weightGrad, biasGrad }: Float32Array | null
   #lastNumel = null; // element count of the last forward: backward's dy and dx
   #lastNoGrad = false; // the last forward took { grad: false }: backward has nothing to read
+  #lastReleased = false; // the last forward's Tensor x changed after a backward: nothing to read
   #lastAddRelu = false; // the last forward was forwardAddRelu: backwardAddRelu, not backward
   // Kept across calls: the copy of a Float32Array x, which the C++ module borrows until the next
   // forward (backward reads it), and the staging memory of y, dy and dx. Freed by dispose().
   #input;
   #staging;
+  // The last forward's Tensor x, which the C++ module borrows rather than copies (a third of a
+  // training forward's time in wasm, whose stores read each line first), and whether a backward
+  // has read it since. Before the Tensor is written or freed, #release makes the module copy it,
+  // or, once a backward has run, let it go: PyTorch's autograd too refuses a second backward.
+  #borrowed = null;
+  #backwardRan = false;
+  #release = () => {
+    this.#borrowed = null;
+    if (this.#backwardRan) return this.#letInputGo();
+    try {
+      this.#raw.releaseInput(true);
+    } catch {
+      this.#letInputGo(); // no memory for the copy: backward says so rather than read a changed x
+    }
+  };
 
   constructor(numFeatures, options) {
     const fn = 'BatchNorm';
@@ -282,7 +298,31 @@ export class BatchNorm {
 
   // What backward finds when no forward kept x for it.
   #nothingKept() {
+    if (this.#lastReleased)
+      return 'a forward() whose Tensor x was written or freed after a backward() (a Tensor x is read in place; it is copied only when it changes before backward())';
     return this.#lastNoGrad ? 'a forward() with { grad: false }, which keeps no x' : 'none';
+  }
+
+  #letInputGo() {
+    this.#raw.releaseInput(false);
+    this.#lastNumel = null;
+    this.#lastReleased = true;
+  }
+
+  // Ends the borrow of the last forward's Tensor x (a new forward replaces it, or dispose()).
+  #forgetBorrowed() {
+    if (this.#borrowed === null) return;
+    stopReading(this.#borrowed, this.#release);
+    this.#borrowed = null;
+  }
+
+  // State every forward resets; backward is refused until the forward succeeds.
+  #startForward() {
+    this.#forgetBorrowed();
+    this.#lastNumel = null;
+    this.#lastNoGrad = false;
+    this.#lastReleased = false;
+    this.#backwardRan = false;
   }
 
   // timeSteps: { step, numel } of the last forward kept in each slot; steps from timeSteps − 1 on
@@ -348,8 +388,7 @@ export class BatchNorm {
       const xa = call.input('x', x, s.numel, what);
       const za = call.input('z', z, s.numel, what);
       const y = call.output('out', out, s.numel, what);
-      this.#lastNumel = null;
-      this.#lastNoGrad = false;
+      this.#startForward();
       this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardAddRelu(xa, za, s.n, s.c, s.s, s.channelsLast, y.address);
       this.#pull(STATISTICS_RENORM);
@@ -414,30 +453,35 @@ export class BatchNorm {
       // previous forward's x stays readable by backward.
       const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
       let xa = y;
-      if (x instanceof Tensor) xa = x.address;
+      if (x instanceof Tensor) xa = readAddress(x);
       else if (out instanceof Tensor) xa = this.#staging.reserve('x', s.numel);
       if (!(x instanceof Tensor)) heap.copyIn(xa, x);
       this.#push(PARAMETERS_STATISTICS_RENORM);
       raw.forwardNoGrad(xa, s.n, s.c, s.s, s.channelsLast, y);
       this.#pull(STATISTICS_RENORM);
-      this.#lastNumel = null;
+      this.#startForward();
       this.#lastNoGrad = true;
       this.#lastAddRelu = false;
       return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
     }
-    // x is copied once, as backward reads it and the caller may change or free a Tensor: a
-    // Float32Array into memory this object owns, which the C++ module borrows until the next
-    // forward; a Tensor by the C++ module itself, on its threads (a JS copyWithin inside shared
-    // memory runs at a third of the speed).
-    this.#lastNumel = null; // the previous forward's x is overwritten from here on
-    this.#lastNoGrad = false;
+    // Backward reads x. A Float32Array is copied into memory this object owns; a Tensor is read
+    // in place until it changes (#borrowed), unless y is written over it: the C++ module then
+    // copies it from the loads that normalize it.
+    this.#startForward(); // the previous forward's x is overwritten from here on
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
-    const borrowed = !(x instanceof Tensor);
-    const xa = borrowed ? this.#input.reserve('x', s.numel) : x.address;
-    if (borrowed) heap.copyIn(xa, x);
+    const tensor = x instanceof Tensor;
+    const xa = tensor ? readAddress(x) : this.#input.reserve('x', s.numel);
+    if (!tensor) heap.copyIn(xa, x);
     this.#push(PARAMETERS_STATISTICS_RENORM);
-    if (borrowed) raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
-    else raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
+    if (xa === y) {
+      raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
+    } else {
+      raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
+      if (tensor) {
+        keepReading(x, this.#release);
+        this.#borrowed = x;
+      }
+    }
     this.#pull(STATISTICS_RENORM);
     this.#lastNumel = s.numel;
     this.#lastAddRelu = false;
@@ -465,16 +509,23 @@ export class BatchNorm {
     // allow dx = dy): one copy in, one copy out.
     let dya;
     if (dy instanceof Tensor) {
-      dya = dy.address;
+      dya = readAddress(dy);
     } else {
       dya = this.#staging.reserve('dy', n);
       heap.copyIn(dya, dy);
     }
     let dx = dya;
-    if (out instanceof Tensor) dx = out.address;
-    else if (dy instanceof Tensor) dx = this.#staging.reserve('out', n);
+    if (out instanceof Tensor) {
+      if (out === this.#borrowed) {
+        // dx over x, which this backward reads: the module copies x first.
+        this.#forgetBorrowed();
+        this.#raw.releaseInput(true);
+      }
+      dx = out.address;
+    } else if (dy instanceof Tensor) dx = this.#staging.reserve('out', n);
     this.#push(PARAMETERS_STATISTICS);
     raw.backward(dya, dx, n);
+    this.#backwardRan = true;
     this.#pull(GRADIENTS);
     return out instanceof Tensor ? out : heap.deliver(dx, n, out);
   }
@@ -686,6 +737,7 @@ export class BatchNorm {
   dispose() {
     if (this.#raw === null) return;
     untrack(this);
+    this.#forgetBorrowed();
     this.#raw.delete();
     this.#raw = null;
     this.#input.free();

@@ -66,8 +66,8 @@ void bn_forward(BatchNorm& bn, Address x, std::size_t n, std::size_t c, std::siz
   bn.forward(floats(x, shape.numel()), shape, floats(y, shape.numel()));
 }
 
-// The wrapper's path for Float32Array inputs: x is the wrapper's own heap copy, kept unchanged
-// until the next forward, so the module need not copy it again for backward.
+// The wrapper's path for a Float32Array x (its own heap copy, kept until the next forward) and
+// for a Tensor x, borrowed until something writes or frees it (releaseInput first).
 void bn_forward_borrowed(BatchNorm& bn, Address x, std::size_t n, std::size_t c, std::size_t s,
                          bool channels_last, Address y) {
   const Shape shape = shape_of(n, c, s, channels_last);
@@ -352,6 +352,7 @@ EMSCRIPTEN_BINDINGS(simdnorm) {
       .function("forward", guard<&bn_forward>)
       .function("forwardBorrowed", guard<&bn_forward_borrowed>)
       .function("forwardNoGrad", guard<&bn_forward_no_grad>)
+      .function("releaseInput", guard<&BatchNorm::release_input>)
       .function("backward", guard<&bn_backward>)
       .function("forwardAddRelu", guard<&bn_forward_add_relu>)
       .function("backwardAddRelu", guard<&bn_backward_add_relu>)

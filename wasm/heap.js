@@ -22,17 +22,40 @@ const whyText = (what) => (typeof what === 'function' ? what() : what);
 
 let heapOf; // Tensor → the heap it lives in (its private field, for checkTensorArg)
 
+// A Tensor's address for a call that only reads it: unlike the `address` getter, it does not
+// count as a write (below).
+export let readAddress;
+// keepReading(t, release): an object reads t's memory after the call that took it (BatchNorm's
+// backward reads forward's x): release() is called once, before anything may write or free that
+// memory. stopReading(t, release) when the object no longer needs it.
+export let keepReading;
+export let stopReading;
+
 // A float32 tensor that lives in the wasm heap: pass it to forward/backward/batchNorm (as input
-// or `out`) and nothing is copied between JS and wasm (BatchNorm.forward keeps its own copy of
-// x inside the heap, for backward). Read and write it through `view`, re-read after every call.
+// or `out`) and nothing is copied between JS and wasm. Read and write it through `view`, re-read
+// after every call (a write through an older view would also escape #readers).
 export class Tensor {
   #heap;
   #address;
   #length;
   #view = null;
+  // Callbacks of keepReading, or null. Writes and frees go through set(), view, address (either
+  // may be written through), dispose() and `out` arguments (which read `address`).
+  #readers = null;
 
   static {
     heapOf = (t) => t.#heap;
+    readAddress = (t) => t.#live('address');
+    keepReading = (t, release) => (t.#readers ??= new Set()).add(release);
+    stopReading = (t, release) => t.#readers?.delete(release);
+  }
+
+  // Before a write or free: the readers copy what they still need, or let it go.
+  #changing() {
+    const readers = this.#readers;
+    if (readers === null) return;
+    this.#readers = null;
+    for (const release of readers) release();
   }
 
   constructor(lengthOrData) {
@@ -68,12 +91,15 @@ export class Tensor {
 
   // Byte address in the heap: a float* for other bindings of the same module.
   get address() {
-    return this.#live('address');
+    const address = this.#live('address');
+    this.#changing();
+    return address;
   }
 
   // A Float32Array over the tensor's memory. Valid until the next call that may grow the heap.
   get view() {
     const address = this.#live('view');
+    this.#changing();
     const buffer = this.#heap.f32().buffer;
     if (this.#view === null || this.#view.buffer !== buffer)
       this.#view = new Float32Array(buffer, address, this.#length);
@@ -86,6 +112,7 @@ export class Tensor {
       fail(TYPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
     if (data.length !== this.#length)
       fail(SHAPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
+    this.#changing();
     this.#heap.copyIn(address, data);
   }
 
@@ -95,6 +122,7 @@ export class Tensor {
 
   dispose() {
     if (this.#address !== 0) {
+      this.#changing();
       untrack(this);
       this.#heap.module._free(this.#address);
     }
@@ -225,7 +253,7 @@ export function makeHeap(module) {
     // Address of an input tensor: a Tensor's own memory, or a copy of a Float32Array.
     input(arg, v, length, what) {
       this.#check(arg, v, length, what);
-      if (v instanceof Tensor) return v.address;
+      if (v instanceof Tensor) return readAddress(v);
       const address = this.#alloc(arg, length);
       copyIn(address, v);
       return address;

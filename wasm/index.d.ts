@@ -98,8 +98,8 @@ export interface CallOptions<T extends TensorLike | undefined = undefined> {
 export interface ForwardOptions<T extends TensorLike | undefined = undefined> extends CallOptions<T> {
   /**
    * false: no backward() will follow (inference; re-estimating running statistics), so x is not
-   * kept for it, which saves a copy of x; backward() then throws until a forward() without it. Not
-   * with timeSteps. Default true.
+   * kept for it: no copy of a Float32Array x beside y, no hold on a Tensor x. backward() then
+   * throws until a forward() without it. Not with timeSteps. Default true.
    */
   grad?: boolean;
 }
@@ -198,12 +198,13 @@ export declare class BatchNorm {
 
 /**
  * A float32 tensor living in wasm memory: the zero-copy path for hot loops. Pass it as input or
- * `out` to forward/backward/batchNorm and nothing is copied between JS and wasm memory
- * (BatchNorm.forward keeps its own copy of x inside wasm memory, for backward).
+ * `out` to forward/backward/batchNorm and nothing is copied between JS and wasm memory.
+ * BatchNorm.forward reads a Tensor x in place for backward too: set(), view, address, dispose()
+ * and `out` arguments first make the module copy x (or let it go once a backward has run).
  *
  * Caveat: `view` is a Float32Array over wasm memory. Any call into the module may grow the memory,
  * which detaches every earlier view (its length becomes 0). Re-read `t.view` after each call;
- * never keep it across one.
+ * never keep it across one (a write through an older view also escapes the notice above).
  *
  * Owns wasm memory: dispose() it (or `using`); the safety net of BatchNorm applies too. A Tensor
  * works only with objects of the init() instance it was made in (`new sn.Tensor()`).

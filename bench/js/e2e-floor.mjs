@@ -5,6 +5,8 @@
 // as a multiple of this floor (target ≤ 1.2×).
 //
 // Inference passes { grad: false }, as the peer's inference does (nothing kept for backward).
+// The forwards take two x Tensors in turn: the module reads the last forward's Tensor x in place
+// for backward, and a set() into that one would first make it copy x (no backward follows here).
 //
 // Both also run with caller-owned output arrays, allocated once: the e2e call with `out` a
 // Float32Array ('e2e_out') and the floor copying into such an array ('floor_out'). floor −
@@ -26,14 +28,22 @@ export async function withFloor(peer, shape, inp, { simd }) {
   bn.runningVar = inp.runningVar;
   const dims = shape.dims;
   const tx = new sn.Tensor(inp.x.length),
+    tx2 = new sn.Tensor(inp.x.length),
     ty = new sn.Tensor(inp.x.length),
     tdy = new sn.Tensor(inp.x.length),
     tdx = new sn.Tensor(inp.x.length);
   const yOut = new Float32Array(inp.x.length),
     dxOut = new Float32Array(inp.x.length);
-  const forward = (grad) => (tx.set(inp.x), bn.forward(tx, dims, { out: ty, grad }), ty.toFloat32Array());
+  let turn = 0;
+  const forwardInto = (grad) => {
+    turn ^= 1;
+    const x = turn ? tx2 : tx;
+    x.set(inp.x);
+    bn.forward(x, dims, { out: ty, grad });
+  };
+  const forward = (grad) => (forwardInto(grad), ty.toFloat32Array());
   const backward = () => (tdy.set(inp.dy), bn.backward(tdy, tdx), tdx.toFloat32Array());
-  const forwardOut = (grad) => (tx.set(inp.x), bn.forward(tx, dims, { out: ty, grad }), yOut.set(ty.view));
+  const forwardOut = (grad) => (forwardInto(grad), yOut.set(ty.view));
   const backwardOut = () => (tdy.set(inp.dy), bn.backward(tdy, tdx), dxOut.set(tdx.view));
   const { setup, dispose } = peer;
   return {
@@ -56,7 +66,7 @@ export async function withFloor(peer, shape, inp, { simd }) {
     // A training forward before a lone backward, for both modules.
     setup: () => (setup(), bn.train(), bn.forward(tx, dims, ty)),
     dispose() {
-      for (const t of [tx, ty, tdy, tdx]) t.dispose();
+      for (const t of [tx, tx2, ty, tdy, tdx]) t.dispose();
       bn.dispose();
       dispose();
     },

@@ -153,6 +153,21 @@ void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, s
   run_forward(x, {}, false, shape, y, batch_stats, {});
 }
 
+void BatchNorm::release_input(bool keep_copy) {
+  if (kept_input_ != KeptInput::borrowed) return;
+  if (!keep_copy) {
+    borrowed_input_ = {};
+    kept_input_ = KeptInput::released;
+    return;
+  }
+  input_.resize(borrowed_input_.size());  // may throw: the module then still borrows x
+  detail::parallel_copy(borrowed_input_, input_);
+  input_offset_ = 0;
+  input_size_ = input_.size();
+  borrowed_input_ = {};
+  kept_input_ = KeptInput::copy;
+}
+
 void BatchNorm::forward_no_grad(std::span<const float> x, const Shape& shape, std::span<float> y) {
   constexpr std::string_view fn = "BatchNorm::forward_no_grad";
   const bool batch_stats = check_forward(fn, x, shape, y);
@@ -295,6 +310,9 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
   if (kept_input_ == KeptInput::none)
     detail::fail(ErrorCode::state, fn, "dy", "a forward() that keeps x before backward()",
                  "forward_no_grad(), which keeps no x");
+  if (kept_input_ == KeptInput::released)
+    detail::fail(ErrorCode::state, fn, "dy", "a forward() that keeps x before backward()",
+                 "forward_borrowed() whose x was released by release_input(false)");
   const Shape& shape = *last_shape_;
   const std::string what = "the last forward's shape " + to_string(shape);
   detail::check_size(fn, "dy", dy.size(), shape.numel(), what);

@@ -1,12 +1,14 @@
 // BatchNorm::forward_borrowed (the wasm bindings' path): it must give exactly what forward() gives
 // (same kernels on the same data, so bit for bit, in training and eval mode, through backward),
-// refuse a y that overlaps x, and a later forward() must stop reading the borrowed buffer.
+// refuse a y that overlaps x, and a later forward() or release_input() must stop reading the
+// borrowed buffer.
 // forward() itself is checked against float64 references in module_semantics_test.cpp.
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "simdnorm/simdnorm.hpp"
@@ -14,6 +16,7 @@
 namespace {
 
 using simdnorm::BatchNorm;
+using simdnorm::ErrorCode;
 using simdnorm::Layout;
 using simdnorm::Shape;
 
@@ -93,6 +96,55 @@ TEST(BorrowedInput, ForwardAfterBorrowedCopiesAgain) {
   std::vector<float> dx_copy(shape.numel());
   copy.backward(dy, dx_copy);
   EXPECT_EQ(dx_copy, dx_expected);
+}
+
+// release_input(true): backward reads the module's copy, so the caller may change x (the wasm
+// wrapper does this before anything writes a borrowed Tensor).
+TEST(BorrowedInput, ReleaseKeepsACopy) {
+  for (const Shape shape :
+       {Shape{4, 3, 10, Layout::ChannelsFirst}, Shape{5, 7, 6, Layout::ChannelsLast}})
+    for (const bool training : {true, false}) {
+      const Outputs expected = run(false, training, shape);
+      BatchNorm bn(shape.c);
+      bn.train(training);
+      std::vector<float> x = wave(shape.numel(), 0.f), y(shape.numel()), dx(shape.numel());
+      bn.forward_borrowed(x, shape, y);
+      bn.release_input(true);
+      bn.release_input(true);  // nothing borrowed any more: no effect
+      for (float& v : x) v = -v * 3.f;
+      bn.backward(wave(shape.numel(), 1.f), dx);
+      EXPECT_EQ(dx, expected.dx) << "training " << training;
+      EXPECT_EQ(std::vector<float>(bn.weight_grad().begin(), bn.weight_grad().end()),
+                expected.weight_grad);
+    }
+}
+
+// release_input(false): the module lets x go and backward says so, until the next forward.
+TEST(BorrowedInput, ReleaseWithoutCopyRefusesBackward) {
+  const Shape shape{4, 3, 5, Layout::ChannelsFirst};
+  const std::vector<float> x = wave(shape.numel(), 0.f), dy = wave(shape.numel(), 1.f);
+  std::vector<float> y(shape.numel()), dx(shape.numel());
+  BatchNorm bn(3);
+  bn.forward_borrowed(x, shape, y);
+  bn.release_input(false);
+  try {
+    bn.backward(dy, dx);
+    ADD_FAILURE() << "backward() read a released x";
+  } catch (const simdnorm::Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::state);
+    EXPECT_NE(std::string(e.what()).find("release_input(false)"), std::string::npos) << e.what();
+  }
+  bn.forward_borrowed(x, shape, y);
+  EXPECT_NO_THROW(bn.backward(dy, dx));
+
+  // After forward(), which copies x, there is nothing to release.
+  std::vector<float> changing = x, dx_expected(shape.numel());
+  bn.forward(changing, shape, y);
+  bn.backward(dy, dx_expected);
+  bn.release_input(false);
+  for (float& v : changing) v += 1.f;
+  bn.backward(dy, dx);
+  EXPECT_EQ(dx, dx_expected);
 }
 
 }  // namespace

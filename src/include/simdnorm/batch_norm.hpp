@@ -85,6 +85,11 @@ class BatchNorm {
   // destruction, and y must not overlap x (throws std::invalid_argument if it does).
   void forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y);
 
+  // Ends forward_borrowed()'s hold on x, for a caller about to change or free it: with keep_copy
+  // the module copies x now and backward() reads the copy; without, backward() throws
+  // ErrorCode::state until the next forward. No effect unless the last forward borrowed x.
+  void release_input(bool keep_copy);
+
   // forward() for a result no backward() will follow (inference, or re-estimating the running
   // statistics): x is not kept, so it costs what forward_inference/forward_training cost; y may be
   // x but not overlap it otherwise (ErrorCode::range). backward() then throws ErrorCode::state
@@ -160,7 +165,7 @@ class BatchNorm {
   std::size_t ghost_batches(const Shape& shape) const;
   // Where the last forward left x for backward. An enum, not a span into input_: a copied module
   // must read its own copy.
-  enum class KeptInput { none, copy, borrowed };
+  enum class KeptInput { none, copy, borrowed, released };
   std::span<const float> saved_input() const {
     return kept_input_ == KeptInput::borrowed
                ? borrowed_input_
