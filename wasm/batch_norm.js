@@ -96,19 +96,13 @@ export class BatchNorm {
   #staging;
   // The last forward's Tensor x, which the C++ module borrows rather than copies (a third of a
   // training forward's time in wasm, whose stores read each line first), and whether a backward
-  // has read it since. Before the Tensor is written or freed, #release makes the module copy it,
-  // or, once a backward has run, let it go: PyTorch's autograd too refuses a second backward.
+  // has read it since. Before the Tensor is written or freed, it calls #release: the module copies
+  // x, or, once a backward has run, lets it go (PyTorch's autograd refuses a second backward
+  // through a graph). #release holds the object weakly, so a Tensor does not keep alive a module
+  // dropped without dispose().
   #borrowed = null;
   #backwardRan = false;
-  #release = () => {
-    this.#borrowed = null;
-    if (this.#backwardRan) return this.#letInputGo();
-    try {
-      this.#raw.releaseInput(true);
-    } catch {
-      this.#letInputGo(); // no memory for the copy: backward says so rather than read a changed x
-    }
-  };
+  #release;
 
   constructor(numFeatures, options) {
     const fn = 'BatchNorm';
@@ -185,6 +179,8 @@ export class BatchNorm {
         r.momentum,
       );
     }
+    const self = new WeakRef(this);
+    this.#release = () => self.deref()?.#inputChanging();
     const input = new heap.Scratch('BatchNorm.forward');
     const staging = new heap.Scratch('BatchNorm');
     this.#heap = heap;
@@ -301,6 +297,16 @@ export class BatchNorm {
     if (this.#lastReleased)
       return 'a forward() whose Tensor x was written or freed after a backward() (a Tensor x is read in place; it is copied only when it changes before backward())';
     return this.#lastNoGrad ? 'a forward() with { grad: false }, which keeps no x' : 'none';
+  }
+
+  #inputChanging() {
+    this.#borrowed = null;
+    if (this.#backwardRan) return this.#letInputGo();
+    try {
+      this.#raw.releaseInput(true);
+    } catch {
+      this.#letInputGo(); // no memory for the copy: backward says so rather than read a changed x
+    }
   }
 
   #letInputGo() {
@@ -465,15 +471,16 @@ export class BatchNorm {
       return out instanceof Tensor ? out : heap.deliver(y, s.numel, out);
     }
     // Backward reads x. A Float32Array is copied into memory this object owns; a Tensor is read
-    // in place until it changes (#borrowed), unless y is written over it: the C++ module then
-    // copies it from the loads that normalize it.
+    // in place until it changes (#borrowed), unless y is written over it or `out` may be a view of
+    // the heap (then over x, which no Tensor call would tell): the C++ module then copies x from
+    // the loads that normalize it.
     this.#startForward(); // the previous forward's x is overwritten from here on
     const y = out instanceof Tensor ? out.address : this.#staging.reserve('out', s.numel);
     const tensor = x instanceof Tensor;
     const xa = tensor ? readAddress(x) : this.#input.reserve('x', s.numel);
     if (!tensor) heap.copyIn(xa, x);
     this.#push(PARAMETERS_STATISTICS_RENORM);
-    if (xa === y) {
+    if (xa === y || (tensor && heap.mayView(out))) {
       raw.forward(xa, s.n, s.c, s.s, s.channelsLast, y);
     } else {
       raw.forwardBorrowed(xa, s.n, s.c, s.s, s.channelsLast, y);
@@ -517,9 +524,10 @@ export class BatchNorm {
     let dx = dya;
     if (out instanceof Tensor) {
       if (out === this.#borrowed) {
-        // dx over x, which this backward reads: the module copies x first.
-        this.#forgetBorrowed();
+        // dx over x, which this backward reads: the module copies x first (if that fails, it
+        // still borrows x and the Tensor still says when it changes).
         this.#raw.releaseInput(true);
+        this.#forgetBorrowed();
       }
       dx = out.address;
     } else if (dy instanceof Tensor) dx = this.#staging.reserve('out', n);

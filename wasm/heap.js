@@ -112,8 +112,12 @@ export class Tensor {
       fail(TYPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
     if (data.length !== this.#length)
       fail(SHAPE, 'Tensor.set', 'data', `a Float32Array of ${this.#length} floats`, describe(data));
+    const heap = this.#heap;
+    // A reader's copy may grow the heap, which detaches a view of it (offset and length become 0).
+    const offset = heap.mayView(data) ? data.byteOffset : -1;
     this.#changing();
-    this.#heap.copyIn(address, data);
+    if (offset >= 0 && data.length === 0) data = new Float32Array(heap.f32().buffer, offset, this.#length);
+    heap.copyIn(address, data);
   }
 
   toFloat32Array() {
@@ -168,6 +172,13 @@ export function makeHeap(module) {
 
   function copyIn(address, data) {
     f32().set(data, address >>> 2);
+  }
+
+  // Whether a Float32Array may be a view of this heap (the threaded build's memory is shared, and
+  // growth gives it a new SharedArrayBuffer object).
+  function mayView(array) {
+    const buffer = array?.buffer;
+    return buffer === f32().buffer || (typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer);
   }
 
   // count floats at `address` into the Float32Array `into` (which keeps its identity).
@@ -292,6 +303,6 @@ export function makeHeap(module) {
     }
   }
 
-  const heap = { module, f32, alloc, Call, Scratch, checkTensorArg, deliver, copyIn, copyOut, copyInto };
+  const heap = { module, f32, alloc, Call, Scratch, checkTensorArg, deliver, copyIn, copyOut, copyInto, mayView };
   return heap;
 }

@@ -146,7 +146,8 @@ void BatchNorm::forward_borrowed(std::span<const float> x, const Shape& shape, s
   if (detail::overlap(x, y))
     detail::fail(ErrorCode::range, fn, "y", "memory apart from x (backward reads x)",
                  "an overlapping span");
-  input_ = {};  // the copy of an earlier forward() is no longer needed
+  // input_ keeps its memory: for the next forward(), or release_input(true), which would otherwise
+  // allocate (in wasm, growing the heap detaches the caller's views of it).
   input_offset_ = input_size_ = 0;
   borrowed_input_ = x;
   kept_input_ = KeptInput::borrowed;

@@ -8,20 +8,25 @@ import { test } from 'node:test';
 const index = new URL('../../wasm/index.js', import.meta.url).href;
 
 // Creates `count` rounds of a BatchNorm, a Tensor and a Trainer that are dropped (plus disposed
-// ones), collects garbage until the heap is back where it was, and prints what it saw.
+// ones), collects garbage until the heap is back where it was, and prints what it saw. Each
+// round's second BatchNorm reads a Tensor that outlives it (forward keeps a Tensor x for
+// backward): the Tensor must not keep the module alive.
 const script = `
   const { default: init } = await import(${JSON.stringify(index)});
   const warnings = [];
   console.warn = (...args) => warnings.push(args.join(' '));
   const sn = await init();
   const x = new Float32Array(64).fill(1);
+  const kept = new sn.Tensor(x);
   const round = (dispose) => {
     const bn = new sn.BatchNorm(8);
     bn.forward(x, [8, 8]);
+    const reader = new sn.BatchNorm(8);
+    reader.forward(kept, [8, 8]);
     const t = new sn.Tensor(1000);
     const trainer = new sn.Trainer({ points: 40, batchSize: 8, hidden: [4] });
     trainer.trainSteps(2);
-    if (dispose) for (const o of [bn, t, trainer]) o.dispose();
+    if (dispose) for (const o of [bn, reader, t, trainer]) o.dispose();
   };
   round(true);  // first use may allocate lasting runtime state
   const before = sn.heapInUse();

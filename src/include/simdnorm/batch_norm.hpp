@@ -81,8 +81,9 @@ class BatchNorm {
   void forward(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // forward() without the copy of x, for callers that own a buffer backward() may read (the wasm
-  // bindings): x must stay valid and unchanged until the next successful forward or the module's
-  // destruction, and y must not overlap x (throws std::invalid_argument if it does).
+  // bindings): x must stay valid and unchanged until the next successful forward, release_input()
+  // or the module's destruction, and y must not overlap x (throws std::invalid_argument if it
+  // does). A copy of the module borrows the same x.
   void forward_borrowed(std::span<const float> x, const Shape& shape, std::span<float> y);
 
   // Ends forward_borrowed()'s hold on x, for a caller about to change or free it: with keep_copy
