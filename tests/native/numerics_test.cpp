@@ -17,6 +17,7 @@
 #include "random_batch.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "tolerance.hpp"
+#include "tuning_scope.hpp"
 
 namespace simdnorm_test {
 namespace {
@@ -109,6 +110,33 @@ TEST_P(Numerics, SampledShiftWorstCase) {
     for (std::size_t n = 0; n < s.n; ++n)
       for (std::size_t c = 0; c < s.c; ++c)
         for (std::size_t i = 0; i < s.s; ++i) x[index_of(s, n, c, i)] += i < head ? 1.f : -1.f;
+    const Moments64 m = moments64(x, s);
+    const Trained t = train(x, s, {});
+    for (std::size_t c = 0; c < s.c; ++c) {
+      SCOPED_TRACE("channel " + std::to_string(c));
+      EXPECT_NEAR(t.mean[c], m.mean[c], 2 * kU * std::abs(m.mean[c]) + 1e-6);
+      EXPECT_NEAR(t.var[c], m.var[c], 8e-6 * m.var[c]);
+    }
+  }
+}
+
+// Runs longer than a block are cut into blocks of tuning().block_floats, each shifted by the mean
+// of its own first quarter (max(lanes, len/4) floats): the same worst case, block by block, under
+// the smallest tuning (blocks of 256 floats; the last block of a 33×33 run holds 65).
+TEST_P(Numerics, SampledShiftWorstCaseLongRuns) {
+  const simdnorm_test::TuningScope tuning(simdnorm_test::smallest_tuning());
+  const std::size_t block = simdnorm_test::smallest_tuning().block_floats;
+  for (const Shape& s : {Shape::nchw(3, 5, 32, 32), Shape::nchw(2, 3, 33, 33)}) {
+    SCOPED_TRACE(to_string(s));
+    std::vector<float> x =
+        channels(s, std::vector<double>(s.c, 1e4), std::vector<double>(s.c, 0.01), 33);
+    for (std::size_t n = 0; n < s.n; ++n)
+      for (std::size_t c = 0; c < s.c; ++c)
+        for (std::size_t i = 0; i < s.s; ++i) {
+          const std::size_t len = std::min(block, s.s - i / block * block);
+          const std::size_t head = std::max<std::size_t>(16, (len + 3) / 4);
+          x[index_of(s, n, c, i)] += i % block < head ? 1.f : -1.f;
+        }
     const Moments64 m = moments64(x, s);
     const Trained t = train(x, s, {});
     for (std::size_t c = 0; c < s.c; ++c) {
