@@ -93,6 +93,18 @@ TEST_P(Numerics, LargeMeanSmallStd) {
   }
 }
 
+// The bound the sampled shifts' worst cases below are held to: the mean within a float sum's
+// rounding, the variance within 4× LargeMeanSmallStd's bound (relative 8e-6).
+void expect_within_sampled_shift_bound(const std::vector<float>& x, const Shape& s) {
+  const Moments64 m = moments64(x, s);
+  const Trained t = train(x, s, {});
+  for (std::size_t c = 0; c < s.c; ++c) {
+    SCOPED_TRACE("channel " + std::to_string(c));
+    EXPECT_NEAR(t.mean[c], m.mean[c], 2 * kU * std::abs(m.mean[c]) + 1e-6);
+    EXPECT_NEAR(t.var[c], m.var[c], 8e-6 * m.var[c]);
+  }
+}
+
 // Channels-first blocks of short runs are shifted by the mean of each run's first
 // max(lanes, S/4) floats, not the block's exact mean (kernels/moments.hpp); a head of
 // max(16, S/4), AVX-512's lanes, covers what every ISA samples. Two-valued runs whose sampled head
@@ -110,13 +122,7 @@ TEST_P(Numerics, SampledShiftWorstCase) {
     for (std::size_t n = 0; n < s.n; ++n)
       for (std::size_t c = 0; c < s.c; ++c)
         for (std::size_t i = 0; i < s.s; ++i) x[index_of(s, n, c, i)] += i < head ? 1.f : -1.f;
-    const Moments64 m = moments64(x, s);
-    const Trained t = train(x, s, {});
-    for (std::size_t c = 0; c < s.c; ++c) {
-      SCOPED_TRACE("channel " + std::to_string(c));
-      EXPECT_NEAR(t.mean[c], m.mean[c], 2 * kU * std::abs(m.mean[c]) + 1e-6);
-      EXPECT_NEAR(t.var[c], m.var[c], 8e-6 * m.var[c]);
-    }
+    expect_within_sampled_shift_bound(x, s);
   }
 }
 
@@ -137,13 +143,7 @@ TEST_P(Numerics, SampledShiftWorstCaseLongRuns) {
           const std::size_t head = std::max<std::size_t>(16, (len + 3) / 4);
           x[index_of(s, n, c, i)] += i % block < head ? 1.f : -1.f;
         }
-    const Moments64 m = moments64(x, s);
-    const Trained t = train(x, s, {});
-    for (std::size_t c = 0; c < s.c; ++c) {
-      SCOPED_TRACE("channel " + std::to_string(c));
-      EXPECT_NEAR(t.mean[c], m.mean[c], 2 * kU * std::abs(m.mean[c]) + 1e-6);
-      EXPECT_NEAR(t.var[c], m.var[c], 8e-6 * m.var[c]);
-    }
+    expect_within_sampled_shift_bound(x, s);
   }
 }
 
@@ -164,13 +164,7 @@ TEST_P(Numerics, SampledRowShiftWorstCase) {
       for (std::size_t c = 0; c < s.c; ++c)
         for (std::size_t i = 0; i < s.s; ++i)
           x[index_of(s, n, c, i)] += (n * s.s + i) % band < band / 4 ? 1.f : -1.f;
-    const Moments64 m = moments64(x, s);
-    const Trained t = train(x, s, {});
-    for (std::size_t c = 0; c < s.c; ++c) {
-      SCOPED_TRACE("channel " + std::to_string(c));
-      EXPECT_NEAR(t.mean[c], m.mean[c], 2 * kU * std::abs(m.mean[c]) + 1e-6);
-      EXPECT_NEAR(t.var[c], m.var[c], 8e-6 * m.var[c]);
-    }
+    expect_within_sampled_shift_bound(x, s);
   }
 }
 
