@@ -206,7 +206,7 @@ export function makeHeap(module) {
     );
   }
 
-  // Heap memory an object keeps across calls (BatchNorm's copy of x and its staging buffer), so
+  // Heap memory an object keeps across calls (BatchNorm's copy of a Float32Array x, its staging), so
   // the copying API does not malloc and free on every call. Reallocated when a call needs more,
   // or less than a quarter (a long-lived module does not hold on to one huge batch's memory);
   // the old address is invalid after reserve(). free() on dispose.

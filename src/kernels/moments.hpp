@@ -3,12 +3,12 @@
 // Each block (up to tuning().block_floats of one channel: part of a run or a few short runs; or a
 // band of rows × a channel block) takes the mean of a pilot, its first quarter or so, as its shift
 // m̃, then one pass, which re-reads the pilot from L1, sums d = x − m̃ and d² (channels_first,
-// rows); blocks merge in double with Chan's pairwise update (merge_block). Error:
-// the float block mean m̃ is off by δ ≈ √n·2⁻²⁴·mean|x| (≈ 0.003 for mean 1e4), which a plain Σd²
-// turns into an M2 error of n·δ² (2.5e-4 of the variance at mean 1e4, std 1). The corrected
-// two-pass form (Chan, Golub & LeVeque) removes it: mean = m̃ + Σd/n and M2 = Σd² − (Σd)²/n, where
-// Σd sums small numbers accurately. What is left is float rounding of Σd² (relative ~ √n·2⁻²⁴ for
-// lane-parallel partial sums); merging adds nothing of float32 size.
+// rows); blocks merge in double with Chan's pairwise update (merge_block). Error: a shift off the
+// mean by δ turns a plain Σd² into an M2 off by n·δ² (even an exact block mean in float is off by
+// √n·2⁻²⁴·mean|x|: 2.5e-4 of the variance at mean 1e4, std 1). The corrected two-pass form
+// (Chan, Golub & LeVeque) removes it: mean = m̃ + Σd/n and M2 = Σd² − (Σd)²/n, where Σd sums
+// small numbers accurately. What is left is float rounding of Σd², which grows with (mean − m̃)²
+// (channels_first bounds it for the pilot); merging adds nothing of float32 size.
 
 #include <algorithm>
 
@@ -54,18 +54,17 @@ xsimd::batch<double, Arch> choose(const xsimd::batch_bool<double, Arch>& c,
 }
 
 // Merges one block (V = double) or a vector of channels' blocks (V = batch<double, Arch>) given
-// the float mean m̃, Σd and Σd² (d = x − m̃) into the double (mean, M2): the corrected two-pass
-// form, then Chan's update. A non-finite m̃ (Inf or NaN in the block) is merged as is, so an Inf
-// keeps the mean infinite as in PyTorch (its d would be NaN); hence the weighted mean
-// (old·mean + new·block mean), not mean += delta·new, which would give Inf − Inf = NaN.
-// x − x == 0 tests finiteness without <cmath>, whose inline functions must not be shared between
-// ISA files (lanes.hpp).
+// the block's shift m̃, Σd and Σd² (d = x − m̃) into the double (mean, M2): the corrected two-pass
+// form, then Chan's update. m̃ is finite: the walks below replace a non-finite shift by 0, so an
+// Inf or NaN reaches the mean through Σd. An Inf keeps the mean infinite as in PyTorch; hence the
+// weighted mean (old·mean + new·block mean), not mean += delta·new, which would give Inf − Inf =
+// NaN. The walks test finiteness as x − x == 0, without <cmath>, whose inline functions must not
+// be shared between ISA files (lanes.hpp).
 template <class Arch, class V>
 void merge_block(const ChanWeights<Arch>& w, const V& m, const V& sum_d, const V& sum_d2, V& mean,
                  V& m2) {
   const V zero(0.0);
-  // NOLINTNEXTLINE(misc-redundant-expression): m − m is the finiteness test above.
-  const V shift = choose<Arch>(m - m == zero, sum_d * V(w.inv_block), zero);
+  const V shift = sum_d * V(w.inv_block);
   const V block_mean = m + shift;
   const V block_m2 = sum_d2 - sum_d * shift;
   const V delta = block_mean - mean;
@@ -178,7 +177,7 @@ template <class Arch, class Full>
 }
 
 // The second pass over the same block, now in L1: Σ(x − m̃) and Σ(x − m̃)² as vectors of lane
-// sums, for the block's float mean m̃.
+// sums, for the block's shift m̃.
 template <class Arch, class Full>
 [[gnu::always_inline]] inline void block_deviations(const float* p, std::size_t stride,
                                                     std::size_t runs, RunLength<Full> len,
@@ -247,8 +246,9 @@ template <class Arch>
 // one for any data, and near 1× for data in random order. A non-finite shift (Inf or NaN among
 // the sampled floats) is replaced by 0, so Σd carries the Inf or NaN into the mean as the block's
 // plain sum would. Longer runs, split into several blocks, take the mean of each block's first
-// quarter as its shift and merge each block on its own. Its exact mean cost a second read of the
-// block: S5 (runs of 4096 floats) moments in wasm 7.6–9.6 → 6.6–8.7 ms.
+// quarter as its shift, non-finite replaced by 0 likewise, and merge each block on its own. The
+// block's exact mean, used before, cost a second read of it: S5 (runs of 4096 floats) moments in
+// wasm 7.6–9.6 → 6.6–8.7 ms.
 template <class Arch>
 void channels_first(const float* x, const Shape& shape, std::size_t sample_stride, double* mean,
                     double* var) {
@@ -300,8 +300,10 @@ void channels_first(const float* x, const Shape& shape, std::size_t sample_strid
           const ChanWeights<Arch> w =
               chan_weights<Arch>(double(n0 * s.s + runs * i), double(runs * len));
           const std::size_t pilot = std::min(len, std::max(L, (len + 3) / 4));
-          const float m =
+          const float sampled =
               xsimd::hadd(block_sum<Arch>(first + i, stride, runs, pilot)) / float(runs * pilot);
+          // NOLINTNEXTLINE(misc-redundant-expression): m − m == 0 tests finiteness.
+          const float m = sampled - sampled == 0.f ? sampled : 0.f;
           B d, q;
           block_deviations<Arch>(first + i, stride, runs, len, m, d, q);
           merge_block<Arch>(w, double(m), double(xsimd::hadd(d)), double(xsimd::hadd(q)),

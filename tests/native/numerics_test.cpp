@@ -127,7 +127,7 @@ TEST_P(Numerics, SampledShiftWorstCase) {
 }
 
 // Runs longer than a block are cut into blocks of tuning().block_floats, each shifted by the mean
-// of its own first quarter (max(lanes, len/4) floats): the same worst case, block by block, under
+// of its own first quarter (max(lanes, ⌈len/4⌉) floats): the same worst case, block by block, under
 // the smallest tuning (blocks of 256 floats; the last block of a 33×33 run holds 65).
 TEST_P(Numerics, SampledShiftWorstCaseLongRuns) {
   const simdnorm_test::TuningScope tuning(simdnorm_test::smallest_tuning());
@@ -257,6 +257,26 @@ TEST_P(Numerics, InfinityMeanIsInfinite) {
     EXPECT_TRUE(std::isnan(var[0]));
     EXPECT_TRUE(std::isfinite(mean[1]) && std::isfinite(var[1]));
   }
+}
+
+// +Inf in a block's sampled head and a NaN or −Inf after it in the same block: the mean is NaN, as
+// PyTorch's sum is, in runs longer than a block (blocks of 256 floats under the smallest tuning)
+// and shorter ones; a shift taken as the head's +Inf would keep it +Inf.
+TEST_P(Numerics, InfinityThenNanOrMinusInfinityIsNan) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const simdnorm_test::TuningScope tuning(simdnorm_test::smallest_tuning());
+  for (const Shape& s : {Shape::ncl(3, 2, 1000), Shape::ncl(3, 2, 100)})
+    for (const float later : {std::numeric_limits<float>::quiet_NaN(), -inf}) {
+      SCOPED_TRACE(to_string(s) + " then " + std::to_string(later));
+      std::vector<float> x = RandomBatch(28).input(s);
+      x[index_of(s, 1, 0, 0)] = inf;
+      x[index_of(s, 1, 0, 80)] = later;
+      std::vector<float> mean(2), var(2);
+      simdnorm::batch_moments(x, s, mean, var);
+      EXPECT_TRUE(std::isnan(mean[0])) << mean[0];
+      EXPECT_TRUE(std::isnan(var[0])) << var[0];
+      EXPECT_TRUE(std::isfinite(mean[1]) && std::isfinite(var[1]));
+    }
 }
 
 // Eval mode: the statistics are constants, so a NaN only poisons its own element.
