@@ -32,6 +32,10 @@ node --input-type=module -e '
 node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
 grep -q '^## Sweep' "$tmp/native.md" && grep -q '^| nc | 64 | 1x1 | 8 | [0-9]' "$tmp/native.md" ||
   { echo "bench-smoke: native.md lacks the sweep section or its C:64 1x1 row" >&2; exit 1; }
+# Its link to the targets is made relative to the folder it was written in.
+targets=$(grep -o '](\([^)#]*\)benchmarks\.md#targets)' "$tmp/native.md" | head -1 | sed 's/^](//; s/#targets)$//')
+[ -n "$targets" ] && [ -f "$tmp/$targets" ] ||
+  { echo "bench-smoke: native.md's link to the targets ($targets) is not a file from $tmp" >&2; exit 1; }
 node bench/report/threads.mjs --out "$tmp/threads.json" --native "$tmp/native.json" --command smoke >/dev/null
 grep -q '^| S3 | train_fwd |' "$tmp/threads.md" && grep -q '^| train_fwd | nchw | 64 KiB |' "$tmp/threads.md" ||
   { echo "bench-smoke: threads.md lacks the S3 scaling or the cut-over rows" >&2; exit 1; }

@@ -17,6 +17,7 @@ import { SHAPES, numelOf } from './shapes.mjs';
 import { timeIsolated } from './isolated-peer.mjs';
 import { runTraining } from './training.mjs';
 import { jsReport } from '../report/js.mjs';
+import { writeReport } from '../report/write-report.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -98,8 +99,5 @@ const json = {
 if (out) {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(json, null, 1));
-  const { md, svg } = jsReport(json);
-  writeFileSync(out.replace(/\.json$/, '.md'), md);
-  writeFileSync(out.replace(/\.json$/, '.svg'), svg);
-  process.stdout.write(md);
+  process.stdout.write(writeReport(out, jsReport(json)));
 }

@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { barChartSvg } from './svg-chart.mjs';
 import { markdownTable } from './markdown.mjs';
+import { writeReport } from './write-report.mjs';
 import { fmt, formatWithSpread, summarize } from './stats.mjs';
 
 const MODELS = [
@@ -93,7 +94,7 @@ function nativeSection(json) {
     '',
     `Machine: ${ctx.cpu_model ?? 'CPU model not recorded'}, ${ctx.num_cpus ?? '?'} CPUs @ ${ctx.mhz_per_cpu ?? '?'} MHz; load average ${(ctx.load_avg ?? []).map((l) => l.toFixed(2)).join(', ')} at the start of the first round. PyTorch ${torchCtx.torch ?? '?'} (Debian python3-torch, \`torch.set_num_threads(1)\`, BLAS: ${torchCtx.blas ?? '?'}).`,
     '',
-    `One SGD step (lr 0.01, momentum 0.9: zero grads, forward, mean cross-entropy, backward, update, the loss returned) on a fixed batch, same models on both sides. Steps per CPU second of the process, median (min–max) of ${json.native.length} rounds in which simdnorm_engine_bench and the PyTorch script ran alternately; GFLOP/s = 3 × 2 × the forward's multiply-adds per sample × batch × steps/s. ✓/✗: simdnorm's best ISA against the target ≥ ${NATIVE_TARGET.toFixed(1)}× PyTorch ([docs/benchmarks.md](../../docs/benchmarks.md#targets)).`,
+    `One SGD step (lr 0.01, momentum 0.9: zero grads, forward, mean cross-entropy, backward, update, the loss returned) on a fixed batch, same models on both sides. Steps per CPU second of the process, median (min–max) of ${json.native.length} rounds in which simdnorm_engine_bench and the PyTorch script ran alternately; GFLOP/s = 3 × 2 × the forward's multiply-adds per sample × batch × steps/s. ✓/✗: simdnorm's best ISA against the target ≥ ${NATIVE_TARGET.toFixed(1)}× PyTorch ([docs/benchmarks.md](/docs/benchmarks.md#targets)).`,
     '',
     markdownTable(
       [
@@ -107,7 +108,7 @@ function nativeSection(json) {
       ],
       rows,
     ),
-    'Conv2d forward alone (GFLOP/s, batch 64, 3×3, padding 1): the direct loop nest with baseline flags, im2col + the scalar reference matmul, im2col + the best ISA; why the engine uses im2col: [docs/engine.md](../../docs/engine.md#conv2d-algorithm-im2col--matmul).',
+    'Conv2d forward alone (GFLOP/s, batch 64, 3×3, padding 1): the direct loop nest with baseline flags, im2col + the scalar reference matmul, im2col + the best ISA; why the engine uses im2col: [docs/engine.md](/docs/engine.md#conv2d-algorithm-im2col--matmul).',
     '',
     markdownTable(['shape', ...convImpls], convRows),
   ].join('\n');
@@ -206,16 +207,13 @@ export function engineReport(json) {
   return { md, svg, misses };
 }
 
-function writeReport(file, json) {
-  const { md, svg } = engineReport(json);
-  writeFileSync(file.replace(/\.json$/, '.md'), md);
-  writeFileSync(file.replace(/\.json$/, '.svg'), svg);
-  process.stdout.write(md);
+function render(file, json) {
+  process.stdout.write(writeReport(file, engineReport(json)));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  if (!args[0].startsWith('--')) writeReport(args[0], JSON.parse(readFileSync(args[0], 'utf8')));
+  if (!args[0].startsWith('--')) render(args[0], JSON.parse(readFileSync(args[0], 'utf8')));
   else {
     const lists = { native: [], pytorch: [], node: [] };
     let out = null,
@@ -229,6 +227,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     const json = { command, native: lists.native, pytorch: lists.pytorch, node: lists.node[0] ?? null };
     writeFileSync(out, JSON.stringify(json, null, 1));
-    writeReport(out, json);
+    render(out, json);
   }
 }

@@ -2,9 +2,10 @@
 // simdnorm), and simdnorm wasm-simd128's speed-up over the fastest peer, both e2e; then the
 // training-throughput table (steps/s) when the run has one.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { barChartSvg } from './svg-chart.mjs';
 import { markdownTable } from './markdown.mjs';
+import { writeReport } from './write-report.mjs';
 import { floorReport } from './e2e-floor.mjs';
 import { fmt, formatWithSpread, summarize } from './stats.mjs';
 
@@ -113,7 +114,7 @@ export function jsReport(json) {
     `Date: ${c.date}. Command: \`node ${c.command}\` (part of \`npm run bench\`).`,
     "Milliseconds per call, median of the repetitions (min–max for simdnorm). e2e: Float32Array in → Float32Array out (TF.js: upload, op, download, dispose); resident: tensors already in the library's memory. simdnorm's inference calls pass `{ grad: false }` (no backward follows: the module keeps no copy of x). " +
       'All single-threaded. TF.js has no separate backward (autodiff only: fwd+bwd); onnxruntime-web has no BN backward and no NHWC BN; TF.js cpu runs only on S2 and S3 (seconds per call above). "—": not measured or the peer lacks the op. ' +
-      '✓/✗: met/missed the targets (≥ 4× the best peer; training ≥ 20× TF.js layers), explained in [docs/benchmarks.md](../../docs/benchmarks.md#targets).',
+      '✓/✗: met/missed the targets (≥ 4× the best peer; training ≥ 20× TF.js layers), explained in [docs/benchmarks.md](/docs/benchmarks.md#targets).',
     '',
     ...(rows.length
       ? [
@@ -149,8 +150,5 @@ export function jsReport(json) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
-  const { md, svg } = jsReport(JSON.parse(readFileSync(file, 'utf8')));
-  writeFileSync(file.replace(/\.json$/, '.md'), md);
-  writeFileSync(file.replace(/\.json$/, '.svg'), svg);
-  process.stdout.write(md);
+  process.stdout.write(writeReport(file, jsReport(JSON.parse(readFileSync(file, 'utf8')))));
 }

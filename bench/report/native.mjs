@@ -4,9 +4,10 @@
 //
 // node bench/report/native.mjs results/native.json  → writes native.md and native.svg beside it.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { barChartSvg } from './svg-chart.mjs';
 import { markdownTable } from './markdown.mjs';
+import { writeReport } from './write-report.mjs';
 import { fmt, formatWithSpread, summarize } from './stats.mjs';
 
 const OPS = ['infer', 'train_fwd', 'train_fwd_relu', 'bwd', 'fwd_bwd'];
@@ -150,7 +151,7 @@ export function nativeReport(json, { command = '' } = {}) {
     `Times are µs per call, median of ${runs.values().next().value?.times.length ?? '?'} repetitions (min–max in parentheses), single thread, in random interleaved order. ` +
       '"% of copy" = the op\'s minimum traffic (infer 2, train fwd 3, bwd 5, fwd+bwd 8 tensor streams) per second, relative to memcpy of the same tensor measured inside the same benchmark. ' +
       'oneDNN "best" is its fastest of nchw / nhwc / nChw16c with data already in that format; "plain" is the layout simdnorm gets. ' +
-      '✓/✗: met/missed the targets in parentheses (≥ % of copy) and ≤ 1.0× oneDNN best, explained in [docs/benchmarks.md](../../docs/benchmarks.md#targets).',
+      '✓/✗: met/missed the targets in parentheses (≥ % of copy) and ≤ 1.0× oneDNN best, explained in [docs/benchmarks.md](/docs/benchmarks.md#targets).',
     '',
     markdownTable(header, rows),
     `simdnorm ${bestIsa} ≤ 1.0× oneDNN's best layout on **${won} of ${compared}** op × shape cells.\n`,
@@ -254,8 +255,5 @@ function sweepSection(runs) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   const json = JSON.parse(readFileSync(file, 'utf8'));
-  const { md, svg } = nativeReport(json, { command: process.argv[3] ?? 'npm run bench' });
-  writeFileSync(file.replace(/\.json$/, '.md'), md);
-  writeFileSync(file.replace(/\.json$/, '.svg'), svg);
-  process.stdout.write(md);
+  process.stdout.write(writeReport(file, nativeReport(json, { command: process.argv[3] ?? 'npm run bench' })));
 }
