@@ -2,7 +2,7 @@
 # CI stage: the benchmarks still build and run, in seconds (timings are not checked here).
 # The layer engine's benchmarks (native, PyTorch, Node) run once each, at small batches in Node.
 # Native: the 64 KiB shape (S3) once per op, ISA and peer, its thread scaling, one cut-over
-# size and two cells of the sweep; fails on any error other than an ISA
+# size, two cells of the sweep and S2 on and off a cache line; fails on any error other than an ISA
 # this CPU lacks. Node: the quick configuration of bench/js/run.mjs. Both report generators run,
 # and their headers must state the CPU model, date and command.
 set -euo pipefail
@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 bin=${SIMDNORM_BUILD_DIR:-build}/bench/simdnorm_bench
 [ -x "$bin" ] || { echo "bench-smoke: $bin was not built" >&2; exit 1; }
 OMP_NUM_THREADS=1 SIMDNORM_NUM_THREADS=1 "$bin" --benchmark_min_time=0.001 \
-  --benchmark_filter='/S3$|^scaling/.*/S3/|^cutover/[^/]+/[^/]+/64KiB/|^sweep/.*/C:64/HW:(1x1|7x7)/' \
+  --benchmark_filter='/S3$|^scaling/.*/S3/|^cutover/[^/]+/[^/]+/64KiB/|^sweep/.*/C:64/HW:(1x1|7x7)/|^offset/infer/(0|16)B/nc/S2$' \
   --benchmark_out="$tmp/native.json" --benchmark_out_format=json >/dev/null
 node --input-type=module -e '
   import { readFileSync } from "node:fs";
@@ -32,6 +32,8 @@ node --input-type=module -e '
 node bench/report/native.mjs "$tmp/native.json" smoke >/dev/null
 grep -q '^## Sweep' "$tmp/native.md" && grep -q '^| nc | 64 | 1x1 | 8 | [0-9]' "$tmp/native.md" ||
   { echo "bench-smoke: native.md lacks the sweep section or its C:64 1x1 row" >&2; exit 1; }
+grep -q '^## Tensors off a cache line' "$tmp/native.md" && grep -q '^| S2 nc | infer | [0-9]' "$tmp/native.md" ||
+  { echo "bench-smoke: native.md lacks the section on tensors off a cache line or its S2 row" >&2; exit 1; }
 # Its link to the targets is made relative to the folder it was written in.
 targets=$(grep -o '](\([^)#]*\)benchmarks\.md#targets)' "$tmp/native.md" | head -1 | sed 's/^](//; s/#targets)$//')
 [ -n "$targets" ] && [ -f "$tmp/$targets" ] ||

@@ -60,14 +60,15 @@ int op_streams(Op op) {
   return 0;
 }
 
-AlignedFloats aligned_floats(std::size_t count) {
+AlignedFloats aligned_floats(std::size_t count, std::size_t offset_bytes) {
   // 64-byte alignment, as framework tensors have: AVX-512 loads then never split cache lines.
-  const std::size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+  const std::size_t bytes = (count * sizeof(float) + offset_bytes + 63) / 64 * 64;
   void* p = std::aligned_alloc(64, bytes ? bytes : 64);
   if (!p) throw std::bad_alloc();
   AlignedFloats a;
   a.ptr = {static_cast<float*>(p), std::free};
   a.size = count;
+  a.offset = offset_bytes / sizeof(float);
   return a;
 }
 
@@ -79,7 +80,8 @@ Tensors make_tensors(const BenchShape& s) {
   std::normal_distribution<float> normal(0.f, 1.f);
   std::uniform_real_distribution<float> uniform(0.5f, 1.5f);
   Tensors t;
-  for (AlignedFloats* a : {&t.x, &t.dy, &t.y, &t.dx, &t.copy_dst}) *a = aligned_floats(numel);
+  for (AlignedFloats* a : {&t.x, &t.dy, &t.y, &t.dx, &t.copy_dst})
+    *a = aligned_floats(numel, s.offset_bytes);
   // x: per-element N(0, 1) shifted by a per-position offset, so statistics are non-trivial.
   for (std::size_t i = 0; i < numel; ++i) t.x.data()[i] = 0.5f + 2.f * normal(rng);
   for (std::size_t i = 0; i < numel; ++i) t.dy.data()[i] = normal(rng);

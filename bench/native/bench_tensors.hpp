@@ -19,6 +19,7 @@ struct BenchShape {
   const char* id;      // "S1"
   const char* layout;  // "nchw" | "nc" | "nhwc": how simdnorm receives it
   std::size_t n, c, h, w;
+  std::size_t offset_bytes = 0;  // of every tensor past a 64-byte boundary (offset_ops.cpp)
   Shape shape() const;
   std::size_t bytes() const { return n * c * h * w * sizeof(float); }
 };
@@ -38,8 +39,9 @@ int op_streams(Op op);
 struct AlignedFloats {
   std::unique_ptr<float, void (*)(void*)> ptr{nullptr, nullptr};
   std::size_t size = 0;
-  float* data() const { return ptr.get(); }
-  std::span<float> span() const { return {ptr.get(), size}; }
+  std::size_t offset = 0;  // floats from the allocation's 64-byte aligned start
+  float* data() const { return ptr.get() + offset; }
+  std::span<float> span() const { return {data(), size}; }
 };
 
 struct Tensors {
@@ -50,7 +52,7 @@ struct Tensors {
 Tensors& tensors_for(const BenchShape& s);
 // Frees the shape's tensors (the sweep's, which would otherwise add up to most of a GiB).
 void release_tensors(const BenchShape& s);
-AlignedFloats aligned_floats(std::size_t count);
+AlignedFloats aligned_floats(std::size_t count, std::size_t offset_bytes = 0);
 
 // Mean seconds of one memcpy of the shape's tensor (x → copy_dst) over ~10 ms. Benchmarks take
 // it right before and right after their own loop and keep the faster, so the op is compared
@@ -71,6 +73,9 @@ void register_copy_baseline(const BenchShape& s);
 void register_simdnorm_ops(const BenchShape& s);
 // One simdnorm op on the active ISA, as every simdnorm entry times it (simdnorm_ops.cpp).
 void run_simdnorm_op(Op op, Tensors& t, const Shape& shape);
+// A whole entry of the sweep or the offsets: `op` on `isa` timed over the state's iterations,
+// bytes_per_second set, the shape's tensors freed afterwards.
+void time_simdnorm_op(benchmark::State& state, const BenchShape& s, Op op, const std::string& isa);
 // The ISAs register_simdnorm_ops benchmarks, best first, comma-separated: the "simdnorm_isas"
 // context of the JSON output, which bench/report/native.mjs orders its columns by.
 std::string simdnorm_isa_order();
@@ -86,5 +91,7 @@ void register_variant_ops(const BenchShape& s);  // variant_ops.cpp
 // (onednn_ops.cpp) for one op and thread count.
 void register_thread_ops();
 void register_onednn_scaling(const BenchShape& s, Op op, std::size_t threads);
+// offset_ops.cpp: simdnorm on tensors on a cache line and 16 and 32 bytes past one.
+void register_offset_ops();
 
 }  // namespace simdnorm::bench

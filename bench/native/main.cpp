@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   for (const BenchShape& s : bench_shapes()) register_variant_ops(s);
   register_thread_ops();
   register_sweep();
+  register_offset_ops();
   benchmark::AddCustomContext("simdnorm_isas", simdnorm_isa_order());
   benchmark::Initialize(&argc, argv);
   benchmark::AddCustomContext("cpu_model", cpu_model());

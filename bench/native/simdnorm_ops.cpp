@@ -68,6 +68,17 @@ void run_simdnorm_op(Op op, Tensors& t, const Shape& shape) {
   benchmark::ClobberMemory();
 }
 
+void time_simdnorm_op(benchmark::State& state, const BenchShape& s, Op op, const std::string& isa) {
+  set_isa(isa);
+  Tensors& t = tensors_for(s);
+  const Shape shape = s.shape();
+  run_simdnorm_op(Op::train_fwd, t, shape);  // valid save_mean/save_invstd for a lone backward
+  for (auto _ : state) run_simdnorm_op(op, t, shape);
+  set_bytes_processed(state, s, op);
+  state.SetLabel(isa);
+  release_tensors(s);
+}
+
 std::string simdnorm_isa_order() {
   std::string out;
   for (std::size_t i = 0; i < arch::kIsaCount; ++i)

@@ -61,17 +61,9 @@ void register_sweep() {
       const BenchShape s = cell.shape;
       const std::string prefix = std::string("sweep/") + op_name(op) + "/";
       const std::string cell_name = cell.id;
-      benchmark::RegisterBenchmark((prefix + "simdnorm/" + cell_name).c_str(),
-                                   [s, op, best_isa](benchmark::State& state) {
-                                     set_isa(best_isa);
-                                     Tensors& t = tensors_for(s);
-                                     const Shape shape = s.shape();
-                                     run_simdnorm_op(Op::train_fwd, t, shape);
-                                     for (auto _ : state) run_simdnorm_op(op, t, shape);
-                                     set_bytes_processed(state, s, op);
-                                     state.SetLabel(best_isa);
-                                     release_tensors(s);
-                                   });
+      benchmark::RegisterBenchmark(
+          (prefix + "simdnorm/" + cell_name).c_str(),
+          [s, op, best_isa](benchmark::State& state) { time_simdnorm_op(state, s, op, best_isa); });
 #if defined(SIMDNORM_BENCH_ONEDNN)
       for (const char* format : {s.layout, "nChw16c"}) {
         register_onednn_format(prefix + "onednn_" + format + "/" + cell_name, s, op, format, false);

@@ -59,9 +59,11 @@ function stat(runs, name, field = 'times') {
 export function nativeReport(json, { command = '' } = {}) {
   const runs = loadRuns(json);
   // The core suite's names only (op/impl/layout/shape); scaling/ and cutover/ have their report,
-  // sweep/ its section below.
+  // sweep/ and offset/ their sections below.
   const shapes = [
-    ...new Set([...runs.keys()].filter((n) => !/^(scaling|cutover|sweep)\//.test(n)).map((n) => n.split('/')[3])),
+    ...new Set(
+      [...runs.keys()].filter((n) => !/^(scaling|cutover|sweep|offset)\//.test(n)).map((n) => n.split('/')[3]),
+    ),
   ].sort();
   const layoutOf = (shape) =>
     [...runs.keys()].find((n) => n.startsWith('copy/') && n.endsWith(`/${shape}`))?.split('/')[2];
@@ -157,6 +159,7 @@ export function nativeReport(json, { command = '' } = {}) {
     `simdnorm ${bestIsa} ≤ 1.0× oneDNN's best layout on **${won} of ${compared}** op × shape cells.\n`,
     misses.length ? `Targets missed in this run: ${misses.join('; ')}.\n` : 'All targets met in this run.\n',
     ...sweepSection(runs),
+    ...offsetSection(runs),
   ].join('\n');
   const svg = barChartSvg({
     title: `simdnorm native (${bestIsa}) vs oneDNN and memcpy — effective GB/s`,
@@ -248,6 +251,49 @@ function sweepSection(runs) {
         : '.'),
     '',
     markdownTable(['layout', 'C', 'H×W', 'N', 'infer', 'train fwd', 'bwd'], rows),
+    '',
+  ];
+}
+
+// Tensors off a cache line (bench/native/offset_ops.cpp): offset/<op>/<bytes>B/<layout>/<shape>,
+// each offset's median as a multiple of the same call's on a line.
+const OFFSET_OPS = ['infer', 'train_fwd', 'bwd'];
+
+function offsetSection(runs) {
+  const cells = new Map(); // "<layout>/<shape>" → { op → { bytes → median µs } }
+  const offsets = new Set();
+  for (const name of runs.keys()) {
+    const m = name.match(/^offset\/([^/]+)\/(\d+)B\/(.+)$/);
+    const s = m && stat(runs, name);
+    if (!s) continue;
+    const [, op, bytes, cell] = m;
+    offsets.add(Number(bytes));
+    const entry = cells.get(cell) ?? {};
+    (entry[op] ??= {})[bytes] = s.median;
+    cells.set(cell, entry);
+  }
+  const past = [...offsets].filter((b) => b > 0).sort((a, b) => a - b);
+  if (!cells.size || !past.length) return [];
+  const rows = [];
+  for (const [cell, ops] of [...cells].sort(([a], [b]) => a.localeCompare(b)))
+    for (const op of OFFSET_OPS) {
+      const t = ops[op];
+      if (t?.[0] == null) continue;
+      const [layout, shape] = cell.split('/');
+      rows.push([
+        `${shape} ${layout}`,
+        OP_LABEL[op],
+        fmt(t[0]),
+        ...past.map((b) => (t[b] == null ? '—' : `${fmt(t[b])} (${fmt(t[b] / t[0])}×)`)),
+      ]);
+    }
+  if (!rows.length) return [];
+  return [
+    '## Tensors off a cache line',
+    '',
+    'simdnorm (best ISA), single thread, every tensor of the call on a 64-byte boundary (as framework tensors are) and 16 or 32 bytes past one (as malloc and std::vector may place them); medians in µs, in parentheses the multiple of the time on a line.',
+    '',
+    markdownTable(['shape', 'op', 'on a line µs', ...past.map((b) => `${b} B past µs`)], rows),
     '',
   ];
 }

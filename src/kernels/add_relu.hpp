@@ -96,11 +96,45 @@ void wide_rows(const float* x, const float* z, const Shape& s, const ChannelPara
   });
 }
 
+// Rows off a cache line as one flat array (lanes.hpp: flat_rows_head), as in normalize.hpp.
+template <bool Copy, class Arch>
+void flat_rows(const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y,
+               float* x_copy) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const std::size_t channels = s.c;
+  const FlatWalk w = flat_walk<Arch>(s, y);
+  ChunkTable<3, Arch> t;
+  fill_affine_tables<Arch>(p, 0, channels, t);
+  t.repeat_first_vector(channels);
+  for_flat_partials<Arch>(w, [&](std::size_t i, std::size_t n) {
+    const ChannelAffine<Arch> a = table_affine<Arch>(t, i % channels);
+    const B in = load_partial<Arch>(x + i, n, 0.f);
+    store_with_copy<true, Copy, Arch>(
+        apply<Arch>(in, load_partial<Arch>(z + i, n, 0.f), a.mean, a.scale, a.beta), in, y + i,
+        copy_at<Copy>(x_copy, i), n);
+  });
+  // Locals, not the lambda's captures, in the loop (see normalize.hpp).
+  const float *in = x + w.head, *res = z + w.head;
+  float* out = y + w.head;
+  float* saved = copy_at<Copy>(x_copy, w.head);
+  std::size_t c = w.channel;
+  for (std::size_t k = 0; k < w.whole;
+       ++k, in += L, res += L, out += L, saved = copy_at<Copy>(saved, L)) {
+    const ChannelAffine<Arch> a = table_affine<Arch>(t, c);
+    const B v = B::load_unaligned(in);
+    store_with_copy<false, Copy, Arch>(
+        apply<Arch>(v, B::load_unaligned(res), a.mean, a.scale, a.beta), v, out, saved, L);
+    c = next_flat_channel<Arch>(c, channels);
+  }
+}
+
 // Rows of channels in tiles of rows, every channel block of a tile before the next (normalize.hpp).
 template <bool Copy, class Arch>
 void rows(const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y,
           float* x_copy) {
   constexpr std::size_t L = batch<Arch>::size;
+  if (flat_rows_head<Arch>(s, y)) return flat_rows<Copy, Arch>(x, z, s, p, y, x_copy);
   if (is_wide_row<Arch>(s.c)) return wide_rows<Copy, Arch>(x, z, s, p, y, x_copy);
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);

@@ -161,6 +161,34 @@ void short_runs_streamed(const float* dy, const float* x, const Shape& s, const 
   }
 }
 
+// The coefficients of channels c0 … c0 + count − 1 in a chunk's tables.
+template <class Arch>
+void fill_coefficient_tables(const ChannelParams& p, bool batch_stats, const float* sum_dy,
+                             const float* sum_dy_xmu, float count_inv, std::size_t c0,
+                             std::size_t count, ChunkTable<6, Arch>& t) {
+  for_channel_groups<Arch>(count, [&](std::size_t g0, std::size_t n) {
+    const Coefficients<Arch> k =
+        coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0 + g0, n);
+    k.forward.mean.store_aligned(t.v[0] + g0);
+    k.forward.scale.store_aligned(t.v[1] + g0);
+    k.forward.beta.store_aligned(t.v[2] + g0);
+    k.a.store_aligned(t.v[3] + g0);
+    k.b.store_aligned(t.v[4] + g0);
+    k.c.store_aligned(t.v[5] + g0);
+  });
+}
+
+// The coefficients of the vector of channels from index i of the tables.
+template <class Arch>
+Coefficients<Arch> table_coefficients(const ChunkTable<6, Arch>& t, std::size_t i) {
+  using B = batch<Arch>;
+  return {{B::load_unaligned(t.v[0] + i), B::load_unaligned(t.v[1] + i),
+           B::load_unaligned(t.v[2] + i), B(0.f)},
+          B::load_unaligned(t.v[3] + i),
+          B::load_unaligned(t.v[4] + i),
+          B::load_unaligned(t.v[5] + i)};
+}
+
 // Wide rows (lanes.hpp: is_wide_row): memory order, the chunk's coefficients from tables.
 template <bool Relu, bool Stream, class Arch>
 void wide_rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
@@ -171,37 +199,17 @@ void wide_rows(const float* dy, const float* x, const Shape& s, const ChannelPar
   const std::size_t row_count = s.n * s.s, stride = s.c;
   ChunkTable<6, Arch> t;
   for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-    for_channel_groups<Arch>(count, [&](std::size_t g0, std::size_t n) {
-      const Coefficients<Arch> k =
-          coefficients<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0 + g0, n);
-      k.forward.mean.store_aligned(t.v[0] + g0);
-      k.forward.scale.store_aligned(t.v[1] + g0);
-      k.forward.beta.store_aligned(t.v[2] + g0);
-      k.a.store_aligned(t.v[3] + g0);
-      k.b.store_aligned(t.v[4] + g0);
-      k.c.store_aligned(t.v[5] + g0);
-    });
-    const auto at = [&](std::size_t i) {
-      return Coefficients<Arch>{{B::load_aligned(t.v[0] + i), B::load_aligned(t.v[1] + i),
-                                 B::load_aligned(t.v[2] + i), B(0.f)},
-                                B::load_aligned(t.v[3] + i),
-                                B::load_aligned(t.v[4] + i),
-                                B::load_aligned(t.v[5] + i)};
-    };
+    fill_coefficient_tables<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, c0, count, t);
+    const auto at = [&](std::size_t i) { return table_coefficients<Arch>(t, i); };
     const std::size_t full = count / L * L;
     for (std::size_t r = 0; r < row_count; ++r) {
       const std::size_t start = r * stride + c0;
       const float *g = dy + start, *v = x + start;
       float* out = dx + start;
       std::size_t i = 0;
-      for (; i < full; i += L) {
-        const B d = apply<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), at(i));
-        if constexpr (Stream) {
-          store_stream<Arch>(d, out + i);
-        } else {
-          d.store_unaligned(out + i);
-        }
-      }
+      for (; i < full; i += L)
+        store_whole<Stream, Arch>(
+            apply<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), at(i)), out + i);
       if (i < count)
         store_partial<Arch>(apply<Relu, Arch>(load_partial<Arch>(g + i, count - i, 0.f),
                                               load_partial<Arch>(v + i, count - i, 0.f), at(i)),
@@ -210,10 +218,42 @@ void wide_rows(const float* dy, const float* x, const Shape& s, const ChannelPar
   });
 }
 
+// Rows off a cache line as one flat array (lanes.hpp: flat_rows_head), as in normalize.hpp.
+template <bool Relu, bool Stream, class Arch>
+void flat_rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
+               bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const float count_inv = 1.f / float(p.batch_count ? p.batch_count : s.per_channel());
+  const std::size_t channels = s.c;
+  const FlatWalk w = flat_walk<Arch>(s, dx);
+  ChunkTable<6, Arch> t;
+  fill_coefficient_tables<Arch>(p, batch_stats, sum_dy, sum_dy_xmu, count_inv, 0, channels, t);
+  t.repeat_first_vector(channels);
+  for_flat_partials<Arch>(w, [&](std::size_t i, std::size_t n) {
+    store_partial<Arch>(
+        apply<Relu, Arch>(load_partial<Arch>(dy + i, n, 0.f), load_partial<Arch>(x + i, n, 0.f),
+                          table_coefficients<Arch>(t, i % channels)),
+        dx + i, n);
+  });
+  // Locals, not the lambda's captures, in the loop (see normalize.hpp).
+  const float *g = dy + w.head, *v = x + w.head;
+  float* out = dx + w.head;
+  std::size_t c = w.channel;
+  for (std::size_t k = 0; k < w.whole; ++k, g += L, v += L, out += L) {
+    store_whole<Stream, Arch>(apply<Relu, Arch>(B::load_unaligned(g), B::load_unaligned(v),
+                                                table_coefficients<Arch>(t, c)),
+                              out);
+    c = next_flat_channel<Arch>(c, channels);
+  }
+}
+
 template <bool Relu, bool Stream, class Arch>
 void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool batch_stats,
           const float* sum_dy, const float* sum_dy_xmu, float* dx) {
   constexpr std::size_t L = batch<Arch>::size;
+  if (flat_rows_head<Arch>(s, dx))
+    return flat_rows<Relu, Stream, Arch>(dy, x, s, p, batch_stats, sum_dy, sum_dy_xmu, dx);
   if (is_wide_row<Arch>(s.c))
     return wide_rows<Relu, Stream, Arch>(dy, x, s, p, batch_stats, sum_dy, sum_dy_xmu, dx);
   const float count_inv = 1.f / float(p.batch_count ? p.batch_count : s.per_channel());

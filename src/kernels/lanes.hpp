@@ -4,6 +4,7 @@
 // Everything here is a template on Arch on purpose: a plain inline function would be emitted by
 // every ISA file with that file's flags, and the linker could keep the AVX-512 copy for all.
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -81,15 +82,15 @@ batch<Arch> load_partial(const float* p, std::size_t count, float fill) {
 
 template <class Arch>
 void store_partial(const batch<Arch>& v, float* p, std::size_t count) {
+  if (count >= batch<Arch>::size) return v.store_unaligned(p);
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<Arch, xsimd::avx512f>) {
-    _mm512_mask_storeu_ps(p, __mmask16((1u << (count < 16 ? count : 16)) - 1), v);
+    _mm512_mask_storeu_ps(p, __mmask16((1u << count) - 1), v);
     return;
   }
 #endif
 #if defined(__AVX2__)
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
-    if (count >= 8) return v.store_unaligned(p);
     _mm256_maskstore_ps(p, avx_lane_mask<Arch>(count), v);
     return;
   }
@@ -257,12 +258,14 @@ batch<Arch> lane_numbers() {
   return batch<Arch>::load_aligned(n);
 }
 
-// Rows of channels stream only when every whole vector of the output is aligned: an aligned
-// base and a row stride (C) that is a multiple of the lanes.
-template <class Arch>
-bool streaming_rows(const Shape& s, const ChannelParams& p, std::size_t tensors, const float* out) {
-  return streaming_output<Arch>(s, p, tensors) && floats_to_alignment<Arch>(out) == 0 &&
-         s.c % batch<Arch>::size == 0;
+// A whole vector to p: streamed (p aligned) or a plain store.
+template <bool Stream, class Arch>
+void store_whole(const batch<Arch>& v, float* p) {
+  if constexpr (Stream) {
+    store_stream<Arch>(v, p);
+  } else {
+    v.store_unaligned(p);
+  }
 }
 
 // Orders this call's streaming stores before any later store, as plain stores would be.
@@ -345,11 +348,75 @@ bool is_wide_row(std::size_t channels) {
   return channels > 4 * batch<Arch>::size;
 }
 
+// Floats in a cache line: 64 bytes on every CPU simdnorm builds for.
+inline constexpr std::size_t kLineFloats = 16;
+
+// Rows of channels whose output is off a cache line are walked as one flat array by the
+// elementwise kernels when C is a whole number of vectors and its tables fit one chunk (C ≤
+// tuning().row_chunk): the channel of each vector cycles through C, so only the floats before
+// the first line and after the last take partial plain stores, and every vector between stores
+// a whole aligned vector, streamed when the call streams. Walked row by row, a tensor from malloc
+// (16 bytes past a line) split every AVX-512 store over two lines and streamed no row: inference
+// took 1.06–1.29× the time on a line (NC 256×1024, NHWC 16×56×56×64 and 8×28×28×1024, Intel
+// Emerald Rapids) and backward up to 1.44×; walked flat, 0.97–1.04× (docs/benchmarks.md, "Tensors
+// off a cache line"). Returns the floats before the first line, or 0: on a line (the tensor
+// takes the row walks) or not walked flat.
+template <class Arch>
+std::size_t flat_rows_head(const Shape& s, const float* out) {
+  if (s.c % batch<Arch>::size || s.c > tuning().row_chunk) return 0;
+  const std::size_t past = (reinterpret_cast<std::uintptr_t>(out) / sizeof(float)) % kLineFloats;
+  return past ? kLineFloats - past : 0;
+}
+
+// A flat walk of a tensor of `total` floats: partial vectors up to `head`, `whole` vectors from
+// there (the first of them starts at channel `channel`), partial vectors from `tail` to `total`.
+struct FlatWalk {
+  std::size_t head, whole, tail, total, channel;
+};
+
+template <class Arch>
+FlatWalk flat_walk(const Shape& s, const float* out) {
+  const std::size_t total = s.numel();
+  const std::size_t head = std::min(flat_rows_head<Arch>(s, out), total);
+  const std::size_t whole = (total - head) / batch<Arch>::size;
+  return {head, whole, head + whole * batch<Arch>::size, total, head % s.c};
+}
+
+// Calls f(i, n) for the flat walk's partial vectors of n ≤ lanes floats: the head's and the tail's.
+template <class Arch, class F>
+void for_flat_partials(const FlatWalk& w, F&& f) {
+  constexpr std::size_t L = batch<Arch>::size;
+  for (std::size_t i = 0; i < w.head; i += L) f(i, std::min(L, w.head - i));
+  if (w.tail < w.total) f(w.tail, w.total - w.tail);
+}
+
+// The next whole vector's first channel in a flat walk of rows of `channels`.
+template <class Arch>
+std::size_t next_flat_channel(std::size_t c, std::size_t channels) {
+  constexpr std::size_t L = batch<Arch>::size;
+  return c + L < channels ? c + L : c + L - channels;
+}
+
+// Rows of channels stream only when every whole vector of the output is aligned: a row stride (C)
+// that is a multiple of the lanes, and an aligned base or a flat walk (flat_rows_head).
+template <class Arch>
+bool streaming_rows(const Shape& s, const ChannelParams& p, std::size_t tensors, const float* out) {
+  return streaming_output<Arch>(s, p, tensors) && s.c % batch<Arch>::size == 0 &&
+         (floats_to_alignment<Arch>(out) == 0 || flat_rows_head<Arch>(s, out) != 0);
+}
+
 // Per-channel tables of one chunk of a wide-row walk: `Arrays` arrays of kMaxRowChunk channels
 // (+ lanes, so a partial group's vector store stays inside).
 template <std::size_t Arrays, class Arch>
 struct ChunkTable {
   alignas(Arch::alignment()) float v[Arrays][kMaxRowChunk + batch<Arch>::size];
+
+  // Repeats the first vector of channels after the chunk's `count`: a flat walk's vector that
+  // starts in the row's last vector reads on into the next row's first channels.
+  void repeat_first_vector(std::size_t count) {
+    for (auto& a : v)
+      for (std::size_t j = 0; j < batch<Arch>::size; ++j) a[count + j] = a[j];
+  }
 };
 
 // Calls f(c0, count) for the chunks of a wide-row walk.
@@ -378,6 +445,14 @@ void fill_affine_tables(const ChannelParams& p, std::size_t c0, std::size_t coun
     a.scale.store_aligned(t.v[1] + g0);
     a.beta.store_aligned(t.v[2] + g0);
   });
+}
+
+// The mean, scale and beta of the vector of channels from index i of the tables.
+template <class Arch>
+ChannelAffine<Arch> table_affine(const ChunkTable<3, Arch>& t, std::size_t i) {
+  using B = batch<Arch>;
+  return {B::load_unaligned(t.v[0] + i), B::load_unaligned(t.v[1] + i),
+          B::load_unaligned(t.v[2] + i), B(0.f)};
 }
 
 // Calls f.template operator()<Partial>(i, count) over a flat array of n floats: whole vectors,

@@ -174,10 +174,42 @@ void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y,
   });
 }
 
+// Rows off a cache line as one flat array (lanes.hpp: flat_rows_head): the partial vectors with
+// plain stores, every other vector whole and aligned, with the constants of the channels it
+// starts at from the tables.
+template <bool Relu, bool Stream, bool Copy, class Arch>
+void flat_rows(const float* x, const Shape& s, const ChannelParams& p, float* y, float* x_copy) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const std::size_t channels = s.c;
+  const FlatWalk w = flat_walk<Arch>(s, y);
+  ChunkTable<3, Arch> t;
+  fill_affine_tables<Arch>(p, 0, channels, t);
+  t.repeat_first_vector(channels);
+  for_flat_partials<Arch>(w, [&](std::size_t i, std::size_t n) {
+    const ChannelAffine<Arch> a = table_affine<Arch>(t, i % channels);
+    const B v = load_partial<Arch>(x + i, n, 0.f);
+    store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, a.mean, a.scale, a.beta), v, y + i,
+                                      copy_at<Copy>(x_copy, i), n);
+  });
+  // Locals, not the lambda's captures, in the loop (see channels_first).
+  const float* in = x + w.head;
+  float* out = y + w.head;
+  float* saved = copy_at<Copy>(x_copy, w.head);
+  std::size_t c = w.channel;
+  for (std::size_t k = 0; k < w.whole; ++k, in += L, out += L, saved = copy_at<Copy>(saved, L)) {
+    const ChannelAffine<Arch> a = table_affine<Arch>(t, c);
+    const B v = B::load_unaligned(in);
+    put<Stream, Copy, Arch>(apply<Relu, Arch>(v, a.mean, a.scale, a.beta), v, out, saved);
+    c = next_flat_channel<Arch>(c, channels);
+  }
+}
+
 template <bool Relu, bool Stream, bool Copy, class Arch>
 void rows(const float* x, const Shape& s, const ChannelParams& p, float* y, float* x_copy) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
+  if (flat_rows_head<Arch>(s, y)) return flat_rows<Relu, Stream, Copy, Arch>(x, s, p, y, x_copy);
   if (is_wide_row<Arch>(s.c)) return wide_rows<Relu, Stream, Copy, Arch>(x, s, p, y, x_copy);
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);
