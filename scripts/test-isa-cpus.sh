@@ -95,8 +95,9 @@ lowest=$(awk -F'\t' '$2 != "" { name = $1 } END { print name }' <<<"$rows")
 
 # At -O0 under emulation the one large-tensor test takes over a minute per CPU model; it runs in
 # the Release builds, and its kernels are the ones the smaller shapes exercise (assert()s are live
-# in the -O0 build). The threads' bit-identity tests run for the model's own ISA only (a lower
-# ISA's run on its own model, the scalar reference's on the lowest): each ISA's once per build.
+# in the -O0 build). The bit-identity tests of threads and of where results are stored run for
+# the model's own ISA only (a lower ISA's run on its own model, the scalar reference's on the
+# lowest): each ISA's once per build.
 for build in "$release" "$debug"; do
   higher=()
   while IFS=$'\t' read -r -u 3 name model; do
@@ -110,7 +111,7 @@ for build in "$release" "$debug"; do
       [ "$build" = "$debug" ] && filter+="KernelsVsReferenceLarge.*:"
       for other in $available; do
         [ "$other" = "$name" ] || { [ "$other" = scalar ] && [ "$name" = "$lowest" ]; } ||
-          filter+="*ThreadResults.SameBitsOnOneToEightThreads/$other:"
+          filter+="*ThreadResults.SameBitsOnOneToEightThreads/$other:*StreamingResults.*/$other:"
       done
       filter=${filter%:}
       [ "$filter" = - ] && filter=""
