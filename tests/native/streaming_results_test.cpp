@@ -57,8 +57,9 @@ std::vector<Shape> edge_shapes() {
   return v;
 }
 
-// Every functional entry point's outputs, the same inputs whatever the placement; every tensor
-// `misalign` floats past a 64-byte boundary, the outputs' guards checked.
+// The outputs of every functional entry point and of BatchNorm's forward/backward and add + ReLU,
+// the same inputs whatever the placement; every tensor `misalign` floats past a 64-byte boundary,
+// the outputs' guards checked.
 std::vector<float> outputs(const Shape& s, std::size_t misalign) {
   RandomBatch rng(unsigned(s.numel()));
   const auto placed = [&](const std::vector<float>& v) {
