@@ -80,8 +80,11 @@ void time_simdnorm_op(benchmark::State& state, const BenchShape& s, Op op, const
 // context of the JSON output, which bench/report/native.mjs orders its columns by.
 std::string simdnorm_isa_order();
 void register_onednn_ops(const BenchShape& s);
-// One oneDNN entry: `op` on the shape in memory format `format` (nchw, nhwc, nChw16c). Entries
-// of the core suite also report pct_of_copy; the others (the sweep's) free the shape's tensors.
+// The blocked format oneDNN's own kernels take on this CPU: nChw16c with AVX-512, nChw8c below.
+const char* onednn_blocked_format();
+// One oneDNN entry: `op` on the shape in memory format `format` (nchw, nhwc, nChw8c, nChw16c).
+// Entries of the core suite also report pct_of_copy; the others (the sweep's) free the shape's
+// tensors.
 void register_onednn_format(const std::string& name, const BenchShape& s, Op op,
                             const std::string& format, bool core_suite);
 // sweep_ops.cpp: simdnorm against oneDNN over channels × spatial size × layout.

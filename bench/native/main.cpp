@@ -29,15 +29,19 @@ int main(int argc, char** argv) {
   // The caches simdnorm's tuning was derived from (src/core/tuning.cpp), and the result.
   const simdnorm::detail::CacheSizes& c = simdnorm::detail::cache_sizes();
   const simdnorm::kernels::Tuning& t = simdnorm::kernels::tuning();
+  const std::string backward =
+      t.channel_pass_bytes == std::size_t(-1)
+          ? "backward in two whole passes"
+          : "backward by channel pieces of " +
+                std::to_string(t.channel_piece_floats * sizeof(float) >> 10) + " KiB from x of " +
+                std::to_string(t.channel_pass_bytes >> 10) + " KiB";
   benchmark::AddCustomContext(
       "simdnorm_tuning",
       "L1d " + std::to_string(c.l1d >> 10) + " KiB, L2 " + std::to_string(c.l2 >> 10) +
           " KiB, L3 " + std::to_string(c.l3 >> 20) + " MiB (" + c.source + "): blocks of " +
           std::to_string(t.block_floats) + " floats, row chunks of " + std::to_string(t.row_chunk) +
-          " channels, streaming stores from " + std::to_string(t.streaming_bytes >> 10) +
-          " KiB, backward by channel pieces of " +
-          std::to_string(t.channel_piece_floats * sizeof(float) >> 10) + " KiB from x of " +
-          std::to_string(t.channel_pass_bytes >> 10) + " KiB");
+          " channels, streaming stores from " + std::to_string(t.streaming_bytes >> 10) + " KiB, " +
+          backward);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -4,8 +4,8 @@
 //
 //   sweep/<op>/<impl>/<layout>/C:<C>/HW:<H>x<W>/N:<N>
 //     op: infer | train_fwd | bwd;  layout: how simdnorm receives the tensor (nc when H = W = 1)
-//     impl: simdnorm | onednn_<format>, format: the layout itself or nChw16c (oneDNN's blocked
-//           format, its fastest), data already in that format
+//     impl: simdnorm | onednn_<format>, format: the layout itself or oneDNN's blocked format
+//           for this CPU (nChw16c with AVX-512, nChw8c below it), data already in that format
 //
 // bench/report/native.mjs compares simdnorm with the faster oneDNN entry of each cell.
 
@@ -65,7 +65,7 @@ void register_sweep() {
           (prefix + "simdnorm/" + cell_name).c_str(),
           [s, op, best_isa](benchmark::State& state) { time_simdnorm_op(state, s, op, best_isa); });
 #if defined(SIMDNORM_BENCH_ONEDNN)
-      for (const char* format : {s.layout, "nChw16c"}) {
+      for (const char* format : {s.layout, onednn_blocked_format()}) {
         register_onednn_format(prefix + "onednn_" + format + "/" + cell_name, s, op, format, false);
       }
 #endif

@@ -21,7 +21,9 @@ const OP_LABEL = {
 // The targets of docs/benchmarks.md: % of copy bandwidth (from each op's minimum traffic) and
 // ≤ 1.0× oneDNN's best layout.
 const PCT_TARGET = { infer: 90, train_fwd: 80, train_fwd_relu: 80, bwd: 70 };
-const ONEDNN_FORMATS = ['nchw', 'nhwc', 'nChw16c'];
+// oneDNN's blocked format is the one its kernels take on the CPU that ran: nChw16c with AVX-512,
+// nChw8c below it (bench/native/onednn_ops.cpp); a run has one of them.
+const ONEDNN_FORMATS = ['nchw', 'nhwc', 'nChw8c', 'nChw16c'];
 
 export function loadRuns(json) {
   const runs = new Map(); // name → { times: [], pct: [], gbps: [], label, error }
@@ -152,7 +154,7 @@ export function nativeReport(json, { command = '' } = {}) {
     ...(ctx.simdnorm_tuning ? [`simdnorm's tuning (src/core/tuning.cpp): ${ctx.simdnorm_tuning}.`] : []),
     `Times are µs per call, median of ${runs.values().next().value?.times.length ?? '?'} repetitions (min–max in parentheses), single thread, in random interleaved order. ` +
       '"% of copy" = the op\'s minimum traffic (infer 2, train fwd 3, bwd 5, fwd+bwd 8 tensor streams) per second, relative to memcpy of the same tensor measured inside the same benchmark. ' +
-      'oneDNN "best" is its fastest of nchw / nhwc / nChw16c with data already in that format; "plain" is the layout simdnorm gets. ' +
+      'oneDNN "best" is its fastest of nchw / nhwc / its blocked format for this CPU (nChw16c with AVX-512, nChw8c below it) with data already in that format; "plain" is the layout simdnorm gets. ' +
       '✓/✗: met/missed the targets in parentheses (≥ % of copy) and ≤ 1.0× oneDNN best, explained in [docs/benchmarks.md](/docs/benchmarks.md#targets).',
     '',
     markdownTable(header, rows),
@@ -241,7 +243,7 @@ function sweepSection(runs) {
   return [
     '## Sweep: channels × spatial size × layout',
     '',
-    `simdnorm (best ISA) against oneDNN's faster format (the layout itself or nChw16c, data already in it), single thread, batch N, medians in µs (simdnorm / oneDNN). ` +
+    `simdnorm (best ISA) against oneDNN's faster format (the layout itself or its blocked format, data already in it), single thread, batch N, medians in µs (simdnorm / oneDNN). ` +
       `**simdnorm ≤ 1.0× on ${wins.length} of ${compared.length}** op × cell combinations; median ratio ${fmt(median)}×` +
       (losses.length
         ? `; losses: ${losses
