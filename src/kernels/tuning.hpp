@@ -29,7 +29,7 @@ struct Tuning {
   std::size_t reverse_pass_bytes;
   // Backward with batch statistics runs its sums and dx piece by piece, whole channels in each
   // (core/partition.hpp: Cut::channel_pieces), when x holds at least this many bytes, in pieces
-  // of at most channel_piece_floats floats of x (and as many of dy).
+  // of at most channel_piece_floats floats of x (and as many of dy). std::size_t(-1): never.
   std::size_t channel_pass_bytes;
   std::size_t channel_piece_floats;
 };
