@@ -158,21 +158,26 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
               a[k] = {B::load_aligned(t.mean + c), B::load_aligned(t.scale + c),
                       B::load_aligned(t.beta + c), B(0.f)};
             }
-            B sd[K], sx[K];
-            for (std::size_t k = 0; k < K; ++k) sd[k] = sx[k] = B(0.f);
+            constexpr std::size_t U = row_chains<K>();
+            B sd[U][K], sx[U][K];
+            zero_chains(sd);
+            zero_chains(sx);
             // Locals, not the lambda's captures, in the loop (see normalize.hpp).
-            const std::size_t start = r0 * stride + c0 + b0, row_stride = stride, n = rows_here;
-            const float *g = dy + start, *v = x + start;
-            for (std::size_t r = 0; r < n; ++r, g += row_stride, v += row_stride) {
+            const std::size_t start = r0 * stride + c0 + b0, row_stride = stride;
+            const float *const g = dy + start, *const v = x + start;
+            for_interleaved_rows<U>(rows_here, [&](std::size_t r, std::size_t u) {
               for (std::size_t k = 0; k < K; ++k)
-                accumulate<Relu, Arch>(load_lanes<Partial, Arch>(g + k * L, count, 0.f),
-                                       load_lanes<Partial, Arch>(v + k * L, count, 0.f), a[k],
-                                       sd[k], sx[k]);
-            }
+                accumulate<Relu, Arch>(
+                    load_lanes<Partial, Arch>(g + r * row_stride + k * L, count, 0.f),
+                    load_lanes<Partial, Arch>(v + r * row_stride + k * L, count, 0.f), a[k],
+                    sd[u][k], sx[u][k]);
+            });
+            fold_chains(sd);
+            fold_chains(sx);
             alignas(Arch::alignment()) float bd[K * L], bx[K * L];
             for (std::size_t k = 0; k < K; ++k) {
-              sd[k].store_aligned(bd + k * L);
-              sx[k].store_aligned(bx + k * L);
+              sd[0][k].store_aligned(bd + k * L);
+              sx[0][k].store_aligned(bx + k * L);
             }
             double* const td = total_dy + b0;
             double* const tx = total_dy_xmu + b0;

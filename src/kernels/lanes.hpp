@@ -491,6 +491,37 @@ void for_channel_blocks(std::size_t channels, F&& f) {
   if (c0 < channels) f.template operator()<1, true>(c0, channels - c0);
 }
 
+// Partial sums per vector of a channel block when rows are summed: a block of K < 4 vectors
+// (C = 16 on AVX2 is two blocks of one) sums 4 / K rows at once into as many chains, so that the
+// adds and FMAs (3–4 cycles of latency each) overlap instead of waiting on one another row by
+// row. The chains fold in order, so the result does not depend on anything but the shape.
+template <std::size_t K>
+constexpr std::size_t row_chains() {
+  return K >= 4 ? 1 : 4 / K;
+}
+
+// f(r, u) for rows 0…rows − 1, row r into chain u: U rows at a time, then the rest into chain 0.
+template <std::size_t U, class F>
+[[gnu::always_inline]] inline void for_interleaved_rows(std::size_t rows, F&& f) {
+  std::size_t r = 0;
+  for (; r + U <= rows; r += U)
+    for (std::size_t u = 0; u < U; ++u) f(r + u, u);
+  for (; r < rows; ++r) f(r, 0);
+}
+
+template <class B, std::size_t U, std::size_t K>
+void zero_chains(B (&chains)[U][K]) {
+  for (std::size_t u = 0; u < U; ++u)
+    for (std::size_t k = 0; k < K; ++k) chains[u][k] = B(0.f);
+}
+
+// chains[0][k] = the sum of chains[u][k] over u, added in order.
+template <class B, std::size_t U, std::size_t K>
+void fold_chains(B (&chains)[U][K]) {
+  for (std::size_t u = 1; u < U; ++u)
+    for (std::size_t k = 0; k < K; ++k) chains[0][k] += chains[u][k];
+}
+
 // Float partial sums of a reduction over rows of channels take at most this many rows before
 // they are added into per-channel doubles: the error bound of the reductions
 // (tests/native/tolerance.hpp).

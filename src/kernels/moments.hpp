@@ -348,29 +348,37 @@ void rows(const float* x, const Shape& s, double* mean, double* var) {
         // Locals, not the lambda's captures, in the loops (see normalize.hpp).
         const float* const base = band_base + b0;
         const std::size_t rows_here = rb, head = rb < pilot ? rb : pilot, row_stride = stride;
-        B sum[K];
-        for (std::size_t k = 0; k < K; ++k) sum[k] = B(0.f);
-        for (std::size_t r = 0; r < head; ++r)
+        constexpr std::size_t U = row_chains<K>();
+        B sum[U][K];
+        zero_chains(sum);
+        for_interleaved_rows<U>(head, [&](std::size_t r, std::size_t u) {
           for (std::size_t k = 0; k < K; ++k)
-            sum[k] += load_lanes<Partial, Arch>(base + r * row_stride + k * L, count, 0.f);
-        B m[K], q[K];
+            sum[u][k] += load_lanes<Partial, Arch>(base + r * row_stride + k * L, count, 0.f);
+        });
+        fold_chains(sum);
+        B m[K];
         for (std::size_t k = 0; k < K; ++k) {
-          m[k] = sum[k] / B(float(head));
+          m[k] = sum[0][k] / B(float(head));
           // NOLINTNEXTLINE(misc-redundant-expression): m − m == 0 tests finiteness.
           m[k] = xsimd::select(m[k] - m[k] == B(0.f), m[k], B(0.f));
-          sum[k] = q[k] = B(0.f);  // sum now Σd
         }
-        for (std::size_t r = 0; r < rows_here; ++r)
+        B q[U][K];
+        zero_chains(sum);  // sum now Σd
+        zero_chains(q);
+        for_interleaved_rows<U>(rows_here, [&](std::size_t r, std::size_t u) {
           for (std::size_t k = 0; k < K; ++k) {
             const B d = load_lanes<Partial, Arch>(base + r * row_stride + k * L, count, 0.f) - m[k];
-            sum[k] += d;
-            q[k] = xsimd::fma(d, d, q[k]);
+            sum[u][k] += d;
+            q[u][k] = xsimd::fma(d, d, q[u][k]);
           }
+        });
+        fold_chains(sum);
+        fold_chains(q);
         alignas(Arch::alignment()) float bm[K * L], bd[K * L], bq[K * L];
         for (std::size_t k = 0; k < K; ++k) {
           m[k].store_aligned(bm + k * L);
-          sum[k].store_aligned(bd + k * L);
-          q[k].store_aligned(bq + k * L);
+          sum[0][k].store_aligned(bd + k * L);
+          q[0][k].store_aligned(bq + k * L);
         }
         merge_blocks<K * L, Arch>(w, bm, bd, bq, acc_mean + b0, acc_m2 + b0);
       });
