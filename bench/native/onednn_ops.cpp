@@ -149,7 +149,7 @@ constexpr Format kFormats[] = {
 
 // oneDNN's JIT batch norm takes channel blocks of 16 floats with AVX-512 (core) and of 8 below it.
 // A block wider than the CPU's vector falls to its reference kernel, which no user of oneDNN would
-// choose: nChw16c on an AMD Zen 3 (AVX2) took 62 ms for S1's inference, nChw8c 0.42–0.44 ms.
+// choose: nChw16c on an AMD Zen 3 (AVX2) took 62 ms for S1's inference, nChw8c 0.42–0.48 ms.
 const char* onednn_blocked_format() {
   const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
   const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);

@@ -93,7 +93,7 @@ void store_partial(const batch<Arch>& v, float* p, std::size_t count) {
   // Four, two and one lanes with plain stores rather than AVX2's masked store (vmaskmovps), which
   // AMD before Zen 4 runs as microcode: 4.4–5 ns a store on a Zen 3 at 2.45 GHz in a loop that
   // did the three plain ones in 1–1.2 ns, and a channels-first run of 49 floats stores one tail
-  // per run. count is the same for every run of a call, so the branches predict.
+  // per run. A call's runs repeat the same counts, so the branches predict.
   if constexpr (std::is_same_v<Arch, xsimd::fma3<xsimd::avx2>>) {
     __m128 part = _mm256_castps256_ps128(v);
     if (count & 4) {
