@@ -194,6 +194,62 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
   }
 }
 
+// Rows that a reduction walks in memory order (lanes.hpp: reduce_in_memory_order), row by row over
+// a chunk of channels (tuning().row_chunk), the chunk's constants and float partial sums in tables
+// in L1, added into double totals every kMaxReductionRows rows. NHWC 8×14×14×1024 sums, the
+// fastest of 3–4 runs alternating with the walk down the rows (AMD Zen 3): 460–700 µs down the
+// rows, 335–390 µs this way (395–445 µs one row at a time rather than two); 8×7×7×1024 113–114
+// and 75–78 µs.
+// R rows of a chunk of `count` channels (whole vectors), `stride` floats apart, into the chunk's
+// float partial sums: one load and one store of them for all R rows.
+template <std::size_t R, bool Relu, class Arch>
+void add_rows(const float* g, const float* v, std::size_t stride, std::size_t count,
+              const ChunkTable<3, Arch>& t, float* part_dy, float* part_dy_xmu) {
+  using B = batch<Arch>;
+  for (std::size_t i = 0; i < count; i += B::size) {
+    B sd = B::load_aligned(part_dy + i), sx = B::load_aligned(part_dy_xmu + i);
+    const ChannelAffine<Arch> a = table_affine<Arch>(t, i);
+    for (std::size_t k = 0; k < R; ++k)
+      accumulate<Relu, Arch>(B::load_unaligned(g + k * stride + i),
+                             B::load_unaligned(v + k * stride + i), a, sd, sx);
+    sd.store_aligned(part_dy + i);
+    sx.store_aligned(part_dy_xmu + i);
+  }
+}
+
+template <bool Relu, class Arch>
+void memory_order(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
+                  float* sum_dy, float* sum_dy_xmu) {
+  const std::size_t row_count = s.n * s.s, stride = s.c;
+  ChunkTable<3, Arch> t;
+  alignas(Arch::alignment()) float part_dy[kMaxRowChunk], part_dy_xmu[kMaxRowChunk];
+  double total_dy[kMaxRowChunk], total_dy_xmu[kMaxRowChunk];
+  for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+    fill_affine_tables<Arch>(p, c0, count, t);
+    std::fill(total_dy, total_dy + count, 0.0);
+    std::fill(total_dy_xmu, total_dy_xmu + count, 0.0);
+    for (std::size_t r0 = 0; r0 < row_count; r0 += kMaxReductionRows) {
+      const std::size_t r1 =
+          row_count - r0 < kMaxReductionRows ? row_count : r0 + kMaxReductionRows;
+      std::fill(part_dy, part_dy + count, 0.f);
+      std::fill(part_dy_xmu, part_dy_xmu + count, 0.f);
+      const float *const g = dy + r0 * stride + c0, *const v = x + r0 * stride + c0;
+      for_row_pairs(r1 - r0, [&]<std::size_t R>(std::size_t r) {
+        add_rows<R, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
+                                part_dy_xmu);
+      });
+      for (std::size_t j = 0; j < count; ++j) {
+        total_dy[j] += part_dy[j];
+        total_dy_xmu[j] += part_dy_xmu[j];
+      }
+    }
+    for (std::size_t j = 0; j < count; ++j) {
+      sum_dy[c0 + j] = float(total_dy[j]);
+      sum_dy_xmu[c0 + j] = float(total_dy_xmu[j]);
+    }
+  });
+}
+
 }  // namespace grad_sums_detail
 
 template <class Arch>
@@ -202,6 +258,10 @@ void grad_sums::operator()(Arch, const float* dy, const float* x, const Shape& s
                            float* sum_dy, float* sum_dy_xmu) const {
   using namespace grad_sums_detail;
   const bool by_rows = rows_of_channels<Arch>(shape);
+  if (by_rows && reduce_in_memory_order<Arch>(shape)) {
+    return relu ? memory_order<true, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu)
+                : memory_order<false, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu);
+  }
   if (relu) {
     by_rows ? rows<true, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu)
             : channels_first<true, Arch>(dy, x, shape, sample_stride, p, sum_dy, sum_dy_xmu);

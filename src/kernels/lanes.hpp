@@ -554,4 +554,38 @@ std::size_t l1_resident_rows(std::size_t stride) {
   return ways * (set_span / b);
 }
 
+// The moments' bands of rows (kernels/moments.hpp: rows): each band's shift is the mean of its
+// first `pilot` rows, which stay in L1 for the band's pass, and a band holds at most 4 pilots.
+struct RowBands {
+  std::size_t pilot, band;
+};
+
+template <class Arch>
+RowBands row_bands(std::size_t chunk, std::size_t stride) {
+  const std::size_t pilot = std::min(reduction_rows<Arch>(chunk), l1_resident_rows<Arch>(stride));
+  return {pilot, std::min(4 * pilot, kMaxReductionRows)};
+}
+
+// f.template operator()<R>(r) for rows 0 … rows − 1, two at a time (R = 2), then the odd one
+// (R = 1): the memory-order reductions load and store their per-channel partial sums once per R
+// rows.
+template <class F>
+void for_row_pairs(std::size_t rows, F&& f) {
+  std::size_t r = 0;
+  for (; r + 2 <= rows; r += 2) f.template operator()<2>(r);
+  if (r < rows) f.template operator()<1>(r);
+}
+
+// Rows of channels that the reductions (moments, grad_sums) walk in memory order, as the wide-row
+// elementwise kernels do, rather than down the rows a block of channels at a time: rows whose
+// stride overflows the L1 sets before a tile of rows is summed (C a multiple of 512 on a 32 KiB
+// L1d), so that every channel block re-reads its tile from L2, and the walk reads a part of each
+// row per chunk of channels, which the prefetchers follow poorly. Whole vectors of channels only:
+// such strides are.
+template <class Arch>
+bool reduce_in_memory_order(const Shape& s) {
+  return is_wide_row<Arch>(s.c) && s.c % batch<Arch>::size == 0 &&
+         reduction_rows<Arch>(std::min(s.c, kChannelChunk)) > l1_resident_rows<Arch>(s.c);
+}
+
 }  // namespace simdnorm::kernels

@@ -319,6 +319,36 @@ void channels_first(const float* x, const Shape& shape, std::size_t sample_strid
   }
 }
 
+// R rows of `count` channels (whole vectors), `stride` floats apart, added into sum: one load
+// and one store of the sums for all R rows.
+template <std::size_t R, class Arch>
+void add_rows(const float* x, std::size_t stride, std::size_t count, float* sum) {
+  using B = batch<Arch>;
+  for (std::size_t i = 0; i < count; i += B::size) {
+    B t = B::load_aligned(sum + i);
+    for (std::size_t k = 0; k < R; ++k) t += B::load_unaligned(x + k * stride + i);
+    t.store_aligned(sum + i);
+  }
+}
+
+// The same for d = x − shift: Σd into sum_d, Σd² into sum_d2.
+template <std::size_t R, class Arch>
+void add_deviations(const float* x, std::size_t stride, std::size_t count, const float* shift,
+                    float* sum_d, float* sum_d2) {
+  using B = batch<Arch>;
+  for (std::size_t i = 0; i < count; i += B::size) {
+    const B m = B::load_aligned(shift + i);
+    B t = B::load_aligned(sum_d + i), q = B::load_aligned(sum_d2 + i);
+    for (std::size_t k = 0; k < R; ++k) {
+      const B d = B::load_unaligned(x + k * stride + i) - m;
+      t += d;
+      q = xsimd::fma(d, d, q);
+    }
+    t.store_aligned(sum_d + i);
+    q.store_aligned(sum_d2 + i);
+  }
+}
+
 // Rows of channels: chunks of channels, bands of rows, and in each band every channel block of
 // the chunk is summed as one block. Its shift m̃ is the mean of the band's first rows (a pilot of
 // at most l1_resident_rows, which the deviation pass then re-reads from L1), and one pass sums
@@ -333,8 +363,8 @@ void rows(const float* x, const Shape& s, double* mean, double* var) {
   const std::size_t row_count = s.n * s.s, stride = s.c;
   for (std::size_t c0 = 0; c0 < s.c; c0 += kChannelChunk) {
     const std::size_t chunk = s.c - c0 < kChannelChunk ? s.c - c0 : kChannelChunk;
-    const std::size_t pilot = std::min(reduction_rows<Arch>(chunk), l1_resident_rows<Arch>(stride));
-    const std::size_t band = std::min(4 * pilot, kMaxReductionRows);
+    const RowBands bands = row_bands<Arch>(chunk, stride);
+    const std::size_t pilot = bands.pilot, band = bands.band;
     // + L: the partial block's filled lanes merge too (harmlessly), so every merge is a whole
     // number of vectors.
     alignas(Arch::alignment()) double acc_mean[kChannelChunk + L] = {};
@@ -391,12 +421,63 @@ void rows(const float* x, const Shape& s, double* mean, double* var) {
   }
 }
 
+// Rows walked in memory order (lanes.hpp: reduce_in_memory_order), row by row over a chunk of
+// channels (tuning().row_chunk), with the bands and pilots of rows() above: the pilot's sums, then
+// the band's Σd and Σd², in float tables in L1, merged into double tables once per band. NHWC
+// 8×28×28×1024 (25 MiB), the fastest of 3 runs alternating with rows() (AMD Zen 3): 3.2–3.6 ms
+// there, 2.2–2.4 ms this way, where reading it in a plain loop takes 1.4–1.6 ms; 256-row bands
+// with 64-row pilots were no faster (2.4 ms).
+template <class Arch>
+void memory_order(const float* x, const Shape& s, double* mean, double* var) {
+  using B = batch<Arch>;
+  constexpr std::size_t L = B::size;
+  const std::size_t row_count = s.n * s.s, stride = s.c;
+  const RowBands bands = row_bands<Arch>(std::min(s.c, kChannelChunk), stride);
+  const std::size_t pilot = bands.pilot, band = bands.band;
+  alignas(Arch::alignment()) float shift[kMaxRowChunk], sum_d[kMaxRowChunk], sum_d2[kMaxRowChunk];
+  alignas(Arch::alignment()) double acc_mean[kMaxRowChunk], acc_m2[kMaxRowChunk];
+  for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
+    std::fill(acc_mean, acc_mean + count, 0.0);
+    std::fill(acc_m2, acc_m2 + count, 0.0);
+    for (std::size_t r0 = 0; r0 < row_count; r0 += band) {
+      const std::size_t rb = row_count - r0 < band ? row_count - r0 : band;
+      const std::size_t head = rb < pilot ? rb : pilot;
+      const float* const base = x + r0 * stride + c0;
+      std::fill(shift, shift + count, 0.f);
+      for_row_pairs(head, [&]<std::size_t R>(std::size_t r) {
+        add_rows<R, Arch>(base + r * stride, stride, count, shift);
+      });
+      const B inv_head(1.f / float(head));
+      for (std::size_t i = 0; i < count; i += L) {
+        const B m = B::load_aligned(shift + i) * inv_head;
+        // NOLINTNEXTLINE(misc-redundant-expression): m − m == 0 tests finiteness.
+        xsimd::select(m - m == B(0.f), m, B(0.f)).store_aligned(shift + i);
+      }
+      std::fill(sum_d, sum_d + count, 0.f);
+      std::fill(sum_d2, sum_d2 + count, 0.f);
+      for_row_pairs(rb, [&]<std::size_t R>(std::size_t r) {
+        add_deviations<R, Arch>(base + r * stride, stride, count, shift, sum_d, sum_d2);
+      });
+      const ChanWeights<Arch> w = chan_weights<Arch>(double(r0), double(rb));
+      for (std::size_t i = 0; i < count; i += L)
+        merge_blocks<L, Arch>(w, shift + i, sum_d + i, sum_d2 + i, acc_mean + i, acc_m2 + i);
+    }
+    const double inv_count = 1.0 / double(row_count);
+    for (std::size_t j = 0; j < count; ++j) {
+      mean[c0 + j] = acc_mean[j];
+      var[c0 + j] = acc_m2[j] * inv_count;
+    }
+  });
+}
+
 }  // namespace moments_detail
 
 template <class Arch>
 void moments::operator()(Arch, const float* x, const Shape& shape, std::size_t sample_stride,
                          double* mean, double* var) const {
-  if (rows_of_channels<Arch>(shape)) {
+  if (rows_of_channels<Arch>(shape) && reduce_in_memory_order<Arch>(shape)) {
+    moments_detail::memory_order<Arch>(x, shape, mean, var);
+  } else if (rows_of_channels<Arch>(shape)) {
     moments_detail::rows<Arch>(x, shape, mean, var);
   } else {
     moments_detail::channels_first<Arch>(x, shape, sample_stride, mean, var);

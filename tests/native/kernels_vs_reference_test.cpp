@@ -367,32 +367,19 @@ TEST_P(KernelsVsReference, EveryEntryPointUnderTheSmallestTuning) {
 // Sizes around 4, 8 and 16 lanes (SSE2/NEON/wasm, AVX2, AVX-512), 4·lanes channel blocks (64),
 // odd sizes, NC with S = 1 (channels across lanes), block splits of 2048 floats per run, blocks of
 // up to 16 short runs with a remainder (N = 37, 20, 18), several row tiles (lanes.hpp:
-// reduction_rows; 600×3, 70×260, 3·100×64), and more channels than kChannelChunk = 256. Runs of
+// reduction_rows; 600×3, 70×260, 3·100×64), more channels than kChannelChunk = 256, and rows of
+// 1024 and 2048 channels, which the reductions walk in memory order (lanes.hpp: reduce_in_memory_order),
+// over 256 rows and an odd rest (301) and over two chunks of channels (2048). Runs of
 // 1 to 4 whole vectors with and without a tail take the moments' compile-time run lengths on
 // AVX2 and AVX-512 (moments.hpp: with_run_length): 16, 17, 31, 33, 49, 64, 69. Under the smallest
 // tuning, backward's channel pieces hold 1 to 42 channels, and runs longer than a block (2×3×290).
 std::vector<Shape> kernel_shapes() {
   std::vector<Shape> v;
   // NC: channels across the vector lanes, rows = N.
-  for (auto [n, c] : std::vector<std::pair<std::size_t, std::size_t>>{{2, 1},
-                                                                      {3, 3},
-                                                                      {5, 4},
-                                                                      {4, 5},
-                                                                      {7, 7},
-                                                                      {3, 8},
-                                                                      {2, 9},
-                                                                      {6, 15},
-                                                                      {3, 16},
-                                                                      {5, 17},
-                                                                      {9, 31},
-                                                                      {2, 33},
-                                                                      {4, 63},
-                                                                      {3, 64},
-                                                                      {2, 65},
-                                                                      {5, 67},
-                                                                      {4, 129},
-                                                                      {600, 3},
-                                                                      {70, 260}})
+  for (auto [n, c] : std::vector<std::pair<std::size_t, std::size_t>>{
+           {2, 1},  {3, 3},  {5, 4},   {4, 5},   {7, 7},    {3, 8},     {2, 9},
+           {6, 15}, {3, 16}, {5, 17},  {9, 31},  {2, 33},   {4, 63},    {3, 64},
+           {2, 65}, {5, 67}, {4, 129}, {600, 3}, {70, 260}, {301, 1024}})
     v.push_back(Shape::nc(n, c));
   // Channels-first with S > 1: runs of S floats.
   for (auto [n, c, s] : std::vector<std::array<std::size_t, 3>>{
@@ -402,25 +389,11 @@ std::vector<Shape> kernel_shapes() {
            {18, 260, 3}, {2, 2, 2053}, {1, 1, 4099}, {2, 3, 290}})
     v.push_back(Shape::ncl(n, c, s));
   // Channels-last: rows of C floats.
-  for (auto [n, s, c] : std::vector<std::array<std::size_t, 3>>{{2, 3, 1},
-                                                                {2, 5, 3},
-                                                                {3, 2, 4},
-                                                                {2, 3, 5},
-                                                                {2, 2, 7},
-                                                                {2, 3, 8},
-                                                                {2, 2, 9},
-                                                                {2, 2, 15},
-                                                                {1, 3, 16},
-                                                                {2, 2, 17},
-                                                                {2, 2, 33},
-                                                                {2, 1, 64},
-                                                                {1, 2, 67},
-                                                                {2, 2, 65},
-                                                                {2, 3, 129},
-                                                                {4, 300, 3},
-                                                                {2, 40, 64},
-                                                                {3, 100, 64},
-                                                                {2, 3, 260}})
+  for (auto [n, s, c] : std::vector<std::array<std::size_t, 3>>{
+           {2, 3, 1},   {2, 5, 3},   {3, 2, 4},    {2, 3, 5},   {2, 2, 7},
+           {2, 3, 8},   {2, 2, 9},   {2, 2, 15},   {1, 3, 16},  {2, 2, 17},
+           {2, 2, 33},  {2, 1, 64},  {1, 2, 67},   {2, 2, 65},  {2, 3, 129},
+           {4, 300, 3}, {2, 40, 64}, {3, 100, 64}, {2, 3, 260}, {1, 5, 2048}})
     v.push_back(Shape::nlc(n, s, c));
   return v;
 }
