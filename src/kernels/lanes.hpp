@@ -577,15 +577,16 @@ void for_row_pairs(std::size_t rows, F&& f) {
 }
 
 // Rows of channels that the reductions (moments, grad_sums) walk in memory order, as the wide-row
-// elementwise kernels do, rather than down the rows a block of channels at a time: rows whose
-// stride overflows the L1 sets before a tile of rows is summed (C a multiple of 512 on a 32 KiB
-// L1d), so that every channel block re-reads its tile from L2, and the walk reads a part of each
-// row per chunk of channels, which the prefetchers follow poorly. Whole vectors of channels only:
-// such strides are.
+// elementwise kernels do, rather than down the rows a block of channels at a time: more rows than
+// the L1 sets hold at their stride, and a stride that overflows them before a tile of rows is
+// summed (C a multiple of 512 on a 32 KiB L1d), so that every channel block re-reads its tile
+// from L2, and the walk reads a part of each row per chunk of channels, which the prefetchers
+// follow poorly. Whole vectors of channels only: such strides are.
 template <class Arch>
 bool reduce_in_memory_order(const Shape& s) {
-  return is_wide_row<Arch>(s.c) && s.c % batch<Arch>::size == 0 &&
-         reduction_rows<Arch>(std::min(s.c, kChannelChunk)) > l1_resident_rows<Arch>(s.c);
+  const std::size_t resident = l1_resident_rows<Arch>(s.c);
+  return is_wide_row<Arch>(s.c) && s.c % batch<Arch>::size == 0 && s.n * s.s > resident &&
+         reduction_rows<Arch>(std::min(s.c, kChannelChunk)) > resident;
 }
 
 }  // namespace simdnorm::kernels
