@@ -96,7 +96,7 @@ void wide_rows(const float* x, const float* z, const Shape& s, const ChannelPara
   });
 }
 
-// Rows off a cache line as one flat array (lanes.hpp: flat_rows_head), as in normalize.hpp.
+// Rows walked as one flat array (lanes.hpp: walk_rows_flat), as in normalize.hpp.
 template <bool Copy, class Arch>
 void flat_rows(const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y,
                float* x_copy) {
@@ -134,7 +134,7 @@ template <bool Copy, class Arch>
 void rows(const float* x, const float* z, const Shape& s, const ChannelParams& p, float* y,
           float* x_copy) {
   constexpr std::size_t L = batch<Arch>::size;
-  if (flat_rows_head<Arch>(s, y)) return flat_rows<Copy, Arch>(x, z, s, p, y, x_copy);
+  if (walk_rows_flat<Arch>(s, y)) return flat_rows<Copy, Arch>(x, z, s, p, y, x_copy);
   if (is_wide_row<Arch>(s.c)) return wide_rows<Copy, Arch>(x, z, s, p, y, x_copy);
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);

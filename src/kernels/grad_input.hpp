@@ -218,7 +218,7 @@ void wide_rows(const float* dy, const float* x, const Shape& s, const ChannelPar
   });
 }
 
-// Rows off a cache line as one flat array (lanes.hpp: flat_rows_head), as in normalize.hpp.
+// Rows walked as one flat array (lanes.hpp: walk_rows_flat), as in normalize.hpp.
 template <bool Relu, bool Stream, class Arch>
 void flat_rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                bool batch_stats, const float* sum_dy, const float* sum_dy_xmu, float* dx) {
@@ -252,7 +252,7 @@ template <bool Relu, bool Stream, class Arch>
 void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& p, bool batch_stats,
           const float* sum_dy, const float* sum_dy_xmu, float* dx) {
   constexpr std::size_t L = batch<Arch>::size;
-  if (flat_rows_head<Arch>(s, dx))
+  if (walk_rows_flat<Arch>(s, dx))
     return flat_rows<Relu, Stream, Arch>(dy, x, s, p, batch_stats, sum_dy, sum_dy_xmu, dx);
   if (is_wide_row<Arch>(s.c))
     return wide_rows<Relu, Stream, Arch>(dy, x, s, p, batch_stats, sum_dy, sum_dy_xmu, dx);

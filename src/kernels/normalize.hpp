@@ -174,7 +174,7 @@ void wide_rows(const float* x, const Shape& s, const ChannelParams& p, float* y,
   });
 }
 
-// Rows off a cache line as one flat array (lanes.hpp: flat_rows_head): the partial vectors with
+// Rows walked as one flat array (lanes.hpp: walk_rows_flat): the partial vectors with
 // plain stores, every other vector whole and aligned, with the constants of the channels it
 // starts at from the tables.
 template <bool Relu, bool Stream, bool Copy, class Arch>
@@ -209,7 +209,7 @@ template <bool Relu, bool Stream, bool Copy, class Arch>
 void rows(const float* x, const Shape& s, const ChannelParams& p, float* y, float* x_copy) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
-  if (flat_rows_head<Arch>(s, y)) return flat_rows<Relu, Stream, Copy, Arch>(x, s, p, y, x_copy);
+  if (walk_rows_flat<Arch>(s, y)) return flat_rows<Relu, Stream, Copy, Arch>(x, s, p, y, x_copy);
   if (is_wide_row<Arch>(s.c)) return wide_rows<Relu, Stream, Copy, Arch>(x, s, p, y, x_copy);
   const std::size_t row_count = s.n * s.s, stride = s.c;
   const std::size_t tile = row_tile<Arch>(s.c);
