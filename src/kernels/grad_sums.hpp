@@ -194,12 +194,6 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
   }
 }
 
-// Rows that a reduction walks in memory order (lanes.hpp: reduce_in_memory_order), row by row over
-// a chunk of channels (tuning().row_chunk), the chunk's constants and float partial sums in tables
-// in L1, added into double totals every kMaxReductionRows rows. NHWC 8×14×14×1024 sums, the
-// fastest of 3–4 runs alternating with the walk down the rows (AMD Zen 3): 460–700 µs down the
-// rows, 335–390 µs this way (395–445 µs one row at a time rather than two); 8×7×7×1024 113–114
-// and 75–78 µs.
 // R rows of a chunk of `count` channels (whole vectors), `stride` floats apart, into the chunk's
 // float partial sums: one load and one store of them for all R rows.
 template <std::size_t R, bool Relu, class Arch>
@@ -217,6 +211,10 @@ void add_rows(const float* g, const float* v, std::size_t stride, std::size_t co
   }
 }
 
+// Rows that a reduction walks in memory order (lanes.hpp: reduce_in_memory_order), row by row over
+// a chunk of channels (tuning().row_chunk), the chunk's constants and float partial sums in tables
+// in L1, added into double totals every kMaxReductionRows rows; two rows per load and store of the
+// partial sums, which halves that traffic.
 template <bool Relu, class Arch>
 void memory_order(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                   float* sum_dy, float* sum_dy_xmu) {

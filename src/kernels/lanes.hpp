@@ -374,8 +374,8 @@ inline constexpr std::size_t kLineFloats = 16;
 // (16 bytes past a line) split every AVX-512 store over two lines and streamed no row: inference
 // took 1.06–1.29× the time on a line (NC 256×1024, NHWC 16×56×56×64 and 8×28×28×1024, Intel
 // Emerald Rapids) and backward up to 1.44×; walked flat, 0.97–1.04× (docs/benchmarks.md, "Tensors
-// off a cache line"). Returns the floats before the first line, or 0: on a line, or C not walked
-// flat.
+// off a cache line"). Returns the floats before the first line, or 0: on a line, or a C that is
+// never walked flat.
 template <class Arch>
 std::size_t flat_rows_head(const Shape& s, const float* out) {
   if (s.c % batch<Arch>::size || s.c > tuning().row_chunk) return 0;
@@ -385,9 +385,7 @@ std::size_t flat_rows_head(const Shape& s, const float* out) {
 
 // Rows of channels that the elementwise kernels walk as one flat array: rows off a cache line
 // (flat_rows_head), and rows of fewer than four whole vectors, which the walk down the rows covers
-// one vector per row and channel block, a loop step each: NHWC 8×28×28×16 inference took
-// 21–23 µs that way and 13–14 µs flat, 8×56×56×16 83–91 and 50–55 µs (AVX2, AMD Zen 3); with
-// C = 32 (one block of four vectors) the two walks took the same time.
+// one vector per row and channel block, a loop step each (docs/benchmarks.md, "Zen 3 (AVX2)").
 template <class Arch>
 bool walk_rows_flat(const Shape& s, const float* out) {
   constexpr std::size_t L = batch<Arch>::size;
@@ -553,20 +551,22 @@ std::size_t reduction_rows(std::size_t channels) {
 // virtually indexed caches need), so rows 4 KiB apart all land in the same sets and only "ways"
 // (≥ 8) of them fit; rows 2 KiB apart, twice as many; and so on. NC 256×1024 moments took 31 µs
 // with tiles of 48 rows and 20 µs with 8 (Zen 5).
+inline constexpr std::size_t kL1SetSpan = 4096, kL1Ways = 8;
+
 template <class Arch>
 std::size_t l1_resident_rows(std::size_t stride) {
-  constexpr std::size_t set_span = 4096, ways = 8;
-  std::size_t a = stride * sizeof(float) % set_span, b = set_span;
+  std::size_t a = stride * sizeof(float) % kL1SetSpan, b = kL1SetSpan;
   while (a) {  // gcd(stride bytes, set span): the rows take set_span / gcd distinct set offsets
     const std::size_t r = b % a;
     b = a;
     a = r;
   }
-  return ways * (set_span / b);
+  return kL1Ways * (kL1SetSpan / b);
 }
 
-// The moments' bands of rows (kernels/moments.hpp: rows): each band's shift is the mean of its
-// first `pilot` rows, which stay in L1 for the band's pass, and a band holds at most 4 pilots.
+// The moments' bands of rows (kernels/moments.hpp): each band's shift is the mean of its first
+// `pilot` rows, which its pass over the band re-reads from L1 or L2, and a band holds at most 4
+// pilots, so the pilot is at least a quarter of the band (the shift's error bound).
 struct RowBands {
   std::size_t pilot, band;
 };
@@ -588,16 +588,14 @@ void for_row_pairs(std::size_t rows, F&& f) {
 }
 
 // Rows of channels that the reductions (moments, grad_sums) walk in memory order, as the wide-row
-// elementwise kernels do, rather than down the rows a block of channels at a time: more rows than
-// the L1 sets hold at their stride, and a stride that overflows them before a tile of rows is
-// summed (C a multiple of 512 on a 32 KiB L1d), so that every channel block re-reads its tile
-// from L2, and the walk reads a part of each row per chunk of channels, which the prefetchers
-// follow poorly. Whole vectors of channels only: such strides are.
+// elementwise kernels do, rather than down the rows a block of channels at a time: rows a
+// multiple of 4 KiB apart (C a multiple of 1024), which all land in the same L1 sets, more of
+// them than the sets hold. Down the rows, every channel block then re-read its tile from L2, and
+// each chunk of channels read a part of every row, which the prefetchers follow poorly
+// (docs/benchmarks.md, "Zen 3 (AVX2)"). Such a C is a whole number of vectors on every ISA.
 template <class Arch>
 bool reduce_in_memory_order(const Shape& s) {
-  const std::size_t resident = l1_resident_rows<Arch>(s.c);
-  return is_wide_row<Arch>(s.c) && s.c % batch<Arch>::size == 0 && s.n * s.s > resident &&
-         reduction_rows<Arch>(std::min(s.c, kChannelChunk)) > resident;
+  return s.c > 0 && s.c * sizeof(float) % kL1SetSpan == 0 && s.n * s.s > kL1Ways;
 }
 
 }  // namespace simdnorm::kernels

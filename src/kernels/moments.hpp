@@ -423,10 +423,7 @@ void rows(const float* x, const Shape& s, double* mean, double* var) {
 
 // Rows walked in memory order (lanes.hpp: reduce_in_memory_order), row by row over a chunk of
 // channels (tuning().row_chunk), with the bands and pilots of rows() above: the pilot's sums, then
-// the band's Σd and Σd², in float tables in L1, merged into double tables once per band. NHWC
-// 8×28×28×1024 (25 MiB), the fastest of 3 runs alternating with rows() (AMD Zen 3): 3.2–3.6 ms
-// there, 2.2–2.4 ms this way, where reading it in a plain loop takes 1.4–1.6 ms; 256-row bands
-// with 64-row pilots were no faster (2.4 ms).
+// the band's Σd and Σd², in float tables in L1, merged into double tables once per band.
 template <class Arch>
 void memory_order(const float* x, const Shape& s, double* mean, double* var) {
   using B = batch<Arch>;

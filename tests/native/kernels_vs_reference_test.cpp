@@ -20,6 +20,7 @@
 #include "float64_batch_norm.hpp"
 #include "guarded_buffer.hpp"
 #include "isa_scope.hpp"
+#include "piece_floats.hpp"
 #include "random_batch.hpp"
 #include "simdnorm/simdnorm.hpp"
 #include "tolerance.hpp"
@@ -364,12 +365,21 @@ TEST_P(KernelsVsReference, EveryEntryPointUnderTheSmallestTuning) {
   check_all_isas(GetParam(), 4321);
 }
 
+// One piece of 301 rows of 1024 channels (the default pieces hold 64): the memory-order
+// reductions add their float partial sums into double every kMaxReductionRows = 256 rows
+// (grad_sums.hpp: memory_order), here once after 256 rows and once after the other 45.
+TEST(KernelsVsReferenceOnePiece, MemoryOrderRowsBeyondOneFloatSum) {
+  const simdnorm_test::PieceFloats one_piece(301 * 1024);
+  check_all_isas(Shape::nc(301, 1024), 5678);
+}
+
 // Sizes around 4, 8 and 16 lanes (SSE2/NEON/wasm, AVX2, AVX-512), 4·lanes channel blocks (64),
 // odd sizes, NC with S = 1 (channels across lanes), block splits of 2048 floats per run, blocks of
 // up to 16 short runs with a remainder (N = 37, 20, 18), several row tiles (lanes.hpp:
-// reduction_rows; 600×3, 70×260, 3·100×64), more channels than kChannelChunk = 256, and rows of
-// 1024 and 2048 channels, which the reductions walk in memory order (lanes.hpp: reduce_in_memory_order),
-// over 256 rows and an odd rest (301) and over two chunks of channels (2048). Runs of
+// reduction_rows; 600×3, 70×260, 3·100×64), more channels than kChannelChunk = 256, rows of 1024
+// and 2048 channels, which the reductions walk in memory order (lanes.hpp: reduce_in_memory_order;
+// pieces of 64 rows and an odd rest, 301×1024, and two chunks of channels, 12×2048), and rows of
+// three vectors, walked flat (lanes.hpp: walk_rows_flat; C = 12, 24, 48). Runs of
 // 1 to 4 whole vectors with and without a tail take the moments' compile-time run lengths on
 // AVX2 and AVX-512 (moments.hpp: with_run_length): 16, 17, 31, 33, 49, 64, 69. Under the smallest
 // tuning, backward's channel pieces hold 1 to 42 channels, and runs longer than a block (2×3×290).
@@ -390,10 +400,10 @@ std::vector<Shape> kernel_shapes() {
     v.push_back(Shape::ncl(n, c, s));
   // Channels-last: rows of C floats.
   for (auto [n, s, c] : std::vector<std::array<std::size_t, 3>>{
-           {2, 3, 1},   {2, 5, 3},   {3, 2, 4},    {2, 3, 5},   {2, 2, 7},
-           {2, 3, 8},   {2, 2, 9},   {2, 2, 15},   {1, 3, 16},  {2, 2, 17},
-           {2, 2, 33},  {2, 1, 64},  {1, 2, 67},   {2, 2, 65},  {2, 3, 129},
-           {4, 300, 3}, {2, 40, 64}, {3, 100, 64}, {2, 3, 260}, {1, 5, 2048}})
+           {2, 3, 1},   {2, 5, 3},     {3, 2, 4},   {2, 3, 5},   {2, 2, 7},   {2, 3, 8},
+           {2, 2, 9},   {2, 2, 15},    {1, 3, 16},  {2, 2, 17},  {2, 2, 33},  {2, 1, 64},
+           {1, 2, 67},  {2, 2, 65},    {2, 3, 129}, {4, 300, 3}, {2, 40, 64}, {3, 100, 64},
+           {2, 3, 260}, {1, 12, 2048}, {2, 3, 12},  {2, 3, 24},  {2, 3, 48}})
     v.push_back(Shape::nlc(n, s, c));
   return v;
 }
