@@ -546,17 +546,19 @@ std::size_t reduction_rows(std::size_t channels) {
   return rows < 16 ? 16 : rows > kMaxReductionRows ? kMaxReductionRows : rows;
 }
 
+// L1d geometry on the CPUs simdnorm builds for (l1_resident_rows): the address span after which
+// the set index repeats (L1d size / ways), and the ways of a set, at least.
+inline constexpr std::size_t kL1SetSpan = 4096, kL1Ways = 8;
+
 // Rows that a block of channels can re-read from L1 when rows are `stride` floats apart. An L1d
 // set spans 4 KiB on current x86 and Arm cores (L1d size / ways: 32 KiB / 8, 48 KiB / 12, as
 // virtually indexed caches need), so rows 4 KiB apart all land in the same sets and only "ways"
 // (≥ 8) of them fit; rows 2 KiB apart, twice as many; and so on. NC 256×1024 moments took 31 µs
 // with tiles of 48 rows and 20 µs with 8 (Zen 5).
-inline constexpr std::size_t kL1SetSpan = 4096, kL1Ways = 8;
-
 template <class Arch>
 std::size_t l1_resident_rows(std::size_t stride) {
   std::size_t a = stride * sizeof(float) % kL1SetSpan, b = kL1SetSpan;
-  while (a) {  // gcd(stride bytes, set span): the rows take set_span / gcd distinct set offsets
+  while (a) {  // gcd(stride bytes, set span): the rows take span / gcd distinct set offsets
     const std::size_t r = b % a;
     b = a;
     a = r;
