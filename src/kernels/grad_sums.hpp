@@ -224,13 +224,13 @@ void memory_order(const float* dy, const float* x, const Shape& s, const Channel
   double total_dy[kMaxRowChunk], total_dy_xmu[kMaxRowChunk];
   for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
     fill_affine_tables<Arch>(p, c0, count, t);
-    std::fill(total_dy, total_dy + count, 0.0);
-    std::fill(total_dy_xmu, total_dy_xmu + count, 0.0);
+    set_zero<Arch>(total_dy, count);
+    set_zero<Arch>(total_dy_xmu, count);
     for (std::size_t r0 = 0; r0 < row_count; r0 += kMaxReductionRows) {
       const std::size_t r1 =
           row_count - r0 < kMaxReductionRows ? row_count : r0 + kMaxReductionRows;
-      std::fill(part_dy, part_dy + count, 0.f);
-      std::fill(part_dy_xmu, part_dy_xmu + count, 0.f);
+      set_zero<Arch>(part_dy, count);
+      set_zero<Arch>(part_dy_xmu, count);
       const float *const g = dy + r0 * stride + c0, *const v = x + r0 * stride + c0;
       for_row_pairs(r1 - r0, [&]<std::size_t R>(std::size_t r) {
         add_rows<R, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,

@@ -579,6 +579,14 @@ RowBands row_bands(std::size_t chunk, std::size_t stride) {
   return {pilot, std::min(4 * pilot, kMaxReductionRows)};
 }
 
+// Sets n values to 0. Templated on Arch like everything here that the ISA files share: std::fill
+// would be one weak symbol, compiled with one file's ISA flags and linked into all of them
+// (scripts/test-isa-cpus.sh).
+template <class Arch, class T>
+void set_zero(T* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) p[i] = T(0);
+}
+
 // f.template operator()<R>(r) for rows 0 … rows − 1, two at a time (R = 2), then the odd one
 // (R = 1): the memory-order reductions load and store their per-channel partial sums once per R
 // rows.

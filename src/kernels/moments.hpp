@@ -434,13 +434,13 @@ void memory_order(const float* x, const Shape& s, double* mean, double* var) {
   alignas(Arch::alignment()) float shift[kMaxRowChunk], sum_d[kMaxRowChunk], sum_d2[kMaxRowChunk];
   alignas(Arch::alignment()) double acc_mean[kMaxRowChunk], acc_m2[kMaxRowChunk];
   for_row_chunks<Arch>(s.c, [&](std::size_t c0, std::size_t count) {
-    std::fill(acc_mean, acc_mean + count, 0.0);
-    std::fill(acc_m2, acc_m2 + count, 0.0);
+    set_zero<Arch>(acc_mean, count);
+    set_zero<Arch>(acc_m2, count);
     for (std::size_t r0 = 0; r0 < row_count; r0 += band) {
       const std::size_t rb = row_count - r0 < band ? row_count - r0 : band;
       const std::size_t head = rb < pilot ? rb : pilot;
       const float* const base = x + r0 * stride + c0;
-      std::fill(shift, shift + count, 0.f);
+      set_zero<Arch>(shift, count);
       for_row_pairs(head, [&]<std::size_t R>(std::size_t r) {
         add_rows<R, Arch>(base + r * stride, stride, count, shift);
       });
@@ -450,8 +450,8 @@ void memory_order(const float* x, const Shape& s, double* mean, double* var) {
         // NOLINTNEXTLINE(misc-redundant-expression): m − m == 0 tests finiteness.
         xsimd::select(m - m == B(0.f), m, B(0.f)).store_aligned(shift + i);
       }
-      std::fill(sum_d, sum_d + count, 0.f);
-      std::fill(sum_d2, sum_d2 + count, 0.f);
+      set_zero<Arch>(sum_d, count);
+      set_zero<Arch>(sum_d2, count);
       for_row_pairs(rb, [&]<std::size_t R>(std::size_t r) {
         add_deviations<R, Arch>(base + r * stride, stride, count, shift, sum_d, sum_d2);
       });
