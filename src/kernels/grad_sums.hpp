@@ -195,10 +195,13 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
 }
 
 // R rows of a chunk of `count` channels (whole vectors), `stride` floats apart, into the chunk's
-// float partial sums: one load and one store of them for all R rows.
+// float partial sums: one load and one store of them for all R rows. Not inlined: GCC's
+// unroll-and-jam (-O3) fused the one-row walk's row loop into this one, two rows at a time, which
+// is the walk memory_order below avoids for rows less than 4 KiB apart.
 template <std::size_t R, bool Relu, class Arch>
-void add_rows(const float* g, const float* v, std::size_t stride, std::size_t count,
-              const ChunkTable<3, Arch>& t, float* part_dy, float* part_dy_xmu) {
+[[gnu::noinline]] void add_rows(const float* g, const float* v, std::size_t stride,
+                                std::size_t count, const ChunkTable<3, Arch>& t, float* part_dy,
+                                float* part_dy_xmu) {
   using B = batch<Arch>;
   for (std::size_t i = 0; i < count; i += B::size) {
     B sd = B::load_aligned(part_dy + i), sx = B::load_aligned(part_dy_xmu + i);
@@ -211,14 +214,30 @@ void add_rows(const float* g, const float* v, std::size_t stride, std::size_t co
   }
 }
 
-// Rows that a reduction walks in memory order (lanes.hpp: reduce_in_memory_order), row by row over
-// a chunk of channels (tuning().row_chunk), the chunk's constants and float partial sums in tables
-// in L1, added into double totals every kMaxReductionRows rows; two rows per load and store of the
-// partial sums, which halves that traffic.
+// Rows of channels that the sums walk in memory order: those the moments walk so (lanes.hpp:
+// reduce_in_memory_order), and rows of more than two blocks of four vectors (C > 64 on AVX2, 32
+// on SSE2, 128 on AVX-512). Down the rows, each block of channels reads its few lines of every
+// row of a tile, and the rest of the row comes in later, for the next block, which the
+// prefetchers follow poorly: NHWC 8×28×28×256 sums took 320–460 µs that way and 258–278 µs in
+// memory order, a plain read of x and dy 165–180 µs (AMD Zen 3, AVX2). With two blocks (AVX2 C =
+// 64) the walk down the rows was faster: 8×28×28×64 65 µs against 80 µs.
+template <class Arch>
+bool sums_in_memory_order(const Shape& s) {
+  constexpr std::size_t L = batch<Arch>::size;
+  return reduce_in_memory_order<Arch>(s) || (s.c % L == 0 && s.c > 8 * L && s.n * s.s > kL1Ways);
+}
+
+// Rows walked in memory order (sums_in_memory_order), row by row over a chunk of channels
+// (tuning().row_chunk), the chunk's constants and float partial sums in tables in L1, added into
+// double totals every kMaxReductionRows rows. Rows 4 KiB apart go two per load and store of the
+// partial sums, which halves that traffic (NC 256×1024 sums 48 µs, 51 µs one row at a time);
+// nearer rows one at a time: two rows 1 KiB apart took NHWC 8×28×28×256 sums from 258–278 µs to
+// 335–520 µs (AMD Zen 3), which nothing here explains but the four input streams.
 template <bool Relu, class Arch>
 void memory_order(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                   float* sum_dy, float* sum_dy_xmu) {
   const std::size_t row_count = s.n * s.s, stride = s.c;
+  const bool pairs = stride * sizeof(float) % kL1SetSpan == 0;
   ChunkTable<3, Arch> t;
   alignas(Arch::alignment()) float part_dy[kMaxRowChunk], part_dy_xmu[kMaxRowChunk];
   double total_dy[kMaxRowChunk], total_dy_xmu[kMaxRowChunk];
@@ -232,10 +251,15 @@ void memory_order(const float* dy, const float* x, const Shape& s, const Channel
       set_zero<Arch>(part_dy, count);
       set_zero<Arch>(part_dy_xmu, count);
       const float *const g = dy + r0 * stride + c0, *const v = x + r0 * stride + c0;
-      for_row_pairs(r1 - r0, [&]<std::size_t R>(std::size_t r) {
-        add_rows<R, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
+      std::size_t r = 0;
+      if (pairs) {
+        for (; r + 2 <= r1 - r0; r += 2)
+          add_rows<2, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
+                                  part_dy_xmu);
+      }
+      for (; r < r1 - r0; ++r)
+        add_rows<1, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
                                 part_dy_xmu);
-      });
       for (std::size_t j = 0; j < count; ++j) {
         total_dy[j] += part_dy[j];
         total_dy_xmu[j] += part_dy_xmu[j];
@@ -256,7 +280,7 @@ void grad_sums::operator()(Arch, const float* dy, const float* x, const Shape& s
                            float* sum_dy, float* sum_dy_xmu) const {
   using namespace grad_sums_detail;
   const bool by_rows = rows_of_channels<Arch>(shape);
-  if (by_rows && reduce_in_memory_order<Arch>(shape)) {
+  if (by_rows && sums_in_memory_order<Arch>(shape)) {
     return relu ? memory_order<true, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu)
                 : memory_order<false, Arch>(dy, x, shape, p, sum_dy, sum_dy_xmu);
   }

@@ -201,9 +201,11 @@ TEST_P(Numerics, ConstantChannel) {
 TEST_P(Numerics, NonFiniteStaysInItsChannel) {
   const float nan = std::numeric_limits<float>::quiet_NaN(),
               inf = std::numeric_limits<float>::infinity();
-  // nc(40, 1024): the reductions' memory-order walk (kernels/lanes.hpp: reduce_in_memory_order).
+  // nc(40, 1024): the reductions' memory-order walk (kernels/lanes.hpp: reduce_in_memory_order);
+  // nc(20, 144): the backward sums' one-row walk (kernels/grad_sums.hpp: sums_in_memory_order).
   for (const Shape& s : {Shape::nchw(2, 3, 3, 7), Shape::nhwc(2, 3, 7, 3), Shape::nc(21, 3),
-                         Shape::nchw(2, 19, 2, 3), Shape::nhwc(2, 3, 2, 19), Shape::nc(40, 1024)}) {
+                         Shape::nchw(2, 19, 2, 3), Shape::nhwc(2, 3, 2, 19), Shape::nc(40, 1024),
+                         Shape::nc(20, 144)}) {
     for (float bad : {nan, inf, -inf}) {
       const std::vector<float> clean = RandomBatch(24).input(s),
                                dy = RandomBatch(25).normal(s.numel());
