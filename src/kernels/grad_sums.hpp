@@ -195,9 +195,9 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
 }
 
 // R rows of a chunk of `count` channels (whole vectors), `stride` floats apart, into the chunk's
-// float partial sums: one load and one store of them for all R rows. Not inlined: GCC's
-// unroll-and-jam (-O3) fused the one-row walk's row loop into this one, two rows at a time, which
-// is the walk memory_order below avoids for rows less than 4 KiB apart.
+// float partial sums: one load and one store of them for all R rows. Not inlined: inlined, GCC's
+// unroll-and-jam (-O3) fuses memory_order's one-row loop below into two rows per pass, the walk
+// it keeps for rows 4 KiB apart.
 template <std::size_t R, bool Relu, class Arch>
 [[gnu::noinline]] void add_rows(const float* g, const float* v, std::size_t stride,
                                 std::size_t count, const ChunkTable<3, Arch>& t, float* part_dy,
@@ -216,11 +216,11 @@ template <std::size_t R, bool Relu, class Arch>
 
 // Rows of channels that the sums walk in memory order: those the moments walk so (lanes.hpp:
 // reduce_in_memory_order), and rows of more than two blocks of four vectors (C > 64 on AVX2, 32
-// on SSE2, 128 on AVX-512). Down the rows, each block of channels reads its few lines of every
-// row of a tile, and the rest of the row comes in later, for the next block, which the
-// prefetchers follow poorly: NHWC 8×28×28×256 sums took 320–460 µs that way and 258–278 µs in
-// memory order, a plain read of x and dy 165–180 µs (AMD Zen 3, AVX2). With two blocks (AVX2 C =
-// 64) the walk down the rows was faster: 8×28×28×64 65 µs against 80 µs.
+// on SSE2, NEON and wasm, 128 on AVX-512) whose C is a whole number of vectors (add_rows has no
+// tail). Down the rows, each block of channels reads its few lines of every row of a tile and
+// the rest of each row comes in later, for the next block, which the prefetchers follow poorly;
+// two blocks still walked faster down the rows (docs/benchmarks.md, "Zen 3 (AVX2)"). A few rows
+// (at most kL1Ways) stay in L1 whichever the walk.
 template <class Arch>
 bool sums_in_memory_order(const Shape& s) {
   constexpr std::size_t L = batch<Arch>::size;
@@ -230,9 +230,8 @@ bool sums_in_memory_order(const Shape& s) {
 // Rows walked in memory order (sums_in_memory_order), row by row over a chunk of channels
 // (tuning().row_chunk), the chunk's constants and float partial sums in tables in L1, added into
 // double totals every kMaxReductionRows rows. Rows 4 KiB apart go two per load and store of the
-// partial sums, which halves that traffic (NC 256×1024 sums 48 µs, 51 µs one row at a time);
-// nearer rows one at a time: two rows 1 KiB apart took NHWC 8×28×28×256 sums from 258–278 µs to
-// 335–520 µs (AMD Zen 3), which nothing here explains but the four input streams.
+// partial sums, which halves that traffic; nearer rows one at a time, as two at a time measured
+// slower for C = 128 to 512 (docs/benchmarks.md, "Zen 3 (AVX2)"; not explained).
 template <bool Relu, class Arch>
 void memory_order(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                   float* sum_dy, float* sum_dy_xmu) {

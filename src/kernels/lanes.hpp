@@ -587,22 +587,13 @@ void set_zero(T* p, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) p[i] = T(0);
 }
 
-// f.template operator()<R>(r) for rows 0 … rows − 1, two at a time (R = 2), then the odd one
-// (R = 1): the memory-order reductions load and store their per-channel partial sums once per R
-// rows.
-template <class F>
-void for_row_pairs(std::size_t rows, F&& f) {
-  std::size_t r = 0;
-  for (; r + 2 <= rows; r += 2) f.template operator()<2>(r);
-  if (r < rows) f.template operator()<1>(r);
-}
-
-// Rows of channels that the reductions (moments, grad_sums) walk in memory order, as the wide-row
-// elementwise kernels do, rather than down the rows a block of channels at a time: rows a
-// multiple of 4 KiB apart (C a multiple of 1024), which all land in the same L1 sets, more of
-// them than the sets hold. Down the rows, every channel block then re-read its tile from L2, and
-// each chunk of channels read a part of every row, which the prefetchers follow poorly
-// (docs/benchmarks.md, "Zen 3 (AVX2)"). Such a C is a whole number of vectors on every ISA.
+// Rows of channels that the moments walk in memory order, as the wide-row elementwise kernels do,
+// rather than down the rows a block of channels at a time (the backward sums take more:
+// grad_sums.hpp: sums_in_memory_order): rows a multiple of 4 KiB apart (C a multiple of 1024),
+// which all land in the same L1 sets, more of them than the sets hold. Down the rows, every channel
+// block then re-read its tile from L2, and each chunk of channels read a part of every row, which
+// the prefetchers follow poorly (docs/benchmarks.md, "Zen 3 (AVX2)"). Such a C is a whole number of
+// vectors on every ISA.
 template <class Arch>
 bool reduce_in_memory_order(const Shape& s) {
   return s.c > 0 && s.c * sizeof(float) % kL1SetSpan == 0 && s.n * s.s > kL1Ways;

@@ -319,6 +319,15 @@ void channels_first(const float* x, const Shape& shape, std::size_t sample_strid
   }
 }
 
+// f.template operator()<R>(r) for rows 0 … rows − 1, two at a time (R = 2), then the odd one
+// (R = 1): memory_order below loads and stores its per-channel partial sums once per R rows.
+template <class F>
+void for_row_pairs(std::size_t rows, F&& f) {
+  std::size_t r = 0;
+  for (; r + 2 <= rows; r += 2) f.template operator()<2>(r);
+  if (r < rows) f.template operator()<1>(r);
+}
+
 // R rows of `count` channels (whole vectors), `stride` floats apart, added into sum: one load
 // and one store of the sums for all R rows.
 template <std::size_t R, class Arch>
