@@ -196,8 +196,8 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
 
 // R rows of a chunk of `count` channels (whole vectors), `stride` floats apart, into the chunk's
 // float partial sums: one load and one store of them for all R rows. Not inlined: inlined, GCC's
-// unroll-and-jam (-O3) fuses memory_order's one-row loop below into two rows per pass, the walk
-// it keeps for rows 4 KiB apart.
+// unroll-and-jam (-O3) fuses memory_order's one-row loop below into two rows per pass, which it
+// avoids for rows of 512 bytes to 2 KiB (sums_rows_per_pass).
 template <std::size_t R, bool Relu, class Arch>
 [[gnu::noinline]] void add_rows(const float* g, const float* v, std::size_t stride,
                                 std::size_t count, const ChunkTable<3, Arch>& t, float* part_dy,
@@ -215,28 +215,36 @@ template <std::size_t R, bool Relu, class Arch>
 }
 
 // Rows of channels that the sums walk in memory order: those the moments walk so (lanes.hpp:
-// reduce_in_memory_order), and rows of more than two blocks of four vectors (C > 64 on AVX2, 32
-// on SSE2, NEON and wasm, 128 on AVX-512) whose C is a whole number of vectors (add_rows has no
-// tail). Down the rows, each block of channels reads its few lines of every row of a tile and
-// the rest of each row comes in later, for the next block, which the prefetchers follow poorly;
-// two blocks still walked faster down the rows (docs/benchmarks.md, "Zen 3 (AVX2)"). A few rows
-// (at most kL1Ways) stay in L1 whichever the walk.
+// reduce_in_memory_order), and rows of more than one block of four vectors (C > 32 on AVX2, 16 on
+// SSE2, NEON and wasm, 64 on AVX-512) whose C is a whole number of vectors (add_rows has no tail).
+// Down the rows, each block of channels reads its few lines of every row of a tile and the rest
+// of each row comes in later, for the next block, which the prefetchers follow poorly; one block
+// reads whole rows and walked faster down the rows (docs/benchmarks.md, "Zen 3 (AVX2)"). A few
+// rows (at most kL1Ways) stay in L1 whichever the walk.
 template <class Arch>
 bool sums_in_memory_order(const Shape& s) {
   constexpr std::size_t L = batch<Arch>::size;
-  return reduce_in_memory_order<Arch>(s) || (s.c % L == 0 && s.c > 8 * L && s.n * s.s > kL1Ways);
+  return reduce_in_memory_order<Arch>(s) || (s.c % L == 0 && s.c > 4 * L && s.n * s.s > kL1Ways);
 }
 
-// Rows walked in memory order (sums_in_memory_order), row by row over a chunk of channels
-// (tuning().row_chunk), the chunk's constants and float partial sums in tables in L1, added into
-// double totals every kMaxReductionRows rows. Rows 4 KiB apart go two per load and store of the
-// partial sums, which halves that traffic; nearer rows one at a time, as two at a time measured
-// slower for C = 128 to 512 (docs/benchmarks.md, "Zen 3 (AVX2)"; not explained).
+// Rows per load and store of the partial sums in memory_order below, rows `stride` floats apart:
+// four rows of at most 256 bytes (one KiB of memory at a time), two rows 4 KiB apart, which halves
+// that traffic, and one row otherwise: two or four rows of 512 bytes to 2 KiB at a time measured
+// as fast or slower (docs/benchmarks.md, "Zen 3 (AVX2)"; not explained).
+template <class Arch>
+std::size_t sums_rows_per_pass(std::size_t stride) {
+  const std::size_t bytes = stride * sizeof(float);
+  return bytes <= 256 ? 4 : bytes % kL1SetSpan == 0 ? 2 : 1;
+}
+
+// Rows walked in memory order (sums_in_memory_order), over a chunk of channels
+// (tuning().row_chunk) sums_rows_per_pass rows at a time, the chunk's constants and float partial
+// sums in tables in L1, added into double totals every kMaxReductionRows rows.
 template <bool Relu, class Arch>
 void memory_order(const float* dy, const float* x, const Shape& s, const ChannelParams& p,
                   float* sum_dy, float* sum_dy_xmu) {
   const std::size_t row_count = s.n * s.s, stride = s.c;
-  const bool pairs = stride * sizeof(float) % kL1SetSpan == 0;
+  const std::size_t per_pass = sums_rows_per_pass<Arch>(stride);
   ChunkTable<3, Arch> t;
   alignas(Arch::alignment()) float part_dy[kMaxRowChunk], part_dy_xmu[kMaxRowChunk];
   double total_dy[kMaxRowChunk], total_dy_xmu[kMaxRowChunk];
@@ -245,18 +253,22 @@ void memory_order(const float* dy, const float* x, const Shape& s, const Channel
     set_zero<Arch>(total_dy, count);
     set_zero<Arch>(total_dy_xmu, count);
     for (std::size_t r0 = 0; r0 < row_count; r0 += kMaxReductionRows) {
-      const std::size_t r1 =
-          row_count - r0 < kMaxReductionRows ? row_count : r0 + kMaxReductionRows;
+      const std::size_t rows =
+          row_count - r0 < kMaxReductionRows ? row_count - r0 : kMaxReductionRows;
       set_zero<Arch>(part_dy, count);
       set_zero<Arch>(part_dy_xmu, count);
       const float *const g = dy + r0 * stride + c0, *const v = x + r0 * stride + c0;
       std::size_t r = 0;
-      if (pairs) {
-        for (; r + 2 <= r1 - r0; r += 2)
-          add_rows<2, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
+      // R rows per call while whole groups of R remain, when per_pass = R.
+      const auto groups = [&]<std::size_t R>() {
+        if (per_pass != R) return;
+        for (; r + R <= rows; r += R)
+          add_rows<R, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
                                   part_dy_xmu);
-      }
-      for (; r < r1 - r0; ++r)
+      };
+      groups.template operator()<4>();
+      groups.template operator()<2>();
+      for (; r < rows; ++r)
         add_rows<1, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
                                 part_dy_xmu);
       for (std::size_t j = 0; j < count; ++j) {

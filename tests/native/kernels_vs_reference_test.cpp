@@ -379,9 +379,10 @@ TEST(KernelsVsReferenceLarge, MemoryOrderRowsBeyondOneFloatSum) {
 // reduction_rows; 600×3, 70×260, 3·100×64), more channels than kChannelChunk = 256, rows of 1024
 // and 2048 channels, which the reductions walk in memory order (lanes.hpp: reduce_in_memory_order;
 // a piece of 64 rows and an odd rest, 73×1024, and two chunks of channels, 12×2048), rows of more
-// than two blocks of four vectors on every ISA, which the backward sums walk one row at a time
-// (grad_sums.hpp: sums_in_memory_order; 300×144 past kMaxReductionRows, 15×272 and
-// 10×1536, two chunks under the derived tuning), and rows of three vectors, walked flat (lanes.hpp:
+// than one block of four vectors on every ISA, which the backward sums walk in memory order
+// (grad_sums.hpp: sums_in_memory_order; a row at a time: 300×144 past kMaxReductionRows, 15×272
+// and 10×1536, two chunks under the derived tuning; four: 18×24 and 18×48 with a rest of two,
+// 80×64, 300×64), and rows of three vectors, walked flat (lanes.hpp:
 // walk_rows_flat; C = 12, 24, 48). Runs of 1 to 4 whole vectors with and without a tail take the
 // moments' compile-time run lengths on AVX2 and AVX-512 (moments.hpp: with_run_length): 16, 17, 31,
 // 33, 49, 64, 69. Under the smallest tuning, backward's channel pieces hold 1 to 42 channels, and
@@ -403,11 +404,11 @@ std::vector<Shape> kernel_shapes() {
     v.push_back(Shape::ncl(n, c, s));
   // Channels-last: rows of C floats.
   for (auto [n, s, c] : std::vector<std::array<std::size_t, 3>>{
-           {2, 3, 1},   {2, 5, 3},   {3, 2, 4},    {2, 3, 5},   {2, 2, 7},
-           {2, 3, 8},   {2, 2, 9},   {2, 2, 15},   {1, 3, 16},  {2, 2, 17},
-           {2, 2, 33},  {2, 1, 64},  {1, 2, 67},   {2, 2, 65},  {2, 3, 129},
-           {4, 300, 3}, {2, 40, 64}, {3, 100, 64}, {2, 3, 260}, {1, 12, 2048},
-           {2, 3, 12},  {2, 3, 24},  {2, 3, 48},   {3, 5, 272}, {1, 10, 1536}})
+           {2, 3, 1},     {2, 5, 3},     {3, 2, 4},   {2, 3, 5},   {2, 2, 7},   {2, 3, 8},
+           {2, 2, 9},     {2, 2, 15},    {1, 3, 16},  {2, 2, 17},  {2, 2, 33},  {2, 1, 64},
+           {1, 2, 67},    {2, 2, 65},    {2, 3, 129}, {4, 300, 3}, {2, 40, 64}, {3, 100, 64},
+           {2, 3, 260},   {1, 12, 2048}, {2, 3, 12},  {2, 3, 24},  {2, 3, 48},  {3, 5, 272},
+           {1, 10, 1536}, {2, 9, 24},    {2, 9, 48}})
     v.push_back(Shape::nlc(n, s, c));
   return v;
 }
