@@ -197,7 +197,7 @@ void rows(const float* dy, const float* x, const Shape& s, const ChannelParams& 
 // R rows of a chunk of `count` channels (whole vectors), `stride` floats apart, into the chunk's
 // float partial sums: one load and one store of them for all R rows. Not inlined: inlined, GCC's
 // unroll-and-jam (-O3) fuses memory_order's one-row loop below into two rows per pass, which it
-// avoids for rows of 512 bytes to 2 KiB (sums_rows_per_pass).
+// avoids for rows of more than 256 bytes that are not 4 KiB apart (sums_rows_per_pass).
 template <std::size_t R, bool Relu, class Arch>
 [[gnu::noinline]] void add_rows(const float* g, const float* v, std::size_t stride,
                                 std::size_t count, const ChunkTable<3, Arch>& t, float* part_dy,
@@ -218,8 +218,8 @@ template <std::size_t R, bool Relu, class Arch>
 // reduce_in_memory_order), and rows of more than one block of four vectors (C > 32 on AVX2, 16 on
 // SSE2, NEON and wasm, 64 on AVX-512) whose C is a whole number of vectors (add_rows has no tail).
 // Down the rows, each block of channels reads its few lines of every row of a tile and the rest
-// of each row comes in later, for the next block, which the prefetchers follow poorly; one block
-// reads whole rows and walked faster down the rows (docs/benchmarks.md, "Zen 3 (AVX2)"). A few
+// of each row comes in later, for the next block, which the prefetchers follow poorly; a single
+// block reads whole rows, in order, down the rows (docs/benchmarks.md, "Zen 3 (AVX2)"). A few
 // rows (at most kL1Ways) stay in L1 whichever the walk.
 template <class Arch>
 bool sums_in_memory_order(const Shape& s) {
@@ -228,9 +228,9 @@ bool sums_in_memory_order(const Shape& s) {
 }
 
 // Rows per load and store of the partial sums in memory_order below, rows `stride` floats apart:
-// four rows of at most 256 bytes (one KiB of memory at a time), two rows 4 KiB apart, which halves
-// that traffic, and one row otherwise: two or four rows of 512 bytes to 2 KiB at a time measured
-// as fast or slower (docs/benchmarks.md, "Zen 3 (AVX2)"; not explained).
+// four rows of at most 256 bytes (a KiB of memory per pass), two rows a multiple of 4 KiB apart,
+// which halves the tables' traffic, and one row otherwise, where more rows per pass lost for a
+// reason not found (docs/benchmarks.md, "Zen 3 (AVX2)").
 template <class Arch>
 std::size_t sums_rows_per_pass(std::size_t stride) {
   const std::size_t bytes = stride * sizeof(float);

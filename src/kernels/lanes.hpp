@@ -538,8 +538,9 @@ inline constexpr std::size_t kMaxReductionRows = 256;
 
 // Reductions over rows of channels work on tiles of this many rows. A tile of
 // tuning().reduction_tile_floats (L1d) of the channel chunk stays in L1/L2 while every channel
-// block of the chunk reads it (grad_sums), so the tensor is read from memory once whatever the
-// number of channel blocks (AVX2 has 2 for C = 64); the moments re-read only a tile's first rows.
+// block of the chunk reads it (grad_sums, where C is not a whole number of vectors or one block),
+// so the tensor is read from memory once whatever the number of channel blocks (AVX2 has 2 for
+// C = 64 in the moments); the moments re-read only a tile's first rows.
 template <class Arch>
 std::size_t reduction_rows(std::size_t channels) {
   const std::size_t rows = tuning().reduction_tile_floats / (channels ? channels : 1);

@@ -379,14 +379,14 @@ TEST(KernelsVsReferenceLarge, MemoryOrderRowsBeyondOneFloatSum) {
 // reduction_rows; 600×3, 70×260, 3·100×64), more channels than kChannelChunk = 256, rows of 1024
 // and 2048 channels, which the reductions walk in memory order (lanes.hpp: reduce_in_memory_order;
 // a piece of 64 rows and an odd rest, 73×1024, and two chunks of channels, 12×2048), rows of more
-// than one block of four vectors on every ISA, which the backward sums walk in memory order
-// (grad_sums.hpp: sums_in_memory_order; a row at a time: 300×144 past kMaxReductionRows, 15×272
-// and 10×1536, two chunks under the derived tuning; four: 18×24 and 18×48 with a rest of two,
-// 80×64, 300×64), and rows of three vectors, walked flat (lanes.hpp:
-// walk_rows_flat; C = 12, 24, 48). Runs of 1 to 4 whole vectors with and without a tail take the
-// moments' compile-time run lengths on AVX2 and AVX-512 (moments.hpp: with_run_length): 16, 17, 31,
-// 33, 49, 64, 69. Under the smallest tuning, backward's channel pieces hold 1 to 42 channels, and
-// runs longer than a block (2×3×290).
+// than one block of four vectors, which the backward sums walk in memory order (grad_sums.hpp:
+// sums_in_memory_order; a row at a time on every ISA: 300×144 past kMaxReductionRows, 15×272 and
+// 10×1536, two chunks under the derived tuning; four rows at a time with 4 and 8 lanes: 18×48,
+// 80×64 and 300×64, and with 4 lanes 18×24, with a rest of two), and rows of three vectors, walked
+// flat (lanes.hpp: walk_rows_flat; C = 12, 24, 48). Runs of 1 to 4 whole vectors with and without a
+// tail take the moments' compile-time run lengths on AVX2 and AVX-512 (moments.hpp:
+// with_run_length): 16, 17, 31, 33, 49, 64, 69. Under the smallest tuning, backward's channel
+// pieces hold 1 to 42 channels, and runs longer than a block (2×3×290).
 std::vector<Shape> kernel_shapes() {
   std::vector<Shape> v;
   // NC: channels across the vector lanes, rows = N.
