@@ -380,7 +380,7 @@ TEST(KernelsVsReferenceLarge, MemoryOrderRowsBeyondOneFloatSum) {
 // and 2048 channels, which the reductions walk in memory order (lanes.hpp: reduce_in_memory_order;
 // a piece of 64 rows and an odd rest, 73×1024, and two chunks of channels, 12×2048), rows of more
 // than one block of four vectors, which the backward sums walk in memory order (grad_sums.hpp:
-// sums_in_memory_order; a row at a time on every ISA: 300×144 past kMaxReductionRows, 15×272 and
+// sums_in_memory_order; a row at a time on every ISA: 260×80 past kMaxReductionRows, 15×272 and
 // 10×1536, two chunks under the derived tuning; four rows at a time with 4 and 8 lanes: 18×48,
 // 80×64 and 300×64, and with 4 lanes 18×24, with a rest of two), and rows of three vectors, walked
 // flat (lanes.hpp: walk_rows_flat; C = 12, 24, 48). Runs of 1 to 4 whole vectors with and without a
@@ -393,7 +393,7 @@ std::vector<Shape> kernel_shapes() {
   for (auto [n, c] : std::vector<std::pair<std::size_t, std::size_t>>{
            {2, 1},  {3, 3},  {5, 4},   {4, 5},   {7, 7},    {3, 8},     {2, 9},
            {6, 15}, {3, 16}, {5, 17},  {9, 31},  {2, 33},   {4, 63},    {3, 64},
-           {2, 65}, {5, 67}, {4, 129}, {600, 3}, {70, 260}, {73, 1024}, {300, 144}})
+           {2, 65}, {5, 67}, {4, 129}, {600, 3}, {70, 260}, {73, 1024}, {260, 80}})
     v.push_back(Shape::nc(n, c));
   // Channels-first with S > 1: runs of S floats.
   for (auto [n, c, s] : std::vector<std::array<std::size_t, 3>>{
