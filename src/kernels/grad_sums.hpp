@@ -259,16 +259,16 @@ void memory_order(const float* dy, const float* x, const Shape& s, const Channel
       set_zero<Arch>(part_dy_xmu, count);
       const float *const g = dy + r0 * stride + c0, *const v = x + r0 * stride + c0;
       std::size_t r = 0;
-      // R rows per call while whole groups of R remain, when per_pass = R.
-      const auto groups = [&]<std::size_t R>() {
-        if (per_pass != R) return;
-        for (; r + R <= rows; r += R)
-          add_rows<R, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
+      if (per_pass == 4) {
+        for (; r + 4 <= rows; r += 4)
+          add_rows<4, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
                                   part_dy_xmu);
-      };
-      groups.template operator()<4>();
-      groups.template operator()<2>();
-      for (; r < rows; ++r)
+      } else if (per_pass == 2) {
+        for (; r + 2 <= rows; r += 2)
+          add_rows<2, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
+                                  part_dy_xmu);
+      }
+      for (; r < rows; ++r)  // the rest, one at a time
         add_rows<1, Relu, Arch>(g + r * stride, v + r * stride, stride, count, t, part_dy,
                                 part_dy_xmu);
       for (std::size_t j = 0; j < count; ++j) {
