@@ -2,12 +2,13 @@
 # x86 dispatch on real CPU models: for each x86-64 ISA of the list (src/arch/isa_list.hpp, read
 # from <build>/isa_list.tsv) that names a qemu CPU model, the native suite under qemu-x86_64 -cpu
 # <model>, where dispatch must pick exactly that ISA (today Nehalem: SSE4.2, no AVX, so nothing may
-# execute an AVX instruction; Haswell: AVX2 + FMA, no AVX-512), for the Release build and a Debug
-# -O0 build. At -O0 inline functions are emitted as weak symbols by every file that uses them,
-# including the ISA files built with -mavx2/-mavx512f, and the linker keeps one copy for all: if
-# that copy is AVX code, an SSE-only CPU dies with SIGILL. The -O0 objects of the core and the
-# trainer are also checked statically for such shared symbols; its assert()s are live under
-# emulation. Last, scripts/check-adding-an-isa.sh follows HACKING.md's steps for a new ISA.
+# execute an AVX instruction; Haswell: AVX2 + FMA, no AVX-512) and the tests run its kernels (and
+# the scalar reference as theirs), for the Release build and a Debug -O0 build. At -O0 inline
+# functions are emitted as weak symbols by every file that uses them, including the ISA files
+# built with -mavx2/-mavx512f, and the linker keeps one copy for all: if that copy is AVX code, an
+# SSE-only CPU dies with SIGILL. The -O0 objects of the core and the trainer are also checked
+# statically for such shared symbols; its assert()s are live under emulation. Last,
+# scripts/check-adding-an-isa.sh follows HACKING.md's steps for a new ISA.
 # Builds: $SIMDNORM_BUILD_DIR (Release, default build/, shared with the native stage) and build-o0/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,7 +77,7 @@ expect_isa() {  # build cpu forced expected-active expected-available
 }
 
 suite() {  # build cpu [gtest filter]
-  echo "test-isa-cpus: suite under qemu-x86_64 -cpu $2 ($1)${3:+, filter $3}"
+  echo "test-isa-cpus: suite under qemu-x86_64 -cpu $2 ($1), ISA ${SIMDNORM_TEST_ISAS:-all}${3:+, filter $3}"
   qemu-x86_64 -cpu "$2" "$1/tests/simdnorm_tests" --gtest_brief=1 ${3:+--gtest_filter="$3"} \
     2> >(grep -v "TCG doesn't support" >&2) || fail "suite failed under -cpu $2 ($1)"
 }
@@ -90,14 +91,12 @@ awk -F'\t' '$2 != "" { found = 1 } END { exit !found }' <<<"$rows" || fail "no x
 # Every thread count costs seconds under qemu: the thread tests compare 2, 3 and 8 threads with 1
 # (tests/native/thread_count.hpp; the native stage runs 2…8).
 export SIMDNORM_TEST_THREAD_COUNTS="2 3 8"
-# The last x86-64 ISA of the list with a qemu model: the scalar reference's thread tests run there.
-lowest=$(awk -F'\t' '$2 != "" { name = $1 } END { print name }' <<<"$rows")
 
-# At -O0 under emulation the one large-tensor test takes over a minute per CPU model; it runs in
-# the Release builds, and its kernels are the ones the smaller shapes exercise (assert()s are live
-# in the -O0 build). The bit-identity tests of threads and of where results are stored run for
-# the model's own ISA only (a lower ISA's run on its own model, the scalar reference's on the
-# lowest): each ISA's once per build.
+# Each model runs the tests of its own ISA only (SIMDNORM_TEST_ISAS, tests/native/isa_scope.hpp): a
+# lower ISA's kernels run on their own model, which lacks every instruction the higher one's lacks,
+# and the scalar reference runs on every model as the kernels' reference. At -O0 under emulation
+# the large-tensor tests take minutes per model; they run in the Release builds, and their kernels
+# are the ones the smaller shapes exercise (assert()s are live in the -O0 build).
 for build in "$release" "$debug"; do
   higher=()
   while IFS=$'\t' read -r -u 3 name model; do
@@ -107,15 +106,9 @@ for build in "$release" "$debug"; do
       available=$(awk -F'\t' -v n="$name" '$1 == n { on = 1 } on { printf "%s ", $1 }' <<<"$rows")scalar
       expect_isa "$build" "$model" "" "$name" "$available"
       for forced in "${higher[@]}"; do expect_isa "$build" "$model" "$forced" "$name" "$available"; done
-      filter="-"
-      [ "$build" = "$debug" ] && filter+="KernelsVsReferenceLarge.*:"
-      for other in $available; do
-        [ "$other" = "$name" ] || { [ "$other" = scalar ] && [ "$name" = "$lowest" ]; } ||
-          filter+="*ThreadResults.SameBitsOnOneToEightThreads/$other:*StreamingResults.*/$other:"
-      done
-      filter=${filter%:}
-      [ "$filter" = - ] && filter=""
-      suite "$build" "$model" "$filter"
+      filter=""
+      [ "$build" = "$debug" ] && filter="-KernelsVsReferenceLarge.*"
+      SIMDNORM_TEST_ISAS=$name suite "$build" "$model" "$filter"
     fi
     higher+=("$name")
   done 3<<<"$rows"
