@@ -47,9 +47,14 @@ struct ChunkAffine {
 };
 
 // Σdy' and Σdy'(x − mean) over elements [begin, end) of one run, as two vectors of lane sums.
+// `readable`: floats of g and v that may be read from the run's start (at least `end`; never
+// beyond the sample's runs of the kernel's channels, which may be another piece's, written by
+// another thread); a partial last vector with a whole vector readable is loaded whole and its
+// other lanes masked, cheaper than a partial load (lanes.hpp: load_partial).
 template <bool Relu, class Arch>
 void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end,
-              const ChannelAffine<Arch>& a, float mean, batch<Arch>& s_dy, batch<Arch>& s_dy_xmu) {
+              std::size_t readable, const ChannelAffine<Arch>& a, float mean, batch<Arch>& s_dy,
+              batch<Arch>& s_dy_xmu) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   B s0(0.f), s1(0.f), t0(0.f), t1(0.f);
@@ -60,9 +65,16 @@ void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end
   }
   for (; i + L <= end; i += L)
     accumulate<Relu, Arch>(B::load_unaligned(g + i), B::load_unaligned(v + i), a, s0, t0);
-  if (i < end)  // dy' = 0 in the filled lanes
-    accumulate<Relu, Arch>(load_partial<Arch>(g + i, end - i, 0.f),
-                           load_partial<Arch>(v + i, end - i, mean), a, s1, t1);
+  if (i < end) {  // dy' = 0 in the other lanes
+    if (i + L <= readable) {
+      const auto in_run = lane_numbers<Arch>() < B(float(end - i));
+      accumulate<Relu, Arch>(xsimd::select(in_run, B::load_unaligned(g + i), B(0.f)),
+                             xsimd::select(in_run, B::load_unaligned(v + i), B(mean)), a, s1, t1);
+    } else {
+      accumulate<Relu, Arch>(load_partial<Arch>(g + i, end - i, 0.f),
+                             load_partial<Arch>(v + i, end - i, mean), a, s1, t1);
+    }
+  }
   s_dy = s0 + s1;
   s_dy_xmu = t0 + t1;
 }
@@ -95,7 +107,7 @@ void channels_first(const float* dy, const float* x, const Shape& s, std::size_t
             for (std::size_t i0 = 0; i0 < s.s; i0 += block) {
               B sd, sx;
               run_sums<Relu, Arch>(dy + offset, x + offset, i0, s.s - i0 < block ? s.s : i0 + block,
-                                   a, t.mean[j], sd, sx);
+                                   (s.c - c0 - j) * s.s, a, t.mean[j], sd, sx);
               total_dy[j] += xsimd::hadd(sd);
               total_dy_xmu[j] += xsimd::hadd(sx);
             }
@@ -105,7 +117,7 @@ void channels_first(const float* dy, const float* x, const Shape& s, std::size_t
         B sd[L], sx[L];
         // Locals, not loads through `s` in the loop: the vector types may alias anything, so
         // every store to sd and sx would force reloading s.s and the pointers' arithmetic.
-        const std::size_t len = s.s;
+        const std::size_t len = s.s, channels = s.c - c0 - g0;  // from this group's first
         const float *g = dy + first, *v = x + first;
         const float *mean = t.mean + g0, *scale = t.scale + g0, *beta = t.beta + g0;
         for (std::size_t j = 0; j < L; ++j, g += len, v += len) {
@@ -114,7 +126,7 @@ void channels_first(const float* dy, const float* x, const Shape& s, std::size_t
             continue;
           }
           const ChannelAffine<Arch> a{B(mean[j]), B(scale[j]), B(beta[j]), B(0.f)};
-          run_sums<Relu, Arch>(g, v, 0, len, a, mean[j], sd[j], sx[j]);
+          run_sums<Relu, Arch>(g, v, 0, len, (channels - j) * len, a, mean[j], sd[j], sx[j]);
         }
         alignas(Arch::alignment()) float hd[L], hx[L];
         lane_sums<Arch>(sd).store_aligned(hd);

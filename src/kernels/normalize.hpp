@@ -41,9 +41,12 @@ void put(const batch<Arch>& v, const batch<Arch>& x, float* y, float* x_copy) {
   }
 }
 
+// `readable`: floats of x that may be read from the run's start (at least len); with a whole
+// vector readable the partial last one is loaded whole (its other lanes are not stored), cheaper
+// than a partial load (lanes.hpp: load_partial).
 template <bool Relu, bool Stream, bool Copy, class Arch>
-void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<Arch>& scale,
-         const batch<Arch>& beta, float* y, float* x_copy) {
+void run(const float* x, std::size_t len, std::size_t readable, const batch<Arch>& mean,
+         const batch<Arch>& scale, const batch<Arch>& beta, float* y, float* x_copy) {
   using B = batch<Arch>;
   constexpr std::size_t L = B::size;
   std::size_t i = 0;
@@ -74,7 +77,8 @@ void run(const float* x, std::size_t len, const batch<Arch>& mean, const batch<A
                             copy_at<Copy>(x_copy, i));
   }
   if (i < len) {
-    const B v = load_partial<Arch>(x + i, len - i, 0.f);
+    const B v =
+        i + L <= readable ? B::load_unaligned(x + i) : load_partial<Arch>(x + i, len - i, 0.f);
     store_with_copy<true, Copy, Arch>(apply<Relu, Arch>(v, mean, scale, beta), v, y + i,
                                       copy_at<Copy>(x_copy, i), len - i);
   }
@@ -94,10 +98,11 @@ void channels_first(const float* x, const Shape& s, const ChannelParams& p, floa
       const float* in = x + (n * s.c + c0) * len;
       float* out = y + (n * s.c + c0) * len;
       float* saved = copy_at<Copy>(x_copy, (n * s.c + c0) * len);
+      std::size_t left = (s.n * s.c - n * s.c - c0) * len;  // floats from `in` to x's end
       for (std::size_t j = 0; j < channels;
-           ++j, in += len, out += len, saved = copy_at<Copy>(saved, len))
-        run<Relu, Stream, Copy, Arch>(in, len, batch<Arch>(t.mean[j]), batch<Arch>(t.scale[j]),
-                                      batch<Arch>(t.beta[j]), out, saved);
+           ++j, in += len, out += len, saved = copy_at<Copy>(saved, len), left -= len)
+        run<Relu, Stream, Copy, Arch>(in, len, left, batch<Arch>(t.mean[j]),
+                                      batch<Arch>(t.scale[j]), batch<Arch>(t.beta[j]), out, saved);
     });
   }
 }
