@@ -93,12 +93,18 @@ awk -F'\t' '$2 != "" { found = 1 } END { exit !found }' <<<"$rows" || fail "no x
 export SIMDNORM_TEST_THREAD_COUNTS="2 3 8"
 
 # Each model runs the tests of its own ISA only (SIMDNORM_TEST_ISAS, tests/native/isa_scope.hpp): a
-# lower ISA's kernels run on their own model, which lacks every instruction the higher one's lacks,
-# and the scalar reference runs on every model as the kernels' reference. At -O0 under emulation
-# the large-tensor tests take minutes per model; they run in the Release builds, and their kernels
-# are the ones the smaller shapes exercise (assert()s are live in the -O0 build).
+# lower ISA's kernels run on their own model, which lacks every instruction the higher one's lacks.
+# The scalar reference runs on every model as the kernels' reference; its own tests (threads,
+# page ends, numerics) run natively only, as none of its instructions depends on the model. At -O0
+# under emulation the large-tensor tests take minutes per model; they run in the Release builds,
+# and their kernels are the ones the smaller shapes exercise (assert()s are live in the -O0
+# build). The models' suites of one build run side by side, each a qemu process that keeps one
+# core busy; their outputs follow in the list's order.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 for build in "$release" "$debug"; do
   higher=()
+  running=()
   while IFS=$'\t' read -r -u 3 name model; do
     if [ -n "$model" ]; then
       # On this model: this ISA, every lower built one, then the reference; forcing a higher one
@@ -108,10 +114,17 @@ for build in "$release" "$debug"; do
       for forced in "${higher[@]}"; do expect_isa "$build" "$model" "$forced" "$name" "$available"; done
       filter=""
       [ "$build" = "$debug" ] && filter="-KernelsVsReferenceLarge.*"
-      SIMDNORM_TEST_ISAS=$name suite "$build" "$model" "$filter"
+      SIMDNORM_TEST_ISAS=$name suite "$build" "$model" "$filter" >"$logs/$model" 2>&1 &
+      running+=("$!:$model")
     fi
     higher+=("$name")
   done 3<<<"$rows"
+  failed=""
+  for job in "${running[@]}"; do
+    wait "${job%%:*}" || failed+=" ${job#*:}"
+    cat "$logs/${job#*:}"
+  done
+  [ -z "$failed" ] || fail "the suite failed under -cpu$failed ($build)"
 done
 
 bash scripts/check-adding-an-isa.sh

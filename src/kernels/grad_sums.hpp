@@ -47,10 +47,11 @@ struct ChunkAffine {
 };
 
 // Σdy' and Σdy'(x − mean) over elements [begin, end) of one run, as two vectors of lane sums.
-// `readable`: floats of g and v that may be read from the run's start (at least `end`; never
-// beyond the sample's runs of the kernel's channels, which may be another piece's, written by
-// another thread); a partial last vector with a whole vector readable is loaded whole and its
-// other lanes masked, cheaper than a partial load (lanes.hpp: load_partial).
+// `readable`: floats of g and v that may be read from the run's start (at least `end`); never
+// beyond this sample's runs of the kernel's channels, since what follows them may belong to
+// another piece, which another thread may be writing. A partial last vector with a whole vector
+// readable is loaded whole and its other lanes masked, cheaper than a partial load (lanes.hpp:
+// load_partial).
 template <bool Relu, class Arch>
 void run_sums(const float* g, const float* v, std::size_t begin, std::size_t end,
               std::size_t readable, const ChannelAffine<Arch>& a, float mean, batch<Arch>& s_dy,
@@ -117,7 +118,8 @@ void channels_first(const float* dy, const float* x, const Shape& s, std::size_t
         B sd[L], sx[L];
         // Locals, not loads through `s` in the loop: the vector types may alias anything, so
         // every store to sd and sx would force reloading s.s and the pointers' arithmetic.
-        const std::size_t len = s.s, channels = s.c - c0 - g0;  // from this group's first
+        // channels: the kernel's channels from this group's first on, whose runs may be read.
+        const std::size_t len = s.s, channels = s.c - c0 - g0;
         const float *g = dy + first, *v = x + first;
         const float *mean = t.mean + g0, *scale = t.scale + g0, *beta = t.beta + g0;
         for (std::size_t j = 0; j < L; ++j, g += len, v += len) {
