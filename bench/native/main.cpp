@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
                              std::to_string(c.l2 >> 10) + " KiB, L3 " + std::to_string(c.l3 >> 20) +
                              " MiB (" + c.source + "): blocks of " +
                              std::to_string(t.block_floats) + " floats, row chunks of " +
-                             std::to_string(t.row_chunk) + " channels, streaming stores from " +
+                             std::to_string(t.row_chunk) + " channels, streaming stores beyond " +
                              std::to_string(t.streaming_bytes >> 10) + " KiB, " + backward);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

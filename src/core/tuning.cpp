@@ -2,9 +2,9 @@
 // that runs them (core/cache_sizes.hpp: read from CPUID or sysconf, with stated fallbacks), so
 // they fit the machine at hand rather than the one they were first measured on. Built without
 // ISA flags. The proportions were measured on AMD Zen 4 (32 KiB L1d, 1 MiB L2, 32 MiB L3 per
-// CCD), Zen 5 (48 KiB L1d) and, for the streaming stores and backward's channel pieces, Intel
-// Emerald Rapids (48 KiB L1d, 2 MiB L2) with bench/native (docs/benchmarks.md); the notes say what
-// each proportion amounts to there.
+// CCD), Zen 5 (48 KiB L1d) and, for the streaming stores, Zen 3 (512 KiB L2) and, for them and
+// backward's channel pieces, Intel Emerald Rapids (48 KiB L1d, 2 MiB L2) with bench/native
+// (docs/benchmarks.md); the notes say what each proportion amounts to there.
 
 #include "kernels/tuning.hpp"
 
@@ -39,14 +39,16 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
   // 840 ns; backward 28×28 2.2–2.5 → 1.95–2.1 ms.
   t.row_chunk = std::clamp<std::size_t>(c.l1d / (6 * F) / 64 * 64, 64, kernels::kMaxRowChunk);
   if (c.l3_local) {
-    // Streaming stores from 3/4 of the L3 slice of one core complex: beyond it the tensors cannot
-    // stay cached between calls anyway, and streaming skips the read-for-ownership of every
-    // output line while leaving the inputs cached. 24 MiB on a 32 MiB CCD. Measured on Zen 4:
-    // streaming from 24 MiB rather than 32 MiB took NHWC 16×56×56×64 inference (2 × 12.25 MiB)
-    // from 1.08× to 0.99× oneDNN's time and backward from 1.45× to ≈1.0×; an 8 MiB tensor's
-    // inference (2 × 8 MiB) stays 15 % faster with plain stores.
-    t.streaming_bytes = c.l3 / 4 * 3;
-    // On several threads, from the whole L3: streaming stores then run into the memory's write
+    // Streaming stores once a call's tensors exceed half the L3 slice of one core complex: beyond
+    // it they do not stay cached between calls (a guest shares the slice with its neighbours),
+    // and streaming skips the read-for-ownership of every output line while leaving the inputs
+    // cached. Measured on Zen 4: streaming NHWC 16×56×56×64 inference (2 × 12.25 MiB) took it from
+    // 1.08× to 0.99× oneDNN's time and backward from 1.45× to ≈1.0×, while an 8 MiB tensor's
+    // inference (2 × 8 MiB, exactly half) stayed 15 % faster with plain stores. On a Zen 3 guest
+    // (32 MiB L3) streaming took 0.70–0.83× the time of plain stores from 16.8 MiB on (backward of
+    // 6.125 MiB tensors, inference and training forward of 8.4–10.7 MiB ones).
+    t.streaming_bytes = c.l3 / 2;
+    // On several threads, beyond the whole L3: streaming stores then run into the memory's write
     // bandwidth, while plain stores keep tensors that fit in L3 cached for the next call.
     // Measured on Zen 5 (32 MiB L3), NHWC 16×56×56×64 on 2 threads: inference (2 × 12.25 MiB)
     // took 330 µs streaming and 175–190 µs with plain stores (one thread: 365–390 µs either
@@ -55,7 +57,7 @@ kernels::Tuning derive_tuning(const CacheSizes& c) {
     t.threaded_streaming_bytes = c.l3;
   } else {
     // A socket-wide L3 holds big tensors, but a core's stores beyond its L2 cost about as much
-    // as memory's, read-for-ownership included: streaming pays from 5/4 of the L2 (2.5 MiB on
+    // as memory's, read-for-ownership included: streaming pays beyond 5/4 of the L2 (2.5 MiB on
     // 2 MiB), where the tensors no longer stay in it between calls. Measured on Intel Xeon
     // (Emerald Rapids, 2 MiB L2, 260 MiB L3), one thread, plain stores → streaming: NCHW S1
     // inference (2 × 8 MiB) 609 → 492 µs, backward 1460 → 1254 µs; 8×64×28×28 inference

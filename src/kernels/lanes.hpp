@@ -155,14 +155,14 @@ void store_with_copy(const batch<Arch>& v, const batch<Arch>& x, float* y, float
 }
 
 // Whether a kernel writes its output with non-temporal (streaming) stores: when its tensors add
-// up to at least tuning().streaming_bytes (src/core/tuning.cpp: past the cache a core fills fast),
+// up to more than tuning().streaming_bytes (src/core/tuning.cpp: past the cache a core fills fast),
 // or threaded_streaming_bytes when the call runs on several threads. `tensors`: how many tensors
 // of the shape the kernel reads or writes (normalize 2, grad_input 3); judged on the whole call's
 // size when the kernel runs on one piece of it.
 template <class Arch>
 bool streaming_output(const Shape& s, const ChannelParams& p, std::size_t tensors) {
   const Tuning& t = tuning();
-  return tensors * (p.call_numel ? p.call_numel : s.numel()) * sizeof(float) >=
+  return tensors * (p.call_numel ? p.call_numel : s.numel()) * sizeof(float) >
          (p.threaded ? t.threaded_streaming_bytes : t.streaming_bytes);
 }
 

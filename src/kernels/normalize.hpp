@@ -270,7 +270,7 @@ void normalize::operator()(Arch, const float* x, const Shape& shape, const Chann
                            bool relu, float* y, float* x_copy) const {
   using namespace normalize_detail;
   // Streaming is judged on x and y alone, as without a copy: backward reads the copy next, and
-  // counted as a third tensor it made S1 (3 × 8 MiB, at the 24 MiB threshold of a 32 MiB L3)
+  // counted as a third tensor it made S1 (3 × 8 MiB, past the threshold of a 32 MiB L3)
   // stream, and the module's training step then read the copy from memory: 1.4 → 2.4 ms (Zen 5).
   // The copy streams with y, so it must be as far from the alignment as y; the modules place it
   // so (core/saved_input.hpp).

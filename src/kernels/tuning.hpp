@@ -19,7 +19,7 @@ struct Tuning {
   // Channels per chunk when wide rows are walked in memory order with per-channel constant
   // tables (up to 6 floats per channel); a multiple of 64, at most kMaxRowChunk.
   std::size_t row_chunk;
-  // A kernel whose tensors add up to at least this many bytes writes with streaming stores.
+  // A kernel whose tensors add up to more than this many bytes writes with streaming stores.
   std::size_t streaming_bytes;
   // The same for a call whose pieces run on more than one thread (ChannelParams::threaded).
   std::size_t threaded_streaming_bytes;

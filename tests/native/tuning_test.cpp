@@ -37,7 +37,7 @@ TEST(Tuning, Zen4CachesGiveTheMeasuredConstants) {
   EXPECT_EQ(t.block_floats, 2048u);
   EXPECT_EQ(t.row_tile_floats, 4096u);
   EXPECT_EQ(t.reduction_tile_floats, 8192u);
-  EXPECT_EQ(t.streaming_bytes, 24 * MiB);
+  EXPECT_EQ(t.streaming_bytes, 16 * MiB);
   EXPECT_EQ(t.threaded_streaming_bytes, 32 * MiB);
   EXPECT_EQ(t.reverse_pass_bytes, 32 * MiB);
   expect_within_bounds(t);
@@ -51,10 +51,10 @@ TEST(Tuning, FollowsTheCacheSizes) {
   EXPECT_EQ(zen5.row_tile_floats, 48 * KiB / 2 / sizeof(float));
   EXPECT_EQ(zen5.row_chunk, 1024u);
   EXPECT_EQ(small.row_chunk, 640u);
-  EXPECT_EQ(x3d.streaming_bytes, 72 * MiB);
+  EXPECT_EQ(x3d.streaming_bytes, 48 * MiB);
   EXPECT_EQ(x3d.threaded_streaming_bytes, 96 * MiB);
   EXPECT_EQ(small.block_floats, 1024u);
-  EXPECT_EQ(small.streaming_bytes, 3 * MiB / 2);
+  EXPECT_EQ(small.streaming_bytes, 1 * MiB);
   for (const Tuning& t : {zen5, x3d, small}) expect_within_bounds(t);
 }
 
