@@ -18,6 +18,8 @@ export const errorCodes = Object.freeze({
   MEMORY: 'SIMDNORM_MEMORY',
   /** Error: the JavaScript engine lacks a WebAssembly feature the module needs. */
   UNSUPPORTED: 'SIMDNORM_UNSUPPORTED',
+  /** Error: init() could not load a build's files (missing, an HTTP error, bytes that do not compile). */
+  LOAD: 'SIMDNORM_LOAD',
   /** Error: a bug in simdnorm (please report it with the message). */
   INTERNAL: 'SIMDNORM_INTERNAL',
 });

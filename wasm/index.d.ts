@@ -844,6 +844,7 @@ export type SimdnormErrorCode =
   | 'SIMDNORM_DISPOSED'
   | 'SIMDNORM_MEMORY'
   | 'SIMDNORM_UNSUPPORTED'
+  | 'SIMDNORM_LOAD'
   | 'SIMDNORM_INTERNAL';
 
 /**
@@ -872,6 +873,8 @@ export declare const errorCodes: Readonly<{
   MEMORY: 'SIMDNORM_MEMORY';
   /** Error: the engine lacks a WebAssembly feature the module needs (init()). */
   UNSUPPORTED: 'SIMDNORM_UNSUPPORTED';
+  /** Error: init() could not load a build's files (missing, an HTTP error, bytes that do not compile); `cause` holds the underlying error. */
+  LOAD: 'SIMDNORM_LOAD';
   /** Error: a bug in simdnorm (please report it with the message). */
   INTERNAL: 'SIMDNORM_INTERNAL';
 }>;

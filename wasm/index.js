@@ -9,7 +9,7 @@
 import { BatchNorm } from './batch_norm.js';
 import { checkBoolean, checkOptions, describe, kind } from './check.js';
 import { isNode } from './environment.js';
-import { errorCodes, fail } from './errors.js';
+import { errorCodes, fail, simdnormError } from './errors.js';
 import { makeFunctional } from './functional.js';
 import { makeSync } from './sync.js';
 import { Tensor, makeHeap } from './heap.js';
@@ -31,7 +31,7 @@ export const nn = Object.freeze({ Sequential, Optimizer, SGD, Adam, RMSprop });
 
 export { BatchNorm, Tensor, Trainer, defaultThreads, errorCodes, threadsSupported };
 
-const { TYPE, RANGE, UNSUPPORTED } = errorCodes;
+const { TYPE, RANGE, UNSUPPORTED, LOAD } = errorCodes;
 
 // The two single-thread builds (the threaded one: threads.js). Literal import() paths so bundlers
 // find and emit both; each glue file locates its .wasm with new URL('<name>.wasm', import.meta.url).
@@ -157,8 +157,22 @@ async function chooseThreads(threads, simd, wasmBinary) {
   return threads;
 }
 
-// Creates the wasm module of the chosen build.
-async function createBuildModule(simd, threads, o) {
+// Creates the wasm module of the chosen build; its files failing to load reject with
+// SIMDNORM_LOAD, the underlying error as `cause`.
+function createBuildModule(simd, threads, o) {
+  const build = threads > 1 ? 'SIMD128 + threads' : simd ? 'SIMD128' : 'scalar';
+  return loadBuildModule(simd, threads, o).catch((error) => {
+    if (String(error?.code).startsWith('SIMDNORM_')) throw error;
+    const e = simdnormError(
+      LOAD,
+      `simdnorm: init: module: expected the ${build} build's files to load, got ${error?.message ?? error}`,
+    );
+    e.cause = error;
+    throw e;
+  });
+}
+
+async function loadBuildModule(simd, threads, o) {
   if (threads > 1) {
     // The pool's workers besides the calling thread, started before the module resolves.
     const args = { simdnormPoolSize: threads - 1 };
@@ -211,7 +225,9 @@ export default async function init(options) {
     if (threads === 1 || o.threads !== undefined) throw error;
     // Threads were our choice, not the caller's: a page whose server or Content-Security-Policy
     // keeps the threaded build's files or blob: workers from loading still gets a module.
-    console.warn(`simdnorm: init: the threaded build did not load (${error?.message ?? error}); using one thread`);
+    console.warn(
+      `simdnorm: init: the threaded build did not load (${error.cause?.message ?? error.message}); using one thread`,
+    );
     return createBuildModule(simd, 1, o);
   });
 

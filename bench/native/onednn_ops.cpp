@@ -145,6 +145,33 @@ struct Format {
 constexpr Format kFormats[] = {
     {"nchw", tag::nchw}, {"nhwc", tag::nhwc}, {"nChw8c", tag::nChw8c}, {"nChw16c", tag::nChw16c}};
 
+const Format* find_format(const std::string& name) {
+  const auto f = std::find_if(std::begin(kFormats), std::end(kFormats),
+                              [&](const Format& k) { return name == k.name; });
+  assert(f != std::end(kFormats));
+  return f;
+}
+
+// One scaling/ entry: oneDNN in `format` on `threads` OpenMP threads, back to 1 afterwards.
+void register_scaling_entry(const std::string& name, const BenchShape& s, Op op,
+                            const std::string& format, std::size_t threads) {
+  const Format* const f = find_format(format);
+  benchmark::RegisterBenchmark(name.c_str(), [s, op, f, threads](benchmark::State& state) {
+    omp_set_num_threads(int(threads));
+    try {
+      OneDnnCase k(s, f->value, false);
+      k.run(Op::train_fwd);
+      k.run(op);
+      for (auto _ : state) k.run(op);
+      set_traffic_counters(state, s, op, copy_seconds(s));
+      state.SetLabel(k.impl(op));
+    } catch (const dnnl::error& e) {
+      state.SkipWithError((std::string("oneDNN: ") + e.what()).c_str());
+    }
+    omp_set_num_threads(1);
+  });
+}
+
 }  // namespace
 
 // oneDNN's JIT batch norm takes channel blocks of 16 floats with AVX-512 (core) and of 8 below it.
@@ -158,9 +185,7 @@ const char* onednn_blocked_format() {
 
 void register_onednn_format(const std::string& name, const BenchShape& s, Op op,
                             const std::string& format, bool core_suite) {
-  const auto f = std::find_if(std::begin(kFormats), std::end(kFormats),
-                              [&](const Format& k) { return format == k.name; });
-  assert(f != std::end(kFormats));
+  const Format* const f = find_format(format);
   benchmark::RegisterBenchmark(name.c_str(), [s, op, f, core_suite](benchmark::State& state) {
     try {
       OneDnnCase k(s, f->value, op == Op::train_fwd_relu);
@@ -188,24 +213,15 @@ void register_onednn_ops(const BenchShape& s) {
       register_onednn_format(bench_name(op, "onednn", format, s), s, op, format, true);
 }
 
-// The same thread count as simdnorm's entry (OpenMP), in the layout simdnorm receives.
+// The same thread count as simdnorm's entry (OpenMP), in the layout simdnorm receives ("onednn")
+// and in this CPU's blocked format ("onednn_blocked"), the one its own kernels are written for.
 void register_onednn_scaling(const BenchShape& s, Op op, std::size_t threads) {
-  const std::string name =
-      std::string("scaling/") + op_name(op) + "/onednn/" + s.id + "/t" + std::to_string(threads);
-  benchmark::RegisterBenchmark(name.c_str(), [s, op, threads](benchmark::State& state) {
-    omp_set_num_threads(int(threads));
-    try {
-      OneDnnCase k(s, std::string(s.layout) == "nhwc" ? tag::nhwc : tag::nchw, false);
-      k.run(Op::train_fwd);
-      k.run(op);
-      for (auto _ : state) k.run(op);
-      set_traffic_counters(state, s, op, copy_seconds(s));
-      state.SetLabel(k.impl(op));
-    } catch (const dnnl::error& e) {
-      state.SkipWithError((std::string("oneDNN: ") + e.what()).c_str());
-    }
-    omp_set_num_threads(1);
-  });
+  const std::string suffix = "/" + std::string(s.id) + "/t" + std::to_string(threads);
+  const std::string prefix = std::string("scaling/") + op_name(op);
+  const char* plain = std::string(s.layout) == "nhwc" ? "nhwc" : "nchw";
+  register_scaling_entry(prefix + "/onednn" + suffix, s, op, plain, threads);
+  register_scaling_entry(prefix + "/onednn_blocked" + suffix, s, op, onednn_blocked_format(),
+                         threads);
 }
 
 }  // namespace simdnorm::bench

@@ -222,8 +222,30 @@ void BatchNorm::run_forward(std::span<const float> x, std::span<const float> z, 
   forward_batch_stats(x, z, shape, y, x_copy);
 }
 
-// Each ghost batch (the whole batch without ghost batches) in order: its moments, renorm's r and d
-// from the moving μ and σ before its update, the normalization, then the updates.
+namespace {
+
+// Runs f(g) for each of `groups` ghost batches of `group_floats` floats. When a ghost batch is a
+// single piece of the partition (its own calls stay on one thread) but the whole batch is more,
+// runs of them go to the pool, about a piece's worth a task; larger ones run in order, each split
+// by its own calls. Each ghost batch's results are its own calls' either way: the same bits on any
+// thread count.
+template <class F>
+void for_ghost_batches(std::size_t groups, std::size_t group_floats, F&& f) {
+  const std::size_t piece = detail::piece_floats();
+  const bool pooled = group_floats <= piece && groups * group_floats > piece;
+  const std::size_t per_task =
+      pooled ? std::max<std::size_t>(1, piece / std::max<std::size_t>(group_floats, 1)) : groups;
+  detail::parallel_for((groups + per_task - 1) / per_task, [&](std::size_t t) {
+    for (std::size_t g = t * per_task; g < std::min(groups, (t + 1) * per_task); ++g) f(g);
+  });
+}
+
+}  // namespace
+
+// Ghost batches (the whole batch without them): each one's moments and normalization with the
+// batch's own statistics, or with renorm its moments, then in order renorm's r and d from the
+// moving μ and σ before each one's update, then the normalizations; then, in order, the running
+// statistics' updates.
 void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const float> z,
                                     const Shape& shape, std::span<float> y,
                                     std::span<float> x_copy) {
@@ -231,33 +253,41 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
   const Shape part{shape.n / groups, c, shape.s, shape.layout};
   const std::size_t m = part.numel();
   const bool renorm = options_.renorm && training_;
-  if (renorm) {
-    renorm_r_.resize(groups * c);
-    renorm_d_.resize(groups * c);
-    ghost_weight_.resize(groups * c);
-    ghost_bias_.resize(groups * c);
-  }
-  for (std::size_t g = 0; g < groups; ++g) {
+  const auto mean = [&](std::size_t g) { return std::span(save_mean_).subspan(g * c, c); };
+  const auto var = [&](std::size_t g) { return std::span(batch_var_).subspan(g * c, c); };
+  const auto normalize = [&](std::size_t g, const NormParams& p) {
     const std::span<const float> xg = x.subspan(g * m, m);
     const std::span<float> yg = y.subspan(g * m, m);
-    const std::span<float> mean = std::span(save_mean_).subspan(g * c, c);
-    const std::span<float> invstd = std::span(save_invstd_).subspan(g * c, c);
-    const std::span<float> var = std::span(batch_var_).subspan(g * c, c);
     const std::span<float> copy_g = x_copy.empty() ? x_copy : x_copy.subspan(g * m, m);
     const std::span<const float> zg = last_add_relu_ ? z.subspan(g * m, m) : z.first(0);
     if (!renorm) {
       // Normalizing with the batch's own mean and variance: exactly forward_training.
-      detail::batch_normalize_saving_input(xg, zg, part, params(), mean, var, yg, copy_g);
+      detail::batch_normalize_saving_input(xg, zg, part, p, mean(g), var(g), yg, copy_g);
+    } else if (last_add_relu_) {
+      detail::normalize_add_relu_saving_input(xg, zg, part, p, mean(g), var(g), yg, copy_g);
     } else {
-      batch_moments(xg, part, mean, var);
-
-      const Renorm& rn = *options_.renorm;
+      detail::normalize_saving_input(xg, part, p, mean(g), var(g), yg, copy_g);
+    }
+  };
+  if (!renorm) {
+    for_ghost_batches(groups, m, [&](std::size_t g) { normalize(g, params()); });
+  } else {
+    renorm_r_.resize(groups * c);
+    renorm_d_.resize(groups * c);
+    ghost_weight_.resize(groups * c);
+    ghost_bias_.resize(groups * c);
+    for_ghost_batches(groups, m, [&](std::size_t g) {
+      batch_moments(x.subspan(g * m, m), part, mean(g), var(g));
+    });
+    const Renorm& rn = *options_.renorm;
+    for (std::size_t g = 0; g < groups; ++g) {
       for (std::size_t i = 0; i < c; ++i) {
         // σ_B = sqrt(var + eps) exactly as the kernels take it; r and d in double, one rounding.
-        const double sigma_b = std::sqrt(double(var[i]) + double(options_.eps));
+        const float mean_i = save_mean_[g * c + i], var_i = batch_var_[g * c + i];
+        const double sigma_b = std::sqrt(double(var_i) + double(options_.eps));
         const double sigma = renorm_std_[i];
         const double r = std::clamp(sigma_b / sigma, 1.0 / double(rn.rmax), double(rn.rmax));
-        const double d = std::clamp((double(mean[i]) - renorm_mean_[i]) / sigma, -double(rn.dmax),
+        const double d = std::clamp((double(mean_i) - renorm_mean_[i]) / sigma, -double(rn.dmax),
                                     double(rn.dmax));
         const double gamma = weight_.empty() ? 1.0 : weight_[i];
         const double beta = bias_.empty() ? 0.0 : bias_[i];
@@ -265,22 +295,21 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
         renorm_d_[g * c + i] = float(d);
         ghost_weight_[g * c + i] = float(gamma * r);
         ghost_bias_[g * c + i] = float(beta + gamma * d);
-        renorm_mean_[i] += rn.momentum * (mean[i] - renorm_mean_[i]);
+        renorm_mean_[i] += rn.momentum * (mean_i - renorm_mean_[i]);
         renorm_std_[i] = float(sigma + rn.momentum * (sigma_b - sigma));
       }
-      if (last_add_relu_) {
-        detail::normalize_add_relu_saving_input(xg, zg, part, ghost_params(g), mean, var, yg,
-                                                copy_g);
-      } else {
-        detail::normalize_saving_input(xg, part, ghost_params(g), mean, var, yg, copy_g);
-      }
     }
-    for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(var[i] + options_.eps);
+    for_ghost_batches(groups, m, [&](std::size_t g) { normalize(g, ghost_params(g)); });
+  }
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::span<float> invstd = std::span(save_invstd_).subspan(g * c, c);
+    for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(var(g)[i] + options_.eps);
     if (training_ && options_.track_running_stats) {
       ++num_batches_tracked_;
       const float momentum =
           options_.momentum ? *options_.momentum : 1.f / float(num_batches_tracked_);
-      update_running_stats(mean, var, part.per_channel(), momentum, running_mean_, running_var_);
+      update_running_stats(mean(g), var(g), part.per_channel(), momentum, running_mean_,
+                           running_var_);
     }
   }
   last_renorm_ = renorm;
@@ -337,15 +366,20 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
     return span.empty() ? span : span.subspan(offset, count);
   };
   // One ghost batch: the parameter gradients go straight to the module's (bit-identical to BN).
+  // Several: each one's into its own row of ghost_grads_, added up in order afterwards.
   const bool direct = groups == 1 && !last_renorm_;
-  std::vector<float> dw(direct ? 0 : weight_grad_.size()), db(direct ? 0 : bias_grad_.size());
-  if (!direct) {
-    std::fill(weight_grad_.begin(), weight_grad_.end(), 0.f);
-    std::fill(bias_grad_.begin(), bias_grad_.end(), 0.f);
-  }
-  for (std::size_t g = 0; g < groups; ++g) {
-    const Gradients grads{sub(dx, g * m, m), direct ? std::span<float>(weight_grad_) : dw,
-                          direct ? std::span<float>(bias_grad_) : db};
+  const std::size_t dw_size = weight_grad_.size(), db_size = bias_grad_.size();
+  if (!direct) ghost_grads_.resize(groups * (dw_size + db_size));
+  const auto dw = [&](std::size_t g) {
+    return direct ? std::span<float>(weight_grad_)
+                  : std::span(ghost_grads_).subspan(g * (dw_size + db_size), dw_size);
+  };
+  const auto db = [&](std::size_t g) {
+    return direct ? std::span<float>(bias_grad_)
+                  : std::span(ghost_grads_).subspan(g * (dw_size + db_size) + dw_size, db_size);
+  };
+  for_ghost_batches(groups, m, [&](std::size_t g) {
+    const Gradients grads{sub(dx, g * m, m), dw(g), db(g)};
     const NormParams p = last_renorm_ ? ghost_params(g) : params();
     const std::span<const float> mean = std::span<const float>(save_mean_).subspan(g * c, c);
     const std::span<const float> invstd = std::span<const float>(save_invstd_).subspan(g * c, c);
@@ -356,18 +390,23 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
     } else {
       backward_training(dy.subspan(g * m, m), x.subspan(g * m, m), part, p, mean, invstd, grads);
     }
-    if (direct) continue;
+  });
+  if (direct) return;
+  std::fill(weight_grad_.begin(), weight_grad_.end(), 0.f);
+  std::fill(bias_grad_.begin(), bias_grad_.end(), 0.f);
+  for (std::size_t g = 0; g < groups; ++g) {
     // With renorm the output is γ·(x̂·r + d) + β: dγ = r·Σdy'x̂ + d·Σdy' (the call saw γ·r). The
     // d term is left out when d = 0, so an overflowed Σdy' cannot turn dγ into 0·∞ = NaN.
-    for (std::size_t i = 0; i < weight_grad_.size(); ++i) {
+    const std::span<const float> dwg = dw(g), dbg = db(g);
+    for (std::size_t i = 0; i < dw_size; ++i) {
       if (!last_renorm_) {
-        weight_grad_[i] += dw[i];
+        weight_grad_[i] += dwg[i];
         continue;
       }
       const float r = renorm_r_[g * c + i], d = renorm_d_[g * c + i];
-      weight_grad_[i] += d == 0.f ? r * dw[i] : r * dw[i] + d * db[i];
+      weight_grad_[i] += d == 0.f ? r * dwg[i] : r * dwg[i] + d * dbg[i];
     }
-    for (std::size_t i = 0; i < bias_grad_.size(); ++i) bias_grad_[i] += db[i];
+    for (std::size_t i = 0; i < db_size; ++i) bias_grad_[i] += dbg[i];
   }
 }
 

@@ -58,6 +58,7 @@ for (const [build, sn] of Object.entries(builds)) {
           DISPOSED: 'SIMDNORM_DISPOSED',
           MEMORY: 'SIMDNORM_MEMORY',
           UNSUPPORTED: 'SIMDNORM_UNSUPPORTED',
+          LOAD: 'SIMDNORM_LOAD',
           INTERNAL: 'SIMDNORM_INTERNAL',
         },
       );

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import init, { defaultThreads, threadsSupported } from '../../wasm/index.js';
+import init, { defaultThreads, errorCodes, threadsSupported } from '../../wasm/index.js';
 import { threadsWorkload } from './threads-workload.mjs';
 
 const single = threadsWorkload(await init({ threads: 1 }));
@@ -50,7 +50,22 @@ test('a threaded build that does not load: one thread by default, an error when 
   } finally {
     console.warn = warn;
   }
-  await assert.rejects(init({ locateFile, threads: 2 }), /nonexistent/);
+  await assert.rejects(init({ locateFile, threads: 2 }), (e) => {
+    assert.equal(e.code, errorCodes.LOAD);
+    assert.match(
+      e.message,
+      /^simdnorm: init: module: expected the SIMD128 \+ threads build's files to load, got .*nonexistent/,
+    );
+    assert.ok(e.cause instanceof Error);
+    return true;
+  });
+  // A single-thread build's missing .wasm: the same code.
+  const missing = (path, dir) => (path.endsWith('.wasm') ? '/nonexistent/' : dir) + path;
+  await assert.rejects(init({ locateFile: missing, threads: 1 }), (e) => {
+    assert.equal(e.code, errorCodes.LOAD);
+    assert.match(e.message, /^simdnorm: init: module: expected the SIMD128 build's files to load, got .*nonexistent/);
+    return true;
+  });
 });
 
 test('threads: 1 is the single-thread SIMD128 build; simd: false the scalar one', async () => {

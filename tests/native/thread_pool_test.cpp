@@ -1,11 +1,14 @@
 // The thread-count API and the pool under it: every task runs exactly once for any thread count,
 // a stuck thread's share is taken by the others, nested and concurrent calls fall back to the
-// calling thread, bad counts are refused.
+// calling thread, bad counts are refused, SIMDNORM_NUM_THREADS sets the starting count.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,6 +29,28 @@ TEST(Threads, CountFollowsSetNumThreads) {
   simdnorm::set_num_threads(0);
   const std::size_t hw = std::thread::hardware_concurrency();
   EXPECT_EQ(simdnorm::num_threads(), hw ? hw : 1u);
+}
+
+// The count SIMDNORM_NUM_THREADS sets on first use. ctest's native.SIMDNORM_NUM_THREADS=… entries
+// (tests/CMakeLists.txt) run this test alone in a fresh process, with what the value should give
+// in SIMDNORM_TEST_EXPECT_THREADS ("default": the hardware's count) and, for a bad value,
+// SIMDNORM_TEST_EXPECT_WARNING set; other runs skip it (the count is read once per process).
+TEST(Threads, StartingCountFollowsTheEnvironment) {
+  const char* expect = std::getenv("SIMDNORM_TEST_EXPECT_THREADS");
+  if (!expect) GTEST_SKIP() << "set by ctest's native.SIMDNORM_NUM_THREADS=… entries";
+  const std::size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t want =
+      std::string(expect) == "default" ? std::min(hw, simdnorm::kMaxThreads) : std::stoul(expect);
+  testing::internal::CaptureStderr();
+  const std::size_t got = simdnorm::num_threads();
+  const std::string warning = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(got, want) << "SIMDNORM_NUM_THREADS=" << std::getenv("SIMDNORM_NUM_THREADS");
+  if (std::getenv("SIMDNORM_TEST_EXPECT_WARNING")) {
+    EXPECT_NE(warning.find("simdnorm: SIMDNORM_NUM_THREADS="), std::string::npos) << warning;
+    EXPECT_NE(warning.find("is not a thread count in [0, 1024]"), std::string::npos) << warning;
+  } else {
+    EXPECT_EQ(warning, "");
+  }
 }
 
 TEST(Threads, RefusesMoreThanTheMaximum) {

@@ -100,6 +100,15 @@ std::vector<float> all_outputs(const Shape& s) {
     append(out, y), append(out, dx), append(out, bn.weight_grad()), append(out, bn.bias_grad());
   }
   append(out, bn.running_mean()), append(out, bn.running_var());
+  // Ghost batches without renorm, with add + ReLU: small ones run on the pool a run of them a task.
+  simdnorm::BatchNorm ghost(c, {.virtual_batch_size = ghost_size(s)});
+  for (int step = 0; step < 2; ++step) {
+    ghost.forward_add_relu(x, z, s, y);
+    ghost.backward_add_relu(dy, dx, dz);
+    append(out, y), append(out, dx), append(out, dz), append(out, ghost.weight_grad());
+    append(out, ghost.bias_grad());
+  }
+  append(out, ghost.running_mean()), append(out, ghost.running_var());
   // In place in both modes: the module's copy of x comes from the normalize pass's pieces.
   simdnorm::BatchNorm in_place(c, {.relu = true});
   for (const bool training : {true, false}) {

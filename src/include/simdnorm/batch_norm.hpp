@@ -187,6 +187,7 @@ class BatchNorm {
   std::vector<float> output_;                      // y of forward_add_relu (the ReLU mask)
   std::vector<float> renorm_r_, renorm_d_;         // G·C each, with renorm
   std::vector<float> ghost_weight_, ghost_bias_;   // G·C each, with renorm
+  std::vector<float> ghost_grads_;                 // per ghost batch: its dγ, then its dβ
   bool last_add_relu_ = false;
   bool last_renorm_ = false;               // the last batch-statistics forward was renormalized
   std::span<const float> borrowed_input_;  // the caller's x after forward_borrowed()
