@@ -961,6 +961,7 @@ export declare function exceptionsSupported(): boolean;
 /**
  * Loads the module; every call creates an independent instance with its own heap (a frozen
  * object). Rejects with SIMDNORM_UNSUPPORTED when the engine lacks exception handling, or SIMD128
- * with `simd: true`, or threads with `threads` > 1 where threadsSupported() is false.
+ * with `simd: true`, or threads with `threads` > 1 where threadsSupported() is false; with
+ * SIMDNORM_LOAD when the chosen build's files do not load (`cause`: the underlying error).
  */
 export default function init(options?: InitOptions): Promise<Simdnorm>;

@@ -36,9 +36,10 @@ function nativeReport(json, command) {
     const top = threads[threads.length - 1];
     const plain = at('onednn', top),
       blocked = at('onednn_blocked', top);
-    // NaN (an entry missing or failed) never counts as the faster format.
-    const best = !(blocked < plain) ? plain : blocked;
-    cells.push(`${fmt(at('simdnorm', top) / best)}× (${best === plain ? 'plain' : 'blocked'})`);
+    // A missing or failed entry (NaN) never counts as the faster format.
+    const blockedFaster = blocked < plain || (Number.isNaN(plain) && !Number.isNaN(blocked));
+    const best = blockedFaster ? blocked : plain;
+    cells.push(`${fmt(at('simdnorm', top) / best)}× (${blockedFaster ? 'blocked' : 'plain'})`);
     return cells;
   });
   const header = [

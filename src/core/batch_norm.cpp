@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <string>
+#include <vector>
 
 #include "core/parallel.hpp"
 #include "core/saved_input.hpp"
@@ -228,16 +230,26 @@ namespace {
 // single piece of the partition (its own calls stay on one thread) but the whole batch is more,
 // runs of them go to the pool, about a piece's worth a task; larger ones run in order, each split
 // by its own calls. Each ghost batch's results are its own calls' either way: the same bits on any
-// thread count.
+// thread count. Pool tasks must not throw: an exception (arguments are checked whole before, so
+// only a failed allocation) is caught in its task and the first one, in ghost-batch order,
+// rethrown here.
 template <class F>
 void for_ghost_batches(std::size_t groups, std::size_t group_floats, F&& f) {
   const std::size_t piece = detail::piece_floats();
   const bool pooled = group_floats <= piece && groups * group_floats > piece;
   const std::size_t per_task =
       pooled ? std::max<std::size_t>(1, piece / std::max<std::size_t>(group_floats, 1)) : groups;
-  detail::parallel_for((groups + per_task - 1) / per_task, [&](std::size_t t) {
-    for (std::size_t g = t * per_task; g < std::min(groups, (t + 1) * per_task); ++g) f(g);
+  const std::size_t tasks = (groups + per_task - 1) / per_task;
+  std::vector<std::exception_ptr> errors(tasks);
+  detail::parallel_for(tasks, [&](std::size_t t) {
+    try {
+      for (std::size_t g = t * per_task; g < std::min(groups, (t + 1) * per_task); ++g) f(g);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
   });
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 }  // namespace
@@ -349,6 +361,15 @@ void BatchNorm::run_backward(std::span<const float> dy, std::span<float> dx, std
   if (!last_add_relu_ || !dx.empty()) detail::check_size(fn, "dx", dx.size(), shape.numel(), what);
   if (!dz.empty()) detail::check_size(fn, "dz", dz.size(), shape.numel(), what);
   const std::span<const float> x = saved_input();
+  // The overlaps the calls below refuse, checked on the whole tensors: ghost batch by ghost batch
+  // they would be found inside pool tasks, or not at all (dx one ghost batch off dy).
+  detail::check_alias(fn, "dx", dx, "dy", dy);
+  detail::check_alias(fn, "dx", dx, "x", x);
+  if (last_add_relu_) {
+    detail::check_alias(fn, "dz", dz, "dy", dy);
+    detail::check_apart(fn, "dz", dz, "x", x);
+    detail::check_apart(fn, "dz", dz, "dx", dx);
+  }
   if (!last_used_batch_stats_) {
     const Gradients grads{dx, weight_grad_, bias_grad_};
     if (last_add_relu_) {

@@ -48,8 +48,8 @@ test('relative links resolve, anchors included', () => {
 });
 
 test('repository paths in backticks exist', () => {
-  // Build outputs and other generated places are named but not committed.
-  const generated = /^(wasm\/dist|tests\/artifacts|bench\/results\/raw)\b/;
+  // Build outputs, installed packages and other generated places are named but not committed.
+  const generated = /^(wasm\/dist|web\/node_modules|tests\/artifacts|bench\/results\/raw)\b/;
   const missing = [];
   for (const page of pages.filter((p) => !p.startsWith('bench/results/'))) {
     for (const [, path] of read(page).matchAll(/`((?:src|wasm|web|tests|scripts|bench|docs)\/[\w./-]+)`/g)) {

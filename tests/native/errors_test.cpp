@@ -16,7 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "piece_floats.hpp"
 #include "simdnorm/simdnorm.hpp"
+#include "thread_count.hpp"
 
 namespace simdnorm_test {
 namespace {
@@ -339,6 +341,30 @@ TEST(Errors, PartialOverlapOfOutputAndInput) {
   // Exactly in place is fine.
   EXPECT_NO_THROW(simdnorm::forward_training(x, s, {}, x, m, is));
   EXPECT_NO_THROW(simdnorm::backward_training(dy, x, s, {}, m, is, {x, dw, {}}));
+}
+
+// The module checks overlaps on the whole tensors before its ghost batches run on the pool, where
+// a throw would end the process and dx one ghost batch off dy would pass every ghost batch's check.
+TEST(Errors, GhostBatchesOnThePoolRefuseOverlapsWhole) {
+  const Shape s = Shape::ncl(8, 3, 4);  // 96 floats: 4 ghost batches of 24, each one piece of 48
+  const PieceFloats pieces(48);
+  const ThreadCount threads(2);
+  const std::vector<float> x = floats(96), z = floats(96);
+  std::vector<float> y(96), buf = floats(120);
+  const std::span<float> dy = std::span<float>(buf).first(96),
+                         dx = std::span<float>(buf).subspan(24, 96);
+  BatchNorm bn(3, {.virtual_batch_size = 2});
+  bn.forward(x, s, y);
+  expect_invalid(ErrorCode::range, [&] { bn.backward(dy, dx); },
+                 {"BatchNorm::backward", "dx:", "the same span as dy", "partial overlap"});
+  EXPECT_EQ(buf, floats(120));  // nothing written
+  EXPECT_NO_THROW(bn.backward(dy, dy));
+  BatchNorm add_relu(3, {.virtual_batch_size = 2});
+  add_relu.forward_add_relu(x, z, s, y);
+  std::vector<float> grad(96), mask(96);
+  expect_invalid(ErrorCode::range, [&] { add_relu.backward_add_relu(dy, grad, grad); },
+                 {"BatchNorm::backward_add_relu", "dz:", "memory apart from dx", "overlapping"});
+  EXPECT_NO_THROW(add_relu.backward_add_relu(dy, grad, mask));
 }
 
 TEST(Errors, FoldArguments) {
