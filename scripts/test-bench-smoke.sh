@@ -44,8 +44,9 @@ grep -Eq '^\| S3 \| train_fwd \|.*([0-9]|—)× \((plain|blocked)\) \|$' "$tmp/t
   grep -q '^| train_fwd | nchw | 64 KiB |' "$tmp/threads.md" ||
   { echo "bench-smoke: threads.md lacks the S3 scaling against oneDNN's faster format or the cut-over rows" >&2; exit 1; }
 
-# The layer engine: every conv and train-step entry once, PyTorch's side for a few steps, the Node
-# side at batch 4; the report must have a row for both models on both sides.
+# The layer engine: every conv, train-step and matmul cut-over entry once, PyTorch's side for a
+# few steps, the Node side at batch 4; the report must have a row for both models on both sides
+# and the cut-over's.
 engine=${SIMDNORM_BUILD_DIR:-build}/bench/simdnorm_engine_bench
 [ -x "$engine" ] || { echo "bench-smoke: $engine was not built" >&2; exit 1; }
 OMP_NUM_THREADS=1 "$engine" --benchmark_min_time=0.001 --benchmark_out="$tmp/engine-native.json" \
@@ -83,6 +84,7 @@ node --input-type=module -e '
     }
   }
   if ((md.match(/^\| (MNIST CNN|BN paper MLP)/gm) ?? []).length !== 4) bad.push("engine.md lacks a model row");
+  if (!/^\| 64×64×64 \| 262144 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+× \|$/m.test(md)) bad.push("engine.md lacks the matmul cut-over row");
   for (const b of bad) console.error(`bench-smoke: engine: ${b}`);
   process.exit(bad.length ? 1 : 0);
 ' "$tmp/engine.json"

@@ -1,7 +1,8 @@
 // The layer engine's costs: Conv2d by im2col + matmul (what the engine runs) against a direct
 // convolution loop, on the MNIST CNN shapes, whole training steps of the two
-// benchmark models (nn/model_zoo.hpp) on every ISA, and one optimizer update of the MLP's
-// parameters. Names read op/isa/shape; items/s are samples/s (parameters/s for optim_step).
+// benchmark models (nn/model_zoo.hpp) on every ISA, one optimizer update of the MLP's
+// parameters, and the matmul's thread cut-over. Names read op/isa/shape; items/s are samples/s
+// (parameters/s for optim_step).
 // `npm run bench` (scripts/bench.sh) runs it with PyTorch's side, bench/native/torch_train_step.py.
 
 #include <benchmark/benchmark.h>
@@ -12,8 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/parallel.hpp"
 #include "cpu_model.hpp"
 #include "nn/conv2d_layer.hpp"
+#include "nn/matmul_kernels.hpp"
 #include "nn/model_zoo.hpp"
 #include "nn/optim/adam.hpp"
 #include "nn/optim/rmsprop.hpp"
@@ -21,6 +24,7 @@
 #include "nn/random.hpp"
 #include "nn/sequential.hpp"
 #include "simdnorm/isa.hpp"
+#include "simdnorm/threads.hpp"
 
 namespace {
 
@@ -121,6 +125,34 @@ void BM_TrainStep(benchmark::State& state, const std::string& isa, const char* m
   simdnorm::set_isa(previous);
 }
 
+// The matmul cut-over (kMinParallelMacs in src/nn/parallel_matmul.cpp): C[m×m] = A·B with k = m
+// as one kernel call on one thread ("whole") against its two halves of rows, cut on the kernels'
+// four-row grid, on two threads ("halves_t2"), as the pool runs a product it cuts. Wall time:
+// the halves run on two cores.
+void BM_MatmulCutover(benchmark::State& state, std::size_t m, bool halves) {
+  const auto a = normals(m * m, 6), b = normals(m * m, 7);
+  std::vector<float> c(m * m);
+  const kernels::MatmulKernels& k = kernels::active_matmul_kernels();
+  const std::size_t rows = (m / 2 + 3) / 4 * 4;
+  const auto block = [&](std::size_t i0, std::size_t i1) {
+    k.nn(i1 - i0, m, m, a.data() + i0 * m, m, b.data(), m, c.data() + i0 * m, m, false);
+  };
+  simdnorm::set_num_threads(halves ? 2 : 1);
+  for (auto _ : state) {
+    if (halves) {
+      simdnorm::detail::parallel_for(2,
+                                     [&](std::size_t t) { t ? block(rows, m) : block(0, rows); });
+    } else {
+      block(0, m);
+    }
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  simdnorm::set_num_threads(1);
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      double(state.iterations()) * 2.0 * double(m * m * m) / 1e9, benchmark::Counter::kIsRate);
+}
+
 // One optimizer.step() over the BN MLP's parameters with fixed gradients (built with the
 // baseline flags, like the engine: the update loops are the compiler's, not a kernel table's).
 // Bytes: every state tensor read and written, the gradient read.
@@ -172,6 +204,13 @@ int main(int argc, char** argv) {
                                  BM_TrainStep, name, "mlp", 60, kMlpFlops)
         ->Unit(benchmark::kMicrosecond);
   }
+  // Square products around the cut-over, 2¹² to 2²¹ multiply-adds: cutover/matmul/<m>/<split>.
+  for (const std::size_t m : {16, 24, 32, 40, 48, 64, 96, 128})
+    for (const bool halves : {false, true})
+      benchmark::RegisterBenchmark(
+          ("cutover/matmul/" + std::to_string(m) + (halves ? "/halves_t2" : "/whole")).c_str(),
+          BM_MatmulCutover, m, halves)
+          ->UseRealTime();
   // torch's default options plus those that add work to the update; the last argument counts
   // the optimizer's state tensors.
   const std::string mlp = "/bn_mlp_784_100x3_10";

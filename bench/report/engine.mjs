@@ -87,6 +87,20 @@ function nativeSection(json) {
       return r?.gflops.length ? formatWithSpread(summarize(r.gflops)) : '—';
     }),
   ]);
+  // The matmul cut-over: µs from GFLOP/s (2·m³ flops a product); its entries time wall time, which
+  // Google Benchmark appends to their names.
+  const cutSizes = [
+    ...new Set([...runs.keys()].filter((n) => n.startsWith('cutover/matmul/')).map((n) => Number(n.split('/')[2]))),
+  ].sort((a, b) => a - b);
+  const cutRows = cutSizes.map((m) => {
+    const us = (split) => {
+      const r = runs.get(`cutover/matmul/${m}/${split}/real_time`);
+      return r?.gflops.length ? (2 * m ** 3) / (summarize(r.gflops).median * 1e3) : NaN;
+    };
+    const whole = us('whole'),
+      halves = us('halves_t2');
+    return [`${m}×${m}×${m}`, String(m ** 3), fmt(whole), fmt(halves), `${fmt(halves / whole)}×`];
+  });
   const ctx = json.native[0].context;
   const torchCtx = json.pytorch[0]?.context ?? {};
   const md = [
@@ -111,6 +125,14 @@ function nativeSection(json) {
     'Conv2d forward alone (GFLOP/s, batch 64, 3×3, padding 1): the direct loop nest with baseline flags, im2col + the scalar reference matmul, im2col + the best ISA; why the engine uses im2col: [docs/engine.md](/docs/engine.md#conv2d-algorithm-im2col--matmul).',
     '',
     markdownTable(['shape', ...convImpls], convRows),
+    ...(cutRows.length
+      ? [
+          '',
+          'Matmul cut-over: C = A·B, all m×m, as one kernel call on one thread against its two halves of rows on two threads (wall time, median µs). Below a ratio of 1 the threads pay; `kMinParallelMacs` in src/nn/parallel_matmul.cpp (2¹⁷ = 131072 multiply-adds) sets where products start to be cut.',
+          '',
+          markdownTable(['product', 'multiply-adds', 'whole, 1 thread µs', 'halves, 2 threads µs', 'ratio'], cutRows),
+        ]
+      : []),
   ].join('\n');
   return { md, groups, misses, best };
 }

@@ -8,9 +8,11 @@
 
 namespace simdnorm::nn::kernels {
 
-// 2¹⁷ multiply-adds: about 15 µs on one AVX-512 core, several times a pool round trip (waking a
-// worker and joining it, measured in docs/cpp-api.md, Threads), so a cut never costs more than
-// it gives. Each block gets at least a quarter of that.
+// 2¹⁷ multiply-adds: where cutting starts to pay. Measured with bench/native/engine_ops.cpp's
+// cutover/matmul entries (square products as one call on one thread, or in halves of rows on
+// two) on a 2-core AMD Zen 3 guest, AVX2, medians of two runs: the halves took 2.2–3.7× as long
+// up to 2¹⁵ multiply-adds, 0.76–1.39× at 64 Ki, 0.69–0.71× at 108 Ki, 0.88–0.90× at 256 Ki and
+// 0.56–0.73× from 864 Ki (docs/benchmarks.md, Threads). Each block gets at least a quarter of it.
 const std::size_t kMinParallelMacs = std::size_t(1) << 17;
 
 namespace {
