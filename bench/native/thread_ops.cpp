@@ -3,7 +3,8 @@
 // (src/core/partition.cpp). Every entry sets its own thread count and leaves simdnorm on 1 and
 // oneDNN on 1, so the single-threaded suite around it is unaffected.
 //
-//   scaling/<op>/<impl>/<shape>/t<threads>        impl: simdnorm (best ISA) | onednn (plain layout) |
+//   scaling/<op>/<impl>/<shape>/t<threads>        impl: simdnorm (best ISA) |
+//                                                  onednn (plain layout) |
 //                                                  onednn_blocked (nChw16c or nChw8c)
 //   cutover/<op>/<layout>/<KiB>/<split>            split: whole (1 thread, one piece) |
 //                                                  halves_t2 (2 pieces on 2 threads) |
