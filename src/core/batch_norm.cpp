@@ -240,6 +240,10 @@ void for_ghost_batches(std::size_t groups, std::size_t group_floats, F&& f) {
   const std::size_t per_task =
       pooled ? std::max<std::size_t>(1, piece / std::max<std::size_t>(group_floats, 1)) : groups;
   const std::size_t tasks = (groups + per_task - 1) / per_task;
+  if (tasks == 1) {  // on the calling thread (the usual module: one ghost batch), no bookkeeping
+    for (std::size_t g = 0; g < groups; ++g) f(g);
+    return;
+  }
   std::vector<std::exception_ptr> errors(tasks);
   detail::parallel_for(tasks, [&](std::size_t t) {
     try {
@@ -314,14 +318,13 @@ void BatchNorm::forward_batch_stats(std::span<const float> x, std::span<const fl
     for_ghost_batches(groups, m, [&](std::size_t g) { normalize(g, ghost_params(g)); });
   }
   for (std::size_t g = 0; g < groups; ++g) {
-    const std::span<float> invstd = std::span(save_invstd_).subspan(g * c, c);
-    for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(var(g)[i] + options_.eps);
+    const std::span<float> invstd = std::span(save_invstd_).subspan(g * c, c), vg = var(g);
+    for (std::size_t i = 0; i < c; ++i) invstd[i] = 1.f / std::sqrt(vg[i] + options_.eps);
     if (training_ && options_.track_running_stats) {
       ++num_batches_tracked_;
       const float momentum =
           options_.momentum ? *options_.momentum : 1.f / float(num_batches_tracked_);
-      update_running_stats(mean(g), var(g), part.per_channel(), momentum, running_mean_,
-                           running_var_);
+      update_running_stats(mean(g), vg, part.per_channel(), momentum, running_mean_, running_var_);
     }
   }
   last_renorm_ = renorm;
